@@ -1,0 +1,65 @@
+"""Which implementation runs the hot loops: the NumPy reference ("numpy") or numba ("numba").
+
+The NumPy path is the specification; numba kernels are the fast path and must agree with it.
+Choose with ``MINIGRAD_BACKEND=numpy|numba`` before import, or ``set_backend`` / ``use_backend``
+at run time. The default is "numba" when numba imports, else "numpy".
+"""
+import contextlib
+import os
+
+try:
+    import numba
+except ImportError:  # numba is a runtime dependency, but the reference path must run without it
+    numba = None
+
+BACKENDS = ("numpy", "numba")
+
+
+def numba_available():
+    return numba is not None
+
+
+def _check(name):
+    if name not in BACKENDS:
+        raise ValueError(f"backend: expected one of {BACKENDS}, got {name!r}")
+    if name == "numba" and numba is None:
+        raise RuntimeError("backend: 'numba' requested but numba is not importable; use 'numpy'")
+    return name
+
+
+_current = _check(os.environ.get("MINIGRAD_BACKEND") or ("numba" if numba is not None else "numpy"))
+
+
+def get_backend():
+    return _current
+
+
+def set_backend(name):
+    global _current
+    _current = _check(name)
+
+
+@contextlib.contextmanager
+def use_backend(name):
+    previous = get_backend()
+    set_backend(name)
+    try:
+        yield
+    finally:
+        set_backend(previous)
+
+
+def use_numba():
+    return _current == "numba"
+
+
+def jit(parallel=False):
+    """numba.njit with the project's fixed options (cache, no fastmath); identity without numba."""
+    def decorate(fn):
+        if numba is None:
+            return fn
+        return numba.njit(cache=True, parallel=parallel, fastmath=False, nogil=True)(fn)
+    return decorate
+
+
+prange = numba.prange if numba is not None else range

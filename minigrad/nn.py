@@ -1,0 +1,170 @@
+"""Modules: containers of parameters and sub-modules, with PyTorch's names and default inits."""
+import math
+
+import numpy as np
+
+from . import ops
+from .io import atomic_write
+from .random import default_rng
+from .tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor a Module trains: it always requires a gradient."""
+
+    def __init__(self, data, dtype=None):
+        super().__init__(data, requires_grad=True, dtype=dtype)
+
+
+def kaiming_uniform_bound(fan_in):
+    """PyTorch's default for Linear and Conv weights, kaiming_uniform_(a=sqrt(5)): U(-b, b), b = 1/sqrt(fan_in).
+    Their biases use the same bound."""
+    return 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+
+def uniform(shape, bound, rng=None, dtype=np.float32):
+    rng = default_rng() if rng is None else rng
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+class Module:
+    """Base class: assign Parameters and Modules as attributes and they are registered in order."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name}")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def named_parameters(self, prefix=""):
+        for name, p in self._parameters.items():
+            yield prefix + name, p
+        for name, m in self._modules.items():
+            yield from m.named_parameters(prefix + name + ".")
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self):
+        yield self
+        for m in self._modules.values():
+            yield from m.modules()
+
+    def train(self, mode=True):
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = None
+
+    def state_dict(self):
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state):
+        """Copy arrays (or tensors) into the parameters. Keys and shapes must match exactly; on any
+        mismatch nothing is changed and the error lists every problem."""
+        params = dict(self.named_parameters())
+        arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state.items()}
+        problems = [f"missing key {k!r}" for k in params if k not in arrays]
+        problems += [f"unexpected key {k!r}" for k in arrays if k not in params]
+        problems += [f"{k!r}: shape {arrays[k].shape} != expected {p.shape}"
+                     for k, p in params.items() if k in arrays and arrays[k].shape != p.shape]
+        problems += [f"{k!r}: dtype {arrays[k].dtype} is not floating point"
+                     for k, p in params.items() if k in arrays and arrays[k].dtype.kind != "f"]
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        for k, p in params.items():
+            p.data = arrays[k].astype(p.dtype, copy=True)
+
+    def save(self, path):
+        """Write the state_dict to an .npz file, atomically."""
+        with atomic_write(path, suffix=".npz") as tmp:
+            np.savez(tmp, **self.state_dict())
+
+    def load(self, path):
+        with np.load(path, allow_pickle=False) as f:
+            self.load_state_dict({k: f[k] for k in f.files})
+        return self
+
+    def num_parameters(self):
+        return sum(p.size for p in self.parameters())
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        children = "".join(f"\n  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items())
+        return f"{type(self).__name__}({self.extra_repr()}{children}{chr(10) if children else ''})"
+
+
+class Sequential(Module):
+    def __init__(self, *modules):
+        super().__init__()
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+
+    def __getitem__(self, i):
+        return list(self._modules.values())[i]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+
+class Linear(Module):
+    """y = x @ weight^T + bias, weight (out_features, in_features), PyTorch's default init."""
+
+    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
+        super().__init__()
+        if in_features < 1 or out_features < 1:
+            raise ValueError(f"Linear: features must be >= 1, got in={in_features} out={out_features}")
+        self.in_features, self.out_features = in_features, out_features
+        bound = kaiming_uniform_bound(in_features)
+        self.weight = Parameter(uniform((out_features, in_features), bound, rng, dtype))
+        self.bias = Parameter(uniform((out_features,), bound, rng, dtype)) if bias else None
+
+    def forward(self, x):
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"Linear: expected last dimension {self.in_features}, got input shape {x.shape}")
+        y = x @ self.weight.T
+        return y + self.bias if self.bias is not None else y
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Flatten(Module):
+    """Flatten every axis after the first (batch) axis."""
+
+    def forward(self, x):
+        return ops.reshape(x, (x.shape[0], -1))
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return ops.relu(x)

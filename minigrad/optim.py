@@ -1,0 +1,158 @@
+"""Optimizers and learning-rate schedules with PyTorch's update formulas and state_dicts.
+
+Per parameter p with gradient g (weight decay wd, learning rate lr):
+
+SGD     g <- g + wd p;  b <- g (first step) or mu b + (1 - dampening) g;
+        g <- g + mu b (nesterov) or b;  p <- p - lr g
+Adam    g <- g + wd p;  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
+        p <- p - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+AdamW   p <- p (1 - lr wd), then Adam's step without the wd term
+"""
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    def __init__(self, params, lr):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if lr <= 0:
+            raise ValueError(f"{type(self).__name__}: learning rate must be > 0, got {lr}")
+        self.lr = lr
+        self.state = [{} for _ in self.params]
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        for p, state in zip(self.params, self.state):
+            if p.grad is not None:
+                self._update(p, p.grad, state)
+
+    def _update(self, p, g, state):
+        raise NotImplementedError
+
+    def state_dict(self):
+        return {"lr": self.lr, "state": [{k: np.copy(v) for k, v in s.items()} for s in self.state]}
+
+    def load_state_dict(self, state_dict):
+        if len(state_dict["state"]) != len(self.params):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: state for {len(state_dict['state'])} "
+                             f"parameters, optimizer has {len(self.params)}")
+        for p, s in zip(self.params, state_dict["state"]):
+            for k, v in s.items():
+                if np.ndim(v) and np.shape(v) != p.shape:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k!r} has shape "
+                                     f"{np.shape(v)}, parameter has {p.shape}")
+        self.lr = state_dict["lr"]
+        self.state = [{k: np.copy(v) for k, v in s.items()} for s in state_dict["state"]]
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(params, lr)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
+        self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
+
+    def _update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        if self.momentum:
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = g.copy()
+            else:
+                buf = state["momentum_buffer"]
+                buf *= self.momentum
+                buf += (1 - self.dampening) * g
+            buf = state["momentum_buffer"]
+            g = g + self.momentum * buf if self.nesterov else buf
+        p.data -= (self.lr * g).astype(p.dtype, copy=False)
+
+
+class Adam(Optimizer):
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1) or eps < 0 or weight_decay < 0:
+            raise ValueError(f"{type(self).__name__}: invalid betas {betas}, eps {eps} or weight_decay {weight_decay}")
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+
+    def _update(self, p, g, state):
+        b1, b2 = self.betas
+        if self.weight_decay:
+            if self.decoupled:
+                p.data *= 1 - self.lr * self.weight_decay
+            else:
+                g = g + self.weight_decay * p.data
+        if not state:
+            state.update(step=np.array(0), exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        state["step"] = state["step"] + 1
+        t = int(state["step"])
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - b1) * (g - m)  # torch's lerp form of b1 m + (1 - b1) g
+        v *= b2
+        v += (1 - b2) * g * g
+        step_size = self.lr / (1 - b1 ** t)
+        denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + self.eps
+        p.data -= (step_size * m / denom).astype(p.dtype, copy=False)
+
+
+class AdamW(Adam):
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class LRScheduler:
+    """Sets ``optimizer.lr`` from the epoch count; call ``step()`` once per epoch, after training it."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+
+    def lr_at(self, epoch):
+        raise NotImplementedError
+
+    def step(self):
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+    def state_dict(self):
+        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
+
+    def load_state_dict(self, state):
+        self.base_lr, self.last_epoch = state["base_lr"], state["last_epoch"]
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr * gamma ^ floor(epoch / step_size)"""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if step_size < 1:
+            raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
+        super().__init__(optimizer)
+        self.step_size, self.gamma = step_size, gamma
+
+    def lr_at(self, epoch):
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2   (closed form)"""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        if T_max < 1:
+            raise ValueError(f"CosineAnnealingLR: T_max must be >= 1, got {T_max}")
+        super().__init__(optimizer)
+        self.T_max, self.eta_min = T_max, eta_min
+
+    def lr_at(self, epoch):
+        return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2

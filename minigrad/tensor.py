@@ -1,0 +1,185 @@
+"""Tensor, Function and reverse-mode differentiation.
+
+A Tensor wraps an ndarray. Applying a Function to tensors runs ``forward`` on their arrays and, when
+any input requires a gradient, records the Function as the output's creator. ``backward`` visits
+the recorded graph in reverse topological order and hands each Function the gradient of its
+output; the Function returns one gradient per input (its vector-Jacobian product).
+
+The broadcasting rule lives here, once: a gradient whose shape differs from its input's (because
+the forward broadcast the input) is summed back to the input's shape.
+"""
+import contextlib
+
+import numpy as np
+
+_grad_enabled = True
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Run without recording the graph (evaluation, optimizer steps)."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_grad_enabled():
+    return _grad_enabled
+
+
+def _check_differentiable(array, op):
+    if array.dtype.kind != "f":
+        raise TypeError(f"{op}: gradients need floating-point data, got dtype {array.dtype}")
+
+
+class Tensor:
+    """An ndarray that remembers how it was computed, so gradients can flow back to it."""
+
+    __array_priority__ = 100  # ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        data = np.asarray(data, dtype=dtype)
+        if data.dtype == object:
+            raise TypeError(f"Tensor: object arrays are not supported (got {type(data.flat[0])})")
+        if requires_grad:
+            _check_differentiable(data, "Tensor")
+        self.data = data
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self._creator = None
+
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    T = property(lambda self: self.transpose())
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, prefix='Tensor(')}, dtype={self.dtype}{grad})"
+
+    def numpy(self):
+        return self.data
+
+    def item(self):
+        return self.data.item()
+
+    def detach(self):
+        return Tensor(self.data)
+
+    def zero_grad(self):
+        self.grad = None
+
+    def astype(self, dtype):
+        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad and not self._creator)
+
+    def backward(self, grad=None):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require a gradient")
+        if grad is None:
+            if self.size != 1:
+                raise RuntimeError(
+                    f"backward: a gradient must be given for a non-scalar output of shape {self.shape}")
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward: gradient shape {grad.shape} != output shape {self.shape}")
+
+        grads = {id(self): grad}
+        for node in reversed(_topological_order(self)):
+            g = grads.pop(id(node))
+            if node._creator is None:
+                node.grad = g.copy() if node.grad is None else node.grad + g
+                continue
+            fn = node._creator
+            input_grads = fn.backward(g)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            for t, gi in zip(fn.inputs, input_grads):
+                if gi is None or not t.requires_grad:
+                    continue
+                gi = _sum_to_shape(np.asarray(gi), t.shape).astype(t.dtype, copy=False)
+                grads[id(t)] = grads[id(t)] + gi if id(t) in grads else gi
+
+    # operators are attached in ops.py, next to the Functions that implement them
+
+
+def _topological_order(root):
+    """Tensors that require a gradient, each after every tensor it was computed from."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:  # iterative DFS: deep graphs must not hit the recursion limit
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if node._creator is not None:
+            stack.extend((t, False) for t in node._creator.inputs if t.requires_grad)
+    return order
+
+
+def _sum_to_shape(grad, shape):
+    """Undo broadcasting: sum the leading axes that were added and the axes that were size 1."""
+    if grad.shape == shape:
+        return grad
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
+
+
+def as_tensor(x, like=None):
+    """Tensors pass through; anything else becomes a constant. Python scalars adopt ``like``'s dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and isinstance(x, (int, float)) and not isinstance(x, bool):
+        return Tensor(np.asarray(x, dtype=like.dtype))
+    return Tensor(x)
+
+
+def tensor(data, requires_grad=False, dtype=None):
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+class Function:
+    """A differentiable operation: subclass it and write ``forward`` and ``backward`` on arrays.
+
+    ``forward(self, *arrays, **params)`` returns the output array; keep on ``self`` whatever the
+    backward needs. ``backward(self, grad)`` receives dL/d(output) and returns dL/d(input) for each
+    array input (a tuple, or one array for a single input; ``None`` for an input that needs none).
+    ``self.needs_input_grad`` says which inputs require one. Call it as ``MyFunction.apply(*inputs,
+    **params)``: tensors and arrays are inputs, keyword arguments are constants.
+    """
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        fn = cls()
+        tensors = tuple(as_tensor(x) for x in inputs)
+        out = np.asarray(fn.forward(*(t.data for t in tensors), **params))
+        requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
+        result = Tensor(out)
+        if requires_grad:
+            _check_differentiable(out, cls.__name__)
+            fn.inputs = tensors
+            fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
+            result.requires_grad = True
+            result._creator = fn
+        return result

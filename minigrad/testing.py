@@ -1,0 +1,71 @@
+"""Hypothesis strategies and assertions for testing gradient code, this project's or anyone's.
+
+The strategies keep points off kinks (|x| near 0, ties of max) instead of asking for loosened
+tolerances, and draw only valid sliding-window geometries. Requires ``hypothesis``.
+"""
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .gradcheck import gradcheck
+
+
+def floats(low=-3.0, high=3.0, away_from=(), margin=1e-2):
+    """Finite floats in [low, high] at least ``margin`` away from every value in ``away_from``."""
+    return st.floats(low, high, allow_nan=False, allow_infinity=False).filter(
+        lambda v: all(abs(v - k) >= margin for k in away_from))
+
+
+def arrays(shape, low=-3.0, high=3.0, away_from=(), margin=1e-2, dtype=np.float64, unique=False):
+    """Arrays of ``shape`` drawn with ``floats``; ``unique`` rules out ties (for max, min, pooling)."""
+    return hnp.arrays(dtype, shape, elements=floats(low, high, away_from, margin), unique=unique)
+
+
+def spread_apart(a, margin):
+    """True when every pair of values differs by at least ``margin`` (no near-ties)."""
+    flat = np.sort(np.asarray(a).ravel())
+    return flat.size < 2 or float(np.min(np.diff(flat))) >= margin
+
+
+@st.composite
+def conv_geometries(draw, max_batch=2, max_channels=4, max_size=7, max_kernel=3, groups=True,
+                    dilation=True):
+    """A valid conv2d geometry: dict of n, c_in, c_out, h, w, kh, kw, stride, padding, dilation, groups."""
+    g = draw(st.integers(1, 2)) if groups else 1
+    geometry = dict(
+        n=draw(st.integers(1, max_batch)),
+        c_in=g * draw(st.integers(1, max(1, max_channels // g))),
+        c_out=g * draw(st.integers(1, max(1, max_channels // g))),
+        h=draw(st.integers(1, max_size)), w=draw(st.integers(1, max_size)),
+        kh=draw(st.integers(1, max_kernel)), kw=draw(st.integers(1, max_kernel)),
+        stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+        padding=(draw(st.integers(0, 2)), draw(st.integers(0, 2))),
+        dilation=(draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilation else (1, 1),
+        groups=g)
+    assume(output_size(geometry)[0] >= 1 and output_size(geometry)[1] >= 1)
+    return geometry
+
+
+def output_size(geometry):
+    """(OH, OW) of a conv geometry; the formula of docs/windows.md."""
+    g = geometry
+    return tuple((size + 2 * p - d * (k - 1) - 1) // s + 1 for size, p, d, k, s in zip(
+        (g["h"], g["w"]), g["padding"], g["dilation"], (g["kh"], g["kw"]), g["stride"]))
+
+
+def assert_close(actual, expected, rtol=1e-7, atol=1e-10, name="array"):
+    """assert_allclose that names the array and the worst element."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{name}: shape {actual.shape} != expected {expected.shape}")
+    err = np.abs(actual - expected) - (atol + rtol * np.abs(expected))
+    if actual.size and (np.nanmax(err) > 0 or (np.isnan(actual) != np.isnan(expected)).any()):
+        worst = np.unravel_index(np.nanargmax(err), err.shape)
+        raise AssertionError(f"{name}: worst element {worst}: {actual[worst]!r} vs expected "
+                             f"{expected[worst]!r} (rtol={rtol}, atol={atol})")
+
+
+def assert_gradients(fn, inputs, **kwargs):
+    """``gradcheck`` in float64, for use inside a hypothesis test."""
+    assert gradcheck(fn, inputs, **kwargs)

@@ -1,0 +1,140 @@
+"""Autograd semantics, the Function API, dtype rules, bad input, and the gradient checker itself."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.testing import arrays
+
+
+def test_gradients_accumulate_over_uses_and_backward_calls():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x + x).sum().backward()  # d/dx = 2x + 1
+    np.testing.assert_array_equal(x.grad, [3.0, 5.0])
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [6.0, 8.0])
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_diamond_graph_visits_shared_node_once_in_topological_order():
+    x = mg.tensor(2.0, requires_grad=True)
+    a = x * x          # 4
+    b = a * a + a      # a used twice: db/da = 2a + 1 = 9
+    b.backward()
+    assert x.grad == 9 * 2 * 2.0
+
+
+def test_deep_graph_does_not_hit_recursion_limit():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(5000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_broadcast_gradient_sums_back_to_input_shape():
+    a = mg.tensor(np.ones((3, 1)), requires_grad=True)
+    b = mg.tensor(np.ones(4), requires_grad=True)
+    (a * b).sum().backward()
+    np.testing.assert_array_equal(a.grad, np.full((3, 1), 4.0))
+    np.testing.assert_array_equal(b.grad, np.full(4, 3.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_preserved_with_python_scalars(dtype):
+    x = mg.tensor(np.ones(3, dtype), requires_grad=True)
+    y = (2.5 * x + 1) ** 2 / 3 - 0.5
+    assert y.dtype == dtype
+    y.sum().backward()
+    assert x.grad.dtype == dtype
+
+
+def test_mixed_precision_promotes_like_numpy_and_gradients_keep_input_dtype():
+    a = mg.tensor(np.ones(2, np.float32), requires_grad=True)
+    b = mg.tensor(np.ones(2, np.float64), requires_grad=True)
+    y = a * b
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+
+
+def test_no_grad_records_nothing():
+    x = mg.tensor([1.0], requires_grad=True)
+    with mg.no_grad():
+        y = x * 2
+    assert not y.requires_grad and mg.is_grad_enabled()
+
+
+def test_detach_numpy_item():
+    x = mg.tensor([[3.0]], requires_grad=True)
+    assert not x.detach().requires_grad and x.item() == 3.0 and x.numpy() is x.data
+
+
+def test_bad_input_errors_name_the_op_and_shapes():
+    with pytest.raises(TypeError, match="floating-point"):
+        mg.tensor([1, 2], requires_grad=True)
+    with pytest.raises(ValueError, match=r"add: shapes \(2,\) and \(3,\)"):
+        mg.tensor(np.ones(2)) + mg.tensor(np.ones(3))
+    with pytest.raises(ValueError, match="matmul: inner dimensions"):
+        mg.tensor(np.ones((2, 3))) @ mg.tensor(np.ones((2, 3)))
+    with pytest.raises(RuntimeError, match="non-scalar"):
+        (mg.tensor(np.ones(2), requires_grad=True) * 2).backward()
+    with pytest.raises(ValueError, match="cross_entropy"):
+        mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array([0, 3]))
+    with pytest.raises(TypeError, match="object"):
+        mg.tensor(np.array([None, 1]))
+
+
+class Cube(mg.Function):
+    """y = x^3;  dx = 3 x^2 g  -- the docs/autograd.md example"""
+    def forward(self, x):
+        self.x = x
+        return x ** 3
+
+    def backward(self, g):
+        return 3 * self.x ** 2 * g
+
+
+class WrongCube(Cube):
+    def backward(self, g):
+        return 2 * self.x ** 2 * g  # deliberately wrong
+
+
+@given(arrays((2, 3)))
+def test_function_api(x):
+    mg.gradcheck(lambda t: Cube.apply(t), [x])
+
+
+def test_gradcheck_catches_a_wrong_backward_and_names_the_element():
+    x = np.array([[1.0, 2.0]])
+    for mode in ("full", "directional"):
+        with pytest.raises(mg.GradcheckError, match="analytic .* != numeric"):
+            mg.gradcheck(lambda t: WrongCube.apply(t), [x], mode=mode)
+    with pytest.raises(mg.GradcheckError, match=r"d x\[0, 0\]"):
+        mg.gradcheck(lambda t: WrongCube.apply(t), [x])
+
+
+def test_gradcheck_catches_mutation_and_nondeterminism():
+    class Mutating(mg.Function):
+        def forward(self, x):
+            x += 1
+            return x * 1
+
+        def backward(self, g):
+            return g
+
+    with pytest.raises(mg.GradcheckError, match="mutated"):
+        mg.gradcheck(lambda t: Mutating.apply(t), [np.ones(2)])
+
+    class Noisy(mg.Function):
+        def forward(self, x):
+            return x * 1
+
+        def backward(self, g):
+            return g + np.random.default_rng().normal(size=g.shape) * 1e-9
+
+    with pytest.raises(mg.GradcheckError, match="deterministic"):
+        mg.gradcheck(lambda t: Noisy.apply(t), [np.ones(2)])

@@ -1,0 +1,173 @@
+"""Modules, state_dicts, saving, and optimizers against PyTorch's formulas."""
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad import nn, optim
+from minigrad.testing import arrays, assert_close
+
+
+def make_mlp(seed=0, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(6, 4, rng=rng, dtype=dtype), nn.ReLU(),
+                         nn.Linear(4, 3, rng=rng, dtype=dtype))
+
+
+def test_named_parameters_follow_pytorch_names_and_order():
+    assert [n for n, _ in make_mlp().named_parameters()] == ["1.weight", "1.bias", "3.weight", "3.bias"]
+
+
+def test_linear_init_is_pytorch_default_bound():
+    layer = nn.Linear(50, 400, rng=np.random.default_rng(0))
+    bound = 1 / np.sqrt(50)
+    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.weight.data).max() > 0.95 * bound
+    assert layer.weight.dtype == np.float32
+
+
+def test_manual_seed_reproduces_default_init():
+    mg.manual_seed(3)
+    a = nn.Linear(3, 2).weight.data
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(a, nn.Linear(3, 2).weight.data)
+
+
+def test_train_eval_flags_reach_submodules():
+    m = make_mlp().eval()
+    assert not any(x.training for x in m.modules())
+    assert all(x.training for x in m.train().modules())
+
+
+@given(arrays((2, 6)))
+def test_linear_gradients(x):
+    layer = nn.Linear(6, 3, rng=np.random.default_rng(0), dtype=np.float64)
+    def f(xt, w, b):
+        layer.weight, layer.bias = nn.Parameter(w.data), nn.Parameter(b.data)
+        return xt @ w.T + b
+    mg.gradcheck(f, [x, layer.weight.data, layer.bias.data])
+    out = layer(mg.tensor(x))
+    assert_close(out.data, x @ layer.weight.data.T + layer.bias.data)
+
+
+def test_state_dict_round_trip_and_strict_checks_leave_module_unchanged(tmp_path):
+    m, other = make_mlp(0), make_mlp(1)
+    before = other.state_dict()
+    bad = m.state_dict()
+    bad["1.weight"] = np.ones((5, 5), np.float32)
+    bad["extra"] = np.ones(1)
+    del bad["3.bias"]
+    with pytest.raises(ValueError) as err:
+        other.load_state_dict(bad)
+    for text in ("missing key '3.bias'", "unexpected key 'extra'", "'1.weight': shape (5, 5)"):
+        assert text in str(err.value)
+    for k, v in other.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+    other.load_state_dict(m.state_dict())
+    for k, v in other.state_dict().items():
+        np.testing.assert_array_equal(v, m.state_dict()[k])
+
+    path = tmp_path / "m.npz"
+    m.save(path)
+    np.testing.assert_array_equal(make_mlp(2).load(path).state_dict()["3.weight"], m.state_dict()["3.weight"])
+
+
+def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
+    m = make_mlp()
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"old")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError):
+        m.save(path)
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.npz"]
+
+
+def _torch_optimizer(torch, name, params, kw):
+    return {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[name](params, **kw)
+
+
+OPTIMIZERS = [
+    ("sgd", dict(lr=0.1)),
+    ("sgd", dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+    ("sgd", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    ("sgd", dict(lr=0.05, momentum=0.5, dampening=0.3)),
+    ("adam", dict(lr=0.01)),
+    ("adam", dict(lr=0.01, weight_decay=0.1, betas=(0.8, 0.9))),
+    ("adamw", dict(lr=0.01, weight_decay=0.1)),
+]
+
+
+def _run_steps(name, kw, x, labels, steps=5):
+    m = make_mlp(dtype=np.float64)
+    opt = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name](m.parameters(), **kw)
+    for _ in range(steps):
+        opt.zero_grad()
+        mg.cross_entropy(m(mg.tensor(x)), labels).backward()
+        opt.step()
+    return m, opt
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS)
+def test_optimizers_match_torch(name, kw):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal((8, 2, 3))
+    labels = np.arange(8) % 3
+    m, _ = _run_steps(name, kw, x, labels)
+    init = make_mlp(dtype=np.float64).state_dict()
+    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
+    tm.load_state_dict({k: torch.tensor(v) for k, v in init.items()})
+    opt = _torch_optimizer(torch, name, tm.parameters(), kw)
+    for _ in range(5):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(tm(torch.tensor(x)), torch.tensor(labels)).backward()
+        opt.step()
+    for k, v in tm.state_dict().items():
+        assert_close(m.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=f"{name} {k}")
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS)
+def test_optimizer_state_dict_resumes_exactly(name, kw):
+    x = np.random.default_rng(1).standard_normal((8, 2, 3))
+    labels = np.arange(8) % 3
+    straight, _ = _run_steps(name, kw, x, labels, steps=6)
+    m, opt = _run_steps(name, kw, x, labels, steps=3)
+    weights, state = m.state_dict(), opt.state_dict()
+    resumed = make_mlp(dtype=np.float64)
+    resumed.load_state_dict(weights)
+    opt2 = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name](resumed.parameters(), **kw)
+    opt2.load_state_dict(state)
+    for _ in range(3):
+        opt2.zero_grad()
+        mg.cross_entropy(resumed(mg.tensor(x)), labels).backward()
+        opt2.step()
+    for k, v in straight.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[k], v)
+
+
+@pytest.mark.parametrize("make,torch_make", [
+    (lambda o: optim.StepLR(o, step_size=2, gamma=0.5), lambda t, o: t.optim.lr_scheduler.StepLR(o, 2, 0.5)),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=5, eta_min=0.01),
+     lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 5, 0.01)),
+])
+def test_schedules_match_torch(make, torch_make):
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1)
+    t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, t_sched = make(opt), torch_make(torch, t_opt)
+    for _ in range(7):
+        t_opt.step()
+        sched.step()
+        t_sched.step()
+        assert opt.lr == pytest.approx(t_opt.param_groups[0]["lr"], rel=1e-12)
+
+
+def test_optimizer_bad_input():
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="learning rate"):
+        optim.Adam(make_mlp().parameters(), lr=-1)

@@ -1,0 +1,236 @@
+"""Every public op: float64 gradient checks over drawn shapes, values in both dtypes, torch cross-checks."""
+import numpy as np
+import pytest
+from hypothesis import given, assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+from minigrad import ops
+from minigrad.testing import arrays, assert_close, spread_apart
+
+shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+pair_shapes = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
+
+
+@st.composite
+def unary(draw, low=-3.0, high=3.0, away_from=(), unique=False):
+    return [draw(arrays(draw(shapes), low, high, away_from, unique=unique))]
+
+
+@st.composite
+def binary(draw, low_b=-3.0, away_from_b=(), low_a=-3.0, distinct=False):
+    shape_a, shape_b = draw(pair_shapes).input_shapes
+    a = draw(arrays(shape_a, low=low_a))
+    b = draw(arrays(shape_b, low=low_b, away_from=away_from_b))
+    if distinct:  # maximum/minimum: no near-ties between the broadcast operands
+        assume(np.all(np.abs(np.subtract(a, b)) > 1e-2))
+    return [a, b]
+
+
+@st.composite
+def reduction(draw, unique=False):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), unique=unique))
+    if unique:  # max/min: no two values within the finite-difference step of each other
+        assume(spread_apart(x, 1e-3))
+    axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1)
+                | st.lists(st.integers(0, x.ndim - 1), min_size=1, unique=True).map(tuple))
+    return [x], dict(axis=axis, keepdims=draw(st.booleans()))
+
+
+@st.composite
+def matmul_operands(draw):
+    m, k, n = (draw(st.integers(1, 3)) for _ in range(3))
+    batch_a, batch_b = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2)).input_shapes
+    a_shape = draw(st.sampled_from([(k,), batch_a + (m, k)]))
+    b_shape = draw(st.sampled_from([(k,), batch_b + (k, n)]))
+    return [draw(arrays(a_shape)), draw(arrays(b_shape))]
+
+
+@st.composite
+def getitem_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4))))
+    kind = draw(st.sampled_from(["basic", "integer"]))
+    if kind == "basic":
+        index = draw(hnp.basic_indices(x.shape, allow_ellipsis=True))
+    else:  # repeated indices: the backward must accumulate, not overwrite
+        index = np.array(draw(st.lists(st.integers(-x.shape[0], x.shape[0] - 1), min_size=1, max_size=6)))
+    return [x], dict(index=index)
+
+
+@st.composite
+def join_case(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+    axis = draw(st.integers(0, len(shape) - 1))
+    count = draw(st.integers(1, 3))
+    xs = []
+    for _ in range(count):
+        s = list(shape)
+        s[axis] = draw(st.integers(1, 3))
+        xs.append(draw(arrays(tuple(s))))
+    return xs, dict(axis=axis)
+
+
+@st.composite
+def stack_case(draw):
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))
+    xs = [draw(arrays(shape)) for _ in range(draw(st.integers(1, 3)))]
+    return xs, dict(axis=draw(st.integers(0, len(shape))))
+
+
+@st.composite
+def pad_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))))
+    widths = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(x.ndim)]
+    return [x], dict(pad_width=widths, value=draw(st.floats(-1, 1)))
+
+
+@st.composite
+def clip_case(draw):
+    low, high = sorted(draw(st.lists(st.floats(-2, 2), min_size=2, max_size=2)))
+    x = draw(arrays(draw(shapes), away_from=(low, high)))
+    return [x], dict(low=low, high=high)
+
+
+@st.composite
+def axis_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))))
+    return [x], dict(axis=draw(st.integers(-x.ndim, x.ndim - 1)))
+
+
+@st.composite
+def cross_entropy_case(draw):
+    n, c = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    return [draw(arrays((n, c)))], dict(labels=labels)
+
+
+@st.composite
+def where_case(draw):
+    a, b = draw(binary())
+    condition = draw(hnp.arrays(bool, np.broadcast_shapes(a.shape, b.shape)))
+    return [a, b], dict(condition=condition)
+
+
+@st.composite
+def permute_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=4, max_side=3))))
+    return [x], dict(axes=tuple(draw(st.permutations(range(x.ndim)))))
+
+
+@st.composite
+def reshape_case(draw):
+    x = draw(arrays(draw(shapes)))
+    shape = draw(st.sampled_from([(x.size,), (-1,), (1, x.size), (x.size, 1, 1)]))
+    return [x], dict(shape=shape)
+
+
+def all_axes(x, axis):
+    return tuple(range(x.ndim)) if axis is None else axis
+
+
+def no_kwargs(strategy):
+    return strategy.map(lambda inputs: (inputs, {}))
+
+
+# name -> (strategy of (inputs, constants), torch counterpart taking (torch tensors, constants))
+CASES = {
+    "add": (no_kwargs(binary()), lambda t, a, b: a + b),
+    "sub": (no_kwargs(binary()), lambda t, a, b: a - b),
+    "mul": (no_kwargs(binary()), lambda t, a, b: a * b),
+    "div": (no_kwargs(binary(away_from_b=(0,), low_b=-3.0).filter(lambda ab: np.all(np.abs(ab[1]) > 0.1))),
+            lambda t, a, b: a / b),
+    "pow": (no_kwargs(binary(low_a=0.2)), lambda t, a, b: a ** b),
+    "matmul": (no_kwargs(matmul_operands()), lambda t, a, b: a @ b),
+    "neg": (no_kwargs(unary()), lambda t, x: -x),
+    "exp": (no_kwargs(unary()), lambda t, x: t.exp(x)),
+    "log": (no_kwargs(unary(low=0.1)), lambda t, x: t.log(x)),
+    "sqrt": (no_kwargs(unary(low=0.1)), lambda t, x: t.sqrt(x)),
+    "abs": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.abs(x)),
+    "sign": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.sign(x)),
+    "maximum": (no_kwargs(binary(distinct=True)), lambda t, a, b: t.maximum(a, b)),
+    "minimum": (no_kwargs(binary(distinct=True)), lambda t, a, b: t.minimum(a, b)),
+    "where": (where_case(), lambda t, a, b, condition: t.where(t.from_numpy(condition), a, b)),
+    "clip": (clip_case(), lambda t, x, low, high: t.clamp(x, low, high)),
+    "relu": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.relu(x)),
+    "sigmoid": (no_kwargs(unary(-10, 10)), lambda t, x: t.sigmoid(x)),
+    "tanh": (no_kwargs(unary()), lambda t, x: t.tanh(x)),
+    "sum": (reduction(), lambda t, x, axis, keepdims: t.sum(x, dim=all_axes(x, axis), keepdim=keepdims)),
+    "mean": (reduction(), lambda t, x, axis, keepdims: t.mean(x, dim=all_axes(x, axis), keepdim=keepdims)),
+    "max": (reduction(unique=True), lambda t, x, axis, keepdims: t.amax(x, dim=all_axes(x, axis), keepdim=keepdims)),
+    "min": (reduction(unique=True), lambda t, x, axis, keepdims: t.amin(x, dim=all_axes(x, axis), keepdim=keepdims)),
+    "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
+    "transpose": (permute_case(), lambda t, x, axes: x.permute(axes)),
+    "getitem": (getitem_case(), lambda t, x, index: x.reshape(-1)[  # torch has no negative steps: gather flat positions
+        t.from_numpy(np.array(np.arange(x.numel()).reshape(tuple(x.shape))[index]))]),
+    "pad": (pad_case(), lambda t, x, pad_width, value: t.nn.functional.pad(
+        x, [w for pair in reversed(pad_width) for w in pair], value=value)),
+    "concatenate": (join_case(), lambda t, *xs, axis: t.cat(xs, dim=axis)),
+    "stack": (stack_case(), lambda t, *xs, axis: t.stack(xs, dim=axis)),
+    "softmax": (axis_case(), lambda t, x, axis: t.softmax(x, dim=axis)),
+    "log_softmax": (axis_case(), lambda t, x, axis: t.log_softmax(x, dim=axis)),
+    "cross_entropy": (cross_entropy_case(), lambda t, x, labels: t.nn.functional.cross_entropy(x, t.from_numpy(labels))),
+}
+
+
+def call(name, tensors, kwargs):
+    fn = getattr(mg, name)
+    if name in ("concatenate", "stack"):
+        return fn(tensors, **kwargs)
+    if name == "reshape":
+        return fn(tensors[0], kwargs["shape"])
+    if name == "transpose":
+        return fn(tensors[0], kwargs["axes"])
+    if name == "where":
+        return fn(kwargs["condition"], *tensors)
+    return fn(*tensors, **kwargs)
+
+
+def test_every_public_op_has_a_gradient_test():
+    assert set(ops.PUBLIC_OPS) == set(CASES), set(ops.PUBLIC_OPS) ^ set(CASES)
+    for name in ops.PUBLIC_OPS:
+        assert callable(getattr(mg, name)), name
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gradient(name):
+    @given(CASES[name][0])
+    def check(case):
+        inputs, kwargs = case
+        mg.gradcheck(lambda *ts: call(name, ts, kwargs), inputs)
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_matches_numpy_semantics_and_keeps_dtype(name, dtype):
+    @given(CASES[name][0])
+    def check(case):
+        inputs, kwargs = case
+        tensors = [mg.tensor(x.astype(dtype)) for x in inputs]
+        out = call(name, tensors, kwargs)
+        assert out.dtype == dtype, (name, out.dtype)
+        reference = call(name, [mg.tensor(x) for x in inputs], kwargs).data
+        assert_close(out.data, reference, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-5, name=name)
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_against_torch(name):
+    torch = pytest.importorskip("torch")
+
+    @given(CASES[name][0], st.integers(0, 2**31 - 1))
+    def check(case, seed):
+        inputs, kwargs = case
+        tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
+        out = call(name, tensors, kwargs)
+        upstream = np.random.default_rng(seed).standard_normal(out.shape)
+        out.backward(upstream)
+        ts = [torch.tensor(x, requires_grad=True) for x in inputs]
+        t_out = CASES[name][1](torch, *ts, **kwargs)
+        t_out.backward(torch.tensor(upstream))
+        assert_close(out.data, t_out.detach().numpy(), name=f"{name} value")
+        for i, (a, b) in enumerate(zip(tensors, ts)):
+            expected = b.grad.numpy() if b.grad is not None else np.zeros_like(a.data)
+            assert_close(a.grad, expected, name=f"{name} grad {i}")
+    check()
