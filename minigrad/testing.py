@@ -22,6 +22,18 @@ def arrays(shape, low=-3.0, high=3.0, away_from=(), margin=1e-2, dtype=np.float6
     return hnp.arrays(dtype, shape, elements=floats(low, high, away_from, margin), unique=unique)
 
 
+@st.composite
+def tie_free_arrays(draw, shape, step=0.1, dtype=np.float64):
+    """Arrays whose magnitudes are a shuffled ladder step, 2 step, ... with random signs and a
+    small jitter: no two values, and no two |values|, lie within step/2 of each other, so max,
+    min and max-|x| pooling never sit on a tie. Built, not filtered, so every draw is usable."""
+    size = int(np.prod(shape))
+    order = np.array(draw(st.permutations(range(1, size + 1))), dtype=np.float64)
+    signs = np.array(draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=size, max_size=size)))
+    jitter = draw(st.floats(0, step / 4))
+    return (signs * (order * step + jitter)).reshape(shape).astype(dtype)
+
+
 def spread_apart(a, margin):
     """True when every pair of values differs by at least ``margin`` (no near-ties)."""
     flat = np.sort(np.asarray(a).ravel())

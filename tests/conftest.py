@@ -6,10 +6,12 @@ from hypothesis import HealthCheck, settings
 
 from minigrad import backend
 
+# each_backend only selects the backend for the whole test, so reusing it across examples is intended
+SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+                          suppress_health_check=SUPPRESSED)
 settings.register_profile("thorough", max_examples=300, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+                          suppress_health_check=SUPPRESSED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = ["numpy"] + (["numba"] if backend.numba_available() else [])

@@ -1,0 +1,6 @@
+"""Sliding-window layers built on minigrad's public API: conv, pooling, SCS, ConvTwist."""
+from . import functional
+from .conv import Conv2d
+from .pooling import AvgPool2d, GlobalAvgPool2d, MaxAbsPool2d, MaxPool2d
+
+__all__ = ["functional", "Conv2d", "MaxPool2d", "AvgPool2d", "MaxAbsPool2d", "GlobalAvgPool2d"]

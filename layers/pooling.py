@@ -1,0 +1,209 @@
+"""Max, average and max-|x| pooling: a NumPy reference over im2col windows, and numba kernels.
+
+Rules (docs/windows.md):
+- max_pool2d: padding never wins; ties go to the first window position in row-major order
+  (PyTorch's CPU kernel keeps the first maximum it meets). The gradient goes to that position.
+- avg_pool2d: zero padding counted in the divisor (PyTorch's count_include_pad=True);
+  the gradient g / (kh*kw) goes to every window position.
+- max_abs_pool2d: keeps the element of largest |x| with its sign; on a tie of |x| the positive
+  value wins, as in brohrer/sharpened-cosine-similarity's PyTorch MaxAbsPool2d (7193a5d), and among
+  equal values the first position. The gradient goes only to the kept element.
+"""
+import numpy as np
+
+from minigrad import Function, backend, nn, ops
+from minigrad.backend import jit, prange
+from minigrad.windows import col2im_array, im2col_reference, window_geometry
+
+MAX, MAX_ABS = 0, 1
+
+
+def pool_geometry(op, shape, kernel_size, stride, padding):
+    geometry = window_geometry(op, shape, kernel_size, kernel_size if stride is None else stride, padding, 1)
+    kernel, _, pad, _, _ = geometry
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ValueError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
+    return geometry
+
+
+def _windows(x, geometry):
+    """(N, C, kh*kw, OH, OW) windows of x, and a mask of which entries are real (not padding)."""
+    n, c = x.shape[:2]
+    kernel, _, _, _, out = geometry
+    col = im2col_reference(x, *geometry).reshape(n, c, -1, *out)
+    real = im2col_reference(np.ones((1, 1) + x.shape[2:], dtype=bool), *geometry).reshape(1, 1, -1, *out)
+    return col, real
+
+
+def select_reference(x, geometry, rule):
+    """Index (into the kh*kw window) of the element each window keeps, by the rules above."""
+    col, real = _windows(x, geometry)
+    if rule == MAX:
+        return np.argmax(np.where(real, col, -np.inf), axis=2)
+    key = np.where(real, np.abs(col), -1.0)
+    best = key == key.max(axis=2, keepdims=True)
+    positive = best & (col > 0)
+    return np.where(positive.any(axis=2), np.argmax(positive, axis=2), np.argmax(best, axis=2))
+
+
+def pool_backward_reference(g, index, x_shape, geometry):
+    """Scatter g onto the kept window positions, then col2im puts them back on the image."""
+    n, c = x_shape[:2]
+    dcol = np.zeros((n, c, geometry[0][0] * geometry[0][1]) + g.shape[2:], dtype=g.dtype)
+    np.put_along_axis(dcol, index[:, :, None], g[:, :, None], axis=2)
+    return col2im_array(dcol.reshape(n, c, *geometry[0], *g.shape[2:]), x_shape, *geometry)
+
+
+@jit(parallel=True)
+def _select_numba(x, kh, kw, sh, sw, ph, pw, rule, out, index):
+    n, c, h, w = x.shape
+    for nc in prange(n * c):
+        b, ch = nc // c, nc % c
+        for oh in range(out.shape[2]):
+            for ow in range(out.shape[3]):
+                best_k, best_v = -1, 0.0
+                for i in range(kh):
+                    r = oh * sh - ph + i
+                    for j in range(kw):
+                        s = ow * sw - pw + j
+                        if r < 0 or r >= h or s < 0 or s >= w:
+                            continue
+                        v = x[b, ch, r, s]
+                        if best_k < 0:
+                            better = True
+                        elif rule == 0:
+                            better = v > best_v
+                        else:
+                            better = abs(v) > abs(best_v) or (abs(v) == abs(best_v) and v > 0 and not best_v > 0)
+                        if better:
+                            best_k, best_v = i * kw + j, v
+                out[b, ch, oh, ow] = best_v
+                index[b, ch, oh, ow] = best_k
+    return out, index
+
+
+@jit(parallel=True)
+def _scatter_numba(g, index, kh, kw, sh, sw, ph, pw, dx):
+    n, c = g.shape[:2]
+    for nc in prange(n * c):
+        b, ch = nc // c, nc % c
+        # windows visited last-to-first: the order in which col2im's offset loop reaches a pixel
+        for oh in range(g.shape[2] - 1, -1, -1):
+            for ow in range(g.shape[3] - 1, -1, -1):
+                k = index[b, ch, oh, ow]
+                dx[b, ch, oh * sh - ph + k // kw, ow * sw - pw + k % kw] += g[b, ch, oh, ow]
+    return dx
+
+
+class SelectPool2dFunction(Function):
+    """y = the window element kept by the rule (max, or max |x| with its sign)
+    dx = g added at the kept element of each window, zero elsewhere"""
+
+    def forward(self, x, kernel_size, stride=None, padding=0, rule=MAX):
+        op = "max_pool2d" if rule == MAX else "max_abs_pool2d"
+        self.geometry = pool_geometry(op, x.shape, kernel_size, stride, padding)
+        self.x_shape = x.shape
+        (kh, kw), stride, pad, _, out = self.geometry
+        if backend.use_numba():
+            y = np.empty(x.shape[:2] + out, dtype=x.dtype)
+            self.index = np.empty(x.shape[:2] + out, dtype=np.int64)
+            return _select_numba(np.ascontiguousarray(x), kh, kw, *stride, *pad, rule, y, self.index)[0]
+        self.index = select_reference(x, self.geometry, rule)
+        col, _ = _windows(x, self.geometry)
+        return np.take_along_axis(col, self.index[:, :, None], axis=2)[:, :, 0]
+
+    def backward(self, g):
+        if backend.use_numba():
+            (kh, kw), stride, pad, _, _ = self.geometry
+            dx = np.zeros(self.x_shape, dtype=g.dtype)
+            return _scatter_numba(np.ascontiguousarray(g), self.index, kh, kw, *stride, *pad, dx)
+        return pool_backward_reference(g, self.index, self.x_shape, self.geometry)
+
+
+@jit(parallel=True)
+def _avg_numba(x, kh, kw, sh, sw, ph, pw, out):
+    n, c, h, w = x.shape
+    for nc in prange(n * c):
+        b, ch = nc // c, nc % c
+        for oh in range(out.shape[2]):
+            for ow in range(out.shape[3]):
+                out[b, ch, oh, ow] = 0  # accumulate in out's dtype, as the reference does
+                for i in range(kh):
+                    r = oh * sh - ph + i
+                    for j in range(kw):
+                        s = ow * sw - pw + j
+                        if 0 <= r < h and 0 <= s < w:
+                            out[b, ch, oh, ow] += x[b, ch, r, s]
+                out[b, ch, oh, ow] /= kh * kw
+    return out
+
+
+class AvgPool2dFunction(Function):
+    """y = mean of the window (padding counted as zeros)
+    dx = col2im(g / (kh kw) repeated over the window)"""
+
+    def forward(self, x, kernel_size, stride=None, padding=0):
+        self.geometry = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
+        self.x_shape = x.shape
+        (kh, kw), stride, pad, _, out = self.geometry
+        if backend.use_numba():
+            return _avg_numba(np.ascontiguousarray(x), kh, kw, *stride, *pad, np.empty(x.shape[:2] + out, x.dtype))
+        col = im2col_reference(x, *self.geometry)
+        total = col[:, :, 0, 0].copy()
+        for k in range(1, kh * kw):  # sequential sum in window order, as the numba kernel adds
+            total += col[:, :, k // kw, k % kw]
+        return total / x.dtype.type(kh * kw)
+
+    def backward(self, g):
+        (kh, kw), _, _, _, out = self.geometry
+        share = g / g.dtype.type(kh * kw)
+        dcol = np.broadcast_to(share[:, :, None, None], g.shape[:2] + (kh, kw) + out)
+        return col2im_array(np.ascontiguousarray(dcol), self.x_shape, *self.geometry)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, rule=MAX)
+
+
+def max_abs_pool2d(x, kernel_size, stride=None, padding=0):
+    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, rule=MAX_ABS)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+
+
+def global_avg_pool2d(x):
+    """Mean over H and W, keeping them as size 1 (PyTorch's adaptive_avg_pool2d(x, 1))."""
+    return ops.mean(x, axis=(2, 3), keepdims=True)
+
+
+class _Pool(nn.Module):
+    function = None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def forward(self, x):
+        return type(self).function(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool):
+    function = staticmethod(max_pool2d)
+
+
+class AvgPool2d(_Pool):
+    function = staticmethod(avg_pool2d)
+
+
+class MaxAbsPool2d(_Pool):
+    function = staticmethod(max_abs_pool2d)
+
+
+class GlobalAvgPool2d(nn.Module):
+    def forward(self, x):
+        return global_avg_pool2d(x)

@@ -1,0 +1,174 @@
+"""Sliding windows over NCHW images: im2col, its adjoint col2im, and their geometry checks.
+
+``col[n, c, i, j, oh, ow] = xpad[n, c, oh*sh + i*dh, ow*sw + j*dw]``, with ``xpad`` the input
+zero-padded by (ph, pw). Output size per axis: ``(size + 2p - d(k-1) - 1) // s + 1``.
+
+im2col is linear, so its VJP is its adjoint: col2im adds every column entry back onto the pixel it
+was read from (windows overlap, so pixels collect several). Hence ``Im2Col.backward = col2im`` and
+``Col2Im.backward = im2col``. docs/windows.md derives this.
+
+Each operation has a NumPy reference (the spec, one strided slice per kernel offset) and a numba
+kernel (the fast path), chosen by ``minigrad.backend``; the two agree bit for bit.
+"""
+import numpy as np
+
+from . import backend
+from .backend import jit, prange
+from .tensor import Function
+
+
+def _pair(value, name, op):
+    pair = (value, value) if np.isscalar(value) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return tuple(int(v) for v in pair)
+
+
+def window_geometry(op, input_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Validate a window geometry before any kernel runs; return ((kh, kw), stride, padding,
+    dilation, (OH, OW)), each a pair. Errors name the op and the offending values."""
+    if len(input_shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {tuple(input_shape)}")
+    kernel, stride = _pair(kernel_size, "kernel_size", op), _pair(stride, "stride", op)
+    padding, dilation = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+    if min(kernel) < 1:
+        raise ValueError(f"{op}: kernel_size must be >= 1, got {kernel}")
+    if min(stride) < 1:
+        raise ValueError(f"{op}: stride must be >= 1, got {stride}")
+    if min(dilation) < 1:
+        raise ValueError(f"{op}: dilation must be >= 1, got {dilation}")
+    if min(padding) < 0:
+        raise ValueError(f"{op}: padding must be >= 0, got {padding}")
+    h, w = input_shape[2:]
+    span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    if h + 2 * padding[0] < span[0] or w + 2 * padding[1] < span[1]:
+        raise ValueError(f"{op}: kernel {kernel} with dilation {dilation} spans {span}, larger than the "
+                         f"padded input {(h + 2 * padding[0], w + 2 * padding[1])} (input {(h, w)}, padding {padding})")
+    out = tuple((n + 2 * p - sp) // s + 1 for n, p, sp, s in zip((h, w), padding, span, stride))
+    return kernel, stride, padding, dilation, out
+
+
+# ------------------------------------------------------------------------ NumPy reference (spec)
+
+def _offset_slices(i, j, stride, dilation, out):
+    """Where kernel offset (i, j) reads in the padded input, for every output position at once."""
+    (sh, sw), (dh, dw), (oh, ow) = stride, dilation, out
+    return (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+
+
+def im2col_reference(x, kernel, stride, padding, dilation, out):
+    n, c = x.shape[:2]
+    (kh, kw), (ph, pw) = kernel, padding
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    col = np.empty((n, c, kh, kw) + out, dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = _offset_slices(i, j, stride, dilation, out)
+            col[:, :, i, j] = xpad[:, :, rows, cols]
+    return col
+
+
+def col2im_reference(col, input_shape, kernel, stride, padding, dilation, out):
+    n, c, h, w = input_shape
+    (kh, kw), (ph, pw) = kernel, padding
+    xpad = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = _offset_slices(i, j, stride, dilation, out)
+            xpad[:, :, rows, cols] += col[:, :, i, j]
+    return xpad[:, :, ph:ph + h, pw:pw + w]
+
+
+# ------------------------------------------------------------------------ numba (fast path)
+
+@jit(parallel=True)
+def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
+    n, c, h, w = x.shape
+    oh_count, ow_count = col.shape[4], col.shape[5]
+    for nc in prange(n * c):  # each (n, c) plane is written by one thread only
+        b, ch = nc // c, nc % c
+        for i in range(kh):
+            for j in range(kw):
+                for oh in range(oh_count):
+                    r = oh * sh - ph + i * dh
+                    for ow in range(ow_count):
+                        s = ow * sw - pw + j * dw
+                        inside = 0 <= r < h and 0 <= s < w
+                        col[b, ch, i, j, oh, ow] = x[b, ch, r, s] if inside else 0.0
+    return col
+
+
+@jit(parallel=True)
+def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
+    n, c, h, w = x.shape
+    oh_count, ow_count = col.shape[4], col.shape[5]
+    for nc in prange(n * c):
+        b, ch = nc // c, nc % c
+        # offsets in the reference's order, so each pixel sums its contributions in the same order
+        for i in range(kh):
+            for j in range(kw):
+                for oh in range(oh_count):
+                    r = oh * sh - ph + i * dh
+                    if r < 0 or r >= h:
+                        continue
+                    for ow in range(ow_count):
+                        s = ow * sw - pw + j * dw
+                        if 0 <= s < w:
+                            x[b, ch, r, s] += col[b, ch, i, j, oh, ow]
+    return x
+
+
+def im2col_array(x, kernel, stride, padding, dilation, out):
+    """(N, C, H, W) -> (N, C, kh, kw, OH, OW) on the current backend; geometry already validated."""
+    if not backend.use_numba():
+        return im2col_reference(x, kernel, stride, padding, dilation, out)
+    col = np.empty(x.shape[:2] + tuple(kernel) + tuple(out), dtype=x.dtype)
+    return _im2col_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, col)
+
+
+def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
+    """(N, C, kh, kw, OH, OW) -> (N, C, H, W), summing overlaps, on the current backend."""
+    if not backend.use_numba():
+        return col2im_reference(col, input_shape, kernel, stride, padding, dilation, out)
+    x = np.zeros(input_shape, dtype=col.dtype)
+    return _col2im_numba(np.ascontiguousarray(col), *kernel, *stride, *padding, *dilation, x)
+
+
+# ------------------------------------------------------------------------ differentiable pair
+
+class Im2Col(Function):
+    """col = im2col(x)
+    dx = col2im(g)"""
+    def forward(self, x, kernel_size, stride=1, padding=0, dilation=1):
+        self.shape = x.shape
+        self.geometry = window_geometry("im2col", x.shape, kernel_size, stride, padding, dilation)
+        return im2col_array(x, *self.geometry)
+
+    def backward(self, g):
+        return col2im_array(g, self.shape, *self.geometry)
+
+
+class Col2Im(Function):
+    """x = col2im(col)
+    dcol = im2col(g)"""
+    def forward(self, col, input_shape, kernel_size, stride=1, padding=0, dilation=1):
+        self.geometry = window_geometry("col2im", input_shape, kernel_size, stride, padding, dilation)
+        expected = tuple(input_shape[:2]) + self.geometry[0] + self.geometry[4]
+        if col.shape != expected:
+            raise ValueError(f"col2im: columns of shape {col.shape} do not fit input {tuple(input_shape)}; "
+                             f"expected {expected}")
+        return col2im_array(col, tuple(input_shape), *self.geometry)
+
+    def backward(self, g):
+        return im2col_array(g, *self.geometry)
+
+
+def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
+    """Differentiable: (N, C, H, W) tensor -> (N, C, kh, kw, OH, OW) tensor of windows."""
+    return Im2Col.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+
+
+def col2im(col, input_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Differentiable adjoint of im2col: windows summed back onto an (N, C, H, W) image."""
+    return Col2Im.apply(col, input_shape=tuple(input_shape), kernel_size=kernel_size, stride=stride,
+                        padding=padding, dilation=dilation)

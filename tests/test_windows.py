@@ -1,0 +1,248 @@
+"""im2col/col2im, conv2d and pooling: gradients, backends, torch and scipy cross-checks, bad input."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import layers
+import minigrad as mg
+from layers import functional as F
+from minigrad import backend
+from minigrad.testing import arrays, assert_close, conv_geometries, output_size, tie_free_arrays
+
+SEEDS = st.integers(0, 2**31 - 1)
+
+
+def draw_input(data, g, dtype=np.float64):
+    return data.draw(arrays((g["n"], g["c_in"], g["h"], g["w"]), dtype=dtype))
+
+
+def window_kwargs(g):
+    return dict(kernel_size=(g["kh"], g["kw"]), stride=g["stride"], padding=g["padding"], dilation=g["dilation"])
+
+
+@given(conv_geometries(groups=False), st.data())
+def test_im2col_col2im_gradients(each_backend, g, data):
+    x = draw_input(data, g)
+    kw = window_kwargs(g)
+    mg.gradcheck(lambda t: mg.im2col(t, **kw), [x], mode="directional", seed=data.draw(SEEDS))
+    col = mg.im2col(mg.tensor(x), **kw).data
+    mg.gradcheck(lambda t: mg.col2im(t, x.shape, **kw), [col], mode="directional", seed=data.draw(SEEDS))
+
+
+@given(conv_geometries(groups=False), st.data())
+def test_col2im_is_the_adjoint_of_im2col(g, data):
+    """<im2col(x), c> == <x, col2im(c)> for all x, c: the defining property of the backward."""
+    x = draw_input(data, g)
+    kw = window_kwargs(g)
+    c = np.random.default_rng(data.draw(SEEDS)).standard_normal(mg.im2col(mg.tensor(x), **kw).shape)
+    assert np.isclose(np.sum(mg.im2col(mg.tensor(x), **kw).data * c), np.sum(x * mg.col2im(c, x.shape, **kw).data))
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(g=conv_geometries(groups=False), data=st.data())
+def test_numba_windows_equal_reference_bit_for_bit(dtype, g, data):
+    x = draw_input(data, g, dtype)
+    kw = window_kwargs(g)
+    results = {}
+    for name in ("numpy", "numba"):
+        with backend.use_backend(name):
+            col = mg.im2col(mg.tensor(x), **kw).data
+            results[name] = (col, mg.col2im(col, x.shape, **kw).data)
+    for a, b in zip(results["numpy"], results["numba"]):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def draw_conv(data, g, dtype=np.float64):
+    x = draw_input(data, g, dtype)
+    w = data.draw(arrays((g["c_out"], g["c_in"] // g["groups"], g["kh"], g["kw"]), dtype=dtype))
+    b = data.draw(arrays((g["c_out"],), dtype=dtype))
+    return x, w, b
+
+
+def conv_kwargs(g):
+    return dict(stride=g["stride"], padding=g["padding"], dilation=g["dilation"], groups=g["groups"])
+
+
+@given(conv_geometries(), st.data())
+def test_conv2d_gradients(each_backend, g, data):
+    x, w, b = draw_conv(data, g)
+    kw = conv_kwargs(g)
+    mg.gradcheck(lambda *t: F.conv2d(*t, **kw), [x, w, b], mode="directional", seed=data.draw(SEEDS))
+    mg.gradcheck(lambda *t: F.conv2d(*t, **kw), [x, w], mode="directional", seed=data.draw(SEEDS))
+
+
+@given(conv_geometries(max_size=4, max_channels=2, max_batch=1), st.data())
+def test_conv2d_full_jacobian(g, data):
+    x, w, b = draw_conv(data, g)
+    mg.gradcheck(lambda *t: F.conv2d(*t, **conv_kwargs(g)), [x, w, b])
+
+
+@given(conv_geometries(groups=False, dilation=False), st.data())
+def test_conv2d_against_scipy_correlate(g, data):
+    from scipy.signal import correlate
+    x, w, b = draw_conv(data, g)
+    (ph, pw), (sh, sw) = g["padding"], g["stride"]
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    expected = np.stack([np.stack([
+        correlate(xpad[n], w[o], mode="valid")[0, ::sh, ::sw] + b[o] for o in range(w.shape[0])])
+        for n in range(x.shape[0])])
+    assert_close(F.conv2d(mg.tensor(x), w, b, **conv_kwargs(g)).data, expected, name="conv2d vs scipy")
+
+
+@given(conv_geometries(), st.data())
+def test_conv2d_against_torch(each_backend, g, data):
+    torch = pytest.importorskip("torch")
+    x, w, b = draw_conv(data, g)
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    mt = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+    t_out = torch.nn.functional.conv2d(*ts, **conv_kwargs(g))
+    out = F.conv2d(*mt, **conv_kwargs(g))
+    upstream = np.random.default_rng(data.draw(SEEDS)).standard_normal(out.shape)
+    t_out.backward(torch.tensor(upstream))
+    out.backward(upstream)
+    assert_close(out.data, t_out.detach().numpy(), name="conv2d value")
+    for name, a, t in zip("xwb", mt, ts):
+        assert_close(a.grad, t.grad.numpy(), name=f"conv2d grad {name}")
+
+
+@st.composite
+def pool_cases(draw, spread=True):
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = draw(st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(kh, 7)), draw(st.integers(kw, 7)))
+    # tie-free inputs keep every window's winner clear of the finite-difference step
+    x = draw(tie_free_arrays(shape) if spread else arrays(shape))
+    return x, dict(kernel_size=(kh, kw), stride=stride, padding=padding)
+
+
+POOLS = {"max_pool2d": F.max_pool2d, "avg_pool2d": F.avg_pool2d, "max_abs_pool2d": F.max_abs_pool2d}
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_pool_gradients(each_backend, name):
+    @given(pool_cases(), SEEDS)
+    def check(case, seed):
+        x, kw = case
+        mg.gradcheck(lambda t: POOLS[name](t, **kw), [x], mode="directional", seed=seed)
+        if x.size <= 40:
+            mg.gradcheck(lambda t: POOLS[name](t, **kw), [x])
+    check()
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("name", sorted(POOLS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pool_numba_equals_reference(name, dtype):
+    @given(pool_cases(spread=False), SEEDS)  # ties allowed: both paths must break them alike
+    def check(case, seed):
+        x, kw = case
+        x = np.round(x, 0).astype(dtype)  # rounding makes ties (and +a/-a pairs) common
+        results = []
+        for be in ("numpy", "numba"):
+            with backend.use_backend(be):
+                t = mg.tensor(x, requires_grad=True)
+                y = POOLS[name](t, **kw)
+                y.backward(np.random.default_rng(seed).standard_normal(y.shape).astype(dtype))
+                results.append((y.data, t.grad))
+        for a, b in zip(*results):
+            assert a.dtype == b.dtype == dtype
+            np.testing.assert_array_equal(a, b)
+    check()
+
+
+def torch_max_abs_pool(torch, x, kernel_size, stride, padding):
+    """A port of brohrer's PyTorch MaxAbsPool2d rule: max of x and of -x; the positive side wins ties."""
+    pool = lambda v: torch.nn.functional.max_pool2d(v, kernel_size, stride, padding)  # noqa: E731
+    high, low = pool(x), -pool(-x)
+    return torch.where(high >= -low, high, low)
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_pool_against_torch(each_backend, name):
+    torch = pytest.importorskip("torch")
+
+    @given(pool_cases(), SEEDS)
+    def check(case, seed):
+        x, kw = case
+        stride = kw["stride"] or kw["kernel_size"]
+        tx = torch.tensor(x, requires_grad=True)
+        if name == "max_abs_pool2d":
+            t_out = torch_max_abs_pool(torch, tx, kw["kernel_size"], stride, kw["padding"])
+        else:
+            t_out = getattr(torch.nn.functional, name)(tx, kw["kernel_size"], stride, kw["padding"])
+        t = mg.tensor(x, requires_grad=True)
+        out = POOLS[name](t, **kw)
+        upstream = np.random.default_rng(seed).standard_normal(out.shape)
+        out.backward(upstream)
+        t_out.backward(torch.tensor(upstream))
+        assert_close(out.data, t_out.detach().numpy(), name=f"{name} value")
+        assert_close(t.grad, tx.grad.numpy(), name=f"{name} grad")
+    check()
+
+
+def test_max_abs_pool_tie_rule(each_backend):
+    # windows of 2: (|x| wins), (+a beats -a in either order), (equal values: the first gets the gradient)
+    x = np.array([[[[-3.0, 1.0, -2.0, 2.0, 2.0, -2.0, 5.0, 5.0]]]])
+    t = mg.tensor(x, requires_grad=True)
+    y = F.max_abs_pool2d(t, (1, 2))
+    np.testing.assert_array_equal(y.data.ravel(), [-3.0, 2.0, 2.0, 5.0])
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(t.grad.ravel(), [1, 0, 0, 1, 1, 0, 1, 0])
+
+
+def test_max_pool_first_maximum_gets_the_gradient_and_padding_never_wins(each_backend):
+    x = np.array([[[[-1.0, -1.0, -5.0]]]])
+    t = mg.tensor(x, requires_grad=True)
+    y = F.max_pool2d(t, (1, 3), stride=1, padding=(0, 1))
+    np.testing.assert_array_equal(y.data.ravel(), [-1.0, -1.0, -1.0])
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(t.grad.ravel(), [2, 1, 0])
+
+
+def test_global_avg_pool_and_modules():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+    assert_close(layers.GlobalAvgPool2d()(mg.tensor(x)).data, x.mean(axis=(2, 3), keepdims=True))
+    mg.gradcheck(lambda t: F.global_avg_pool2d(t), [x[:1, :2, :2, :3]])
+    for module, fn in ((layers.MaxPool2d(2), F.max_pool2d), (layers.AvgPool2d(2), F.avg_pool2d),
+                       (layers.MaxAbsPool2d(2), F.max_abs_pool2d)):
+        np.testing.assert_array_equal(module(mg.tensor(x)).data, fn(mg.tensor(x), 2).data)
+
+
+def test_conv2d_module_defaults_match_pytorch():
+    conv = layers.Conv2d(4, 6, 3, groups=2, rng=np.random.default_rng(0))
+    assert conv.weight.shape == (6, 2, 3, 3) and conv.bias.shape == (6,) and conv.weight.dtype == np.float32
+    bound = 1 / np.sqrt(2 * 9)
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
+    assert layers.Conv2d(1, 2, 3, bias=False).bias is None
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 2, 2))), np.ones((1, 1, 3, 3))), r"kernel \(3, 3\).*larger than the padded input \(2, 2\)"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), stride=0), r"stride must be >= 1, got \(0, 0\)"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), dilation=(1, 0)), r"dilation must be >= 1"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), padding=-1), r"padding must be >= 0"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 3, 5, 5))), np.ones((2, 1, 3, 3)), groups=2), r"in_channels 3 and out_channels 2 must be divisible by groups 2"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 3, 5, 5))), np.ones((2, 3, 3))), r"4-D weight"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 3, 5, 5))), np.ones((2, 2, 3, 3))), r"weight shape \(2, 2, 3, 3\)"),
+    (lambda: F.conv2d(mg.tensor(np.ones((3, 5, 5))), np.ones((2, 3, 3, 3))), r"4-D NCHW input, got shape \(3, 5, 5\)"),
+    (lambda: F.max_pool2d(mg.tensor(np.ones((1, 1, 5, 5))), 2, padding=2), r"max_pool2d: padding \(2, 2\) must be at most half"),
+    (lambda: F.avg_pool2d(mg.tensor(np.ones((1, 1, 1, 5))), 2), r"avg_pool2d: kernel \(2, 2\)"),
+    (lambda: mg.im2col(mg.tensor(np.ones((1, 1, 5, 5))), 2.5), r"im2col: kernel_size must be an int or a pair"),
+    (lambda: mg.col2im(np.ones((1, 1, 2, 2, 3, 3)), (1, 1, 5, 5), 2), r"col2im: columns of shape"),
+    (lambda: layers.Conv2d(3, 4, 3, groups=2), r"divisible by groups 2"),
+])
+def test_bad_geometry_is_a_clear_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_output_size_formula():
+    g = dict(h=28, w=13, kh=3, kw=5, stride=(2, 1), padding=(1, 0), dilation=(1, 2))
+    assert output_size(g) == (14, 5)
+    assert F.conv2d(mg.tensor(np.ones((1, 1, 28, 13))), np.ones((1, 1, 3, 5)), stride=(2, 1), padding=(1, 0),
+                    dilation=(1, 2)).shape[2:] == (14, 5)
