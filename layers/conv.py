@@ -21,39 +21,36 @@ def check_conv_weight(op, x_shape, weight_shape, groups):
                          f"channels with groups={groups}, input has {c_in} (shape {tuple(x_shape)})")
 
 
-def grouped_columns(col, groups):
-    """(N, C, kh, kw, OH, OW) -> (N, G, C/G*kh*kw, OH*OW): one column per output pixel and group."""
-    n, c, kh, kw, oh, ow = col.shape
-    return col.reshape(n, groups, c // groups * kh * kw, oh * ow)
-
-
 class Conv2dFunction(Function):
-    """y[n, g] = W[g] @ col[n, g] + b       (col = im2col(x), W[g] the group's (out/G, in/G*kh*kw) matrix)
-    dW[g] = sum_n g[n, g] @ col[n, g]^T,   dx = col2im(W[g]^T @ g[n, g]),   db = sum over n, h, w of g"""
+    """y = W @ col + b   per group: W (out/G, in/G*kh*kw), col = im2col(x) as (in/G*kh*kw, N*OH*OW)
+    dW = g @ col^T,   dx = col2im(W^T @ g),   db = sum of g over n, h, w
+    (g arranged as (out/G, N*OH*OW) per group)"""
 
     def forward(self, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         check_conv_weight("conv2d", x.shape, weight.shape, groups)
         if bias is not None and bias.shape != weight.shape[:1]:
             raise ValueError(f"conv2d: bias shape {bias.shape} != ({weight.shape[0]},)")
         self.geometry = window_geometry("conv2d", x.shape, weight.shape[2:], stride, padding, dilation)
-        self.x_shape, self.weight, self.groups, self.has_bias = x.shape, weight, groups, bias is not None
-        self.col = grouped_columns(im2col_array(x, *self.geometry), groups)
-        w = weight.reshape(groups, weight.shape[0] // groups, -1)
-        y = np.matmul(w, self.col)  # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L)
-        y = y.reshape(x.shape[0], weight.shape[0], *self.geometry[4])
-        return y + bias.reshape(1, -1, 1, 1) if bias is not None else y
+        self.x_shape, self.groups, self.has_bias = x.shape, groups, bias is not None
+        n, out = x.shape[0], self.geometry[4]
+        self.w = weight.reshape(groups, weight.shape[0] // groups, -1)  # (G, O/G, K)
+        self.col = im2col_array(x, *self.geometry).reshape(groups, self.w.shape[2], -1)  # (G, K, N*L)
+        y = np.matmul(self.w, self.col).reshape(weight.shape[0], n, *out)  # (O, N, OH, OW)
+        if bias is not None:
+            y += bias.reshape(-1, 1, 1, 1)
+        return np.ascontiguousarray(y.transpose(1, 0, 2, 3))
 
     def backward(self, g):
-        n, (groups, weight) = self.x_shape[0], (self.groups, self.weight)
-        gg = g.reshape(n, groups, weight.shape[0] // groups, -1)
-        w = weight.reshape(groups, weight.shape[0] // groups, -1)
+        groups, (n, c) = self.groups, self.x_shape[:2]
+        gg = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, self.w.shape[1], -1)  # (G, O/G, N*L)
         dx = dw = db = None
         if self.needs_input_grad[0]:
-            dcol = np.matmul(w.transpose(0, 2, 1), gg)  # (N, G, K, L)
-            dcol = dcol.reshape(n, self.x_shape[1], *self.geometry[0], *self.geometry[4])
+            dcol = np.matmul(self.w.transpose(0, 2, 1), gg)  # (G, K, N*L)
+            dcol = dcol.reshape(c, *self.geometry[0], n, *self.geometry[4])
             dx = col2im_array(dcol, self.x_shape, *self.geometry)
         if self.needs_input_grad[1]:
-            dw = np.matmul(gg, self.col.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+            dw = np.matmul(gg, self.col.transpose(0, 2, 1)).reshape(self.w.shape[0] * self.w.shape[1], c // groups,
+                                                                   *self.geometry[0])
         if self.has_bias and self.needs_input_grad[2]:
             db = g.sum(axis=(0, 2, 3))
         return (dx, dw, db) if self.has_bias else (dx, dw)

@@ -29,8 +29,8 @@ def pool_geometry(op, shape, kernel_size, stride, padding):
 def _windows(x, geometry):
     """(N, C, kh*kw, OH, OW) windows of x, and a mask of which entries are real (not padding)."""
     n, c = x.shape[:2]
-    kernel, _, _, _, out = geometry
-    col = im2col_reference(x, *geometry).reshape(n, c, -1, *out)
+    out = geometry[4]
+    col = im2col_reference(x, *geometry).reshape(c, -1, n, *out).transpose(2, 0, 1, 3, 4)
     real = im2col_reference(np.ones((1, 1) + x.shape[2:], dtype=bool), *geometry).reshape(1, 1, -1, *out)
     return col, real
 
@@ -51,7 +51,8 @@ def pool_backward_reference(g, index, x_shape, geometry):
     n, c = x_shape[:2]
     dcol = np.zeros((n, c, geometry[0][0] * geometry[0][1]) + g.shape[2:], dtype=g.dtype)
     np.put_along_axis(dcol, index[:, :, None], g[:, :, None], axis=2)
-    return col2im_array(dcol.reshape(n, c, *geometry[0], *g.shape[2:]), x_shape, *geometry)
+    dcol = dcol.transpose(1, 2, 0, 3, 4).reshape(c, *geometry[0], n, *g.shape[2:])
+    return col2im_array(np.ascontiguousarray(dcol), x_shape, *geometry)
 
 
 @jit(parallel=True)
@@ -148,16 +149,16 @@ class AvgPool2dFunction(Function):
         (kh, kw), stride, pad, _, out = self.geometry
         if backend.use_numba():
             return _avg_numba(np.ascontiguousarray(x), kh, kw, *stride, *pad, np.empty(x.shape[:2] + out, x.dtype))
-        col = im2col_reference(x, *self.geometry)
-        total = col[:, :, 0, 0].copy()
+        col = im2col_reference(x, *self.geometry)  # (C, kh, kw, N, OH, OW)
+        total = col[:, 0, 0].copy()
         for k in range(1, kh * kw):  # sequential sum in window order, as the numba kernel adds
-            total += col[:, :, k // kw, k % kw]
-        return total / x.dtype.type(kh * kw)
+            total += col[:, k // kw, k % kw]
+        return np.ascontiguousarray((total / x.dtype.type(kh * kw)).transpose(1, 0, 2, 3))
 
     def backward(self, g):
         (kh, kw), _, _, _, out = self.geometry
-        share = g / g.dtype.type(kh * kw)
-        dcol = np.broadcast_to(share[:, :, None, None], g.shape[:2] + (kh, kw) + out)
+        share = (g / g.dtype.type(kh * kw)).transpose(1, 0, 2, 3)  # (C, N, OH, OW)
+        dcol = np.broadcast_to(share[:, None, None], share.shape[:1] + (kh, kw) + share.shape[1:])
         return col2im_array(np.ascontiguousarray(dcol), self.x_shape, *self.geometry)
 
 

@@ -12,6 +12,11 @@ try:
 except ImportError:  # numba is a runtime dependency, but the reference path must run without it
     numba = None
 
+if numba is not None and "NUMBA_THREADING_LAYER" not in os.environ:
+    # numba's OpenMP layer spin-waits after each parallel loop and starves the BLAS threads that
+    # run next (2-3x slower conv on 2 cores, docs/performance.md); workqueue sleeps instead.
+    numba.config.THREADING_LAYER = "workqueue"
+
 BACKENDS = ("numpy", "numba")
 
 

@@ -1,7 +1,9 @@
 """Sliding windows over NCHW images: im2col, its adjoint col2im, and their geometry checks.
 
-``col[n, c, i, j, oh, ow] = xpad[n, c, oh*sh + i*dh, ow*sw + j*dw]``, with ``xpad`` the input
-zero-padded by (ph, pw). Output size per axis: ``(size + 2p - d(k-1) - 1) // s + 1``.
+``col[c, i, j, n, oh, ow] = xpad[n, c, oh*sh + i*dh, ow*sw + j*dw]``, with ``xpad`` the input
+zero-padded by (ph, pw). Output size per axis: ``(size + 2p - d(k-1) - 1) // s + 1``. Rows (c, i, j)
+come first and columns (n, oh, ow) last, so a conv over the whole batch is one matrix product
+``W (out, C*kh*kw) @ col (C*kh*kw, N*OH*OW)``.
 
 im2col is linear, so its VJP is its adjoint: col2im adds every column entry back onto the pixel it
 was read from (windows overlap, so pixels collect several). Hence ``Im2Col.backward = col2im`` and
@@ -59,42 +61,52 @@ def _offset_slices(i, j, stride, dilation, out):
 def im2col_reference(x, kernel, stride, padding, dilation, out):
     n, c = x.shape[:2]
     (kh, kw), (ph, pw) = kernel, padding
-    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    col = np.empty((n, c, kh, kw) + out, dtype=x.dtype)
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))).transpose(1, 0, 2, 3)  # (C, N, Hp, Wp)
+    col = np.empty((c, kh, kw, n) + out, dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
             rows, cols = _offset_slices(i, j, stride, dilation, out)
-            col[:, :, i, j] = xpad[:, :, rows, cols]
+            col[:, i, j] = xpad[:, :, rows, cols]
     return col
 
 
 def col2im_reference(col, input_shape, kernel, stride, padding, dilation, out):
     n, c, h, w = input_shape
     (kh, kw), (ph, pw) = kernel, padding
-    xpad = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
+    xpad = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
     for i in range(kh):
         for j in range(kw):
             rows, cols = _offset_slices(i, j, stride, dilation, out)
-            xpad[:, :, rows, cols] += col[:, :, i, j]
-    return xpad[:, :, ph:ph + h, pw:pw + w]
+            xpad[:, :, rows, cols] += col[:, i, j]
+    return np.ascontiguousarray(xpad[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
 
 
 # ------------------------------------------------------------------------ numba (fast path)
+
+@jit()
+def _valid_range(count, stride, offset, size):
+    """The o in [0, count) with 0 <= o*stride + offset < size, as [lo, hi)."""
+    lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
+    hi = 0 if size - offset <= 0 else min(count, (size - offset - 1) // stride + 1)
+    return lo, max(lo, hi)
+
 
 @jit(parallel=True)
 def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
     n, c, h, w = x.shape
     oh_count, ow_count = col.shape[4], col.shape[5]
-    for nc in prange(n * c):  # each (n, c) plane is written by one thread only
-        b, ch = nc // c, nc % c
+    for nc in prange(n * c):  # each (c, n) slab of col is written by one thread only
+        b, ch = nc % n, nc // n
         for i in range(kh):
             for j in range(kw):
-                for oh in range(oh_count):
+                out = col[ch, i, j, b]
+                out[:, :] = 0.0
+                oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
+                ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
+                for oh in range(oh_lo, oh_hi):
                     r = oh * sh - ph + i * dh
-                    for ow in range(ow_count):
-                        s = ow * sw - pw + j * dw
-                        inside = 0 <= r < h and 0 <= s < w
-                        col[b, ch, i, j, oh, ow] = x[b, ch, r, s] if inside else 0.0
+                    for ow in range(ow_lo, ow_hi):
+                        out[oh, ow] = x[b, ch, r, ow * sw - pw + j * dw]
     return col
 
 
@@ -102,32 +114,31 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
 def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
     n, c, h, w = x.shape
     oh_count, ow_count = col.shape[4], col.shape[5]
-    for nc in prange(n * c):
-        b, ch = nc // c, nc % c
+    for nc in prange(n * c):  # pixel (n, c) receives only from col[c, :, :, n]: no two threads collide
+        b, ch = nc % n, nc // n
         # offsets in the reference's order, so each pixel sums its contributions in the same order
         for i in range(kh):
             for j in range(kw):
-                for oh in range(oh_count):
+                src = col[ch, i, j, b]
+                oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
+                ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
+                for oh in range(oh_lo, oh_hi):
                     r = oh * sh - ph + i * dh
-                    if r < 0 or r >= h:
-                        continue
-                    for ow in range(ow_count):
-                        s = ow * sw - pw + j * dw
-                        if 0 <= s < w:
-                            x[b, ch, r, s] += col[b, ch, i, j, oh, ow]
+                    for ow in range(ow_lo, ow_hi):
+                        x[b, ch, r, ow * sw - pw + j * dw] += src[oh, ow]
     return x
 
 
 def im2col_array(x, kernel, stride, padding, dilation, out):
-    """(N, C, H, W) -> (N, C, kh, kw, OH, OW) on the current backend; geometry already validated."""
+    """(N, C, H, W) -> (C, kh, kw, N, OH, OW) on the current backend; geometry already validated."""
     if not backend.use_numba():
         return im2col_reference(x, kernel, stride, padding, dilation, out)
-    col = np.empty(x.shape[:2] + tuple(kernel) + tuple(out), dtype=x.dtype)
+    col = np.empty((x.shape[1],) + tuple(kernel) + (x.shape[0],) + tuple(out), dtype=x.dtype)
     return _im2col_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, col)
 
 
 def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
-    """(N, C, kh, kw, OH, OW) -> (N, C, H, W), summing overlaps, on the current backend."""
+    """(C, kh, kw, N, OH, OW) -> (N, C, H, W), summing overlaps, on the current backend."""
     if not backend.use_numba():
         return col2im_reference(col, input_shape, kernel, stride, padding, dilation, out)
     x = np.zeros(input_shape, dtype=col.dtype)
@@ -153,7 +164,7 @@ class Col2Im(Function):
     dcol = im2col(g)"""
     def forward(self, col, input_shape, kernel_size, stride=1, padding=0, dilation=1):
         self.geometry = window_geometry("col2im", input_shape, kernel_size, stride, padding, dilation)
-        expected = tuple(input_shape[:2]) + self.geometry[0] + self.geometry[4]
+        expected = (input_shape[1],) + self.geometry[0] + (input_shape[0],) + self.geometry[4]
         if col.shape != expected:
             raise ValueError(f"col2im: columns of shape {col.shape} do not fit input {tuple(input_shape)}; "
                              f"expected {expected}")
@@ -164,7 +175,7 @@ class Col2Im(Function):
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
-    """Differentiable: (N, C, H, W) tensor -> (N, C, kh, kw, OH, OW) tensor of windows."""
+    """Differentiable: (N, C, H, W) tensor -> (C, kh, kw, N, OH, OW) tensor of windows."""
     return Im2Col.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
 
 

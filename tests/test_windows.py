@@ -233,7 +233,7 @@ def test_conv2d_module_defaults_match_pytorch():
     (lambda: F.max_pool2d(mg.tensor(np.ones((1, 1, 5, 5))), 2, padding=2), r"max_pool2d: padding \(2, 2\) must be at most half"),
     (lambda: F.avg_pool2d(mg.tensor(np.ones((1, 1, 1, 5))), 2), r"avg_pool2d: kernel \(2, 2\)"),
     (lambda: mg.im2col(mg.tensor(np.ones((1, 1, 5, 5))), 2.5), r"im2col: kernel_size must be an int or a pair"),
-    (lambda: mg.col2im(np.ones((1, 1, 2, 2, 3, 3)), (1, 1, 5, 5), 2), r"col2im: columns of shape"),
+    (lambda: mg.col2im(np.ones((1, 2, 2, 1, 3, 3)), (1, 1, 5, 5), 2), r"col2im: columns of shape"),
     (lambda: layers.Conv2d(3, 4, 3, groups=2), r"divisible by groups 2"),
 ])
 def test_bad_geometry_is_a_clear_value_error(call, message):

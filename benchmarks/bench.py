@@ -1,0 +1,98 @@
+"""Forward+backward timings of minigrad against PyTorch in the same process, as ratios.
+
+    python -m benchmarks.bench [--repeats 30] [--threads 2] [--only conv2d,scs,twist]
+
+Both libraries get the same thread count; every workload is warmed up (numba compiles), then the
+two sides alternate in short blocks so machine noise hits both alike; medians are reported. Each
+block starts with one untimed call: right after one library runs, its thread pool still spins
+for a while (torch's OpenMP) and would bill the other library for CPU it never asked for.
+"""
+import argparse
+import os
+import sys
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30, help="timed calls per side, in blocks of 5")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated layer names (default: all)")
+    return parser.parse_args(argv)
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:  # thread counts must be fixed before numpy, numba and torch load
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from benchmarks import workloads  # noqa: E402
+
+
+BLOCK = 5
+
+
+def sgemm_gflops(repeats=10):
+    a = np.random.default_rng(0).standard_normal((1024, 1024)).astype(np.float32)
+    a @ a
+    best = min(_time(lambda: a @ a) for _ in range(repeats))
+    return 2 * 1024**3 / best / 1e9
+
+
+def _time(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(args):
+    import torch
+    torch.set_num_threads(args.threads)
+    try:
+        import numba
+        numba.set_num_threads(args.threads)
+    except ImportError:
+        pass
+    only = set(filter(None, args.only.split(",")))
+    rows = []
+    gemm = sgemm_gflops()
+    print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | "
+          f"torch {torch.__version__} | numpy {np.__version__} | sgemm {gemm:.1f} GFLOP/s")
+    print(f"{'layer':<8} {'workload':<30} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'GFLOP/s':>8} {'% sgemm':>8}")
+    for case in workloads.CASES:
+        if only and case.layer not in only:
+            continue
+        ours, theirs = case.build_minigrad(), case.build_torch(torch)
+        for _ in range(3):
+            ours(), theirs()
+        t_ours, t_theirs = [], []
+        for _ in range(max(1, args.repeats // BLOCK)):
+            for fn, times in ((ours, t_ours), (theirs, t_theirs)):
+                fn()
+                times.extend(_time(fn) for _ in range(BLOCK))
+        m_ours, m_theirs = statistics.median(t_ours), statistics.median(t_theirs)
+        gflops = case.flops / m_ours / 1e9
+        rows.append((case.layer, case.name, m_ours * 1e3, m_theirs * 1e3, m_ours / m_theirs, gflops))
+        print(f"{case.layer:<8} {case.name:<30} {m_ours * 1e3:>11.2f} {m_theirs * 1e3:>9.2f} "
+              f"{m_ours / m_theirs:>6.2f} {gflops:>8.2f} {100 * gflops / gemm:>7.1f}%")
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS) and 0)

@@ -1,0 +1,53 @@
+"""The benchmark workloads: each builds a minigrad and a torch closure running forward+backward."""
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+import layers
+import minigrad as mg
+from layers import functional as F
+
+SHAPES = {"A": ((64, 1, 28, 28), 32), "B": ((64, 32, 14, 14), 32)}
+
+
+@dataclass
+class Case:
+    layer: str
+    name: str
+    build_minigrad: Callable
+    build_torch: Callable
+    flops: float
+
+
+def _inputs(shape, out_channels, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = (rng.standard_normal((out_channels, shape[1], 3, 3)) / np.sqrt(9 * shape[1])).astype(np.float32)
+    upstream = rng.standard_normal((shape[0], out_channels) + shape[2:]).astype(np.float32)
+    return x, w, upstream
+
+
+def _conv_flops(shape, out_channels, convs=1):
+    n, c, h, w = shape
+    return 3 * 2 * n * out_channels * h * w * c * 9 * convs  # forward, input grad, weight grad
+
+
+def conv_case(key):
+    shape, out = SHAPES[key]
+    x, w, g = _inputs(shape, out)
+    b = np.zeros(out, np.float32)
+
+    def build_minigrad():
+        xt, wt, bt = mg.tensor(x, requires_grad=True), mg.tensor(w, requires_grad=True), mg.tensor(b, requires_grad=True)
+        return lambda: F.conv2d(xt, wt, bt, padding=1).backward(g)
+
+    def build_torch(torch):
+        xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        gt = torch.tensor(g)
+        return lambda: torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(gt)
+
+    return Case("conv2d", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
+
+
+CASES = [conv_case("A"), conv_case("B")]
