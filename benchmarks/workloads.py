@@ -50,4 +50,30 @@ def conv_case(key):
     return Case("conv2d", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
 
 
-CASES = [conv_case("A"), conv_case("B")]
+def scs_case(key):
+    shape, out = SHAPES[key]
+    x, w, g = _inputs(shape, out)
+    p = np.random.default_rng(1).uniform(1, 3, out).astype(np.float32)
+    log_q = np.full(1, np.log(1e-3), np.float32)
+
+    def build_minigrad():
+        ts = [mg.tensor(a, requires_grad=True) for a in (x, w, p, log_q)]
+        return lambda: F.sharpened_cosine_similarity(ts[0], ts[1], ts[2], mg.exp(ts[3]), padding=1).backward(g)
+
+    def build_torch(torch):
+        """Rohrer's SharpCosSim2d forward (938c153): patch norms as a conv of x^2 with a ones kernel."""
+        xt, wt, pt, qt = (torch.tensor(a, requires_grad=True) for a in (x, w, p, log_q))
+        gt, ones = torch.tensor(g), torch.ones((1,) + w.shape[1:])
+
+        def step():
+            q = torch.exp(qt)
+            wn = wt / torch.sqrt((wt * wt).sum(dim=(1, 2, 3), keepdim=True))
+            xn = torch.sqrt(torch.nn.functional.conv2d(xt * xt, ones, padding=1) + 1e-6) + q
+            c = torch.nn.functional.conv2d(xt, wn, padding=1) / xn
+            (torch.sign(c) * (torch.abs(c) + 1e-6) ** pt.view(1, -1, 1, 1)).backward(gt)
+        return step
+
+    return Case("scs", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
+
+
+CASES = [conv_case("A"), conv_case("B"), scs_case("A"), scs_case("B")]

@@ -1,0 +1,252 @@
+"""Sharpened cosine similarity (SCS): a conv whose dot product is replaced by a sharpened cosine.
+
+Per output channel o and patch m (col = im2col(x), one column per patch; docs/scs.md):
+
+    dot = W @ col            S = sum_k col[k, m]^2          wn2 = sum_k W[o, k]^2
+    variant "rohrer"  nx = sqrt(S + 1e-6) + q              nw = sqrt(wn2)               eps = 1e-6
+    variant "pisoni"  nx = sqrt(max(S, 1e-12)) + q         nw = sqrt(max(wn2, 1e-12)) + q   eps = 1e-12
+    c = dot / (nw nx)        a = |c| + eps                  y = sign(c) a^p
+
+Backward, with gy = dL/dy:
+
+    gp[o]  = sum_m gy y ln a
+    gc     = gy p a^(p-1) = gy p |y| / a   (0 where c == 0: d sign = 0 and d|c| = 0 there)
+    g_dot  = gc / (nw nx)
+    g_nx   = -sum_o gc c / nx          g_nw = -sum_m gc c / nw
+    gq     = sum_m g_nx  (+ sum_o g_nw for "pisoni")
+    gS     = g_nx / (2 sqrt(.))        (0 where the max(., 1e-12) floor is active)
+    g_col  = W^T @ g_dot + 2 col gS    gW = g_dot @ col^T + g_nw W / sqrt(.)
+    gx     = col2im(g_col)
+"""
+import numpy as np
+
+import minigrad as mg
+from minigrad import Function, backend, nn
+from minigrad.backend import jit, prange
+from minigrad.windows import col2im_array, im2col_array, window_geometry
+
+VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
+
+
+def check_variant(op, variant):
+    if variant not in VARIANTS:
+        raise ValueError(f"{op}: variant must be one of {sorted(VARIANTS)}, got {variant!r}")
+
+
+# ------------------------------------------------------------------------ NumPy reference (spec)
+
+def norms_reference(S, wn2, q, variant):
+    """(sx, nx, nw, sw): input-patch and kernel norms; sx, sw the bare square roots before adding q."""
+    if variant == "rohrer":
+        sx, sw = np.sqrt(S + 1e-6), np.sqrt(wn2)
+        return sx, sx + q, sw, sw
+    sx, sw = np.sqrt(np.maximum(S, 1e-12)), np.sqrt(np.maximum(wn2, 1e-12))
+    return sx, sx + q, sw + q, sw
+
+
+def forward_reference(dot, nx, nw, p, eps):
+    """y and c from dot (O, M), nx (M,), nw (O,), p (O,)."""
+    c = dot / (nw[:, None] * nx[None, :])
+    y = np.sign(c) * (np.abs(c) + eps) ** p[:, None]
+    return y, c
+
+
+def backward_reference(gy, y, c, nx, nw, p, eps):
+    """(g_dot, g_nx, g_nw, gp) from the upstream gradient gy (O, M)."""
+    a = np.abs(c) + eps
+    gp = np.sum(gy * y * np.log(a), axis=1)
+    gc = np.where(c != 0, gy * p[:, None] * np.abs(y) / a, 0)  # |y| / a = a^(p-1), without a second power
+    g_dot = gc / (nw[:, None] * nx[None, :])
+    gcc = gc * c
+    return g_dot, -np.sum(gcc, axis=0) / nx, -np.sum(gcc, axis=1) / nw, gp
+
+
+# ------------------------------------------------------------------------ numba (fast path)
+
+_BLOCK = 512
+
+
+@jit(parallel=True)
+def _column_sq_norms(col, out):
+    """out[m] = sum_k col[k, m]^2, rows added in order (as NumPy's axis-0 sum does)."""
+    k_count, m_count = col.shape
+    for blk in prange((m_count + _BLOCK - 1) // _BLOCK):
+        lo, hi = blk * _BLOCK, min(m_count, (blk + 1) * _BLOCK)
+        for m in range(lo, hi):
+            out[m] = col[0, m] * col[0, m]
+        for k in range(1, k_count):
+            for m in range(lo, hi):
+                out[m] += col[k, m] * col[k, m]
+    return out
+
+
+@jit(parallel=True)
+def _forward_numba(dot, nx, nw, p, eps, y, c):
+    o_count, m_count = dot.shape
+    for o in prange(o_count):
+        for m in range(m_count):
+            cv = dot[o, m] / (nw[o] * nx[m])
+            c[o, m] = cv
+            y[o, m] = np.sign(cv) * (np.abs(cv) + eps) ** p[o]
+    return y, c
+
+
+@jit(parallel=True)
+def _backward_numba(gy, y, c, nx, nw, p, eps, g_dot, gcc, g_nw, gp):
+    o_count, m_count = gy.shape
+    for o in prange(o_count):
+        sum_p, sum_c = 0.0, 0.0
+        for m in range(m_count):
+            cv = c[o, m]
+            a = np.abs(cv) + eps
+            sum_p += gy[o, m] * y[o, m] * np.log(a)
+            gc = gy[o, m] * p[o] * np.abs(y[o, m]) / a if cv != 0 else 0.0
+            g_dot[o, m] = gc / (nw[o] * nx[m])
+            gcc[o, m] = gc * cv
+            sum_c += gc * cv
+        gp[o] = sum_p
+        g_nw[o] = -sum_c / nw[o]
+    return g_dot, gcc, g_nw, gp
+
+
+@jit(parallel=True)
+def _add_patch_norm_grad(g_col, col, gS):
+    """g_col += 2 col gS, column by column."""
+    k_count, m_count = col.shape
+    for blk in prange((m_count + _BLOCK - 1) // _BLOCK):
+        lo, hi = blk * _BLOCK, min(m_count, (blk + 1) * _BLOCK)
+        for k in range(k_count):
+            for m in range(lo, hi):
+                g_col[k, m] += 2 * col[k, m] * gS[m]
+    return g_col
+
+
+# ------------------------------------------------------------------------ the differentiable op
+
+class SharpenedCosineSimilarity(Function):
+    """y = sign(c) (|c| + eps)^p with c the cosine of each patch and kernel (module docstring)
+    gx, gW, gp, gq as derived in the module docstring and docs/scs.md"""
+
+    def forward(self, x, weight, p, q, stride=1, padding=0, variant="rohrer"):
+        check_variant("sharpened_cosine_similarity", variant)
+        _check_shapes(x, weight, p, q)
+        self.geometry = window_geometry("sharpened_cosine_similarity", x.shape, weight.shape[2:], stride, padding, 1)
+        dtype = np.result_type(x, weight, p, q)
+        x, weight, p, q = (np.asarray(a, dtype) for a in (x, weight, p, q))
+        self.variant, self.eps, self.x_shape = variant, dtype.type(VARIANTS[variant]), x.shape
+        self.weight_shape, self.q_shape = weight.shape, q.shape
+        self.w = weight.reshape(weight.shape[0], -1)
+        self.col = im2col_array(x, *self.geometry).reshape(self.w.shape[1], -1)  # (K, M)
+        dot = self.w @ self.col  # the one BLAS contraction
+        if backend.use_numba():
+            S = _column_sq_norms(self.col, np.empty(self.col.shape[1], dtype))
+        else:
+            S = np.sum(self.col * self.col, axis=0)
+        self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
+        self.sx, self.nx, self.nw, self.sw = norms_reference(S, self.wn2, q.reshape(()), variant)
+        if backend.use_numba():
+            self.y, self.c = _forward_numba(dot, self.nx, self.nw, p, self.eps, np.empty_like(dot), np.empty_like(dot))
+        else:
+            self.y, self.c = forward_reference(dot, self.nx, self.nw, p, self.eps)
+        n, (oh, ow) = x.shape[0], self.geometry[4]
+        return np.ascontiguousarray(self.y.reshape(-1, n, oh, ow).transpose(1, 0, 2, 3))
+
+    def backward(self, g):
+        o, m = self.c.shape
+        gy = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, m)
+        if backend.use_numba():
+            g_dot, gcc, g_nw, gp = _backward_numba(gy, self.y, self.c, self.nx, self.nw, self.p, self.eps,
+                                                   np.empty_like(gy), np.empty_like(gy),
+                                                   np.empty(o, gy.dtype), np.empty(o, gy.dtype))
+            g_nx = -np.sum(gcc, axis=0) / self.nx
+        else:
+            g_dot, g_nx, g_nw, gp = backward_reference(gy, self.y, self.c, self.nx, self.nw, self.p, self.eps)
+        pisoni = self.variant == "pisoni"
+        gq = np.sum(g_nx) + (np.sum(g_nw) if pisoni else 0)
+        gS = g_nx / (2 * self.sx)
+        gw_norm = g_nw / self.sw
+        if pisoni:  # the max(., 1e-12) floors pass no gradient where they are active
+            gS = np.where(self.S >= 1e-12, gS, 0)
+            gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
+        gx = None
+        if self.needs_input_grad[0]:
+            g_col = self.w.T @ g_dot
+            if backend.use_numba():
+                g_col = _add_patch_norm_grad(g_col, self.col, gS.astype(g_col.dtype, copy=False))
+            else:
+                g_col += 2 * self.col * gS
+            kh, kw = self.geometry[0]
+            n, c = self.x_shape[:2]
+            gx = col2im_array(g_col.reshape(c, kh, kw, n, *self.geometry[4]), self.x_shape, *self.geometry)
+        gw = (g_dot @ self.col.T + gw_norm[:, None] * self.w).reshape(self.weight_shape)
+        return gx, gw, gp, np.full(self.q_shape, gq, dtype=gy.dtype)
+
+
+def _check_shapes(x, weight, p, q):
+    op = "sharpened_cosine_similarity"
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"{op}: expected x (N, C, H, W) and weight (out, C, kh, kw), got {x.shape} and {weight.shape}")
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(f"{op}: weight {weight.shape} expects {weight.shape[1]} input channels, x {x.shape} has {x.shape[1]}")
+    if p.shape != weight.shape[:1]:
+        raise ValueError(f"{op}: p must have shape ({weight.shape[0]},), one exponent per output channel, got {p.shape}")
+    if q.size != 1:
+        raise ValueError(f"{op}: q must be a scalar, got shape {q.shape}")
+    if not np.all(p > 0):
+        raise ValueError(f"{op}: p must be positive, got min {p.min()}")
+    if not q.item() >= 0:
+        raise ValueError(f"{op}: q must be non-negative, got {q.item()}")
+
+
+def sharpened_cosine_similarity(x, weight, p, q, stride=1, padding=0, variant="rohrer"):
+    """SCS of every patch of x with every kernel: x (N, C, H, W), weight (out, C, kh, kw), p (out,)
+    the effective exponents, q the effective scalar. Returns (N, out, OH, OW)."""
+    return SharpenedCosineSimilarity.apply(x, weight, p, q, stride=stride, padding=padding, variant=variant)
+
+
+class SharpCosSim2d(nn.Module):
+    """An SCS layer owning its raw parameters in each source's parameterisation and init:
+
+    "rohrer": weight U(-1, 1) clipped to [-1, 1] and p (U(1, 3)) raised to >= 0.1, both in place
+              before every forward; q = exp(log_q), log_q = log(1e-3).
+    "pisoni": weight glorot-uniform as Keras draws it for (1, C*kh*kw, out); p = softmax(p_raw),
+              p_raw = 0 (every exponent starts at 1/out); q = q_raw^2 / 10, q_raw = 0.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=1, variant="rohrer",
+                 rng=None, dtype=np.float32):
+        super().__init__()
+        check_variant("SharpCosSim2d", variant)
+        if in_channels < 1 or out_channels < 1 or kernel_size < 1:
+            raise ValueError(f"SharpCosSim2d: channels and kernel_size must be >= 1, got "
+                             f"{in_channels}, {out_channels}, {kernel_size}")
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
+        self.stride, self.padding, self.variant = stride, padding, variant
+        rng = mg.random.default_rng() if rng is None else rng
+        shape = (out_channels, in_channels, kernel_size, kernel_size)
+        if variant == "rohrer":
+            self.weight = nn.Parameter(rng.uniform(-1, 1, shape).astype(dtype))
+            self.p = nn.Parameter(rng.uniform(1, 3, out_channels).astype(dtype))
+            self.log_q = nn.Parameter(np.full(1, np.log(1e-3), dtype))
+        else:
+            limit = np.sqrt(6 / (in_channels * kernel_size**2 + out_channels))
+            self.weight = nn.Parameter(rng.uniform(-limit, limit, shape).astype(dtype))
+            self.p_raw = nn.Parameter(np.zeros(out_channels, dtype))
+            self.q_raw = nn.Parameter(np.zeros(1, dtype))
+
+    def effective_p_q(self):
+        """The p (out,) and q tensors the formula sees, as graph nodes of the raw parameters."""
+        if self.variant == "rohrer":
+            return self.p, mg.exp(self.log_q)
+        return mg.softmax(self.p_raw), self.q_raw * self.q_raw / 10
+
+    def forward(self, x):
+        if self.variant == "rohrer":  # the source's in-place projections, outside the graph
+            np.clip(self.weight.data, -1, 1, out=self.weight.data)
+            np.maximum(self.p.data, 0.1, out=self.p.data)
+        p, q = self.effective_p_q()
+        return sharpened_cosine_similarity(x, self.weight, p, q, self.stride, self.padding, self.variant)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, variant={self.variant!r}")

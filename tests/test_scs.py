@@ -1,0 +1,200 @@
+"""Sharpened cosine similarity: gradients, both backends, torch ports of each variant, edges, the layer."""
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import layers
+import minigrad as mg
+from layers import functional as F
+from layers.scs import SharpenedCosineSimilarity
+from minigrad import backend
+from minigrad.testing import arrays, assert_close
+
+VARIANTS = ["rohrer", "pisoni"]
+SEEDS = st.integers(0, 2**31 - 1)
+
+
+@st.composite
+def scs_cases(draw, max_size=6):
+    k = draw(st.sampled_from([k for k in (1, 3, 5) if k <= max_size]))
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(k, max_size)), draw(st.integers(k, max_size))
+    stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, k // 2))
+    x = draw(arrays((n, c, h, w)))
+    weight = draw(arrays((o, c, k, k), away_from=(0,), margin=0.1))
+    p = draw(arrays((o,), low=0.5, high=3.0))
+    q = draw(arrays((1,), low=0.01, high=0.5))  # q = 0 is the domain edge: see EDGES
+    return dict(x=x, weight=weight, p=p, q=q, stride=stride, padding=padding)
+
+
+def cosines(case, variant):
+    fn = SharpenedCosineSimilarity()
+    fn.forward(case["x"], case["weight"], case["p"], case["q"], case["stride"], case["padding"], variant)
+    return fn.c
+
+
+def torch_scs(torch, x, weight, p, q, stride, padding, variant):
+    """Each variant's formula written with torch ops, the patch norms as Rohrer computes them:
+    a conv of x^2 with a ones kernel."""
+    ones = torch.ones((1,) + tuple(weight.shape[1:]), dtype=x.dtype)
+    S = torch.nn.functional.conv2d(x * x, ones, stride=stride, padding=padding)
+    wn2 = (weight * weight).sum(dim=(1, 2, 3)).view(1, -1, 1, 1)
+    if variant == "rohrer":
+        nx, nw, eps = torch.sqrt(S + 1e-6) + q, torch.sqrt(wn2), 1e-6
+    else:
+        nx, nw, eps = torch.sqrt(torch.clamp(S, min=1e-12)) + q, torch.sqrt(torch.clamp(wn2, min=1e-12)) + q, 1e-12
+    c = torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding) / (nx * nw)
+    return torch.sign(c) * (torch.abs(c) + eps) ** p.view(1, -1, 1, 1)
+
+
+def run(case, variant, dtype=np.float64, seed=0):
+    ts = [mg.tensor(np.asarray(case[k], dtype), requires_grad=True) for k in ("x", "weight", "p", "q")]
+    y = F.sharpened_cosine_similarity(*ts, stride=case["stride"], padding=case["padding"], variant=variant)
+    g = np.random.default_rng(seed).standard_normal(y.shape).astype(dtype)
+    y.backward(g)
+    return [y.data] + [t.grad for t in ts], g
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_gradients(each_backend, variant):
+    @given(scs_cases(), SEEDS)
+    def check(case, seed):
+        assume(np.abs(cosines(case, variant)).min() > 1e-2)  # off the c = 0 kink
+        fn = lambda *t: F.sharpened_cosine_similarity(*t, stride=case["stride"], padding=case["padding"],  # noqa: E731
+                                                      variant=variant)
+        mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")], mode="directional", seed=seed)
+    check()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(case=scs_cases(max_size=4))
+def test_full_jacobian(variant, case):
+    assume(np.abs(cosines(case, variant)).min() > 1e-2)
+    fn = lambda *t: F.sharpened_cosine_similarity(*t, stride=case["stride"], padding=case["padding"], variant=variant)  # noqa: E731
+    mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")])
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_equals_reference(variant, dtype):
+    # reductions over patches and channels are summed in a different order (NumPy is pairwise)
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+
+    @given(scs_cases(), SEEDS)
+    def check(case, seed):
+        with backend.use_backend("numpy"):
+            expected, _ = run(case, variant, dtype, seed)
+        with backend.use_backend("numba"):
+            actual, _ = run(case, variant, dtype, seed)
+        for name, a, e in zip(("y", "x", "weight", "p", "q"), actual, expected):
+            assert a.dtype == e.dtype == dtype
+            # atol at the scale of the summands: gradient terms can cancel to near zero
+            scale = max(1.0, np.abs(e).max() if e.size else 1)
+            assert_close(a, e, rtol=rtol, atol=rtol * scale, name=f"{variant} {name}")
+    check()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_against_torch_port(each_backend, variant):
+    torch = pytest.importorskip("torch")
+
+    @given(scs_cases(), SEEDS, st.booleans())
+    def check(case, seed, zero_patch):
+        if zero_patch:  # MNIST background: whole patches of zeros, c exactly 0
+            case["x"][:, :, : case["x"].shape[2] // 2] = 0
+        ours, g = run(case, variant, seed=seed)
+        ts = [torch.tensor(np.asarray(case[k]), requires_grad=True) for k in ("x", "weight", "p", "q")]
+        torch_scs(torch, *ts, case["stride"], case["padding"], variant).backward(torch.tensor(g))
+        theirs = [torch_scs(torch, *ts, case["stride"], case["padding"], variant).detach().numpy()]
+        theirs += [t.grad.numpy() for t in ts]
+        for name, a, e in zip(("y", "x", "weight", "p", "q"), ours, theirs):
+            assert_close(a, e, rtol=1e-9, atol=1e-12, name=f"{variant} {name}")
+    check()
+
+
+EDGES = {
+    "all zero input": lambda c: c.update(x=np.zeros_like(c["x"])),
+    "q = 0": lambda c: c.update(q=np.zeros(1)),
+    "p below 1": lambda c: c.update(p=np.full_like(c["p"], 0.3)),
+    "large p": lambda c: c.update(p=np.full_like(c["p"], 60.0)),
+    "huge inputs": lambda c: c.update(x=c["x"] * 1e20),
+    "tiny inputs": lambda c: c.update(x=c["x"] * 1e-20),
+}
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")  # float32 S = sum x^2 overflows, as in torch
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("edge", sorted(EDGES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_edges_finite_where_torch_is_and_equal(each_backend, variant, edge, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    case = dict(x=rng.standard_normal((2, 2, 5, 5)), weight=rng.standard_normal((3, 2, 3, 3)),
+                p=rng.uniform(0.5, 3, 3), q=np.array([0.05]), stride=1, padding=1)
+    EDGES[edge](case)
+    ours, g = run(case, variant, dtype)
+    ts = [torch.tensor(np.asarray(case[k], dtype), requires_grad=True) for k in ("x", "weight", "p", "q")]
+    y = torch_scs(torch, *ts, 1, 1, variant)
+    y.backward(torch.tensor(g))
+    theirs = [y.detach().numpy()] + [t.grad.numpy() for t in ts]
+    rtol = 1e-9 if dtype == np.float64 else 1e-3
+    for name, a, e in zip(("y", "x", "weight", "p", "q"), ours, theirs):
+        finite = np.isfinite(e)
+        assert np.isfinite(a[finite]).all(), f"{edge} {name}: not finite where the torch port is"
+
+        scale = np.abs(e[finite]).max() if finite.any() else 1
+        assert_close(a[finite], e[finite], rtol=rtol, atol=rtol * scale * 1e-3, name=f"{edge} {name}")
+
+
+def test_zero_patches_give_zero_output_and_zero_gradient(each_backend):
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 0, 0] = 1.0  # one lit pixel: patches away from it are all zero
+    for variant in VARIANTS:
+        ts = [mg.tensor(a, requires_grad=True) for a in (x, np.ones((1, 1, 3, 3)), np.ones(1), np.full(1, 0.1))]
+        y = F.sharpened_cosine_similarity(*ts, padding=1, variant=variant)
+        assert y.data[0, 0, 3, 3] == 0 and y.data[0, 0, 0, 0] > 0
+        y.sum().backward()
+        assert all(np.isfinite(t.grad).all() for t in ts)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1, variant="keras"), "variant must be one of"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 1, 3, 3)), np.ones(3), 0.1), "expects 1 input channels"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(2), 0.1), r"p must have shape \(3,\)"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), -np.ones(3), 0.1), "p must be positive"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), -0.1), "q must be non-negative"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 2, 2)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1), "larger than the padded input"),
+    (lambda: layers.SharpCosSim2d(1, 2, variant="tf"), "variant must be one of"),
+])
+def test_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_rohrer_layer_parameterisation_and_projections():
+    layer = layers.SharpCosSim2d(3, 500, rng=np.random.default_rng(0))
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "p", "log_q"]
+    w, p = layer.weight.data, layer.p.data
+    assert -1 <= w.min() < -0.99 and 0.99 < w.max() <= 1 and 1 <= p.min() < 1.05 and 2.95 < p.max() <= 3
+    assert np.isclose(np.exp(layer.log_q.data), 1e-3).all()
+    layer.weight.data[0, 0, 0, 0], layer.p.data[:2] = 5.0, (0.01, -2.0)
+    layer(mg.tensor(np.ones((1, 3, 4, 4), np.float32)))
+    assert layer.weight.data[0, 0, 0, 0] == 1.0 and layer.weight.data.max() <= 1
+    np.testing.assert_array_equal(layer.p.data[:2], np.float32([0.1, 0.1]))
+
+
+def test_pisoni_layer_parameterisation_and_gradients_reach_raw_parameters():
+    layer = layers.SharpCosSim2d(2, 4, variant="pisoni", rng=np.random.default_rng(0), dtype=np.float64)
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "p_raw", "q_raw"]
+    limit = np.sqrt(6 / (2 * 9 + 4))
+    assert np.abs(layer.weight.data).max() <= limit
+    p, q = layer.effective_p_q()
+    np.testing.assert_allclose(p.data, np.full(4, 0.25))
+    assert q.data.item() == 0
+    layer.q_raw.data[:] = 0.3
+    x = np.random.default_rng(1).standard_normal((1, 2, 5, 5))
+    layer(mg.tensor(x)).sum().backward()
+    assert layer.p_raw.grad.shape == (4,) and layer.q_raw.grad.shape == (1,) and layer.q_raw.grad[0] != 0
+    mg.gradcheck(lambda t: layer(t), [x], mode="directional")
