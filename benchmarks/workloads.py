@@ -76,4 +76,34 @@ def scs_case(key):
     return Case("scs", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
 
 
-CASES = [conv_case("A"), conv_case("B"), scs_case("A"), scs_case("B")]
+def twist_case(key):
+    shape, out = SHAPES[key]
+    x, w, g = _inputs(shape, out)
+    state = layers.ConvTwist2d(shape[1], out, rng=np.random.default_rng(2)).state_dict()
+
+    def build_minigrad():
+        module = layers.ConvTwist2d(shape[1], out)
+        module.load_state_dict(state)
+        xt = mg.tensor(x, requires_grad=True)
+        return lambda: module(xt).backward(g)
+
+    def build_torch(torch):
+        """The seed's module: three Conv2d calls, grids from np.indices, in-place symmetrisation."""
+        p = {k: torch.tensor(v, requires_grad=True) for k, v in state.items()}
+        xt, gt = torch.tensor(x, requires_grad=True), torch.tensor(g)
+
+        def step():
+            conv = lambda weight: torch.nn.functional.conv2d(xt, weight, padding=1)  # noqa: E731
+            y = conv(p["conv.weight"])
+            _, _, h, w = y.size()
+            XX = torch.from_numpy(np.indices((1, h, w))[2] * 2 / w).type(y.dtype) - 1 + p["center_x"].view(-1, 1, 1)
+            YY = torch.from_numpy(np.indices((1, h, w))[1] * 2 / h).type(y.dtype) - 1 + p["center_y"].view(-1, 1, 1)
+            for k in ("conv_x.weight", "conv_y.weight"):
+                p[k].data = (p[k] - p[k].flip(2).flip(3)) / 2
+            (y + XX * conv(p["conv_x.weight"]) + YY * conv(p["conv_y.weight"])).backward(gt)
+        return step
+
+    return Case("twist", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out, 3))
+
+
+CASES = [conv_case(k) for k in SHAPES] + [scs_case(k) for k in SHAPES] + [twist_case(k) for k in SHAPES]

@@ -2,6 +2,7 @@
 from .conv import conv2d
 from .pooling import avg_pool2d, global_avg_pool2d, max_abs_pool2d, max_pool2d
 from .scs import sharpened_cosine_similarity
+from .twist import conv_twist
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "max_abs_pool2d", "global_avg_pool2d",
-           "sharpened_cosine_similarity"]
+           "sharpened_cosine_similarity", "conv_twist"]
