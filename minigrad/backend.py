@@ -68,3 +68,9 @@ def jit(parallel=False):
 
 
 prange = numba.prange if numba is not None else range
+
+
+def set_num_threads(n):
+    """Threads for numba's parallel loops (BLAS threads are fixed by environment variables at import)."""
+    if numba is not None:
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))

@@ -1,0 +1,71 @@
+"""Train a small SCS, ConvTwist or conv network on MNIST with minigrad.
+
+    python -m examples.mnist                      # SCS network, bundled 5,000 digits, offline
+    python -m examples.mnist --model twist --epochs 5 --plot run.png --metrics-out run.json
+    python -m examples.mnist --data mnist         # full MNIST: cached, downloaded if missing
+"""
+import argparse
+import os
+import sys
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad options end in one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    return parse
+
+
+def parse_args(argv=None):
+    p = OneLineParser(prog="python -m examples.mnist", description=__doc__.splitlines()[0])
+    p.add_argument("--model", choices=("scs", "twist", "conv"), default="scs")
+    p.add_argument("--epochs", type=positive(int), default=None, help="default: 8 (scs), 5 (twist, conv)")
+    p.add_argument("--batch-size", type=positive(int), default=64)
+    p.add_argument("--lr", type=positive(float), default=None, help="Adam learning rate (default per model)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", default="bundled", help="'bundled' (default, offline), 'mnist' (full, cached) or a directory")
+    p.add_argument("--checkpoint", metavar="PATH", help="save model, optimizer and RNG state after every epoch")
+    p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    p.add_argument("--eval", metavar="CHECKPOINT", help="only evaluate a saved checkpoint on the test set")
+    p.add_argument("--plot", metavar="PATH", help="PNG of the learning curves and first-layer kernels")
+    p.add_argument("--metrics-out", metavar="FILE", help="JSON summary of the run")
+    p.add_argument("--threads", type=positive(int), default=None, help="threads for numba and BLAS")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    if args.resume and not args.checkpoint:
+        p.error("--resume needs --checkpoint PATH")
+    for option in ("checkpoint", "plot", "metrics_out"):
+        path = getattr(args, option)
+        if path and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+            p.error(f"--{option.replace('_', '-')} {path}: directory is not writable or does not exist")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:  # BLAS reads its thread count when numpy first loads
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+            os.environ.setdefault(var, str(args.threads))
+    from examples import training
+    from examples.mnist_data import DataError
+    try:
+        return training.run(args)
+    except (DataError, training.CheckpointError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

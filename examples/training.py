@@ -1,0 +1,205 @@
+"""The MNIST example's networks, training loop, checkpoints and plots (the command line is mnist.py)."""
+import json
+import time
+
+import numpy as np
+
+import layers
+import minigrad as mg
+from minigrad import nn, optim
+from minigrad.io import atomic_write
+
+from . import mnist_data
+
+DEFAULTS = {"scs": dict(epochs=8, lr=0.01), "twist": dict(epochs=5, lr=0.005), "conv": dict(epochs=5, lr=0.01)}
+WIDTHS = (12, 24, 24)
+
+
+class CheckpointError(ValueError):
+    pass
+
+
+def build_model(name, rng):
+    """Three 3x3 blocks of the same shape (12, 24, 24 channels; 28 -> 14 -> 7 -> 1), then Linear(24, 10).
+    scs: SharpCosSim2d + MaxAbsPool2d (no nonlinearity: the sharpening is one);
+    twist: ConvTwist2d + ReLU + MaxPool2d;  conv: Conv2d + ReLU + MaxPool2d."""
+    blocks, c_in = [], 1
+    for i, c_out in enumerate(WIDTHS):
+        pool = 7 if i == len(WIDTHS) - 1 else 2
+        if name == "scs":
+            blocks += [layers.SharpCosSim2d(c_in, c_out, 3, padding=1, rng=rng), layers.MaxAbsPool2d(pool)]
+        elif name == "twist":
+            blocks += [layers.ConvTwist2d(c_in, c_out, rng=rng), nn.ReLU(), layers.MaxPool2d(pool)]
+        else:
+            blocks += [layers.Conv2d(c_in, c_out, 3, padding=1, rng=rng), nn.ReLU(), layers.MaxPool2d(pool)]
+        c_in = c_out
+    return nn.Sequential(*blocks, nn.Flatten(), nn.Linear(c_in, 10, rng=rng))
+
+
+def prepare(images):
+    return (images.astype(np.float32) / 255)[:, None]
+
+
+def evaluate(model, x, y, batch_size=500):
+    model.eval()
+    correct = 0
+    with mg.no_grad():
+        for i in range(0, len(x), batch_size):
+            correct += int((model(mg.tensor(x[i:i + batch_size])).data.argmax(1) == y[i:i + batch_size]).sum())
+    model.train()
+    return correct / max(len(x), 1)
+
+
+def train_epoch(model, opt, x, y, batch_size, rng, bar=None):
+    """One pass in an order drawn from rng; returns (mean loss, accuracy, per-batch losses)."""
+    order = rng.permutation(len(x))
+    losses, correct = [], 0
+    for i in range(0, len(x), batch_size):
+        idx = order[i:i + batch_size]
+        logits = model(mg.tensor(x[idx]))
+        loss = mg.cross_entropy(logits, y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        correct += int((logits.data.argmax(1) == y[idx]).sum())
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
+    return float(np.mean(losses)), correct / len(x), losses
+
+
+# ------------------------------------------------------------------------ checkpoints
+
+def save_checkpoint(path, model_name, model, opt, sched, epoch, rng, history):
+    arrays = {f"model/{k}": v for k, v in model.state_dict().items()}
+    opt_state = opt.state_dict()
+    for i, state in enumerate(opt_state["state"]):
+        arrays.update({f"optim/{i}/{k}": np.asarray(v) for k, v in state.items()})
+    meta = dict(format="minigrad-mnist-checkpoint", model=model_name, epoch=epoch, lr=opt_state["lr"],
+                scheduler=sched.state_dict(), rng=rng.bit_generator.state, history=history)
+    with atomic_write(path, suffix=".npz") as tmp:
+        np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def load_checkpoint(path, model_name, model, opt=None, sched=None):
+    """Restore into model (and optimizer, scheduler); returns the meta dict. Nothing is changed on error."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            files = {k: f[k] for k in f.files}
+        meta = json.loads(str(files.pop("meta")))
+        assert meta.get("format") == "minigrad-mnist-checkpoint"
+    except (OSError, ValueError, KeyError, AssertionError) as e:
+        raise CheckpointError(f"{path}: not a minigrad MNIST checkpoint ({type(e).__name__})") from None
+    if meta["model"] != model_name:
+        raise CheckpointError(f"{path}: checkpoint holds a {meta['model']!r} model, not {model_name!r}")
+    weights = {k[len("model/"):]: v for k, v in files.items() if k.startswith("model/")}
+    try:
+        backup = model.state_dict()
+        model.load_state_dict(weights)
+        if opt is not None:
+            state = [{} for _ in opt.params]
+            for k, v in files.items():
+                if k.startswith("optim/"):
+                    _, i, name = k.split("/")
+                    state[int(i)][name] = v
+            opt.load_state_dict({"lr": meta["lr"], "state": state})
+    except (ValueError, IndexError) as e:
+        model.load_state_dict(backup)
+        raise CheckpointError(f"{path}: does not fit this {model_name!r} model: {e}") from None
+    if sched is not None:
+        sched.load_state_dict(meta["scheduler"])
+    return meta
+
+
+# ------------------------------------------------------------------------ plots
+
+def plot(path, history, model):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    first = next(p for name, p in model.named_parameters() if name.endswith("weight")).data[:, 0]
+    fig = plt.figure(figsize=(12, 4))
+    ax = fig.add_subplot(1, 3, 1)
+    losses = [loss for epoch in history for loss in epoch["batch_losses"]]
+    ax.plot(np.arange(1, len(losses) + 1) / max(1, len(history[0]["batch_losses"])), losses, lw=0.8)
+    ax.set(xlabel="epoch", ylabel="train loss (per batch)", yscale="log", title="loss")
+    ax = fig.add_subplot(1, 3, 2)
+    epochs = [h["epoch"] for h in history]
+    ax.plot(epochs, [h["train_accuracy"] for h in history], "o-", label="train")
+    ax.plot(epochs, [h["test_accuracy"] for h in history], "s-", label="test")
+    ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    ax.legend()
+    grid = fig.add_subplot(1, 3, 3)
+    grid.set_title("first-layer kernels")
+    grid.axis("off")
+    cols = int(np.ceil(np.sqrt(len(first))))
+    for i, kernel in enumerate(first):
+        sub = fig.add_axes([0.69 + 0.28 * (i % cols) / cols, 0.78 - 0.7 * (i // cols) / cols, 0.26 / cols, 0.6 / cols])
+        sub.imshow(kernel, cmap="RdBu", vmin=-np.abs(first).max(), vmax=np.abs(first).max())
+        sub.axis("off")
+    with atomic_write(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------ the run
+
+def run(args, log=print):
+    from tqdm import tqdm
+    if args.threads:
+        mg.backend.set_num_threads(args.threads)
+    epochs = args.epochs or DEFAULTS[args.model]["epochs"]
+    lr = args.lr or DEFAULTS[args.model]["lr"]
+    train_x, train_y, test_x, test_y, description = mnist_data.load(args.data, log=log)
+    train_x, test_x = prepare(train_x), prepare(test_x)
+    train_y, test_y = train_y.astype(np.int64), test_y.astype(np.int64)
+    rng = np.random.default_rng(args.seed)
+    model = build_model(args.model, rng)
+    log(f"model {args.model}: {model.num_parameters():,} parameters | data: {description} | "
+        f"backend {mg.backend.get_backend()}")
+
+    if args.eval:
+        meta = load_checkpoint(args.eval, args.model, model)
+        accuracy = evaluate(model, test_x, test_y)
+        log(f"checkpoint {args.eval} (epoch {meta['epoch']}): test accuracy {accuracy:.2%}")
+        return 0
+
+    opt = optim.Adam(model.parameters(), lr=lr)
+    sched = optim.CosineAnnealingLR(opt, T_max=epochs)
+    history, start_epoch = [], 0
+    if args.resume:
+        meta = load_checkpoint(args.checkpoint, args.model, model, opt, sched)
+        history, start_epoch = meta["history"], meta["epoch"]
+        rng.bit_generator.state = meta["rng"]
+        log(f"resumed from {args.checkpoint} after epoch {start_epoch}")
+
+    start = time.perf_counter()
+    for epoch in range(start_epoch + 1, epochs + 1):
+        t0 = time.perf_counter()
+        n_batches = -(-len(train_x) // args.batch_size)
+        with tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", leave=False, disable=args.no_progress) as bar:
+            loss, train_acc, batch_losses = train_epoch(model, opt, train_x, train_y, args.batch_size, rng, bar)
+        test_acc = evaluate(model, test_x, test_y)
+        sched.step()
+        seconds = time.perf_counter() - t0
+        history.append(dict(epoch=epoch, train_loss=loss, train_accuracy=train_acc, test_accuracy=test_acc,
+                            seconds=seconds, batch_losses=batch_losses))
+        log(f"epoch {epoch}/{epochs}  train loss {loss:.4f}  train acc {train_acc:.2%}  "
+            f"test acc {test_acc:.2%}  {seconds:.1f}s")
+        if args.checkpoint:
+            save_checkpoint(args.checkpoint, args.model, model, opt, sched, epoch, rng, history)
+
+    seconds = time.perf_counter() - start
+    final = history[-1]["test_accuracy"] if history else evaluate(model, test_x, test_y)
+    log(f"done: {args.model} model, {model.num_parameters():,} parameters, test accuracy {final:.2%} "
+        f"after {epochs} epochs in {seconds:.1f}s")
+    if args.metrics_out:
+        metrics = dict(model=args.model, test_accuracy=final, params=model.num_parameters(), epochs=epochs,
+                       seconds=seconds, data=description, seed=args.seed, backend=mg.backend.get_backend(),
+                       history=[{k: v for k, v in h.items() if k != "batch_losses"} for h in history])
+        with atomic_write(args.metrics_out) as tmp, open(tmp, "w") as f:
+            json.dump(metrics, f, indent=2)
+    if args.plot and history:
+        plot(args.plot, history, model)
+    return 0

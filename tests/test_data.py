@@ -1,0 +1,152 @@
+"""The IDX reader, the bundled digits, and downloads against a server on 127.0.0.1."""
+import gzip
+import hashlib
+import http.server
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from examples import mnist_data
+from examples.mnist_data import BUNDLED, DataError, load_dir, read_idx
+
+SHA256 = {"train-images-idx3-ubyte.gz": "a1eb0ea124b48450c7517a3a89b75d74280f769bd56d399a82504d79416dcc32",
+          "train-labels-idx1-ubyte.gz": "42a67fd1d99b69f0e6c3d36f0b35cdee8ca4759aae5de275be2b128427ae5f35",
+          "t10k-images-idx3-ubyte.gz": "637ed5adeae399a96ab9a1decf3a18dd385c5e390d861393832e6e3a97819345",
+          "t10k-labels-idx1-ubyte.gz": "b3e450bcb4f9a14135630fac882fe90b9e82bb01f2cc83ac9d25aa180c88e923"}
+
+
+def write_idx(path, array, compress=True):
+    """An independent IDX writer: magic 0 0 0x08 rank, big-endian uint32 dims, uint8 data."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    data = header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+    path.write_bytes(gzip.compress(data) if compress else data)
+
+
+def test_bundled_files_are_intact_and_load():
+    for name, digest in SHA256.items():
+        assert hashlib.sha256((BUNDLED / name).read_bytes()).hexdigest() == digest
+    train_x, train_y, test_x, test_y = load_dir(BUNDLED)
+    assert train_x.shape == (4000, 28, 28) and test_x.shape == (1000, 28, 28) and train_x.dtype == np.uint8
+    assert np.bincount(train_y).tolist() == [400] * 10 and np.bincount(test_y).tolist() == [100] * 10
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_read_idx_round_trip(tmp_path, compress):
+    a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    write_idx(tmp_path / "a", a, compress)
+    np.testing.assert_array_equal(read_idx(tmp_path / "a"), a)
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "not an IDX file"),
+    (b"\x01\x00\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),
+    (b"\x00\x00\x08\x03\x00\x00", "header is truncated"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x05abc", r"header says \(5,\) \(5 bytes of data\) but the file holds 3"),
+    (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05abc")[:-6], "cannot read"),
+    (b"\x1f\x8b\x08garbage", "cannot read"),
+])
+def test_read_idx_rejects_corrupt_files(tmp_path, content, message):
+    (tmp_path / "bad").write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        read_idx(tmp_path / "bad")
+
+
+def test_load_dir_checks_counts_and_presence(tmp_path):
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((3, 28, 28)), compress=False)
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.zeros(2))
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((1, 28, 28)))
+    with pytest.raises(DataError, match="no t10k-labels-idx1-ubyte"):
+        load_dir(tmp_path)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(1))
+    with pytest.raises(DataError, match="3 train images but 2 labels"):
+        load_dir(tmp_path)
+
+
+class Server:
+    """A throwaway HTTP server on 127.0.0.1 serving a folder; ``truncate`` cuts every body short."""
+
+    def __init__(self, directory, truncate=False):
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(directory), **kwargs)
+
+            def log_message(self, *args):
+                pass
+
+            def copyfile(self, source, outputfile):
+                data = source.read()
+                outputfile.write(data[: len(data) // 2] if truncate else data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def mirror():
+    server = Server(BUNDLED)
+    yield server
+    server.close()
+
+
+def md5s():
+    return {name: hashlib.md5((BUNDLED / name).read_bytes()).hexdigest() for name in SHA256}
+
+
+def dead_url():
+    server = Server(BUNDLED)
+    server.close()
+    return server.url  # nothing listens there any more
+
+
+def test_download_success_and_second_mirror_fallback(tmp_path, mirror):
+    out = mnist_data.download(tmp_path / "cache", mirrors=(dead_url(), mirror.url), checksums=md5s(), timeout=5)
+    assert sorted(os.listdir(out)) == sorted(SHA256)
+    assert load_dir(out)[0].shape == (4000, 28, 28)
+
+
+def test_checksum_mismatch_leaves_nothing(tmp_path, mirror):
+    wrong = dict(md5s(), **{"train-images-idx3-ubyte.gz": "0" * 32})
+    with pytest.raises(DataError, match="checksum mismatch"):
+        mnist_data.download(tmp_path, mirrors=(mirror.url,), checksums=wrong, timeout=5)
+    assert "train-images-idx3-ubyte.gz" not in os.listdir(tmp_path)
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".tmp")]
+
+
+def test_server_gone_leaves_nothing(tmp_path):
+    with pytest.raises(DataError, match="could not download"):
+        mnist_data.download(tmp_path, mirrors=(dead_url(),), checksums=md5s(), timeout=5)
+    assert os.listdir(tmp_path) == []
+
+
+def test_interrupted_transfer_leaves_nothing(tmp_path):
+    server = Server(BUNDLED, truncate=True)
+    try:
+        with pytest.raises(DataError, match="could not download"):
+            mnist_data.download(tmp_path, mirrors=(server.url,), checksums=md5s(), timeout=5)
+    finally:
+        server.close()
+    assert os.listdir(tmp_path) == []
+
+
+def test_full_mnist_falls_back_to_bundled_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path))
+    monkeypatch.setattr(mnist_data, "MIRRORS", (dead_url(),))
+    lines = []
+    *arrays, description = mnist_data.load("mnist", log=lines.append)
+    assert arrays[0].shape == (4000, 28, 28) and "bundled" in description
+    assert len(lines) == 1 and "using the bundled 5,000 digits" in lines[0]
+
+
+def test_cache_dir_honours_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path))
+    assert mnist_data.cache_dir() == tmp_path
+    monkeypatch.delenv("MINIGRAD_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert mnist_data.cache_dir() == tmp_path / "minigrad" / "mnist"

@@ -1,0 +1,104 @@
+"""The MNIST example end to end on a small slice: determinism, resume, eval, outputs, bad input."""
+import json
+
+import numpy as np
+import pytest
+
+from examples import mnist, mnist_data
+from tests.test_data import write_idx
+
+pytest.importorskip("tqdm")
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory):
+    """192 train and 64 test digits from the bundled set, as a --data directory."""
+    directory = tmp_path_factory.mktemp("mnist-small")
+    train_x, train_y, test_x, test_y = mnist_data.load_dir(mnist_data.BUNDLED)
+    for stem, array in (("train-images-idx3-ubyte", train_x[:192]), ("train-labels-idx1-ubyte", train_y[:192]),
+                        ("t10k-images-idx3-ubyte", test_x[:64]), ("t10k-labels-idx1-ubyte", test_y[:64])):
+        write_idx(directory / (stem + ".gz"), array)
+    return directory
+
+
+def run(*argv, data):
+    return mnist.main(["--data", str(data), "--no-progress", "--batch-size", "32", *argv])
+
+
+def checkpoint_weights(path):
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files if k.startswith("model/")}
+
+
+@pytest.mark.parametrize("model", ["scs", "twist", "conv"])
+def test_same_seed_same_loss_curve_bit_for_bit(tmp_path, small_data, model):
+    for name in ("a", "b"):
+        assert run("--model", model, "--epochs", "1", "--metrics-out", str(tmp_path / f"{name}.json"),
+                   "--checkpoint", str(tmp_path / f"{name}.npz"), data=small_data) == 0
+    a, b = checkpoint_weights(tmp_path / "a.npz"), checkpoint_weights(tmp_path / "b.npz")
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    with np.load(tmp_path / "a.npz") as fa, np.load(tmp_path / "b.npz") as fb:
+        ha, hb = (json.loads(str(f["meta"]))["history"] for f in (fa, fb))
+    drop_time = lambda history: [{k: v for k, v in h.items() if k != "seconds"} for h in history]  # noqa: E731
+    assert drop_time(ha) == drop_time(hb)
+
+
+def test_resume_reaches_the_same_weights_as_an_uninterrupted_run(tmp_path, small_data):
+    """2 epochs straight == 1 epoch, then --resume to 2 (the cosine schedule is closed-form in the
+    epoch, so the resumed run recomputes the learning rate a 2-epoch plan has after epoch 1)."""
+    straight, resumed = tmp_path / "straight.npz", tmp_path / "resumed.npz"
+    assert run("--epochs", "2", "--checkpoint", str(straight), data=small_data) == 0
+    assert run("--epochs", "1", "--checkpoint", str(resumed), data=small_data) == 0
+    assert run("--epochs", "2", "--checkpoint", str(resumed), "--resume", data=small_data) == 0
+    a, b = checkpoint_weights(straight), checkpoint_weights(resumed)
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_metrics_plot_and_eval(tmp_path, small_data, capsys):
+    metrics, png, ckpt = tmp_path / "m.json", tmp_path / "p.png", tmp_path / "c.npz"
+    assert run("--model", "conv", "--epochs", "2", "--metrics-out", str(metrics), "--plot", str(png),
+               "--checkpoint", str(ckpt), data=small_data) == 0
+    m = json.loads(metrics.read_text())
+    assert {"test_accuracy", "params", "epochs", "seconds", "model", "data"} <= set(m) and m["epochs"] == 2
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    capsys.readouterr()
+    assert run("--model", "conv", "--eval", str(ckpt), data=small_data) == 0
+    assert f"test accuracy {m['test_accuracy']:.2%}" in capsys.readouterr().out
+
+
+def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, capsys):
+    ckpt = tmp_path / "c.npz"
+    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    before = ckpt.read_bytes()
+    capsys.readouterr()
+    assert run("--model", "scs", "--eval", str(ckpt), data=small_data) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds a 'conv' model, not 'scs'" in err
+    (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
+    assert run("--model", "scs", "--eval", str(tmp_path / "junk.npz"), data=small_data) == 1
+    assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
+    assert ckpt.read_bytes() == before
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--epochs", "0"], "must be > 0"),
+    (["--lr", "abc"], "is not a number"),
+    (["--model", "mlp"], "invalid choice"),
+    (["--resume"], "--resume needs --checkpoint"),
+    (["--plot", "/nonexistent-dir/p.png"], "not writable or does not exist"),
+])
+def test_bad_options_exit_2_with_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        mnist.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_missing_data_is_one_clear_error(tmp_path, capsys):
+    assert mnist.main(["--data", str(tmp_path), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no train-images-idx3-ubyte" in err
