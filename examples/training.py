@@ -1,6 +1,7 @@
 """The MNIST example's networks, training loop, checkpoints and plots (the command line is mnist.py)."""
 import json
 import time
+import zipfile
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None):
             files = {k: f[k] for k in f.files}
         meta = json.loads(str(files.pop("meta")))
         assert meta.get("format") == "minigrad-mnist-checkpoint"
-    except (OSError, ValueError, KeyError, AssertionError) as e:
+    except (OSError, ValueError, KeyError, AssertionError, zipfile.BadZipFile) as e:
         raise CheckpointError(f"{path}: not a minigrad MNIST checkpoint ({type(e).__name__})") from None
     if meta["model"] != model_name:
         raise CheckpointError(f"{path}: checkpoint holds a {meta['model']!r} model, not {model_name!r}")

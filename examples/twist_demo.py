@@ -78,8 +78,9 @@ def save_png(path, caption, original, result):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(6, 3.3))
+    low, high = min(original.min(), result.min()), max(original.max(), result.max())  # one scale for both
     for ax, image, title in zip(axes, (original, result), ("original", caption)):
-        ax.imshow(image, cmap="gray_r")
+        ax.imshow(image, cmap="gray_r", vmin=low, vmax=high)
         ax.set_title(title, fontsize=8)
         ax.axis("off")
     with atomic_write(path, suffix=".png") as tmp:

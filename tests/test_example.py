@@ -78,8 +78,10 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "holds a 'conv' model, not 'scs'" in err
     (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
-    assert run("--model", "scs", "--eval", str(tmp_path / "junk.npz"), data=small_data) == 1
-    assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
+    (tmp_path / "truncated.npz").write_bytes(before[:300])
+    for bad in ("junk.npz", "truncated.npz"):
+        assert run("--model", "scs", "--eval", str(tmp_path / bad), data=small_data) == 1
+        assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
     assert ckpt.read_bytes() == before
 
 

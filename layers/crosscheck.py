@@ -1,0 +1,92 @@
+"""The layers' reference cases for minigrad.crosscheck (registered as an entry point in pyproject.toml)."""
+import numpy as np
+
+import minigrad as mg
+from minigrad.crosscheck import Case
+
+from . import functional as F
+from .twist import antisymmetrize
+
+
+def _run(fn, arrays, names, grad_output):
+    """fn(*tensors) -> output; with grad_output, also the gradient of every named input."""
+    tensors = {k: mg.tensor(arrays[k], requires_grad=grad_output is not None) for k in names}
+    out = fn(*tensors.values())
+    if grad_output is None:
+        return out.data, {}
+    out.backward(grad_output)
+    return out.data, {k: t.grad for k, t in tensors.items()}
+
+
+def _conv_draw(rng, g, variant):
+    fan_in = g["c_in"] // g["groups"] * g["kernel"] ** 2
+    return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
+            "weight": rng.standard_normal((g["c_out"], g["c_in"] // g["groups"], g["kernel"], g["kernel"])) / np.sqrt(fan_in),
+            "bias": rng.standard_normal(g["c_out"])}
+
+
+def _conv_compute(arrays, g, variant, grad_output=None):
+    fn = lambda x, w, b: F.conv2d(x, w, b, g["stride"], g["padding"], g["dilation"], g["groups"])  # noqa: E731
+    return _run(fn, arrays, ("x", "weight", "bias"), grad_output)
+
+
+def _pool_draw(rng, g, variant):
+    """Tie-free: magnitudes a shuffled ladder, random signs, so every implementation keeps the same element."""
+    shape = (g["n"], g["c"], g["h"], g["w"])
+    size = int(np.prod(shape))
+    return {"x": (rng.permutation(size) + 1.0).reshape(shape) / size * rng.choice([-1.0, 1.0], shape)}
+
+
+def _pool_compute(arrays, g, variant, grad_output=None):
+    return _run(lambda x: F.max_abs_pool2d(x, g["kernel"], g["stride"], g["padding"]), arrays, ("x",), grad_output)
+
+
+def _scs_draw(rng, g, variant):
+    return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
+            "weight": rng.uniform(-1, 1, (g["c_out"], g["c_in"], g["kernel"], g["kernel"])),
+            "p": rng.uniform(0.5, 3.0, g["c_out"]), "q": rng.uniform(0.01, 0.3, 1)}
+
+
+def _scs_compute(arrays, g, variant, grad_output=None):
+    fn = lambda x, w, p, q: F.sharpened_cosine_similarity(x, w, p, q, g["stride"], g["padding"], variant)  # noqa: E731
+    return _run(fn, arrays, ("x", "weight", "p", "q"), grad_output)
+
+
+TWIST_PARAMS = ("conv.weight", "conv_x.weight", "conv_y.weight", "center_x", "center_y")
+
+
+def _twist_draw(rng, g, variant):
+    shape = (g["c_out"], g["c_in"], 3, 3)
+    # generator kernels antisymmetric already, so the seed's in-place symmetrisation changes nothing
+    return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
+            "conv.weight": rng.uniform(-0.3, 0.3, shape),
+            "conv_x.weight": antisymmetrize(rng.uniform(-0.3, 0.3, shape)),
+            "conv_y.weight": antisymmetrize(rng.uniform(-0.3, 0.3, shape)),
+            "center_x": rng.uniform(-1.5, 1.5, g["c_out"]), "center_y": rng.uniform(-1.5, 1.5, g["c_out"])}
+
+
+def _twist_compute(arrays, g, variant, grad_output=None):
+    fn = lambda x, w, wx, wy, cx, cy: F.conv_twist(x, w, wx, wy, cx, cy, g["stride"])  # noqa: E731
+    return _run(fn, arrays, ("x",) + TWIST_PARAMS, grad_output)
+
+
+def cases():
+    return [
+        Case("conv2d", dict(n=2, c_in=3, c_out=4, h=7, w=6, kernel=3, stride=1, padding=1, dilation=1, groups=1), (),
+             "NCHW; weight (out, in/groups, kh, kw); PyTorch conv2d (cross-correlation)",
+             "y[n,o] = sum_{c,i,j} x_pad[n, c, oh*s + i*d, ow*s + j*d] w[o, c, i, j] + b[o]",
+             _conv_draw, _conv_compute),
+        Case("maxabspool2d", dict(n=2, c=3, h=6, w=6, kernel=2, stride=2, padding=0), (),
+             "NCHW", "y = the window element of largest |x|, with its sign (ties: positive, then first)",
+             _pool_draw, _pool_compute),
+        Case("scs", dict(n=2, c_in=2, c_out=3, h=6, w=6, kernel=3, stride=1, padding=1), ("rohrer", "pisoni"),
+             "NCHW; weight (out, in, k, k); p effective per output channel (out,); q effective (1,)",
+             "rohrer: c = x.w / ((sqrt(S + 1e-6) + q) |w|), y = sign(c) (|c| + 1e-6)^p; "
+             "pisoni: c = x.w / ((sqrt(max(S, 1e-12)) + q)(sqrt(max(|w|^2, 1e-12)) + q)), y = sign(c) (|c| + 1e-12)^p",
+             _scs_draw, _scs_compute),
+        Case("twist", dict(n=2, c_in=2, c_out=3, h=7, w=6, stride=1), (),
+             "NCHW; PyTorch ConvTwist state_dict names; 3x3 kernels, padding 1",
+             "y = (conv(x) + XX conv_x(x)) + YY conv_y(x), XX = (dtype(2j/w) - 1) + center_x[o], "
+             "YY = (dtype(2i/h) - 1) + center_y[o]",
+             _twist_draw, _twist_compute),
+    ]

@@ -1,0 +1,210 @@
+"""Cross-checking other implementations against the reference: export files, compare, layout converters.
+
+An export is an ``.npz`` holding float64 arrays and a ``manifest`` (a JSON string) naming the layer,
+variant, geometry, layouts, formula and reference version. Array names say their role:
+inputs and parameters by their PyTorch names, ``grad_output`` the upstream gradient, ``output``
+the forward result, and ``grad_<name>`` the gradient of every input and parameter.
+
+The layers themselves live in the ``layers`` package, which registers a ``Case`` per layer under
+the entry-point group ``minigrad.crosscheck`` (see pyproject.toml); minigrad never imports it.
+"""
+import json
+import zipfile
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Callable
+
+import numpy as np
+
+from ..io import atomic_write
+
+FORMAT = "minigrad-crosscheck/1"
+
+
+class UnusableFile(ValueError):
+    """An export or result file that cannot be compared (exit status 2 on the command line)."""
+
+
+@dataclass
+class Case:
+    """How to draw inputs for a layer and compute its reference output and gradients.
+
+    ``draw(rng, geometry, variant)`` returns a dict of float64 input arrays; ``compute(arrays,
+    geometry, variant, grad_output=None)`` returns (output, {name: gradient}), the gradients empty
+    when no upstream gradient is given. ``geometry`` is a dict of ints (defaults in ``defaults``).
+    """
+    name: str
+    defaults: dict
+    variants: tuple
+    layout: str
+    formula: str
+    draw: Callable
+    compute: Callable
+
+
+def cases():
+    """Every registered layer case, by name."""
+    found = {}
+    for ep in entry_points(group="minigrad.crosscheck"):
+        for case in ep.load()():
+            found[case.name] = case
+    return found
+
+
+def export(case, geometry=None, variant=None, seed=0):
+    """Arrays and manifest of one reference computation, ready for ``save``."""
+    from .. import __version__
+    geometry = {**case.defaults, **(geometry or {})}
+    variant = variant or (case.variants[0] if case.variants else None)
+    if case.variants and variant not in case.variants:
+        raise ValueError(f"crosscheck: layer {case.name} has variants {case.variants}, got {variant!r}")
+    rng = np.random.default_rng(seed)
+    arrays = case.draw(rng, geometry, variant)
+    grad_output = rng.standard_normal(case.compute(arrays, geometry, variant)[0].shape)
+    output, grads = case.compute(arrays, geometry, variant, grad_output)
+    arrays["grad_output"], arrays["output"] = grad_output, output
+    arrays.update({f"grad_{k}": v for k, v in grads.items()})
+    manifest = dict(format=FORMAT, layer=case.name, variant=variant, geometry=geometry, layout=case.layout,
+                    dtype="float64", formula=case.formula, reference=f"minigrad {__version__}", seed=seed,
+                    inputs=[k for k in arrays if k != "output" and not k.startswith("grad_")] + ["grad_output"],
+                    outputs=["output"] + [f"grad_{k}" for k in grads])
+    return arrays, manifest
+
+
+def save(path, arrays, manifest):
+    with atomic_write(path, suffix=".npz") as tmp:
+        np.savez(tmp, manifest=np.array(json.dumps(manifest)), **arrays)
+
+
+def load(path, need_manifest=True):
+    """(arrays, manifest or None); UnusableFile for anything that is not a readable npz export."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise UnusableFile(f"{path}: not a readable .npz file ({e})") from None
+    manifest = None
+    if "manifest" in arrays:
+        try:
+            manifest = json.loads(str(arrays.pop("manifest")))
+        except ValueError:
+            raise UnusableFile(f"{path}: manifest is not valid JSON") from None
+    if need_manifest and (manifest is None or manifest.get("format") != FORMAT):
+        raise UnusableFile(f"{path}: not a minigrad crosscheck export (no '{FORMAT}' manifest)")
+    return arrays, manifest
+
+
+@dataclass
+class Row:
+    name: str
+    shape: tuple
+    max_abs: float
+    max_rel: float
+    worst: tuple
+    expected: float
+    actual: float
+    ok: bool
+
+
+def compare(expected, actual, rtol=1e-7, atol=1e-10):
+    """One Row per expected array: |actual - expected| <= atol + rtol |expected| everywhere."""
+    missing = [k for k in expected if k not in actual]
+    if missing:
+        raise UnusableFile(f"arrays missing from the result: {', '.join(missing)}")
+    differ = [f"{k} {actual[k].shape} vs {expected[k].shape}" for k in expected if actual[k].shape != expected[k].shape]
+    if differ:
+        raise UnusableFile(f"shapes differ: {'; '.join(differ)}")
+    rows = []
+    for name, e in expected.items():
+        a = np.asarray(actual[name], dtype=np.float64)
+        e = np.asarray(e, dtype=np.float64)
+        if e.size == 0:
+            rows.append(Row(name, e.shape, 0.0, 0.0, (), np.nan, np.nan, True))
+            continue
+        diff = np.abs(a - e)
+        diff = np.where(np.isnan(a) & np.isnan(e), 0, np.where(np.isnan(diff), np.inf, diff))
+        excess = diff - (atol + rtol * np.abs(e))
+        worst = np.unravel_index(int(np.argmax(excess)), e.shape)
+        rel = diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+        rows.append(Row(name, e.shape, float(diff.max()), float(rel.max()), tuple(int(i) for i in worst),
+                        float(e[worst]), float(a[worst]), bool(excess.max() <= 0)))
+    return rows
+
+
+def format_table(rows):
+    lines = [f"{'array':<16} {'shape':<18} {'max abs err':>12} {'max rel err':>12} {'worst index':<18} "
+             f"{'expected':>14} {'actual':>14}  ok"]
+    for r in rows:
+        lines.append(f"{r.name:<16} {str(r.shape):<18} {r.max_abs:>12.3e} {r.max_rel:>12.3e} {str(r.worst):<18} "
+                     f"{r.expected:>14.6g} {r.actual:>14.6g}  {'yes' if r.ok else 'NO'}")
+    return "\n".join(lines)
+
+
+def verify(path, rtol=1e-10, atol=1e-12):
+    """Recompute an export with today's reference and compare every output and gradient."""
+    arrays, manifest = load(path)
+    registry = cases()
+    if manifest["layer"] not in registry:
+        raise UnusableFile(f"{path}: layer {manifest['layer']!r} is not registered (have {sorted(registry)})")
+    case = registry[manifest["layer"]]
+    inputs = {k: arrays[k] for k in manifest["inputs"] if k in arrays}
+    if len(inputs) != len(manifest["inputs"]):
+        raise UnusableFile(f"{path}: inputs missing: {set(manifest['inputs']) - set(inputs)}")
+    grad_output = inputs.pop("grad_output")
+    output, grads = case.compute(inputs, manifest["geometry"], manifest["variant"], grad_output)
+    recomputed = {"output": output, **{f"grad_{k}": v for k, v in grads.items()}}
+    return compare({k: arrays[k] for k in manifest["outputs"] if k in arrays}, recomputed, rtol, atol)
+
+
+# ------------------------------------------------------------------------ layout converters
+
+def nhwc_to_nchw(a):
+    return np.ascontiguousarray(np.moveaxis(a, -1, 1))
+
+
+def nchw_to_nhwc(a):
+    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
+
+
+def keras_cossim_to_torch(w, channels):
+    """The seed's Keras ``CosSimConv2D`` weight (1, 9*C, units), patch index k*C + c with k the 3x3
+    offset row by row, to (units, C, 3, 3)."""
+    w = np.asarray(w)
+    if w.ndim != 3 or w.shape[0] != 1 or w.shape[1] != 9 * channels:
+        raise ValueError(f"keras_cossim_to_torch: expected shape (1, {9 * channels}, units), got {w.shape}")
+    return np.ascontiguousarray(w[0].reshape(3, 3, channels, -1).transpose(3, 2, 0, 1))
+
+
+def torch_to_keras_cossim(w):
+    """(units, C, 3, 3) -> the seed's Keras layout (1, 9*C, units)."""
+    w = np.asarray(w)
+    if w.ndim != 4 or w.shape[2:] != (3, 3):
+        raise ValueError(f"torch_to_keras_cossim: expected shape (units, C, 3, 3), got {w.shape}")
+    return np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(1, -1, w.shape[0]))
+
+
+def state_dict_to_numpy(state):
+    """A PyTorch state_dict (tensors or arrays), or the path of a ``.pt`` file, as {name: ndarray}."""
+    if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
+        import torch  # only for .pt files
+        state = torch.load(state, map_location="cpu", weights_only=True)
+    return {k: v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v) for k, v in state.items()}
+
+
+def load_torch_state_dict(module, state):
+    """Load a PyTorch state_dict (see state_dict_to_numpy) into a module of this project."""
+    module.load_state_dict(state_dict_to_numpy(state))
+    return module
+
+
+def scs_effective_p_q(variant, **raw):
+    """Effective (p, q) of the SCS formula from a variant's raw parameters:
+    pisoni: p = softmax(p_raw), q = q_raw^2 / 10;  rohrer: p = max(p, 0.1), q = exp(log_q)."""
+    if variant == "pisoni":
+        p_raw = np.asarray(raw["p_raw"], dtype=np.float64)
+        e = np.exp(p_raw - p_raw.max())
+        return e / e.sum(), float(np.asarray(raw["q_raw"]).reshape(-1)[0]) ** 2 / 10
+    if variant == "rohrer":
+        return np.maximum(np.asarray(raw["p"], dtype=np.float64).reshape(-1), 0.1), float(
+            np.exp(np.asarray(raw["log_q"]).reshape(-1)[0]))
+    raise ValueError(f"scs_effective_p_q: unknown variant {variant!r}")

@@ -1,0 +1,78 @@
+"""python -m minigrad.crosscheck {export,compare,verify,list} ... (docs/crosscheck.md)
+
+Exit status: 0 all arrays agree, 1 some differ, 2 unusable input (missing arrays, shapes that
+differ, not an export, bad options).
+"""
+import argparse
+import sys
+
+from . import UnusableFile, cases, compare, export, format_table, load, save, verify
+
+GEOMETRY_OPTIONS = {"batch": "n", "in_channels": "c_in", "out_channels": "c_out", "channels": "c", "height": "h",
+                    "width": "w", "kernel_size": "kernel", "stride": "stride", "padding": "padding",
+                    "dilation": "dilation", "groups": "groups"}
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m minigrad.crosscheck", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("export", help="write inputs, outputs and gradients of the reference")
+    ex.add_argument("--layer", required=True)
+    ex.add_argument("--variant")
+    for option in GEOMETRY_OPTIONS:
+        ex.add_argument("--" + option.replace("_", "-"), type=int)
+    ex.add_argument("--seed", type=int, default=0)
+    ex.add_argument("--out", required=True)
+    for name in ("compare", "verify"):
+        p = sub.add_parser(name)
+        if name == "compare":
+            p.add_argument("expected")
+            p.add_argument("actual")
+            p.add_argument("--rtol", type=float, default=1e-7)
+            p.add_argument("--atol", type=float, default=1e-10)
+        else:
+            p.add_argument("file")
+            p.add_argument("--rtol", type=float, default=1e-10)
+            p.add_argument("--atol", type=float, default=1e-12)
+    sub.add_parser("list", help="the registered layers, their variants and default geometry")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse(argv)
+    try:
+        if args.command == "list":
+            for case in cases().values():
+                print(f"{case.name:<14} variants {list(case.variants) or '-'}  geometry {case.defaults}")
+            return 0
+        if args.command == "export":
+            registry = cases()
+            if args.layer not in registry:
+                raise UnusableFile(f"unknown layer {args.layer!r}; registered: {sorted(registry)}")
+            case = registry[args.layer]
+            geometry = {key: getattr(args, option) for option, key in GEOMETRY_OPTIONS.items()
+                        if getattr(args, option) is not None}
+            unknown = sorted(set(geometry) - set(case.defaults))
+            if unknown:
+                raise UnusableFile(f"layer {case.name} takes no {unknown}; its geometry is {sorted(case.defaults)}")
+            arrays, manifest = export(case, geometry, args.variant, args.seed)
+            save(args.out, arrays, manifest)
+            print(f"wrote {args.out}: {manifest['layer']} {manifest['variant'] or ''} {manifest['geometry']}")
+            return 0
+        if args.command == "compare":
+            expected, manifest = load(args.expected)
+            actual, _ = load(args.actual, need_manifest=False)
+            rows = compare({k: expected[k] for k in manifest["outputs"]}, actual, args.rtol, args.atol)
+        else:
+            rows = verify(args.file, args.rtol, args.atol)
+    except (UnusableFile, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(format_table(rows))
+    bad = [r.name for r in rows if not r.ok]
+    print(f"{len(rows) - len(bad)} of {len(rows)} arrays agree" + (f"; differ: {', '.join(bad)}" if bad else ""))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Cross-check tools: export/verify round trips, compare's exit codes, converters, golden files, torch ports."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import layers
+import minigrad as mg
+from minigrad import crosscheck
+from minigrad.crosscheck.__main__ import main as cli
+from tests.golden.regenerate import GOLDEN
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+LAYERS = [("conv2d", None), ("maxabspool2d", None), ("scs", "rohrer"), ("scs", "pisoni"), ("twist", None)]
+
+
+def export_file(tmp_path, layer, variant, *extra):
+    path = tmp_path / f"{layer}-{variant}.npz"
+    assert cli(["export", "--layer", layer, *(["--variant", variant] if variant else []), "--out", str(path),
+                *extra]) == 0
+    return path
+
+
+@pytest.mark.parametrize("layer,variant", LAYERS)
+def test_export_then_verify(tmp_path, layer, variant, capsys):
+    path = export_file(tmp_path, layer, variant, "--seed", "3")
+    assert cli(["verify", str(path)]) == 0
+    assert "arrays agree" in capsys.readouterr().out
+    arrays, manifest = crosscheck.load(path)
+    assert manifest["layer"] == layer and manifest["dtype"] == "float64" and manifest["formula"]
+    assert all(a.dtype == np.float64 for a in arrays.values())
+    assert "output" in manifest["outputs"] and all(k in arrays for k in manifest["outputs"] + manifest["inputs"])
+
+
+def test_export_geometry_options(tmp_path):
+    path = export_file(tmp_path, "conv2d", None, "--in-channels", "4", "--out-channels", "2", "--groups", "2",
+                       "--stride", "2", "--kernel-size", "5", "--padding", "2", "--height", "9", "--width", "7")
+    arrays, manifest = crosscheck.load(path)
+    assert arrays["weight"].shape == (2, 2, 5, 5) and arrays["output"].shape == (2, 2, 5, 4)
+    assert cli(["verify", str(path)]) == 0
+
+
+def test_compare_exit_codes(tmp_path, capsys):
+    expected = export_file(tmp_path, "scs", "rohrer")
+    arrays, manifest = crosscheck.load(expected)
+    assert cli(["compare", str(expected), str(expected)]) == 0
+
+    tampered = dict(arrays)
+    tampered["grad_x"] = arrays["grad_x"].copy()
+    tampered["grad_x"][1, 0, 2, 3] += 1e-3
+    np.savez(tmp_path / "tampered.npz", **tampered)  # a user's result file: no manifest needed
+    capsys.readouterr()
+    assert cli(["compare", str(expected), str(tmp_path / "tampered.npz")]) == 1
+    out = capsys.readouterr().out
+    assert "(1, 0, 2, 3)" in out and "differ: grad_x" in out
+
+    missing = {k: v for k, v in arrays.items() if k != "grad_q"}
+    np.savez(tmp_path / "missing.npz", **missing)
+    assert cli(["compare", str(expected), str(tmp_path / "missing.npz")]) == 2
+    assert "missing from the result: grad_q" in capsys.readouterr().err
+
+    reshaped = dict(arrays, output=arrays["output"][:1])
+    np.savez(tmp_path / "reshaped.npz", **reshaped)
+    assert cli(["compare", str(expected), str(tmp_path / "reshaped.npz")]) == 2
+    assert "shapes differ: output" in capsys.readouterr().err
+
+    (tmp_path / "truncated.npz").write_bytes(expected.read_bytes()[:200])
+    assert cli(["compare", str(expected), str(tmp_path / "truncated.npz")]) == 2
+    assert cli(["compare", str(tmp_path / "missing.npz"), str(expected)]) == 2
+    assert "not a minigrad crosscheck export" in capsys.readouterr().err
+    assert cli(["verify", str(tmp_path / "truncated.npz")]) == 2
+
+
+def test_bad_export_options(tmp_path, capsys):
+    assert cli(["export", "--layer", "dense", "--out", str(tmp_path / "x.npz")]) == 2
+    assert cli(["export", "--layer", "twist", "--dilation", "2", "--out", str(tmp_path / "x.npz")]) == 2
+    assert cli(["export", "--layer", "scs", "--variant", "keras", "--out", str(tmp_path / "x.npz")]) == 2
+    assert "variants" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_files(name):
+    """Regenerate with `python -m tests.golden.regenerate` only for an intended numerical change."""
+    rows = crosscheck.verify(GOLDEN_DIR / name)
+    assert all(r.ok for r in rows), crosscheck.format_table(rows)
+
+
+def test_golden_files_are_small_and_complete():
+    assert sorted(p.name for p in GOLDEN_DIR.glob("*.npz")) == sorted(GOLDEN)
+    assert sum(p.stat().st_size for p in GOLDEN_DIR.glob("*.npz")) < 300_000
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=4, max_dims=4, max_side=4)))
+def test_nhwc_nchw_round_trip(a):
+    np.testing.assert_array_equal(crosscheck.nchw_to_nhwc(crosscheck.nhwc_to_nchw(a)), a)
+    assert crosscheck.nhwc_to_nchw(a).shape == (a.shape[0], a.shape[3], a.shape[1], a.shape[2])
+
+
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(0, 2**31 - 1))
+def test_keras_cossim_layout_round_trip_and_meaning(channels, units, seed):
+    rng = np.random.default_rng(seed)
+    w_keras = rng.standard_normal((1, 9 * channels, units))
+    w_torch = crosscheck.keras_cossim_to_torch(w_keras, channels)
+    np.testing.assert_array_equal(crosscheck.torch_to_keras_cossim(w_torch), w_keras)
+    # the meaning: the seed's patch vector is offset-major (top-left first), channel-minor
+    x = rng.standard_normal((5, 6, channels))  # one NHWC image
+    xpad = np.pad(x, ((1, 1), (1, 1), (0, 0)))
+    h, w = 2, 3
+    patch = np.concatenate([xpad[h + di, w + dj] for di in range(3) for dj in range(3)])
+    keras_dot = patch @ w_keras[0]
+    torch_dot = np.einsum("cij,ucij->u", xpad[h:h + 3, w:w + 3].transpose(2, 0, 1), w_torch)
+    np.testing.assert_allclose(keras_dot, torch_dot, rtol=1e-12)
+
+
+def test_bad_converter_shapes():
+    with pytest.raises(ValueError, match=r"expected shape \(1, 18, units\)"):
+        crosscheck.keras_cossim_to_torch(np.ones((1, 9, 4)), 2)
+    with pytest.raises(ValueError, match=r"\(units, C, 3, 3\)"):
+        crosscheck.torch_to_keras_cossim(np.ones((4, 2, 5, 5)))
+
+
+def test_effective_p_q_match_the_layers():
+    for variant, raw_names in (("pisoni", ("p_raw", "q_raw")), ("rohrer", ("p", "log_q"))):
+        layer = layers.SharpCosSim2d(2, 5, variant=variant, rng=np.random.default_rng(0), dtype=np.float64)
+        for name in raw_names:
+            getattr(layer, name).data[:] = np.random.default_rng(1).uniform(-1, 2, getattr(layer, name).shape)
+        p, q = crosscheck.scs_effective_p_q(variant, **{n: getattr(layer, n).data for n in raw_names})
+        if variant == "rohrer":
+            layer(mg.tensor(np.ones((1, 2, 3, 3))))  # applies the in-place p >= 0.1 projection
+        p_layer, q_layer = layer.effective_p_q()
+        np.testing.assert_allclose(p, p_layer.data, rtol=1e-12)
+        assert q == pytest.approx(float(q_layer.data.reshape(-1)[0]), rel=1e-12)
+
+
+def test_torch_state_dict_and_pt_file_load_into_a_module(tmp_path):
+    torch = pytest.importorskip("torch")
+    state = {"center_x": torch.rand(3), "center_y": torch.rand(3), "conv.weight": torch.rand(3, 2, 3, 3),
+             "conv_x.weight": torch.rand(3, 2, 3, 3), "conv_y.weight": torch.rand(3, 2, 3, 3)}
+    torch.save(state, tmp_path / "twist.pt")
+    for source in (state, tmp_path / "twist.pt"):
+        module = crosscheck.load_torch_state_dict(layers.ConvTwist2d(2, 3), source)
+        np.testing.assert_array_equal(module.center_y.data, state["center_y"].numpy())
+
+
+@pytest.mark.parametrize("layer,variant", LAYERS)
+def test_torch_ports_consume_exported_files(tmp_path, layer, variant):
+    """The test suite's independent torch ports read an export and reproduce it."""
+    torch = pytest.importorskip("torch")
+    from tests.test_scs import torch_scs
+    from tests.test_twist import SeedConvTwist
+    from tests.test_windows import torch_max_abs_pool
+    arrays, manifest = crosscheck.load(export_file(tmp_path, layer, variant))
+    g = manifest["geometry"]
+    names = [k for k in manifest["inputs"] if k != "grad_output"]
+    if layer == "twist":
+        port = SeedConvTwist(torch, {k: arrays[k] for k in names if k != "x"}, g["stride"])
+        tensors = dict(port.p, x=torch.tensor(arrays["x"], requires_grad=True))
+        out = port(tensors["x"])
+    else:
+        tensors = {k: torch.tensor(arrays[k], requires_grad=True) for k in names}
+        t = list(tensors.values())
+        if layer == "conv2d":
+            out = torch.nn.functional.conv2d(*t, stride=g["stride"], padding=g["padding"], dilation=g["dilation"],
+                                             groups=g["groups"])
+        elif layer == "maxabspool2d":
+            out = torch_max_abs_pool(torch, t[0], g["kernel"], g["stride"], g["padding"])
+        else:
+            out = torch_scs(torch, *t, g["stride"], g["padding"], variant)
+    out.backward(torch.tensor(arrays["grad_output"]))
+    np.testing.assert_allclose(out.detach().numpy(), arrays["output"], rtol=1e-10, atol=1e-12)
+    for name in names:
+        np.testing.assert_allclose(tensors[name].grad.numpy(), arrays[f"grad_{name}"], rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
