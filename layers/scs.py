@@ -2,28 +2,28 @@
 
 Per output channel o and patch m (col = im2col(x), one column per patch; docs/scs.md):
 
-    dot = W @ col            S = sum_k col[k, m]^2          wn2 = sum_k W[o, k]^2
+    dot = W @ col            S = sum over the patch's window of sum_c x^2     wn2 = sum_k W[o, k]^2
     variant "rohrer"  nx = sqrt(S + 1e-6) + q              nw = sqrt(wn2)               eps = 1e-6
     variant "pisoni"  nx = sqrt(max(S, 1e-12)) + q         nw = sqrt(max(wn2, 1e-12)) + q   eps = 1e-12
-    c = dot / (nw nx)        a = |c| + eps                  y = sign(c) a^p
+    c = dot / (nw nx)        a = |c| + eps                  y = sign(c) a^p = sign(c) exp(p ln a)
 
 Backward, with gy = dL/dy:
 
-    gp[o]  = sum_m gy y ln a
+    gp[o]  = sum_m gy y ln a            (ln a kept from the forward)
     gc     = gy p a^(p-1) = gy p |y| / a   (0 where c == 0: d sign = 0 and d|c| = 0 there)
     g_dot  = gc / (nw nx)
     g_nx   = -sum_o gc c / nx          g_nw = -sum_m gc c / nw
     gq     = sum_m g_nx  (+ sum_o g_nw for "pisoni")
     gS     = g_nx / (2 sqrt(.))        (0 where the max(., 1e-12) floor is active)
-    g_col  = W^T @ g_dot + 2 col gS    gW = g_dot @ col^T + g_nw W / sqrt(.)
-    gx     = col2im(g_col)
+    gx     = col2im(W^T @ g_dot) + 2 x box^T(gS)     (box^T: each pixel sums gS over its windows)
+    gW     = g_dot @ col^T + g_nw W / sqrt(.)
 """
 import numpy as np
 
 import minigrad as mg
 from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange
-from minigrad.windows import col2im_array, im2col_array, window_geometry
+from minigrad.windows import col2im_array, im2col_array, im2col_reference, window_geometry
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
@@ -44,17 +44,32 @@ def norms_reference(S, wn2, q, variant):
     return sx, sx + q, sw + q, sw
 
 
+def window_sq_sums_reference(x, geometry):
+    """S[n, oh, ow] = sum over the window of sum_c x^2: every patch's sum of squares, computed as
+    Rohrer's code does (x^2 summed over channels, then a ones kernel), channels first, then offsets."""
+    plane = np.sum(x * x, axis=1, keepdims=True)  # (N, 1, H, W)
+    return np.sum(im2col_reference(plane, *geometry).reshape(-1, plane.shape[0] * np.prod(geometry[4])), axis=0)
+
+
+def window_sq_sums_backward(x, gS, geometry):
+    """dS/dx applied to gS: 2 x times the sum of gS over every window covering the pixel."""
+    n, _, h, w = x.shape
+    kh, kw = geometry[0]
+    spread = np.broadcast_to(gS.reshape(1, 1, 1, n, *geometry[4]), (1, kh, kw, n) + tuple(geometry[4]))
+    return 2 * x * col2im_array(np.ascontiguousarray(spread), (n, 1, h, w), *geometry)
+
+
 def forward_reference(dot, nx, nw, p, eps):
-    """y and c from dot (O, M), nx (M,), nw (O,), p (O,)."""
+    """y, c and ln a from dot (O, M), nx (M,), nw (O,), p (O,)."""
     c = dot / (nw[:, None] * nx[None, :])
-    y = np.sign(c) * (np.abs(c) + eps) ** p[:, None]
-    return y, c
+    log_a = np.log(np.abs(c) + eps)
+    return np.sign(c) * np.exp(p[:, None] * log_a), c, log_a
 
 
-def backward_reference(gy, y, c, nx, nw, p, eps):
+def backward_reference(gy, y, c, log_a, nx, nw, p, eps):
     """(g_dot, g_nx, g_nw, gp) from the upstream gradient gy (O, M)."""
     a = np.abs(c) + eps
-    gp = np.sum(gy * y * np.log(a), axis=1)
+    gp = np.sum(gy * y * log_a, axis=1)
     gc = np.where(c != 0, gy * p[:, None] * np.abs(y) / a, 0)  # |y| / a = a^(p-1), without a second power
     g_dot = gc / (nw[:, None] * nx[None, :])
     gcc = gc * c
@@ -63,62 +78,61 @@ def backward_reference(gy, y, c, nx, nw, p, eps):
 
 # ------------------------------------------------------------------------ numba (fast path)
 
-_BLOCK = 512
-
-
 @jit(parallel=True)
-def _column_sq_norms(col, out):
-    """out[m] = sum_k col[k, m]^2, rows added in order (as NumPy's axis-0 sum does)."""
-    k_count, m_count = col.shape
-    for blk in prange((m_count + _BLOCK - 1) // _BLOCK):
-        lo, hi = blk * _BLOCK, min(m_count, (blk + 1) * _BLOCK)
-        for m in range(lo, hi):
-            out[m] = col[0, m] * col[0, m]
-        for k in range(1, k_count):
-            for m in range(lo, hi):
-                out[m] += col[k, m] * col[k, m]
+def _window_sq_sums_numba(x, kh, kw, sh, sw, ph, pw, out):
+    """out[n, oh, ow]: the reference's sums, channels added first, then window offsets in order."""
+    n_count, c_count, h, w = x.shape
+    for n in prange(n_count):
+        plane = x[n, 0] * x[n, 0]
+        for c in range(1, c_count):
+            plane += x[n, c] * x[n, c]
+        for oh in range(out.shape[1]):
+            for ow in range(out.shape[2]):
+                out[n, oh, ow] = 0  # accumulate in out's dtype; inf * 0 would seed a NaN
+                for i in range(kh):
+                    r = oh * sh - ph + i
+                    for j in range(kw):
+                        s = ow * sw - pw + j
+                        if 0 <= r < h and 0 <= s < w:
+                            out[n, oh, ow] += plane[r, s]
     return out
 
 
 @jit(parallel=True)
-def _forward_numba(dot, nx, nw, p, eps, y, c):
-    o_count, m_count = dot.shape
+def _forward_numba(dot, nx, nw, p, eps, y, c, log_a):
+    """y in NCHW (N, O, L) directly, c and ln a in the reference's (O, M) layout, m = n L + l."""
+    o_count = dot.shape[0]
+    n_count, l_count = y.shape[0], y.shape[2]
     for o in prange(o_count):
-        for m in range(m_count):
-            cv = dot[o, m] / (nw[o] * nx[m])
-            c[o, m] = cv
-            y[o, m] = np.sign(cv) * (np.abs(cv) + eps) ** p[o]
-    return y, c
+        for n in range(n_count):
+            for l in range(l_count):
+                m = n * l_count + l
+                cv = dot[o, m] / (nw[o] * nx[m])
+                la = np.log(np.abs(cv) + eps)
+                c[o, m], log_a[o, m] = cv, la
+                y[n, o, l] = np.sign(cv) * np.exp(p[o] * la)
+    return y, c, log_a
 
 
 @jit(parallel=True)
-def _backward_numba(gy, y, c, nx, nw, p, eps, g_dot, gcc, g_nw, gp):
-    o_count, m_count = gy.shape
+def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, g_nw, gp):
+    """gy and y in NCHW (N, O, L); the rest in (O, M)."""
+    o_count = c.shape[0]
+    n_count, l_count = gy.shape[0], gy.shape[2]
     for o in prange(o_count):
         sum_p, sum_c = 0.0, 0.0
-        for m in range(m_count):
-            cv = c[o, m]
-            a = np.abs(cv) + eps
-            sum_p += gy[o, m] * y[o, m] * np.log(a)
-            gc = gy[o, m] * p[o] * np.abs(y[o, m]) / a if cv != 0 else 0.0
-            g_dot[o, m] = gc / (nw[o] * nx[m])
-            gcc[o, m] = gc * cv
-            sum_c += gc * cv
+        for n in range(n_count):
+            for l in range(l_count):
+                m = n * l_count + l
+                cv, g, yv = c[o, m], gy[n, o, l], y[n, o, l]
+                sum_p += g * yv * log_a[o, m]
+                gc = g * p[o] * np.abs(yv) / (np.abs(cv) + eps) if cv != 0 else 0.0
+                g_dot[o, m] = gc / (nw[o] * nx[m])
+                gcc[o, m] = gc * cv
+                sum_c += gc * cv
         gp[o] = sum_p
         g_nw[o] = -sum_c / nw[o]
     return g_dot, gcc, g_nw, gp
-
-
-@jit(parallel=True)
-def _add_patch_norm_grad(g_col, col, gS):
-    """g_col += 2 col gS, column by column."""
-    k_count, m_count = col.shape
-    for blk in prange((m_count + _BLOCK - 1) // _BLOCK):
-        lo, hi = blk * _BLOCK, min(m_count, (blk + 1) * _BLOCK)
-        for k in range(k_count):
-            for m in range(lo, hi):
-                g_col[k, m] += 2 * col[k, m] * gS[m]
-    return g_col
 
 
 # ------------------------------------------------------------------------ the differentiable op
@@ -135,32 +149,39 @@ class SharpenedCosineSimilarity(Function):
         x, weight, p, q = (np.asarray(a, dtype) for a in (x, weight, p, q))
         self.variant, self.eps, self.x_shape = variant, dtype.type(VARIANTS[variant]), x.shape
         self.weight_shape, self.q_shape = weight.shape, q.shape
-        self.w = weight.reshape(weight.shape[0], -1)
+        self.x, self.w = x, weight.reshape(weight.shape[0], -1)
         self.col = im2col_array(x, *self.geometry).reshape(self.w.shape[1], -1)  # (K, M)
         dot = self.w @ self.col  # the one BLAS contraction
         if backend.use_numba():
-            S = _column_sq_norms(self.col, np.empty(self.col.shape[1], dtype))
+            (kh, kw), stride, pad, _, out = self.geometry
+            S = _window_sq_sums_numba(x, kh, kw, *stride, *pad, np.empty((x.shape[0],) + out, dtype))
+            S = S.reshape(-1)
         else:
-            S = np.sum(self.col * self.col, axis=0)
+            S = window_sq_sums_reference(x, self.geometry)
         self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
         self.sx, self.nx, self.nw, self.sw = norms_reference(S, self.wn2, q.reshape(()), variant)
-        if backend.use_numba():
-            self.y, self.c = _forward_numba(dot, self.nx, self.nw, p, self.eps, np.empty_like(dot), np.empty_like(dot))
-        else:
-            self.y, self.c = forward_reference(dot, self.nx, self.nw, p, self.eps)
         n, (oh, ow) = x.shape[0], self.geometry[4]
-        return np.ascontiguousarray(self.y.reshape(-1, n, oh, ow).transpose(1, 0, 2, 3))
+        if backend.use_numba():
+            y = np.empty((n, dot.shape[0], oh * ow), dtype)
+            self.y, self.c, self.log_a = _forward_numba(dot, self.nx, self.nw, p, self.eps, y,
+                                                        np.empty_like(dot), np.empty_like(dot))
+            return self.y.reshape(n, -1, oh, ow)
+        y, self.c, self.log_a = forward_reference(dot, self.nx, self.nw, p, self.eps)
+        self.y = np.ascontiguousarray(y.reshape(-1, n, oh * ow).transpose(1, 0, 2))  # kept as (N, O, L)
+        return self.y.reshape(n, -1, oh, ow)
 
     def backward(self, g):
         o, m = self.c.shape
-        gy = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, m)
         if backend.use_numba():
-            g_dot, gcc, g_nw, gp = _backward_numba(gy, self.y, self.c, self.nx, self.nw, self.p, self.eps,
-                                                   np.empty_like(gy), np.empty_like(gy),
-                                                   np.empty(o, gy.dtype), np.empty(o, gy.dtype))
+            gy = np.ascontiguousarray(g).reshape(g.shape[0], o, -1)
+            g_dot, gcc, g_nw, gp = _backward_numba(gy, self.y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps,
+                                                   np.empty_like(self.c), np.empty_like(self.c),
+                                                   np.empty(o, g.dtype), np.empty(o, g.dtype))
             g_nx = -np.sum(gcc, axis=0) / self.nx
         else:
-            g_dot, g_nx, g_nw, gp = backward_reference(gy, self.y, self.c, self.nx, self.nw, self.p, self.eps)
+            gy = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, m)
+            y = self.y.transpose(1, 0, 2).reshape(o, m)
+            g_dot, g_nx, g_nw, gp = backward_reference(gy, y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps)
         pisoni = self.variant == "pisoni"
         gq = np.sum(g_nx) + (np.sum(g_nw) if pisoni else 0)
         gS = g_nx / (2 * self.sx)
@@ -170,16 +191,13 @@ class SharpenedCosineSimilarity(Function):
             gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
         gx = None
         if self.needs_input_grad[0]:
-            g_col = self.w.T @ g_dot
-            if backend.use_numba():
-                g_col = _add_patch_norm_grad(g_col, self.col, gS.astype(g_col.dtype, copy=False))
-            else:
-                g_col += 2 * self.col * gS
             kh, kw = self.geometry[0]
             n, c = self.x_shape[:2]
-            gx = col2im_array(g_col.reshape(c, kh, kw, n, *self.geometry[4]), self.x_shape, *self.geometry)
+            g_col = (self.w.T @ g_dot).reshape(c, kh, kw, n, *self.geometry[4])
+            gx = col2im_array(g_col, self.x_shape, *self.geometry)
+            gx += window_sq_sums_backward(self.x, gS.astype(gx.dtype, copy=False), self.geometry)
         gw = (g_dot @ self.col.T + gw_norm[:, None] * self.w).reshape(self.weight_shape)
-        return gx, gw, gp, np.full(self.q_shape, gq, dtype=gy.dtype)
+        return gx, gw, gp, np.full(self.q_shape, gq, dtype=g.dtype)
 
 
 def _check_shapes(x, weight, p, q):

@@ -60,7 +60,8 @@ def run(case, variant, dtype=np.float64, seed=0):
 def test_gradients(each_backend, variant):
     @given(scs_cases(), SEEDS)
     def check(case, seed):
-        assume(np.abs(cosines(case, variant)).min() > 1e-2)  # off the c = 0 kink
+        # off the c = 0 kink: at |c| >= 1e-3, p >= 0.5 the central-difference error is ~1e-7 relative
+        assume(np.abs(cosines(case, variant)).min() > 1e-3)
         fn = lambda *t: F.sharpened_cosine_similarity(*t, stride=case["stride"], padding=case["padding"],  # noqa: E731
                                                       variant=variant)
         mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")], mode="directional", seed=seed)
@@ -70,7 +71,7 @@ def test_gradients(each_backend, variant):
 @pytest.mark.parametrize("variant", VARIANTS)
 @given(case=scs_cases(max_size=4))
 def test_full_jacobian(variant, case):
-    assume(np.abs(cosines(case, variant)).min() > 1e-2)
+    assume(np.abs(cosines(case, variant)).min() > 1e-3)
     fn = lambda *t: F.sharpened_cosine_similarity(*t, stride=case["stride"], padding=case["padding"], variant=variant)  # noqa: E731
     mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")])
 
