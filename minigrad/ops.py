@@ -230,11 +230,11 @@ class ReLU(Function):
     """y = max(x, 0)
     dx = g [x > 0]"""
     def forward(self, x):
-        self.positive = x > 0
-        return np.where(self.positive, x, 0).astype(x.dtype, copy=False)
+        self.y = np.maximum(x, x.dtype.type(0))
+        return self.y
 
     def backward(self, g):
-        return g * self.positive
+        return g * (self.y > 0)
 
 
 class Sigmoid(Function):
