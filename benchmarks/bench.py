@@ -24,6 +24,7 @@ ARGS = parse_args() if __name__ == "__main__" else None
 if ARGS is not None:  # thread counts must be fixed before numpy, numba and torch load
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")  # as minigrad sets it; numpy is not loaded yet
 
 import platform  # noqa: E402
 import statistics  # noqa: E402

@@ -21,6 +21,7 @@ if __name__ == "__main__":
     ARGS = parser.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")  # as minigrad sets it; numpy is not loaded yet
 
 import numpy as np  # noqa: E402
 

@@ -55,6 +55,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")  # see minigrad/__init__.py; numpy is not loaded yet
     if args.threads:  # BLAS reads its thread count when numpy first loads
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
             os.environ.setdefault(var, str(args.threads))
