@@ -128,25 +128,24 @@ def plot(path, history, model):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     first = next(p for name, p in model.named_parameters() if name.endswith("weight")).data[:, 0]
-    fig = plt.figure(figsize=(12, 4))
-    ax = fig.add_subplot(1, 3, 1)
+    fig = plt.figure(figsize=(13, 4), layout="constrained")
+    curves, kernels = fig.subfigures(1, 2, width_ratios=(2, 1))
+    loss_ax, acc_ax = curves.subplots(1, 2)
     losses = [loss for epoch in history for loss in epoch["batch_losses"]]
-    ax.plot(np.arange(1, len(losses) + 1) / max(1, len(history[0]["batch_losses"])), losses, lw=0.8)
-    ax.set(xlabel="epoch", ylabel="train loss (per batch)", yscale="log", title="loss")
-    ax = fig.add_subplot(1, 3, 2)
+    loss_ax.plot(np.arange(1, len(losses) + 1) / max(1, len(history[0]["batch_losses"])), losses, lw=0.8)
+    loss_ax.set(xlabel="epoch", ylabel="train loss (per batch)", yscale="log", title="loss")
     epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [h["train_accuracy"] for h in history], "o-", label="train")
-    ax.plot(epochs, [h["test_accuracy"] for h in history], "s-", label="test")
-    ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    ax.legend()
-    grid = fig.add_subplot(1, 3, 3)
-    grid.set_title("first-layer kernels")
-    grid.axis("off")
+    acc_ax.plot(epochs, [h["train_accuracy"] for h in history], "o-", label="train")
+    acc_ax.plot(epochs, [h["test_accuracy"] for h in history], "s-", label="test")
+    acc_ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    acc_ax.legend()
     cols = int(np.ceil(np.sqrt(len(first))))
-    for i, kernel in enumerate(first):
-        sub = fig.add_axes([0.69 + 0.28 * (i % cols) / cols, 0.78 - 0.7 * (i // cols) / cols, 0.26 / cols, 0.6 / cols])
-        sub.imshow(kernel, cmap="RdBu", vmin=-np.abs(first).max(), vmax=np.abs(first).max())
-        sub.axis("off")
+    limit = np.abs(first).max()
+    for i, ax in enumerate(kernels.subplots(-(-len(first) // cols), cols).ravel()):
+        ax.axis("off")
+        if i < len(first):
+            ax.imshow(first[i], cmap="RdBu", vmin=-limit, vmax=limit)
+    kernels.suptitle("first-layer kernels")
     with atomic_write(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
