@@ -212,3 +212,35 @@ def test_reparam_gradient_is_antisymmetric():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_combination_equals_the_seed_bit_for_bit_given_the_same_convs(each_backend, dtype):
+    """Grid rounding and evaluation order are the seed's: fed torch's own three conv outputs, the
+    combination gives torch's result to the last bit. (The convs themselves sum in a different
+    order from oneDNN's, so full outputs agree to rounding: docs/convtwist.md.)"""
+    torch = pytest.importorskip("torch")
+    from layers.twist import _combine_numba, combine_reference, twist_grids
+
+    @given(st.integers(1, 3), st.integers(1, 9), st.integers(1, 9), st.sampled_from([1, 2]), SEEDS)
+    def check(o, h, w, stride, seed):
+        rng = np.random.default_rng(seed)
+        state = {k: rng.uniform(-1, 1, s).astype(dtype) for k, s in (
+            ("conv.weight", (o, 2, 3, 3)), ("conv_x.weight", (o, 2, 3, 3)), ("conv_y.weight", (o, 2, 3, 3)),
+            ("center_x", (o,)), ("center_y", (o,)))}
+        state["conv_x.weight"] = antisymmetrize(state["conv_x.weight"])
+        state["conv_y.weight"] = antisymmetrize(state["conv_y.weight"])
+        x = torch.tensor(rng.standard_normal((2, 2, h, w)).astype(dtype))
+        seed_module = SeedConvTwist(torch, state, stride)
+        expected = seed_module(x).detach().numpy()
+        convs = [torch.nn.functional.conv2d(x, seed_module.p[k], stride=stride, padding=1).detach().numpy()
+                 for k in ("conv.weight", "conv_x.weight", "conv_y.weight")]
+        out3 = np.ascontiguousarray(np.stack(convs).transpose(0, 2, 1, 3, 4))  # (3, O, N, OH, OW)
+        rows, cols = twist_grids(out3.shape[3], out3.shape[4], dtype)
+        centers = state["center_x"], state["center_y"]
+        if backend.use_numba():
+            actual = _combine_numba(out3, rows, cols, *centers, np.empty(expected.shape, dtype))
+        else:
+            actual = combine_reference(out3, rows, cols, *centers)
+        np.testing.assert_array_equal(actual, expected)
+    check()

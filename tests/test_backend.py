@@ -1,0 +1,56 @@
+"""The backend switch: the NumPy reference path runs everything, with numba absent or disabled."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minigrad import backend
+
+SCRIPT = """
+import sys
+sys.modules["numba"] = None  # numba cannot be imported
+import numpy as np
+import minigrad as mg, layers
+from layers import functional as F
+assert mg.backend.get_backend() == "numpy" and not mg.backend.numba_available()
+x = mg.tensor(np.random.default_rng(0).standard_normal((2, 3, 8, 8)), requires_grad=True)
+net = [layers.SharpCosSim2d(3, 4, dtype=np.float64), layers.MaxAbsPool2d(2), layers.ConvTwist2d(4, 4, dtype=np.float64)]
+y = x
+for m in net:
+    y = m(y)
+y.sum().backward()
+print("ok", x.grad.shape)
+try:
+    mg.backend.set_backend("numba")
+except RuntimeError as e:
+    print("refused:", e)
+"""
+
+
+def test_everything_runs_without_numba():
+    env = dict(os.environ, MINIGRAD_BACKEND="")
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "ok (2, 3, 8, 8)" in result.stdout
+    assert "refused: backend: 'numba' requested but numba is not importable" in result.stdout
+
+
+def test_environment_variable_selects_the_backend():
+    code = "import minigrad; print(minigrad.backend.get_backend())"
+    env = dict(os.environ, MINIGRAD_BACKEND="numpy")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout.strip() == "numpy"
+    env["MINIGRAD_BACKEND"] = "cuda"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode != 0 and "backend: expected one of ('numpy', 'numba'), got 'cuda'" in result.stderr
+
+
+def test_use_backend_restores_the_previous_choice():
+    before = backend.get_backend()
+    with backend.use_backend("numpy"):
+        assert backend.get_backend() == "numpy"
+    assert backend.get_backend() == before
+    with pytest.raises(ValueError, match="expected one of"):
+        backend.set_backend("fortran")
+    assert backend.get_backend() == before
