@@ -78,9 +78,6 @@ class Tensor:
     def zero_grad(self):
         self.grad = None
 
-    def astype(self, dtype):
-        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad and not self._creator)
-
     def backward(self, grad=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient."""
         if not self.requires_grad:
