@@ -35,9 +35,8 @@ def _windows(x, geometry):
     return col, real
 
 
-def select_reference(x, geometry, rule):
+def select_reference(col, real, rule):
     """Index (into the kh*kw window) of the element each window keeps, by the rules above."""
-    col, real = _windows(x, geometry)
     if rule == MAX:
         return np.argmax(np.where(real, col, -np.inf), axis=2)
     key = np.where(real, np.abs(col), -1.0)
@@ -109,8 +108,8 @@ class SelectPool2dFunction(Function):
             y = np.empty(x.shape[:2] + out, dtype=x.dtype)
             self.index = np.empty(x.shape[:2] + out, dtype=np.int64)
             return _select_numba(np.ascontiguousarray(x), kh, kw, *stride, *pad, rule, y, self.index)[0]
-        self.index = select_reference(x, self.geometry, rule)
-        col, _ = _windows(x, self.geometry)
+        col, real = _windows(x, self.geometry)
+        self.index = select_reference(col, real, rule)
         return np.take_along_axis(col, self.index[:, :, None], axis=2)[:, :, 0]
 
     def backward(self, g):
