@@ -31,7 +31,7 @@ def positive(kind):
 def parse_args(argv=None):
     p = OneLineParser(prog="python -m examples.mnist", description=__doc__.splitlines()[0])
     p.add_argument("--model", choices=("scs", "twist", "conv"), default="scs")
-    p.add_argument("--epochs", type=positive(int), default=None, help="default: 20 (scs), 12 (twist, conv)")
+    p.add_argument("--epochs", type=positive(int), default=None, help="default: 30 (scs), 12 (twist), 20 (conv)")
     p.add_argument("--batch-size", type=positive(int), default=64)
     p.add_argument("--lr", type=positive(float), default=None, help="Adam learning rate (default per model)")
     p.add_argument("--seed", type=int, default=0)
