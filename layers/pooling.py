@@ -13,7 +13,7 @@ import numpy as np
 
 from minigrad import Function, backend, nn, ops
 from minigrad.backend import jit, prange
-from minigrad.windows import col2im_array, im2col_reference, window_geometry
+from minigrad.windows import col2im_array, im2col_reference, window_geometry, window_sums_adjoint, window_sums_array
 
 MAX, MAX_ABS = 0, 1
 
@@ -120,45 +120,18 @@ class SelectPool2dFunction(Function):
         return pool_backward_reference(g, self.index, self.x_shape, self.geometry)
 
 
-@jit(parallel=True)
-def _avg_numba(x, kh, kw, sh, sw, ph, pw, out):
-    n, c, h, w = x.shape
-    for nc in prange(n * c):
-        b, ch = nc // c, nc % c
-        for oh in range(out.shape[2]):
-            for ow in range(out.shape[3]):
-                out[b, ch, oh, ow] = 0  # accumulate in out's dtype, as the reference does
-                for i in range(kh):
-                    r = oh * sh - ph + i
-                    for j in range(kw):
-                        s = ow * sw - pw + j
-                        if 0 <= r < h and 0 <= s < w:
-                            out[b, ch, oh, ow] += x[b, ch, r, s]
-                out[b, ch, oh, ow] /= kh * kw
-    return out
-
-
 class AvgPool2dFunction(Function):
-    """y = mean of the window (padding counted as zeros)
-    dx = col2im(g / (kh kw) repeated over the window)"""
+    """y = window sum / (kh kw)   (padding counted as zeros)
+    dx = window_sums_adjoint(g / (kh kw)): each pixel gets g / (kh kw) from every window covering it"""
 
     def forward(self, x, kernel_size, stride=None, padding=0):
         self.geometry = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
-        self.x_shape = x.shape
-        (kh, kw), stride, pad, _, out = self.geometry
-        if backend.use_numba():
-            return _avg_numba(np.ascontiguousarray(x), kh, kw, *stride, *pad, np.empty(x.shape[:2] + out, x.dtype))
-        col = im2col_reference(x, *self.geometry)  # (C, kh, kw, N, OH, OW)
-        total = col[:, 0, 0].copy()
-        for k in range(1, kh * kw):  # sequential sum in window order, as the numba kernel adds
-            total += col[:, k // kw, k % kw]
-        return np.ascontiguousarray((total / x.dtype.type(kh * kw)).transpose(1, 0, 2, 3))
+        self.x_shape, (kh, kw) = x.shape, self.geometry[0]
+        return window_sums_array(x, *self.geometry) / x.dtype.type(kh * kw)
 
     def backward(self, g):
-        (kh, kw), _, _, _, out = self.geometry
-        share = (g / g.dtype.type(kh * kw)).transpose(1, 0, 2, 3)  # (C, N, OH, OW)
-        dcol = np.broadcast_to(share[:, None, None], share.shape[:1] + (kh, kw) + share.shape[1:])
-        return col2im_array(np.ascontiguousarray(dcol), self.x_shape, *self.geometry)
+        kh, kw = self.geometry[0]
+        return window_sums_adjoint(g / g.dtype.type(kh * kw), self.x_shape, *self.geometry)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):

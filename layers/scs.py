@@ -15,7 +15,7 @@ Backward, with gy = dL/dy:
     g_nx   = -sum_o gc c / nx          g_nw = -sum_m gc c / nw
     gq     = sum_m g_nx  (+ sum_o g_nw for "pisoni")
     gS     = g_nx / (2 sqrt(.))        (0 where the max(., 1e-12) floor is active)
-    gx     = col2im(W^T @ g_dot) + 2 x box^T(gS)     (box^T: each pixel sums gS over its windows)
+    gx     = col2im(W^T @ g_dot) + 2 x window_sums_adjoint(gS)   (each pixel sums gS over its windows)
     gW     = g_dot @ col^T + g_nw W / sqrt(.)
 """
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange
-from minigrad.windows import col2im_array, im2col_array, im2col_reference, window_geometry
+from minigrad.windows import col2im_array, im2col_array, window_geometry, window_sums_adjoint, window_sums_array
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
@@ -44,21 +44,6 @@ def norms_reference(S, wn2, q, variant):
     return sx, sx + q, sw + q, sw
 
 
-def window_sq_sums_reference(x, geometry):
-    """S[n, oh, ow] = sum over the window of sum_c x^2: every patch's sum of squares, computed as
-    Rohrer's code does (x^2 summed over channels, then a ones kernel), channels first, then offsets."""
-    plane = np.sum(x * x, axis=1, keepdims=True)  # (N, 1, H, W)
-    return np.sum(im2col_reference(plane, *geometry).reshape(-1, plane.shape[0] * np.prod(geometry[4])), axis=0)
-
-
-def window_sq_sums_backward(x, gS, geometry):
-    """dS/dx applied to gS: 2 x times the sum of gS over every window covering the pixel."""
-    n, _, h, w = x.shape
-    kh, kw = geometry[0]
-    spread = np.broadcast_to(gS.reshape(1, 1, 1, n, *geometry[4]), (1, kh, kw, n) + tuple(geometry[4]))
-    return 2 * x * col2im_array(np.ascontiguousarray(spread), (n, 1, h, w), *geometry)
-
-
 def forward_reference(dot, nx, nw, p, eps):
     """y, c and ln a from dot (O, M), nx (M,), nw (O,), p (O,)."""
     c = dot / (nw[:, None] * nx[None, :])
@@ -77,26 +62,6 @@ def backward_reference(gy, y, c, log_a, nx, nw, p, eps):
 
 
 # ------------------------------------------------------------------------ numba (fast path)
-
-@jit(parallel=True)
-def _window_sq_sums_numba(x, kh, kw, sh, sw, ph, pw, out):
-    """out[n, oh, ow]: the reference's sums, channels added first, then window offsets in order."""
-    n_count, c_count, h, w = x.shape
-    for n in prange(n_count):
-        plane = x[n, 0] * x[n, 0]
-        for c in range(1, c_count):
-            plane += x[n, c] * x[n, c]
-        for oh in range(out.shape[1]):
-            for ow in range(out.shape[2]):
-                out[n, oh, ow] = 0  # accumulate in out's dtype; inf * 0 would seed a NaN
-                for i in range(kh):
-                    r = oh * sh - ph + i
-                    for j in range(kw):
-                        s = ow * sw - pw + j
-                        if 0 <= r < h and 0 <= s < w:
-                            out[n, oh, ow] += plane[r, s]
-    return out
-
 
 @jit(parallel=True)
 def _forward_numba(dot, nx, nw, p, eps, y, c, log_a):
@@ -147,17 +112,13 @@ class SharpenedCosineSimilarity(Function):
         self.geometry = window_geometry("sharpened_cosine_similarity", x.shape, weight.shape[2:], stride, padding, 1)
         dtype = np.result_type(x, weight, p, q)
         x, weight, p, q = (np.asarray(a, dtype) for a in (x, weight, p, q))
-        self.variant, self.eps, self.x_shape = variant, dtype.type(VARIANTS[variant]), x.shape
+        self.variant, self.eps = variant, dtype.type(VARIANTS[variant])
         self.weight_shape, self.q_shape = weight.shape, q.shape
         self.x, self.w = x, weight.reshape(weight.shape[0], -1)
         self.col = im2col_array(x, *self.geometry).reshape(self.w.shape[1], -1)  # (K, M)
         dot = self.w @ self.col  # the one BLAS contraction
-        if backend.use_numba():
-            (kh, kw), stride, pad, _, out = self.geometry
-            S = _window_sq_sums_numba(x, kh, kw, *stride, *pad, np.empty((x.shape[0],) + out, dtype))
-            S = S.reshape(-1)
-        else:
-            S = window_sq_sums_reference(x, self.geometry)
+        # patch sums of squares as Rohrer computes them: x^2 summed over channels, then over each window
+        S = window_sums_array(np.sum(x * x, axis=1, keepdims=True), *self.geometry).reshape(-1)
         self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
         self.sx, self.nx, self.nw, self.sw = norms_reference(S, self.wn2, q.reshape(()), variant)
         n, (oh, ow) = x.shape[0], self.geometry[4]
@@ -191,11 +152,11 @@ class SharpenedCosineSimilarity(Function):
             gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
         gx = None
         if self.needs_input_grad[0]:
-            kh, kw = self.geometry[0]
-            n, c = self.x_shape[:2]
-            g_col = (self.w.T @ g_dot).reshape(c, kh, kw, n, *self.geometry[4])
-            gx = col2im_array(g_col, self.x_shape, *self.geometry)
-            gx += window_sq_sums_backward(self.x, gS.astype(gx.dtype, copy=False), self.geometry)
+            (n, c, h, w), (kh, kw), out = self.x.shape, self.geometry[0], self.geometry[4]
+            g_col = (self.w.T @ g_dot).reshape(c, kh, kw, n, *out)
+            gx = col2im_array(g_col, self.x.shape, *self.geometry)
+            gS = gS.astype(gx.dtype, copy=False).reshape(n, 1, *out)
+            gx += 2 * self.x * window_sums_adjoint(gS, (n, 1, h, w), *self.geometry)  # dS/dx = 2x per window
         gw = (g_dot @ self.col.T + gw_norm[:, None] * self.w).reshape(self.weight_shape)
         return gx, gw, gp, np.full(self.q_shape, gq, dtype=g.dtype)
 

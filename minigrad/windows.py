@@ -145,6 +145,50 @@ def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
     return _col2im_numba(np.ascontiguousarray(col), *kernel, *stride, *padding, *dilation, x)
 
 
+# ------------------------------------------------------------------------ window sums
+
+def window_sums_reference(x, kernel, stride, padding, dilation, out):
+    """s[n, c, oh, ow] = the sum of x over each window (padding counts as zeros), offsets added in order."""
+    col = im2col_reference(x, kernel, stride, padding, dilation, out)  # (C, kh, kw, N, OH, OW)
+    total = col[:, 0, 0].copy()
+    for k in range(1, kernel[0] * kernel[1]):
+        total += col[:, k // kernel[1], k % kernel[1]]
+    return np.ascontiguousarray(total.transpose(1, 0, 2, 3))
+
+
+@jit(parallel=True)
+def _window_sums_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
+    n, c, h, w = x.shape
+    for nc in prange(n * c):
+        b, ch = nc // c, nc % c
+        for oh in range(out.shape[2]):
+            for ow in range(out.shape[3]):
+                out[b, ch, oh, ow] = 0  # accumulate in out's dtype; seeding with x * 0 gives NaN for inf
+                for i in range(kh):
+                    r = oh * sh - ph + i * dh
+                    for j in range(kw):
+                        s = ow * sw - pw + j * dw
+                        if 0 <= r < h and 0 <= s < w:
+                            out[b, ch, oh, ow] += x[b, ch, r, s]
+    return out
+
+
+def window_sums_array(x, kernel, stride, padding, dilation, out):
+    """(N, C, H, W) -> (N, C, OH, OW) window sums on the current backend; geometry already validated."""
+    if not backend.use_numba():
+        return window_sums_reference(x, kernel, stride, padding, dilation, out)
+    sums = np.empty(x.shape[:2] + tuple(out), dtype=x.dtype)
+    return _window_sums_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, sums)
+
+
+def window_sums_adjoint(g, input_shape, kernel, stride, padding, dilation, out):
+    """The VJP of window sums: each pixel receives the sum of g over every window that covers it,
+    i.e. col2im of g repeated over the kh*kw offsets."""
+    gt = g.transpose(1, 0, 2, 3)  # (C, N, OH, OW)
+    spread = np.broadcast_to(gt[:, None, None], gt.shape[:1] + tuple(kernel) + gt.shape[1:])
+    return col2im_array(np.ascontiguousarray(spread), input_shape, kernel, stride, padding, dilation, out)
+
+
 # ------------------------------------------------------------------------ differentiable pair
 
 class Im2Col(Function):

@@ -39,6 +39,17 @@ def test_col2im_is_the_adjoint_of_im2col(g, data):
     assert np.isclose(np.sum(mg.im2col(mg.tensor(x), **kw).data * c), np.sum(x * mg.col2im(c, x.shape, **kw).data))
 
 
+@given(conv_geometries(groups=False), st.data())
+def test_window_sums_adjoint_is_the_adjoint(each_backend, g, data):
+    """<window_sums(x), s> == <x, window_sums_adjoint(s)>: the backward of avg pooling and of SCS's norms."""
+    x = draw_input(data, g)
+    geometry = mg.window_geometry("t", x.shape, **window_kwargs(g))
+    sums = mg.window_sums_array(x, *geometry)
+    assert_close(sums, mg.im2col(mg.tensor(x), **window_kwargs(g)).data.sum(axis=(1, 2)).transpose(1, 0, 2, 3))
+    s = np.random.default_rng(data.draw(SEEDS)).standard_normal(sums.shape)
+    assert np.isclose(np.sum(sums * s), np.sum(x * mg.window_sums_adjoint(s, x.shape, *geometry)))
+
+
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(g=conv_geometries(groups=False), data=st.data())
@@ -49,7 +60,8 @@ def test_numba_windows_equal_reference_bit_for_bit(dtype, g, data):
     for name in ("numpy", "numba"):
         with backend.use_backend(name):
             col = mg.im2col(mg.tensor(x), **kw).data
-            results[name] = (col, mg.col2im(col, x.shape, **kw).data)
+            sums = mg.window_sums_array(x, *mg.window_geometry("t", x.shape, **kw))
+            results[name] = (col, mg.col2im(col, x.shape, **kw).data, sums)
     for a, b in zip(results["numpy"], results["numba"]):
         assert a.dtype == b.dtype == dtype
         np.testing.assert_array_equal(a, b)
