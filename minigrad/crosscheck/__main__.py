@@ -23,17 +23,15 @@ def parse(argv):
         ex.add_argument("--" + option.replace("_", "-"), type=int)
     ex.add_argument("--seed", type=int, default=0)
     ex.add_argument("--out", required=True)
-    for name in ("compare", "verify"):
-        p = sub.add_parser(name)
-        if name == "compare":
-            p.add_argument("expected")
-            p.add_argument("actual")
-            p.add_argument("--rtol", type=float, default=1e-7)
-            p.add_argument("--atol", type=float, default=1e-10)
-        else:
-            p.add_argument("file")
-            p.add_argument("--rtol", type=float, default=1e-10)
-            p.add_argument("--atol", type=float, default=1e-12)
+    cmp = sub.add_parser("compare", help="compare a result file with an export")
+    cmp.add_argument("expected")
+    cmp.add_argument("actual")
+    cmp.add_argument("--rtol", type=float, default=1e-7)
+    cmp.add_argument("--atol", type=float, default=1e-10)
+    ver = sub.add_parser("verify", help="recompute an export with today's reference")
+    ver.add_argument("file")
+    ver.add_argument("--rtol", type=float, default=1e-10)
+    ver.add_argument("--atol", type=float, default=1e-12)
     sub.add_parser("list", help="the registered layers, their variants and default geometry")
     return parser.parse_args(argv)
 
