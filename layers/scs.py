@@ -22,7 +22,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import Function, backend, nn
-from minigrad.backend import jit, prange
+from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import col2im_array, im2col_array, window_geometry, window_sums_adjoint, window_sums_array
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
@@ -71,7 +71,7 @@ def _forward_numba(dot, nx, nw, p, eps, y, c, log_a):
     for o in prange(o_count):
         for n in range(n_count):
             for l in range(l_count):
-                m = n * l_count + l
+                m = unsigned(n * l_count + l)
                 cv = dot[o, m] / (nw[o] * nx[m])
                 la = np.log(np.abs(cv) + eps)
                 c[o, m], log_a[o, m] = cv, la
@@ -88,7 +88,7 @@ def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, g_nw, gp):
         sum_p, sum_c = 0.0, 0.0
         for n in range(n_count):
             for l in range(l_count):
-                m = n * l_count + l
+                m = unsigned(n * l_count + l)
                 cv, g, yv = c[o, m], gy[n, o, l], y[n, o, l]
                 sum_p += g * yv * log_a[o, m]
                 gc = g * p[o] * np.abs(yv) / (np.abs(cv) + eps) if cv != 0 else 0.0

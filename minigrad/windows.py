@@ -15,7 +15,7 @@ kernel (the fast path), chosen by ``minigrad.backend``; the two agree bit for bi
 import numpy as np
 
 from . import backend
-from .backend import jit, prange
+from .backend import jit, prange, unsigned
 from .tensor import Function
 
 
@@ -98,15 +98,23 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
     for nc in prange(n * c):  # each (c, n) slab of col is written by one thread only
         b, ch = nc % n, nc // n
         for i in range(kh):
+            oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
             for j in range(kw):
-                out = col[ch, i, j, b]
-                out[:, :] = 0.0
-                oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
                 ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
-                for oh in range(oh_lo, oh_hi):
-                    r = oh * sh - ph + i * dh
+                block = col[ch, i, j, b]
+                for oh in range(oh_count):
+                    dst = block[oh]
+                    if oh < oh_lo or oh >= oh_hi:
+                        for ow in range(ow_count):
+                            dst[unsigned(ow)] = 0.0
+                        continue
+                    src = x[b, ch, oh * sh - ph + i * dh]
+                    for ow in range(ow_lo):
+                        dst[unsigned(ow)] = 0.0
                     for ow in range(ow_lo, ow_hi):
-                        out[oh, ow] = x[b, ch, r, ow * sw - pw + j * dw]
+                        dst[unsigned(ow)] = src[unsigned(ow * sw - pw + j * dw)]
+                    for ow in range(ow_hi, ow_count):
+                        dst[unsigned(ow)] = 0.0
     return col
 
 
@@ -118,14 +126,14 @@ def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
         b, ch = nc % n, nc // n
         # offsets in the reference's order, so each pixel sums its contributions in the same order
         for i in range(kh):
+            oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
             for j in range(kw):
-                src = col[ch, i, j, b]
-                oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
                 ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
+                block = col[ch, i, j, b]
                 for oh in range(oh_lo, oh_hi):
-                    r = oh * sh - ph + i * dh
+                    src, dst = block[oh], x[b, ch, oh * sh - ph + i * dh]
                     for ow in range(ow_lo, ow_hi):
-                        x[b, ch, r, ow * sw - pw + j * dw] += src[oh, ow]
+                        dst[unsigned(ow * sw - pw + j * dw)] += src[unsigned(ow)]
     return x
 
 
@@ -159,17 +167,19 @@ def window_sums_reference(x, kernel, stride, padding, dilation, out):
 @jit(parallel=True)
 def _window_sums_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
     n, c, h, w = x.shape
+    oh_count, ow_count = out.shape[2], out.shape[3]
     for nc in prange(n * c):
         b, ch = nc // c, nc % c
-        for oh in range(out.shape[2]):
-            for ow in range(out.shape[3]):
-                out[b, ch, oh, ow] = 0  # accumulate in out's dtype; seeding with x * 0 gives NaN for inf
-                for i in range(kh):
-                    r = oh * sh - ph + i * dh
-                    for j in range(kw):
-                        s = ow * sw - pw + j * dw
-                        if 0 <= r < h and 0 <= s < w:
-                            out[b, ch, oh, ow] += x[b, ch, r, s]
+        sums = out[b, ch]
+        sums[:, :] = 0  # accumulate in out's dtype; seeding with x * 0 gives NaN for inf
+        for i in range(kh):  # offsets in the reference's order: each window adds its terms in that order
+            oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
+            for j in range(kw):
+                ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
+                for oh in range(oh_lo, oh_hi):
+                    src, dst = x[b, ch, oh * sh - ph + i * dh], sums[oh]
+                    for ow in range(ow_lo, ow_hi):
+                        dst[unsigned(ow)] += src[unsigned(ow * sw - pw + j * dw)]
     return out
 
 
