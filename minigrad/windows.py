@@ -102,6 +102,16 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
             for j in range(kw):
                 ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
                 block = col[ch, i, j, b]
+                if sh == 1 and sw == 1 and ow_count == w:
+                    _copy_shifted(x[b, ch].reshape(-1), block.reshape(-1), (i * dh - ph) * w + j * dw - pw,
+                                  oh_lo * w, oh_hi * w)
+                    for oh in range(oh_lo, oh_hi):  # the border columns, copied from the neighbouring rows
+                        dst = block[oh]
+                        for ow in range(ow_lo):
+                            dst[unsigned(ow)] = 0.0
+                        for ow in range(ow_hi, ow_count):
+                            dst[unsigned(ow)] = 0.0
+                    continue
                 for oh in range(oh_count):
                     dst = block[oh]
                     if oh < oh_lo or oh >= oh_hi:
@@ -116,6 +126,21 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
                     for ow in range(ow_hi, ow_count):
                         dst[unsigned(ow)] = 0.0
     return col
+
+
+@jit()
+def _copy_shifted(src, dst, shift, lo, hi):
+    """dst[q] = src[q + shift] for q in [lo, hi) where src has it, 0 elsewhere: with stride 1 and
+    output width = input width, a window offset's valid rows are one contiguous run of the image."""
+    hi = min(hi, dst.size)  # an offset with no real row has lo = hi past the end
+    start = min(max(lo, -shift), hi)
+    stop = max(min(hi, src.size - shift), start)
+    for q in range(start):
+        dst[unsigned(q)] = 0.0
+    for q in range(start, stop):
+        dst[unsigned(q)] = src[unsigned(q + shift)]
+    for q in range(stop, dst.size):
+        dst[unsigned(q)] = 0.0
 
 
 @jit(parallel=True)

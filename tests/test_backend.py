@@ -54,3 +54,16 @@ def test_use_backend_restores_the_previous_choice():
     with pytest.raises(ValueError, match="expected one of"):
         backend.set_backend("fortran")
     assert backend.get_backend() == before
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_numba_kernels_stay_in_bounds(tmp_path):
+    """The kernels index with unsigned ints and numba checks no bounds by default, so an index
+    mistake writes past an array silently; rerun every kernel-versus-reference test with checks on."""
+    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
+    tests = ["tests/test_windows.py", "tests/test_scs.py", "tests/test_twist.py"]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "numba", *tests],
+                            capture_output=True, text=True, env=env, timeout=600,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout

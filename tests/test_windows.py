@@ -67,6 +67,20 @@ def test_numba_windows_equal_reference_bit_for_bit(dtype, g, data):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("shape, kw", [
+    ((2, 3, 5, 4), dict(kernel_size=3, stride=1, padding=1)),  # the contiguous-run path of im2col
+    ((1, 1, 1, 3), dict(kernel_size=3, stride=1, padding=(2, 1), dilation=(2, 1))),  # offsets with no real row
+    ((1, 2, 2, 6), dict(kernel_size=(1, 5), stride=1, padding=(0, 2))),  # a run longer than the image rows
+])
+def test_numba_im2col_same_width_runs_equal_reference(shape, kw):
+    x = np.random.default_rng(0).standard_normal(shape)
+    with backend.use_backend("numpy"):
+        expected = mg.im2col(mg.tensor(x), **kw).data
+    with backend.use_backend("numba"):
+        np.testing.assert_array_equal(mg.im2col(mg.tensor(x), **kw).data, expected)
+
+
 def draw_conv(data, g, dtype=np.float64):
     x = draw_input(data, g, dtype)
     w = data.draw(arrays((g["c_out"], g["c_in"] // g["groups"], g["kh"], g["kw"]), dtype=dtype))
