@@ -102,16 +102,6 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
             for j in range(kw):
                 ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
                 block = col[ch, i, j, b]
-                if sh == 1 and sw == 1 and ow_count == w:
-                    _copy_shifted(x[b, ch].reshape(-1), block.reshape(-1), (i * dh - ph) * w + j * dw - pw,
-                                  oh_lo * w, oh_hi * w)
-                    for oh in range(oh_lo, oh_hi):  # the border columns, copied from the neighbouring rows
-                        dst = block[oh]
-                        for ow in range(ow_lo):
-                            dst[unsigned(ow)] = 0.0
-                        for ow in range(ow_hi, ow_count):
-                            dst[unsigned(ow)] = 0.0
-                    continue
                 for oh in range(oh_count):
                     dst = block[oh]
                     if oh < oh_lo or oh >= oh_hi:
@@ -128,19 +118,37 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
     return col
 
 
-@jit()
-def _copy_shifted(src, dst, shift, lo, hi):
-    """dst[q] = src[q + shift] for q in [lo, hi) where src has it, 0 elsewhere: with stride 1 and
-    output width = input width, a window offset's valid rows are one contiguous run of the image."""
-    hi = min(hi, dst.size)  # an offset with no real row has lo = hi past the end
-    start = min(max(lo, -shift), hi)
-    stop = max(min(hi, src.size - shift), start)
-    for q in range(start):
-        dst[unsigned(q)] = 0.0
-    for q in range(start, stop):
-        dst[unsigned(q)] = src[unsigned(q + shift)]
-    for q in range(stop, dst.size):
-        dst[unsigned(q)] = 0.0
+@jit(parallel=True)
+def _im2col_runs_numba(x, kh, kw, ph, pw, dh, dw, col):
+    """im2col for stride 1 and an output as wide as the input: flattened, col[c, i, j, n] is the
+    image flattened and shifted by (i dh - ph) w + j dw - pw, except in the border columns. One run
+    copied per kernel offset, then the border columns zeroed, instead of short rows one by one."""
+    n, c, h, w = x.shape
+    oh_count = col.shape[4]
+    for nc in prange(n * c):
+        b, ch = nc % n, nc // n
+        src = x[b, ch].reshape(-1)
+        for i in range(kh):
+            oh_lo, oh_hi = _valid_range(oh_count, 1, i * dh - ph, h)
+            for j in range(kw):
+                ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
+                dst = col[ch, i, j, b].reshape(-1)
+                shift = (i * dh - ph) * w + j * dw - pw
+                stop = min(oh_hi * w, dst.size)  # an offset with no real row has oh_lo = oh_hi past the end
+                start = min(max(oh_lo * w, -shift), stop)  # where src has the value
+                stop = max(min(stop, src.size - shift), start)
+                for q in range(start):
+                    dst[unsigned(q)] = 0.0
+                for q in range(start, stop):
+                    dst[unsigned(q)] = src[unsigned(q + shift)]
+                for q in range(stop, dst.size):
+                    dst[unsigned(q)] = 0.0
+                for oh in range(oh_lo, oh_hi):  # the border columns got the neighbouring rows' pixels
+                    for ow in range(ow_lo):
+                        dst[unsigned(oh * w + ow)] = 0.0
+                    for ow in range(ow_hi, w):
+                        dst[unsigned(oh * w + ow)] = 0.0
+    return col
 
 
 @jit(parallel=True)
@@ -167,6 +175,8 @@ def im2col_array(x, kernel, stride, padding, dilation, out):
     if not backend.use_numba():
         return im2col_reference(x, kernel, stride, padding, dilation, out)
     col = np.empty((x.shape[1],) + tuple(kernel) + (x.shape[0],) + tuple(out), dtype=x.dtype)
+    if tuple(stride) == (1, 1) and out[1] == x.shape[3]:
+        return _im2col_runs_numba(np.ascontiguousarray(x), *kernel, *padding, *dilation, col)
     return _im2col_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, col)
 
 
