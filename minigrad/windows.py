@@ -85,8 +85,8 @@ def col2im_reference(col, input_shape, kernel, stride, padding, dilation, out):
 
 @jit()
 def _valid_range(count, stride, offset, size):
-    """The o in [0, count) with 0 <= o*stride + offset < size, as [lo, hi)."""
-    lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
+    """The o in [0, count) with 0 <= o*stride + offset < size, as [lo, hi), lo <= hi <= count."""
+    lo = 0 if offset >= 0 else min(count, (-offset + stride - 1) // stride)
     hi = 0 if size - offset <= 0 else min(count, (size - offset - 1) // stride + 1)
     return lo, max(lo, hi)
 
@@ -134,7 +134,7 @@ def _im2col_runs_numba(x, kh, kw, ph, pw, dh, dw, col):
                 ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
                 dst = col[ch, i, j, b].reshape(-1)
                 shift = (i * dh - ph) * w + j * dw - pw
-                stop = min(oh_hi * w, dst.size)  # an offset with no real row has oh_lo = oh_hi past the end
+                stop = oh_hi * w
                 start = min(max(oh_lo * w, -shift), stop)  # where src has the value
                 stop = max(min(stop, src.size - shift), start)
                 for q in range(start):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import layers
 import minigrad as mg
 from layers import functional as F
-from minigrad import backend
+from minigrad import backend, windows
 from minigrad.testing import arrays, assert_close, conv_geometries, output_size, tie_free_arrays
 
 SEEDS = st.integers(0, 2**31 - 1)
@@ -72,13 +72,28 @@ def test_numba_windows_equal_reference_bit_for_bit(dtype, g, data):
     ((2, 3, 5, 4), dict(kernel_size=3, stride=1, padding=1)),  # the contiguous-run path of im2col
     ((1, 1, 1, 3), dict(kernel_size=3, stride=1, padding=(2, 1), dilation=(2, 1))),  # offsets with no real row
     ((1, 2, 2, 6), dict(kernel_size=(1, 5), stride=1, padding=(0, 2))),  # a run longer than the image rows
+    ((1, 1, 1, 1), dict(kernel_size=(1, 3), stride=1, padding=(0, 2), dilation=(1, 2))),  # padding > output width
+    ((1, 1, 1, 2), dict(kernel_size=(1, 6), stride=1, padding=(0, 2))),  # the same through the row-by-row kernel
 ])
-def test_numba_im2col_same_width_runs_equal_reference(shape, kw):
+def test_numba_im2col_edge_geometries_equal_reference(shape, kw):
+    """Also run as plain Python (numba's py_func), where an index past an array's end raises
+    instead of silently writing there."""
     x = np.random.default_rng(0).standard_normal(shape)
     with backend.use_backend("numpy"):
         expected = mg.im2col(mg.tensor(x), **kw).data
     with backend.use_backend("numba"):
         np.testing.assert_array_equal(mg.im2col(mg.tensor(x), **kw).data, expected)
+    geometry = mg.window_geometry("t", x.shape, **kw)
+    kernel, stride, padding, dilation, out = geometry
+    col = np.full(expected.shape, np.nan)
+    if tuple(stride) == (1, 1) and out[1] == x.shape[3]:
+        windows._im2col_runs_numba.py_func(x, *kernel, *padding, *dilation, col)
+    else:
+        windows._im2col_numba.py_func(x, *kernel, *stride, *padding, *dilation, col)
+    np.testing.assert_array_equal(col, expected)
+    image = np.zeros(x.shape)
+    windows._col2im_numba.py_func(expected, *kernel, *stride, *padding, *dilation, image)
+    np.testing.assert_array_equal(image, mg.col2im(expected, x.shape, **kw).data)
 
 
 def draw_conv(data, g, dtype=np.float64):
