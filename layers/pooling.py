@@ -55,7 +55,7 @@ def pool_backward_reference(g, index, x_shape, geometry):
 
 
 # Kernels take the window's offsets as tuples (0, 1, ..., k-1): a tuple's length is part of its
-# compiled type, so each window size gets its own kernel with unrolled loops (3-5x faster for 2x2
+# compiled type, so each window size gets its own kernel with unrolled loops (about 3x faster for 2x2
 # windows than loops of run-time length, docs/performance.md).
 
 @jit(parallel=True)
@@ -112,7 +112,7 @@ class SelectPool2dFunction(Function):
         if backend.use_numba():
             y = np.empty(x.shape[:2] + out, dtype=x.dtype)
             self.index = np.empty(x.shape[:2] + out, dtype=np.int64)
-            xpad = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=np.nan)
+            xpad = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=np.nan) if any(pad) else x
             return _select_numba(np.ascontiguousarray(xpad), tuple(range(kh)), tuple(range(kw)), *stride, *pad, rule,
                                  y, self.index)[0]
         col, real = _windows(x, self.geometry)
