@@ -91,30 +91,35 @@ def _valid_range(count, stride, offset, size):
     return lo, max(lo, hi)
 
 
+# The kernels address flattened arrays with computed offsets rather than taking a view per block:
+# each view costs a reference count, 30-45% of im2col's time on 7x7 images (docs/performance.md).
+# col[c, i, j, b] starts at offset ((c kh + i) kw + j) N L + b L, with L = OH OW; x[b, c] at (b C + c) H W.
+
 @jit(parallel=True)
 def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
     n, c, h, w = x.shape
     oh_count, ow_count = col.shape[4], col.shape[5]
+    xf, cf, size = x.reshape(-1), col.reshape(-1), oh_count * ow_count
     for nc in prange(n * c):  # each (c, n) slab of col is written by one thread only
         b, ch = nc % n, nc // n
         for i in range(kh):
             oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
             for j in range(kw):
                 ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
-                block = col[ch, i, j, b]
+                block = (((ch * kh + i) * kw + j) * n + b) * size
                 for oh in range(oh_count):
-                    dst = block[oh]
+                    dst = block + oh * ow_count
                     if oh < oh_lo or oh >= oh_hi:
                         for ow in range(ow_count):
-                            dst[unsigned(ow)] = 0.0
+                            cf[unsigned(dst + ow)] = 0.0
                         continue
-                    src = x[b, ch, oh * sh - ph + i * dh]
+                    src = ((b * c + ch) * h + oh * sh - ph + i * dh) * w - pw + j * dw
                     for ow in range(ow_lo):
-                        dst[unsigned(ow)] = 0.0
+                        cf[unsigned(dst + ow)] = 0.0
                     for ow in range(ow_lo, ow_hi):
-                        dst[unsigned(ow)] = src[unsigned(ow * sw - pw + j * dw)]
+                        cf[unsigned(dst + ow)] = xf[unsigned(src + ow * sw)]
                     for ow in range(ow_hi, ow_count):
-                        dst[unsigned(ow)] = 0.0
+                        cf[unsigned(dst + ow)] = 0.0
     return col
 
 
@@ -125,29 +130,30 @@ def _im2col_runs_numba(x, kh, kw, ph, pw, dh, dw, col):
     copied per kernel offset, then the border columns zeroed, instead of short rows one by one."""
     n, c, h, w = x.shape
     oh_count = col.shape[4]
+    xf, cf, size = x.reshape(-1), col.reshape(-1), oh_count * w
     for nc in prange(n * c):
         b, ch = nc % n, nc // n
-        src = x[b, ch].reshape(-1)
+        image = (b * c + ch) * h * w
         for i in range(kh):
             oh_lo, oh_hi = _valid_range(oh_count, 1, i * dh - ph, h)
             for j in range(kw):
                 ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
-                dst = col[ch, i, j, b].reshape(-1)
+                block = (((ch * kh + i) * kw + j) * n + b) * size
                 shift = (i * dh - ph) * w + j * dw - pw
                 stop = oh_hi * w
-                start = min(max(oh_lo * w, -shift), stop)  # where src has the value
-                stop = max(min(stop, src.size - shift), start)
+                start = min(max(oh_lo * w, -shift), stop)  # where the image has the value
+                stop = max(min(stop, h * w - shift), start)
                 for q in range(start):
-                    dst[unsigned(q)] = 0.0
+                    cf[unsigned(block + q)] = 0.0
                 for q in range(start, stop):
-                    dst[unsigned(q)] = src[unsigned(q + shift)]
-                for q in range(stop, dst.size):
-                    dst[unsigned(q)] = 0.0
+                    cf[unsigned(block + q)] = xf[unsigned(image + q + shift)]
+                for q in range(stop, size):
+                    cf[unsigned(block + q)] = 0.0
                 for oh in range(oh_lo, oh_hi):  # the border columns got the neighbouring rows' pixels
                     for ow in range(ow_lo):
-                        dst[unsigned(oh * w + ow)] = 0.0
+                        cf[unsigned(block + oh * w + ow)] = 0.0
                     for ow in range(ow_hi, w):
-                        dst[unsigned(oh * w + ow)] = 0.0
+                        cf[unsigned(block + oh * w + ow)] = 0.0
     return col
 
 
@@ -155,6 +161,7 @@ def _im2col_runs_numba(x, kh, kw, ph, pw, dh, dw, col):
 def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
     n, c, h, w = x.shape
     oh_count, ow_count = col.shape[4], col.shape[5]
+    xf, cf, size = x.reshape(-1), col.reshape(-1), oh_count * ow_count
     for nc in prange(n * c):  # pixel (n, c) receives only from col[c, :, :, n]: no two threads collide
         b, ch = nc % n, nc // n
         # offsets in the reference's order, so each pixel sums its contributions in the same order
@@ -162,11 +169,12 @@ def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
             oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
             for j in range(kw):
                 ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
-                block = col[ch, i, j, b]
+                block = (((ch * kh + i) * kw + j) * n + b) * size
                 for oh in range(oh_lo, oh_hi):
-                    src, dst = block[oh], x[b, ch, oh * sh - ph + i * dh]
+                    src = block + oh * ow_count
+                    dst = ((b * c + ch) * h + oh * sh - ph + i * dh) * w - pw + j * dw
                     for ow in range(ow_lo, ow_hi):
-                        dst[unsigned(ow * sw - pw + j * dw)] += src[unsigned(ow)]
+                        xf[unsigned(dst + ow * sw)] += cf[unsigned(src + ow)]
     return x
 
 
