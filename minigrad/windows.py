@@ -211,18 +211,20 @@ def window_sums_reference(x, kernel, stride, padding, dilation, out):
 def _window_sums_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
     n, c, h, w = x.shape
     oh_count, ow_count = out.shape[2], out.shape[3]
-    for nc in prange(n * c):
-        b, ch = nc // c, nc % c
-        sums = out[b, ch]
-        sums[:, :] = 0  # accumulate in out's dtype; seeding with x * 0 gives NaN for inf
+    xf, sf = x.reshape(-1), out.reshape(-1)
+    for nc in prange(n * c):  # x[b, ch] and out[b, ch], nc = b C + ch, as flat offsets (see above)
+        image, sums = nc * h * w, nc * oh_count * ow_count
+        for q in range(oh_count * ow_count):
+            sf[unsigned(sums + q)] = 0  # accumulate in out's dtype; seeding with x * 0 gives NaN for inf
         for i in range(kh):  # offsets in the reference's order: each window adds its terms in that order
             oh_lo, oh_hi = _valid_range(oh_count, sh, i * dh - ph, h)
             for j in range(kw):
                 ow_lo, ow_hi = _valid_range(ow_count, sw, j * dw - pw, w)
                 for oh in range(oh_lo, oh_hi):
-                    src, dst = x[b, ch, oh * sh - ph + i * dh], sums[oh]
+                    src = image + (oh * sh - ph + i * dh) * w - pw + j * dw
+                    dst = sums + oh * ow_count
                     for ow in range(ow_lo, ow_hi):
-                        dst[unsigned(ow)] += src[unsigned(ow * sw - pw + j * dw)]
+                        sf[unsigned(dst + ow)] += xf[unsigned(src + ow * sw)]
     return out
 
 
