@@ -178,12 +178,17 @@ def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
     return x
 
 
+def rows_are_runs(stride, out, width):
+    """Stride 1 and an output as wide as the input: the case _im2col_runs_numba handles."""
+    return tuple(stride) == (1, 1) and out[1] == width
+
+
 def im2col_array(x, kernel, stride, padding, dilation, out):
     """(N, C, H, W) -> (C, kh, kw, N, OH, OW) on the current backend; geometry already validated."""
     if not backend.use_numba():
         return im2col_reference(x, kernel, stride, padding, dilation, out)
     col = np.empty((x.shape[1],) + tuple(kernel) + (x.shape[0],) + tuple(out), dtype=x.dtype)
-    if tuple(stride) == (1, 1) and out[1] == x.shape[3]:
+    if rows_are_runs(stride, out, x.shape[3]):
         return _im2col_runs_numba(np.ascontiguousarray(x), *kernel, *padding, *dilation, col)
     return _im2col_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, col)
 

@@ -86,7 +86,7 @@ def test_numba_im2col_edge_geometries_equal_reference(shape, kw):
     geometry = mg.window_geometry("t", x.shape, **kw)
     kernel, stride, padding, dilation, out = geometry
     col = np.full(expected.shape, np.nan)
-    if tuple(stride) == (1, 1) and out[1] == x.shape[3]:
+    if windows.rows_are_runs(stride, out, x.shape[3]):
         windows._im2col_runs_numba.py_func(x, *kernel, *padding, *dilation, col)
     else:
         windows._im2col_numba.py_func(x, *kernel, *stride, *padding, *dilation, col)
