@@ -2,7 +2,7 @@
 import numpy as np
 
 from minigrad import Function, nn
-from minigrad.windows import col2im_array, im2col_array, window_geometry
+from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_geometry
 
 
 def check_conv_weight(op, x_shape, weight_shape, groups):
@@ -31,28 +31,19 @@ class Conv2dFunction(Function):
         if bias is not None and bias.shape != weight.shape[:1]:
             raise ValueError(f"conv2d: bias shape {bias.shape} != ({weight.shape[0]},)")
         self.geometry = window_geometry("conv2d", x.shape, weight.shape[2:], stride, padding, dilation)
-        self.x_shape, self.groups, self.has_bias = x.shape, groups, bias is not None
-        n, out = x.shape[0], self.geometry[4]
+        self.x_shape, self.has_bias = x.shape, bias is not None
         self.w = weight.reshape(groups, weight.shape[0] // groups, -1)  # (G, O/G, K)
-        self.col = im2col_array(x, *self.geometry).reshape(groups, self.w.shape[2], -1)  # (G, K, N*L)
-        y = np.matmul(self.w, self.col).reshape(weight.shape[0], n, *out)  # (O, N, OH, OW)
+        y, self.chunks = im2col_matmul(self.w, x, self.geometry)  # (G, O/G, N, L)
+        y = y.reshape(weight.shape[0], x.shape[0], *self.geometry[4])
         if bias is not None:
             y += bias.reshape(-1, 1, 1, 1)
         return np.ascontiguousarray(y.transpose(1, 0, 2, 3))
 
     def backward(self, g):
-        groups, (n, c) = self.groups, self.x_shape[:2]
-        gg = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, self.w.shape[1], -1)  # (G, O/G, N*L)
-        dx = dw = db = None
-        if self.needs_input_grad[0]:
-            dcol = np.matmul(self.w.transpose(0, 2, 1), gg)  # (G, K, N*L)
-            dcol = dcol.reshape(c, *self.geometry[0], n, *self.geometry[4])
-            dx = col2im_array(dcol, self.x_shape, *self.geometry)
-        if self.needs_input_grad[1]:
-            dw = np.matmul(gg, self.col.transpose(0, 2, 1)).reshape(self.w.shape[0] * self.w.shape[1], c // groups,
-                                                                   *self.geometry[0])
-        if self.has_bias and self.needs_input_grad[2]:
-            db = g.sum(axis=(0, 2, 3))
+        gg = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(*self.w.shape[:2], g.shape[0], -1)
+        dw, dx = im2col_matmul_backward(gg, self.w, self.chunks, self.x_shape, self.geometry, self.needs_input_grad[0])
+        dw = dw.reshape(-1, self.x_shape[1] // self.w.shape[0], *self.geometry[0])
+        db = g.sum(axis=(0, 2, 3)) if self.has_bias and self.needs_input_grad[2] else None
         return (dx, dw, db) if self.has_bias else (dx, dw)
 
 

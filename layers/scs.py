@@ -23,7 +23,8 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange, unsigned
-from minigrad.windows import col2im_array, im2col_array, window_geometry, window_sums_adjoint, window_sums_array
+from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_geometry, window_sums_adjoint,
+                              window_sums_array)
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
@@ -115,8 +116,8 @@ class SharpenedCosineSimilarity(Function):
         self.variant, self.eps = variant, dtype.type(VARIANTS[variant])
         self.weight_shape, self.q_shape = weight.shape, q.shape
         self.x, self.w = x, weight.reshape(weight.shape[0], -1)
-        self.col = im2col_array(x, *self.geometry).reshape(self.w.shape[1], -1)  # (K, M)
-        dot = self.w @ self.col  # the one BLAS contraction
+        dot, self.chunks = im2col_matmul(self.w[None], x, self.geometry)  # the one BLAS contraction
+        dot = dot.reshape(self.w.shape[0], -1)  # (O, M)
         # patch sums of squares as Rohrer computes them: x^2 summed over channels, then over each window
         S = window_sums_array(np.sum(x * x, axis=1, keepdims=True), *self.geometry).reshape(-1)
         self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
@@ -150,14 +151,13 @@ class SharpenedCosineSimilarity(Function):
         if pisoni:  # the max(., 1e-12) floors pass no gradient where they are active
             gS = np.where(self.S >= 1e-12, gS, 0)
             gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
-        gx = None
-        if self.needs_input_grad[0]:
-            (n, c, h, w), (kh, kw), out = self.x.shape, self.geometry[0], self.geometry[4]
-            g_col = (self.w.T @ g_dot).reshape(c, kh, kw, n, *out)
-            gx = col2im_array(g_col, self.x.shape, *self.geometry)
+        (n, c, h, w), out = self.x.shape, self.geometry[4]
+        gw, gx = im2col_matmul_backward(g_dot.reshape(1, o, n, -1), self.w[None], self.chunks, self.x.shape,
+                                        self.geometry, self.needs_input_grad[0])
+        if gx is not None:
             gS = gS.astype(gx.dtype, copy=False).reshape(n, 1, *out)
             gx += 2 * self.x * window_sums_adjoint(gS, (n, 1, h, w), *self.geometry)  # dS/dx = 2x per window
-        gw = (g_dot @ self.col.T + gw_norm[:, None] * self.w).reshape(self.weight_shape)
+        gw = (gw[0] + gw_norm[:, None] * self.w).reshape(self.weight_shape)
         return gx, gw, gp, np.full(self.q_shape, gq, dtype=g.dtype)
 
 

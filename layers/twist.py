@@ -17,7 +17,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange
-from minigrad.windows import col2im_array, im2col_array, window_geometry
+from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_geometry
 
 from .conv import Conv2d
 
@@ -107,8 +107,8 @@ class ConvTwistFunction(Function):
         (n, c), (oh, ow), o = x.shape[:2], self.geometry[4], weight.shape[0]
         self.x_shape = x.shape
         self.w = np.concatenate([weight, weight_x, weight_y]).reshape(3 * o, -1).astype(dtype, copy=False)
-        self.col = im2col_array(x.astype(dtype, copy=False), *self.geometry).reshape(self.w.shape[1], -1)
-        self.out3 = (self.w @ self.col).reshape(3, o, n, oh, ow)  # the one BLAS contraction
+        out3, self.chunks = im2col_matmul(self.w[None], x.astype(dtype, copy=False), self.geometry)  # one BLAS contraction
+        self.out3 = out3.reshape(3, o, n, oh, ow)
         self.rows, self.cols = twist_grids(oh, ow, dtype)
         self.centers = center_x.astype(dtype, copy=False), center_y.astype(dtype, copy=False)
         if backend.use_numba():
@@ -123,12 +123,9 @@ class ConvTwistFunction(Function):
                                                      np.empty(o, g.dtype), np.empty(o, g.dtype))
         else:
             g3, d_cx, d_cy = combine_backward_reference(g, self.out3, self.rows, self.cols, *self.centers)
-        g3 = g3.reshape(3 * o, -1)
-        dw = (g3 @ self.col.T).reshape(3, o, self.x_shape[1], 3, 3)
-        dx = None
-        if self.needs_input_grad[0]:
-            dcol = (self.w.T @ g3).reshape(self.x_shape[1], 3, 3, self.x_shape[0], *self.geometry[4])
-            dx = col2im_array(dcol, self.x_shape, *self.geometry)
+        dw, dx = im2col_matmul_backward(g3.reshape(1, 3 * o, self.x_shape[0], -1), self.w[None], self.chunks,
+                                        self.x_shape, self.geometry, self.needs_input_grad[0])
+        dw = dw.reshape(3, o, self.x_shape[1], 3, 3)
         return dx, dw[0], dw[1], dw[2], d_cx, d_cy
 
 

@@ -201,6 +201,53 @@ def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
     return _col2im_numba(np.ascontiguousarray(col), *kernel, *stride, *padding, *dilation, x)
 
 
+# ------------------------------------------------------------------------ weights times windows
+
+# A whole batch's columns are C kh kw times the input (14 MB for 64 images of 32x14x14): written by
+# im2col and read back by the GEMMs, they leave the caches in between. Taken a few images at a time,
+# they stay in cache: 1.5-1.8x on a 32-channel 14x14 conv (docs/performance.md).
+CHUNK_BYTES = 4 << 20
+
+
+def batch_chunks(n, bytes_per_image):
+    """The fewest slices of a batch of n whose columns fit in CHUNK_BYTES (at least one image
+    each), as equal as they can be: the last may be smaller."""
+    per_chunk = max(1, CHUNK_BYTES // bytes_per_image)
+    size = -(-n // -(-n // per_chunk))  # n spread over ceil(n / per_chunk) chunks
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def im2col_matmul(w, x, geometry):
+    """y = w @ im2col(x) per group, a batch chunk at a time: w (G, O/G, C/G kh kw), x (N, C, H, W)
+    -> y (G, O/G, N, OH OW) and the chunks' columns, [(slice, col (G, C/G kh kw, n OH OW))], kept
+    for the backward. The chunks depend only on the shapes, so results do not depend on the backend."""
+    groups, out_g, k = w.shape
+    n, length = x.shape[0], geometry[4][0] * geometry[4][1]
+    y = np.empty((groups, out_g, n, length), dtype=np.result_type(w, x))
+    chunks = []
+    for chunk in batch_chunks(n, groups * k * length * x.itemsize):
+        col = im2col_array(x[chunk], *geometry).reshape(groups, k, -1)
+        y[:, :, chunk] = np.matmul(w, col).reshape(groups, out_g, -1, length)
+        chunks.append((chunk, col))
+    return y, chunks
+
+
+def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True):
+    """The VJP of im2col_matmul for g (G, O/G, N, OH OW): dw = sum over chunks of g @ col^T, and
+    dx = col2im(w^T @ g) chunk by chunk (None unless input_grad)."""
+    groups, out_g = w.shape[:2]
+    dw, dx = None, np.empty(x_shape, dtype=g.dtype) if input_grad else None
+    for chunk, col in chunks:
+        g_chunk = g[:, :, chunk].reshape(groups, out_g, -1)
+        dw_chunk = np.matmul(g_chunk, col.transpose(0, 2, 1))
+        dw = dw_chunk if dw is None else dw + dw_chunk
+        if input_grad:
+            n = chunk.stop - chunk.start
+            dcol = np.matmul(w.transpose(0, 2, 1), g_chunk).reshape(x_shape[1], *geometry[0], n, *geometry[4])
+            dx[chunk] = col2im_array(dcol, (n,) + tuple(x_shape[1:]), *geometry)
+    return dw, dx
+
+
 # ------------------------------------------------------------------------ window sums
 
 def window_sums_reference(x, kernel, stride, padding, dilation, out):

@@ -1,4 +1,6 @@
 """im2col/col2im, conv2d and pooling: gradients, backends, torch and scipy cross-checks, bad input."""
+from unittest.mock import patch
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -147,6 +149,53 @@ def test_conv2d_against_torch(each_backend, g, data):
     assert_close(out.data, t_out.detach().numpy(), name="conv2d value")
     for name, a, t in zip("xwb", mt, ts):
         assert_close(a.grad, t.grad.numpy(), name=f"conv2d grad {name}")
+
+
+@given(st.integers(1, 300), st.integers(1, 10**7), st.integers(1, 10**8))
+def test_batch_chunks_cover_the_batch_in_equal_slices(n, bytes_per_image, budget):
+    with patch.object(windows, "CHUNK_BYTES", budget):
+        chunks = windows.batch_chunks(n, bytes_per_image)
+    assert [c.start for c in chunks] == [0] + [c.stop for c in chunks[:-1]] and chunks[-1].stop == n
+    sizes = [c.stop - c.start for c in chunks]
+    assert len(set(sizes[:-1])) <= 1 and 1 <= sizes[-1] <= sizes[0]
+    per_chunk = max(1, budget // bytes_per_image)  # images whose columns fit in the budget
+    assert sizes[0] <= per_chunk and len(chunks) == -(-n // per_chunk)
+
+
+@pytest.mark.parametrize("layer", ["conv2d", "scs", "twist"])
+@given(n=st.integers(2, 5), stride=st.integers(1, 2), data=st.data(), seed=SEEDS)
+def test_layers_in_batch_chunks_equal_one_chunk(each_backend, layer, n, stride, data, seed):
+    """The layers take im2col a few images at a time (windows.batch_chunks); the values and every
+    gradient must not depend on where the batch is cut."""
+    rng = np.random.default_rng(seed)
+    c, o = rng.integers(1, 4, 2)
+    weights = [rng.standard_normal((o, c, 3, 3))]
+    if layer == "conv2d":
+        fn, args = (lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=1)), weights + [rng.standard_normal(o)]
+    elif layer == "scs":
+        fn = lambda x, w, p, q: F.sharpened_cosine_similarity(x, w, p, q, stride=stride, padding=1)  # noqa: E731
+        args = weights + [rng.uniform(0.5, 3, o), np.array([0.1])]
+    else:
+        fn = lambda x, *w: F.conv_twist(x, *w, stride=stride)  # noqa: E731
+        args = weights + [rng.standard_normal((o, c, 3, 3)) for _ in range(2)] + [rng.uniform(-1, 1, o) for _ in range(2)]
+    x = rng.standard_normal((n, c, 5, 4))
+    upstream = None
+
+    def run():
+        nonlocal upstream
+        ts = [mg.tensor(a, requires_grad=True) for a in [x] + args]
+        y = fn(*ts)
+        upstream = rng.standard_normal(y.shape) if upstream is None else upstream
+        y.backward(upstream)
+        return [y.data] + [t.grad for t in ts]
+
+    whole = run()
+    oh, ow = windows.window_geometry("test", x.shape, 3, stride, 1)[4]
+    images = data.draw(st.integers(1, n - 1), label="images per chunk")  # so that there are >= 2 chunks
+    with patch.object(windows, "CHUNK_BYTES", images * c * 9 * oh * ow * x.itemsize):
+        chunked = run()
+    for name, a, b in zip(["y", "x"] + [f"input {i}" for i in range(1, len(args) + 1)], chunked, whole):
+        assert_close(a, b, rtol=1e-12, atol=1e-12, name=f"{layer} {name} in chunks of {images} images")
 
 
 @st.composite
