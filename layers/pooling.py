@@ -12,7 +12,7 @@ Rules (docs/windows.md):
 import numpy as np
 
 from minigrad import Function, backend, nn, ops
-from minigrad.backend import jit, prange
+from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import col2im_array, im2col_reference, window_geometry, window_sums_adjoint, window_sums_array
 
 MAX, MAX_ABS = 0, 1
@@ -62,41 +62,47 @@ def pool_backward_reference(g, index, x_shape, geometry):
 def _select_numba(xpad, rows, cols, sh, sw, ph, pw, rule, out, index):
     """xpad: x padded with NaN, which loses every comparison, so padding is never kept.
     One pass tracks the first maximum and the first minimum of each window; max-|x| keeps the
-    maximum unless the minimum is larger in magnitude (a tie goes to the positive one)."""
-    n, c = xpad.shape[:2]
-    for nc in prange(n * c):
-        b, ch = nc // c, nc % c
-        image = xpad[b, ch]
-        for oh in range(out.shape[2]):
-            for ow in range(out.shape[3]):
+    maximum unless the minimum is larger in magnitude (a tie goes to the positive one).
+    Flat unsigned offsets, as in minigrad.windows: 2-3x faster than 2-D indexing."""
+    n, c, h, w = xpad.shape
+    oh_count, ow_count = out.shape[2], out.shape[3]
+    xf, yf, kf = xpad.reshape(-1), out.reshape(-1), index.reshape(-1)
+    for nc in prange(n * c):  # image (b, ch) of xpad and of out, nc = b C + ch
+        image, first = nc * h * w, nc * oh_count * ow_count
+        for oh in range(oh_count):
+            for ow in range(ow_count):
                 r0, s0 = oh * sh, ow * sw
                 i0, j0 = max(0, ph - r0), max(0, pw - s0)  # the window's first real element starts both
                 hi_k = lo_k = i0 * len(cols) + j0
-                hi = lo = image[r0 + i0, s0 + j0]
+                hi = lo = xf[unsigned(image + (r0 + i0) * w + s0 + j0)]
                 for i in rows:
                     for j in cols:
-                        v = image[r0 + i, s0 + j]
+                        v = xf[unsigned(image + (r0 + i) * w + s0 + j)]
                         if v > hi:
                             hi_k, hi = i * len(cols) + j, v
                         if v < lo:
                             lo_k, lo = i * len(cols) + j, v
+                q = unsigned(first + oh * ow_count + ow)
                 if rule == MAX or hi >= -lo:
-                    out[b, ch, oh, ow], index[b, ch, oh, ow] = hi, hi_k
+                    yf[q], kf[q] = hi, hi_k
                 else:
-                    out[b, ch, oh, ow], index[b, ch, oh, ow] = lo, lo_k
+                    yf[q], kf[q] = lo, lo_k
     return out, index
 
 
 @jit(parallel=True)
 def _scatter_numba(g, index, cols, sh, sw, ph, pw, dx):
-    n, c = g.shape[:2]
+    n, c, h, w = dx.shape
+    oh_count, ow_count = g.shape[2], g.shape[3]
+    gf, kf, df = g.reshape(-1), index.reshape(-1), dx.reshape(-1)
     for nc in prange(n * c):
-        b, ch = nc // c, nc % c
+        image, first = nc * h * w, nc * oh_count * ow_count
         # windows visited last-to-first: the order in which col2im's offset loop reaches a pixel
-        for oh in range(g.shape[2] - 1, -1, -1):
-            for ow in range(g.shape[3] - 1, -1, -1):
-                k = index[b, ch, oh, ow]
-                dx[b, ch, oh * sh - ph + k // len(cols), ow * sw - pw + k % len(cols)] += g[b, ch, oh, ow]
+        for oh in range(oh_count - 1, -1, -1):
+            for ow in range(ow_count - 1, -1, -1):
+                q = unsigned(first + oh * ow_count + ow)
+                k = kf[q]
+                df[unsigned(image + (oh * sh - ph + k // len(cols)) * w + ow * sw - pw + k % len(cols))] += gf[q]
     return dx
 
 
