@@ -203,9 +203,10 @@ def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
 
 # ------------------------------------------------------------------------ weights times windows
 
-# A whole batch's columns are C kh kw times the input (14 MB for 64 images of 32x14x14): written by
-# im2col and read back by the GEMMs, they leave the caches in between. Taken a few images at a time,
-# they stay in cache: 1.5-1.8x on a 32-channel 14x14 conv (docs/performance.md).
+# A whole batch's columns are C kh kw times the input: 14 MB for 64 images of 32x14x14, and their
+# gradient as much again. Blocks that large went back to the operating system when freed and were
+# page-faulted in again at the next call (900-2300 faults, a third of conv B's time in the
+# benchmark); chunks of a few MiB are reused by the allocator and stay in cache (docs/performance.md).
 CHUNK_BYTES = 4 << 20
 
 
@@ -224,10 +225,11 @@ def im2col_matmul(w, x, geometry):
     groups, out_g, k = w.shape
     n, length = x.shape[0], geometry[4][0] * geometry[4][1]
     y = np.empty((groups, out_g, n, length), dtype=np.result_type(w, x))
+    columns = y.reshape(groups, out_g, n * length)  # a view: the product writes straight into y
     chunks = []
     for chunk in batch_chunks(n, groups * k * length * x.itemsize):
         col = im2col_array(x[chunk], *geometry).reshape(groups, k, -1)
-        y[:, :, chunk] = np.matmul(w, col).reshape(groups, out_g, -1, length)
+        np.matmul(w, col, out=columns[:, :, chunk.start * length:chunk.stop * length])
         chunks.append((chunk, col))
     return y, chunks
 
@@ -236,9 +238,11 @@ def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True):
     """The VJP of im2col_matmul for g (G, O/G, N, OH OW): dw = sum over chunks of g @ col^T, and
     dx = col2im(w^T @ g) chunk by chunk (None unless input_grad)."""
     groups, out_g = w.shape[:2]
+    length = g.shape[3]
+    g = g.reshape(groups, out_g, -1)
     dw, dx = None, np.empty(x_shape, dtype=g.dtype) if input_grad else None
     for chunk, col in chunks:
-        g_chunk = g[:, :, chunk].reshape(groups, out_g, -1)
+        g_chunk = g[:, :, chunk.start * length:chunk.stop * length]
         dw_chunk = np.matmul(g_chunk, col.transpose(0, 2, 1))
         dw = dw_chunk if dw is None else dw + dw_chunk
         if input_grad:
