@@ -107,8 +107,8 @@ class ConvTwistFunction(Function):
         (n, c), (oh, ow), o = x.shape[:2], self.geometry[4], weight.shape[0]
         self.x_shape = x.shape
         self.w = np.concatenate([weight, weight_x, weight_y]).reshape(3 * o, -1).astype(dtype, copy=False)
-        out3, self.chunks = im2col_matmul(self.w[None], x.astype(dtype, copy=False), self.geometry)  # one BLAS contraction
-        self.out3 = out3.reshape(3, o, n, oh, ow)
+        out3, self.chunks = im2col_matmul(self.w[None], x.astype(dtype, copy=False), self.geometry)
+        self.out3 = out3.reshape(3, o, n, oh, ow)  # the one BLAS contraction, three convs stacked
         self.rows, self.cols = twist_grids(oh, ow, dtype)
         self.centers = center_x.astype(dtype, copy=False), center_y.astype(dtype, copy=False)
         if backend.use_numba():
