@@ -12,7 +12,7 @@ from minigrad.io import atomic_write
 
 from . import mnist_data
 
-DEFAULTS = {"scs": dict(epochs=30, lr=0.03), "twist": dict(epochs=12, lr=0.005), "conv": dict(epochs=20, lr=0.01)}
+DEFAULTS = {"scs": dict(epochs=40, lr=0.03), "twist": dict(epochs=12, lr=0.005), "conv": dict(epochs=20, lr=0.01)}
 WIDTHS = (12, 24, 16)
 
 
