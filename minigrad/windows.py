@@ -3,7 +3,7 @@
 ``col[c, i, j, n, oh, ow] = xpad[n, c, oh*sh + i*dh, ow*sw + j*dw]``, with ``xpad`` the input
 zero-padded by (ph, pw). Output size per axis: ``(size + 2p - d(k-1) - 1) // s + 1``. Rows (c, i, j)
 come first and columns (n, oh, ow) last, so a conv over the whole batch is one matrix product
-``W (out, C*kh*kw) @ col (C*kh*kw, N*OH*OW)``.
+``W (out, C*kh*kw) @ col (C*kh*kw, N*OH*OW)``, which ``im2col_matmul`` takes a few images at a time.
 
 im2col is linear, so its VJP is its adjoint: col2im adds every column entry back onto the pixel it
 was read from (windows overlap, so pixels collect several). Hence ``Im2Col.backward = col2im`` and
