@@ -9,6 +9,9 @@ import os
 import sys
 
 
+DEFAULTS = {"scs": dict(epochs=40, lr=0.03), "twist": dict(epochs=12, lr=0.005), "conv": dict(epochs=20, lr=0.01)}
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Bad options end in one line on stderr and exit status 2."""
 
@@ -31,7 +34,8 @@ def positive(kind):
 def parse_args(argv=None):
     p = OneLineParser(prog="python -m examples.mnist", description=__doc__.splitlines()[0])
     p.add_argument("--model", choices=("scs", "twist", "conv"), default="scs")
-    p.add_argument("--epochs", type=positive(int), default=None, help="default: 30 (scs), 12 (twist), 20 (conv)")
+    per_model = ", ".join(f"{d['epochs']} ({m})" for m, d in DEFAULTS.items())
+    p.add_argument("--epochs", type=positive(int), default=None, help=f"default: {per_model}")
     p.add_argument("--batch-size", type=positive(int), default=64)
     p.add_argument("--lr", type=positive(float), default=None, help="Adam learning rate (default per model)")
     p.add_argument("--seed", type=int, default=0)
@@ -44,6 +48,8 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=positive(int), default=None, help="threads for numba and BLAS")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
+    args.epochs = args.epochs or DEFAULTS[args.model]["epochs"]
+    args.lr = args.lr or DEFAULTS[args.model]["lr"]
     if args.resume and not args.checkpoint:
         p.error("--resume needs --checkpoint PATH")
     for option in ("checkpoint", "plot", "metrics_out"):

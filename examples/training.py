@@ -12,7 +12,6 @@ from minigrad.io import atomic_write
 
 from . import mnist_data
 
-DEFAULTS = {"scs": dict(epochs=40, lr=0.03), "twist": dict(epochs=12, lr=0.005), "conv": dict(epochs=20, lr=0.01)}
 WIDTHS = (12, 24, 16)
 
 
@@ -157,8 +156,7 @@ def run(args, log=print):
     from tqdm import tqdm
     if args.threads:
         mg.backend.set_num_threads(args.threads)
-    epochs = args.epochs or DEFAULTS[args.model]["epochs"]
-    lr = args.lr or DEFAULTS[args.model]["lr"]
+    epochs, lr = args.epochs, args.lr
     train_x, train_y, test_x, test_y, description = mnist_data.load(args.data, log=log)
     train_x, test_x = prepare(train_x), prepare(test_x)
     train_y, test_y = train_y.astype(np.int64), test_y.astype(np.int64)
