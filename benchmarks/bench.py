@@ -1,11 +1,15 @@
 """Forward+backward timings of minigrad against PyTorch in the same process, as ratios.
 
-    python -m benchmarks.bench [--repeats 30] [--threads 2] [--only conv2d,scs,twist]
+    python -m benchmarks.bench [--repeats 30] [--threads 2] [--only conv2d,scs,twist] [--workloads A,B]
 
 Both libraries get the same thread count; every workload is warmed up (numba compiles), then the
 two sides alternate in short blocks so machine noise hits both alike; medians are reported. Each
 block starts with one untimed call: right after one library runs, its thread pool still spins
 for a while (torch's OpenMP) and would bill the other library for CPU it never asked for.
+
+The minor page faults per timed call are printed for each side: a block of memory that the
+allocator hands back to the kernel and faults in again at the next call can cost more than the
+arithmetic (docs/performance.md, "Page faults"), and a ratio means little without knowing.
 """
 import argparse
 import os
@@ -17,6 +21,7 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per side, in blocks of 5")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", default="", help="comma-separated layer names (default: all)")
+    parser.add_argument("--workloads", default="", help="comma-separated workload keys, A and/or B (default: both)")
     return parser.parse_args(argv)
 
 
@@ -27,6 +32,7 @@ if ARGS is not None:  # thread counts must be fixed before numpy, numba and torc
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")  # as minigrad sets it; numpy is not loaded yet
 
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -51,6 +57,10 @@ def _time(fn):
     return time.perf_counter() - start
 
 
+def _minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
@@ -71,27 +81,32 @@ def main(args):
     except ImportError:
         pass
     only = set(filter(None, args.only.split(",")))
+    keys = set(filter(None, args.workloads.split(",")))
     rows = []
     gemm = sgemm_gflops()
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | "
           f"torch {torch.__version__} | numpy {np.__version__} | sgemm {gemm:.1f} GFLOP/s")
-    print(f"{'layer':<8} {'workload':<30} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'GFLOP/s':>8} {'% sgemm':>8}")
+    print(f"{'layer':<8} {'workload':<30} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'GFLOP/s':>8} "
+          f"{'% sgemm':>8} {'faults/call minigrad, torch':>28}")
     for case in workloads.CASES:
-        if only and case.layer not in only:
+        if (only and case.layer not in only) or (keys and case.key not in keys):
             continue
         ours, theirs = case.build_minigrad(), case.build_torch(torch)
         for _ in range(3):
             ours(), theirs()
-        t_ours, t_theirs = [], []
+        t_ours, t_theirs, faults = [], [], {ours: 0, theirs: 0}
         for _ in range(max(1, args.repeats // BLOCK)):
             for fn, times in ((ours, t_ours), (theirs, t_theirs)):
                 fn()
+                before = _minor_faults()
                 times.extend(_time(fn) for _ in range(BLOCK))
+                faults[fn] += _minor_faults() - before
         m_ours, m_theirs = statistics.median(t_ours), statistics.median(t_theirs)
+        f_ours, f_theirs = faults[ours] / len(t_ours), faults[theirs] / len(t_theirs)
         gflops = case.flops / m_ours / 1e9
-        rows.append((case.layer, case.name, m_ours * 1e3, m_theirs * 1e3, m_ours / m_theirs, gflops))
+        rows.append((case.layer, case.name, m_ours * 1e3, m_theirs * 1e3, m_ours / m_theirs, gflops, f_ours, f_theirs))
         print(f"{case.layer:<8} {case.name:<30} {m_ours * 1e3:>11.2f} {m_theirs * 1e3:>9.2f} "
-              f"{m_ours / m_theirs:>6.2f} {gflops:>8.2f} {100 * gflops / gemm:>7.1f}%")
+              f"{m_ours / m_theirs:>6.2f} {gflops:>8.2f} {100 * gflops / gemm:>7.1f}% {f_ours:>15.0f}, {f_theirs:<11.0f}")
     return rows
 
 

@@ -14,6 +14,7 @@ SHAPES = {"A": ((64, 1, 28, 28), 32), "B": ((64, 32, 14, 14), 32)}
 @dataclass
 class Case:
     layer: str
+    key: str  # the workload, "A" or "B"
     name: str
     build_minigrad: Callable
     build_torch: Callable
@@ -47,7 +48,7 @@ def conv_case(key):
         gt = torch.tensor(g)
         return lambda: torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(gt)
 
-    return Case("conv2d", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
+    return Case("conv2d", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
 
 
 def scs_case(key):
@@ -73,7 +74,7 @@ def scs_case(key):
             (torch.sign(c) * (torch.abs(c) + 1e-6) ** pt.view(1, -1, 1, 1)).backward(gt)
         return step
 
-    return Case("scs", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
+    return Case("scs", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
 
 
 def twist_case(key):
@@ -103,7 +104,7 @@ def twist_case(key):
             (y + XX * conv(p["conv_x.weight"]) + YY * conv(p["conv_y.weight"])).backward(gt)
         return step
 
-    return Case("twist", f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out, 3))
+    return Case("twist", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out, 3))
 
 
 CASES = [conv_case(k) for k in SHAPES] + [scs_case(k) for k in SHAPES] + [twist_case(k) for k in SHAPES]
