@@ -41,8 +41,9 @@ class Conv2dFunction(Function):
 
     def backward(self, g):
         gg = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(*self.w.shape[:2], g.shape[0], -1)
-        dw, dx = im2col_matmul_backward(gg, self.w, self.chunks, self.x_shape, self.geometry, self.needs_input_grad[0])
-        dw = dw.reshape(-1, self.x_shape[1] // self.w.shape[0], *self.geometry[0])
+        dw, dx = im2col_matmul_backward(gg, self.w, self.chunks, self.x_shape, self.geometry, *self.needs_input_grad[:2])
+        if dw is not None:
+            dw = dw.reshape(-1, self.x_shape[1] // self.w.shape[0], *self.geometry[0])
         db = g.sum(axis=(0, 2, 3)) if self.has_bias and self.needs_input_grad[2] else None
         return (dx, dw, db) if self.has_bias else (dx, dw)
 

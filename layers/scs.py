@@ -153,11 +153,12 @@ class SharpenedCosineSimilarity(Function):
             gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
         (n, c, h, w), out = self.x.shape, self.geometry[4]
         gw, gx = im2col_matmul_backward(g_dot.reshape(1, o, n, -1), self.w[None], self.chunks, self.x.shape,
-                                        self.geometry, self.needs_input_grad[0])
+                                        self.geometry, *self.needs_input_grad[:2])
         if gx is not None:
             gS = gS.astype(gx.dtype, copy=False).reshape(n, 1, *out)
             gx += 2 * self.x * window_sums_adjoint(gS, (n, 1, h, w), *self.geometry)  # dS/dx = 2x per window
-        gw = (gw[0] + gw_norm[:, None] * self.w).reshape(self.weight_shape)
+        if gw is not None:
+            gw = (gw[0] + gw_norm[:, None] * self.w).reshape(self.weight_shape)
         return gx, gw, gp, np.full(self.q_shape, gq, dtype=g.dtype)
 
 

@@ -124,8 +124,9 @@ class ConvTwistFunction(Function):
         else:
             g3, d_cx, d_cy = combine_backward_reference(g, self.out3, self.rows, self.cols, *self.centers)
         dw, dx = im2col_matmul_backward(g3.reshape(1, 3 * o, self.x_shape[0], -1), self.w[None], self.chunks,
-                                        self.x_shape, self.geometry, self.needs_input_grad[0])
-        dw = dw.reshape(3, o, self.x_shape[1], 3, 3)
+                                        self.x_shape, self.geometry, self.needs_input_grad[0],
+                                        any(self.needs_input_grad[1:4]))
+        dw = (None,) * 3 if dw is None else dw.reshape(3, o, self.x_shape[1], 3, 3)
         return dx, dw[0], dw[1], dw[2], d_cx, d_cy
 
 

@@ -235,17 +235,18 @@ def im2col_matmul(w, x, geometry):
     return y, chunks
 
 
-def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True):
-    """The VJP of im2col_matmul for g (G, O/G, N, OH OW): dw = sum over chunks of g @ col^T, and
-    dx = col2im(w^T @ g) chunk by chunk (None unless input_grad)."""
+def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, weight_grad=True):
+    """The VJP of im2col_matmul for g (G, O/G, N, OH OW): dw = sum over chunks of g @ col^T (None
+    unless weight_grad), and dx = col2im(w^T @ g) chunk by chunk (None unless input_grad)."""
     groups, out_g = w.shape[:2]
     length = g.shape[3]
     g = g.reshape(groups, out_g, -1)
     dw, dx = None, np.empty(x_shape, dtype=g.dtype) if input_grad else None
     for chunk, col in chunks:
         g_chunk = g[:, :, chunk.start * length:chunk.stop * length]
-        dw_chunk = np.matmul(g_chunk, col.transpose(0, 2, 1))
-        dw = dw_chunk if dw is None else dw + dw_chunk
+        if weight_grad:
+            dw_chunk = np.matmul(g_chunk, col.transpose(0, 2, 1))
+            dw = dw_chunk if dw is None else dw + dw_chunk
         if input_grad:
             n = chunk.stop - chunk.start
             dcol = np.matmul(w.transpose(0, 2, 1), g_chunk).reshape(x_shape[1], *geometry[0], n, *geometry[4])

@@ -1,4 +1,5 @@
 """im2col/col2im, conv2d and pooling: gradients, backends, torch and scipy cross-checks, bad input."""
+import importlib
 from unittest.mock import patch
 
 import numpy as np
@@ -162,12 +163,8 @@ def test_batch_chunks_cover_the_batch_in_equal_slices(n, bytes_per_image, budget
     assert sizes[0] <= per_chunk and len(chunks) == -(-n // per_chunk)
 
 
-@pytest.mark.parametrize("layer", ["conv2d", "scs", "twist"])
-@given(n=st.integers(2, 5), stride=st.integers(1, 2), data=st.data(), seed=SEEDS)
-def test_layers_in_batch_chunks_equal_one_chunk(each_backend, layer, n, stride, data, seed):
-    """The layers take im2col a few images at a time (windows.batch_chunks); the values and every
-    gradient must not depend on where the batch is cut."""
-    rng = np.random.default_rng(seed)
+def windowed_layer_case(layer, rng, n, stride):
+    """One of the layers built on im2col_matmul, as (fn(x, *args), x, args, upstream gradient)."""
     c, o = rng.integers(1, 4, 2)
     weights = [rng.standard_normal((o, c, 3, 3))]
     if layer == "conv2d":
@@ -180,7 +177,17 @@ def test_layers_in_batch_chunks_equal_one_chunk(each_backend, layer, n, stride, 
         args = weights + [rng.standard_normal((o, c, 3, 3)) for _ in range(2)] + [rng.uniform(-1, 1, o) for _ in range(2)]
     x = rng.standard_normal((n, c, 5, 4))
     oh, ow = windows.window_geometry("test", x.shape, 3, stride, 1)[4]
-    upstream = rng.standard_normal((n, o, oh, ow))
+    return fn, x, args, rng.standard_normal((n, o, oh, ow))
+
+
+@pytest.mark.parametrize("layer", ["conv2d", "scs", "twist"])
+@given(n=st.integers(2, 5), stride=st.integers(1, 2), data=st.data(), seed=SEEDS)
+def test_layers_in_batch_chunks_equal_one_chunk(each_backend, layer, n, stride, data, seed):
+    """The layers take im2col a few images at a time (windows.batch_chunks); the values and every
+    gradient must not depend on where the batch is cut."""
+    rng = np.random.default_rng(seed)
+    fn, x, args, upstream = windowed_layer_case(layer, rng, n, stride)
+    c, (oh, ow) = x.shape[1], upstream.shape[2:]
 
     def run(chunk_bytes):
         ts = [mg.tensor(a, requires_grad=True) for a in [x] + args]
@@ -196,6 +203,37 @@ def test_layers_in_batch_chunks_equal_one_chunk(each_backend, layer, n, stride, 
         assert_close(a, b, rtol=1e-12, atol=1e-12, name=f"{layer} {name} in chunks of {images} images")
     with patch.object(windows, "CHUNK_BYTES", budget):
         mg.gradcheck(fn, [x] + args, mode="directional", seed=seed)
+
+
+@pytest.mark.parametrize("layer", ["conv2d", "scs", "twist"])
+@given(stride=st.integers(1, 2), seed=SEEDS)
+def test_layers_compute_only_the_gradients_asked_for(each_backend, layer, stride, seed):
+    """As in PyTorch, constant weights cost no weight-gradient product and a constant input no
+    col2im: the shared backward returns None for them, and the gradients that are asked for are
+    the ones computed when everything requires a gradient."""
+    fn, x, args, upstream = windowed_layer_case(layer, np.random.default_rng(seed), 2, stride)
+    module = importlib.import_module({"conv2d": "layers.conv", "scs": "layers.scs", "twist": "layers.twist"}[layer])
+
+    def run(x_grad, weights_grad):
+        returned = []
+
+        def spy(*a, **kw):
+            returned.append(windows.im2col_matmul_backward(*a, **kw))
+            return returned[-1]
+        ts = [mg.tensor(x, requires_grad=x_grad)] + [mg.tensor(a, requires_grad=weights_grad) for a in args]
+        with patch.object(module, "im2col_matmul_backward", spy):
+            fn(*ts).backward(upstream)
+        (dw, dx), = returned
+        return dw, dx, [t.grad for t in ts]
+
+    _, _, every = run(True, True)
+    dw, dx, grads = run(True, False)
+    assert dw is None and dx is not None and all(gr is None for gr in grads[1:])
+    assert_close(grads[0], every[0], rtol=1e-12, atol=1e-12, name=f"{layer} x.grad with constant weights")
+    dw, dx, grads = run(False, True)
+    assert dx is None and dw is not None and grads[0] is None
+    for i, (a, b) in enumerate(zip(grads[1:], every[1:]), 1):
+        assert_close(a, b, rtol=1e-12, atol=1e-12, name=f"{layer} input {i} grad with a constant x")
 
 
 @st.composite
