@@ -74,6 +74,17 @@ def test_compare_exit_codes(tmp_path, capsys):
     assert cli(["verify", str(tmp_path / "truncated.npz")]) == 2
 
 
+def test_compare_table_columns_line_up_for_long_array_names(tmp_path, capsys):
+    """ConvTwist's gradients have names longer than the table's first column once was."""
+    expected = export_file(tmp_path, "twist", None)
+    capsys.readouterr()
+    assert cli(["compare", str(expected), str(expected)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("array", "output", "grad_"))]
+    assert any(len(line.split()[0]) > 16 for line in lines)
+    starts = {line.index(" (" if not line.startswith("array") else " shape") for line in lines}
+    assert len(starts) == 1, "\n".join(lines)
+
+
 def test_bad_export_options(tmp_path, capsys):
     assert cli(["export", "--layer", "dense", "--out", str(tmp_path / "x.npz")]) == 2
     assert cli(["export", "--layer", "twist", "--dilation", "2", "--out", str(tmp_path / "x.npz")]) == 2

@@ -132,10 +132,11 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
 
 
 def format_table(rows):
-    lines = [f"{'array':<16} {'shape':<18} {'max abs err':>12} {'max rel err':>12} {'worst index':<18} "
+    width = max([16] + [len(r.name) for r in rows])
+    lines = [f"{'array':<{width}} {'shape':<18} {'max abs err':>12} {'max rel err':>12} {'worst index':<18} "
              f"{'expected':>14} {'actual':>14}  ok"]
     for r in rows:
-        lines.append(f"{r.name:<16} {str(r.shape):<18} {r.max_abs:>12.3e} {r.max_rel:>12.3e} {str(r.worst):<18} "
+        lines.append(f"{r.name:<{width}} {str(r.shape):<18} {r.max_abs:>12.3e} {r.max_rel:>12.3e} {str(r.worst):<18} "
                      f"{r.expected:>14.6g} {r.actual:>14.6g}  {'yes' if r.ok else 'NO'}")
     return "\n".join(lines)
 
