@@ -19,16 +19,22 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def positive(kind):
+def checked(kind, ok, requirement):
+    """An argparse type: kind(text), refused unless ok(value)."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
         return value
     return parse
+
+
+def positive(kind):
+    # written so that nan, which compares false with everything, is refused too
+    return checked(kind, lambda value: 0 < value < float("inf"), "a finite number > 0")
 
 
 def parse_args(argv=None):
@@ -38,7 +44,7 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=positive(int), default=None, help=f"default: {per_model}")
     p.add_argument("--batch-size", type=positive(int), default=64)
     p.add_argument("--lr", type=positive(float), default=None, help="Adam learning rate (default per model)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=checked(int, lambda value: value >= 0, ">= 0"), default=0)
     p.add_argument("--data", default="bundled", help="'bundled' (default, offline), 'mnist' (full, cached) or a directory")
     p.add_argument("--checkpoint", metavar="PATH", help="save model, optimizer and RNG state after every epoch")
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")

@@ -86,8 +86,12 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--epochs", "0"], "must be > 0"),
+    (["--epochs", "0"], "must be a finite number > 0"),
     (["--lr", "abc"], "is not a number"),
+    (["--lr", "nan"], "must be a finite number > 0, got nan"),
+    (["--lr", "inf"], "must be a finite number > 0, got inf"),
+    (["--lr", "-0.1"], "must be a finite number > 0"),
+    (["--seed", "-1"], "must be >= 0, got -1"),
     (["--model", "mlp"], "invalid choice"),
     (["--resume"], "--resume needs --checkpoint"),
     (["--plot", "/nonexistent-dir/p.png"], "not writable or does not exist"),
