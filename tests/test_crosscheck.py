@@ -85,6 +85,19 @@ def test_compare_table_columns_line_up_for_long_array_names(tmp_path, capsys):
     assert len(starts) == 1, "\n".join(lines)
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["compare", "a.npz", "b.npz", "--rtol", "nan"], "invalid tolerance value: 'nan'"),
+    (["compare", "a.npz", "b.npz", "--atol", "-0.5"], "invalid tolerance value: '-0.5'"),
+    (["verify", "a.npz", "--rtol", "inf"], "invalid tolerance value: 'inf'"),
+    (["export", "--layer", "twist", "--seed", "-1", "--out", "x.npz"], "invalid seed value: '-1'"),
+])
+def test_nonsense_numbers_are_refused_before_anything_runs(argv, message, capsys):
+    """A nan tolerance made every array 'differ'; a negative seed ended in numpy's own message."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli(argv)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_bad_export_options(tmp_path, capsys):
     assert cli(["export", "--layer", "dense", "--out", str(tmp_path / "x.npz")]) == 2
     assert cli(["export", "--layer", "twist", "--dilation", "2", "--out", str(tmp_path / "x.npz")]) == 2

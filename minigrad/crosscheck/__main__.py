@@ -13,25 +13,41 @@ GEOMETRY_OPTIONS = {"batch": "n", "in_channels": "c_in", "out_channels": "c_out"
                     "dilation": "dilation", "groups": "groups"}
 
 
+# argparse reports a ValueError from these as "argument --rtol: invalid tolerance value: 'nan'"
+def tolerance(text):
+    value = float(text)
+    if not 0 <= value < float("inf"):  # nan compares false with everything, so it is refused too
+        raise ValueError(text)
+    return value
+
+
+def seed(text):
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m minigrad.crosscheck", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("export", help="write inputs, outputs and gradients of the reference")
-    ex.add_argument("--layer", required=True)
-    ex.add_argument("--variant")
+    ex.add_argument("--layer", required=True, help="a registered layer (see: list)")
+    ex.add_argument("--variant", help="the formula family, for layers that have several")
     for option in GEOMETRY_OPTIONS:
-        ex.add_argument("--" + option.replace("_", "-"), type=int)
-    ex.add_argument("--seed", type=int, default=0)
-    ex.add_argument("--out", required=True)
+        ex.add_argument("--" + option.replace("_", "-"), type=int, help="default: the layer's (see: list)")
+    ex.add_argument("--seed", type=seed, default=0,
+                    help="seed of the drawn inputs and parameters")
+    ex.add_argument("--out", required=True, help="the .npz file to write")
     cmp = sub.add_parser("compare", help="compare a result file with an export")
     cmp.add_argument("expected")
     cmp.add_argument("actual")
-    cmp.add_argument("--rtol", type=float, default=1e-7)
-    cmp.add_argument("--atol", type=float, default=1e-10)
+    cmp.add_argument("--rtol", type=tolerance, default=1e-7)
+    cmp.add_argument("--atol", type=tolerance, default=1e-10)
     ver = sub.add_parser("verify", help="recompute an export with today's reference")
     ver.add_argument("file")
-    ver.add_argument("--rtol", type=float, default=1e-10)
-    ver.add_argument("--atol", type=float, default=1e-12)
+    ver.add_argument("--rtol", type=tolerance, default=1e-10)
+    ver.add_argument("--atol", type=tolerance, default=1e-12)
     sub.add_parser("list", help="the registered layers, their variants and default geometry")
     return parser.parse_args(argv)
 
