@@ -206,8 +206,8 @@ def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
 # A whole batch's columns are C kh kw times the input: 14 MB for 64 images of 32x14x14, and their
 # gradient as much again. Blocks that large went back to the operating system when freed and were
 # page-faulted in again at the next call (900-2300 faults, a third of conv B's time in the
-# benchmark); chunks of a few MiB stay in cache and, once the process has freed a larger block
-# (as a training loop has), with the allocator (docs/performance.md, also when they do not).
+# benchmark). Chunks of a few MiB stay in cache, and in a process that has already freed a larger
+# block (a training loop has) the allocator keeps them; docs/performance.md measures both cases.
 CHUNK_BYTES = 4 << 20
 
 
