@@ -7,9 +7,9 @@ two sides alternate in short blocks so machine noise hits both alike; medians ar
 block starts with one untimed call: right after one library runs, its thread pool still spins
 for a while (torch's OpenMP) and would bill the other library for CPU it never asked for.
 
-The minor page faults per timed call are printed for each side: a block of memory that the
-allocator hands back to the kernel and faults in again at the next call can cost more than the
-arithmetic (docs/performance.md, "Page faults"), and a ratio means little without knowing.
+The minor page faults per timed call are printed for each side: memory that the allocator hands
+back to the kernel and faults in again at the next call can cost more than the arithmetic
+(docs/performance.md, "Conv B: page faults, then batch chunks"), so a ratio is read with them.
 """
 import argparse
 import os
