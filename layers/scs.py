@@ -151,7 +151,7 @@ class SharpenedCosineSimilarity(Function):
         if pisoni:  # the max(., 1e-12) floors pass no gradient where they are active
             gS = np.where(self.S >= 1e-12, gS, 0)
             gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
-        (n, c, h, w), out = self.x.shape, self.geometry[4]
+        (n, _, h, w), out = self.x.shape, self.geometry[4]
         gw, gx = im2col_matmul_backward(g_dot.reshape(1, o, n, -1), self.w[None], self.chunks, self.x.shape,
                                         self.geometry, *self.needs_input_grad[:2])
         if gx is not None:
