@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import layers
 import minigrad as mg
 from layers import functional as F
+from layers import pooling
 from minigrad import backend, windows
 from minigrad.testing import arrays, assert_close, conv_geometries, output_size, tie_free_arrays
 
@@ -309,6 +310,44 @@ def test_pool_against_torch(each_backend, name):
         t_out.backward(torch.tensor(upstream))
         assert_close(out.data, t_out.detach().numpy(), name=f"{name} value")
         assert_close(t.grad, tx.grad.numpy(), name=f"{name} grad")
+    check()
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+def test_pools_keep_nan_like_torch_in_numba_and_numpy(name):
+    """A NaN in a window is kept, and the gradient goes to the window's last NaN, as PyTorch's CPU
+    max_pool2d (and Rohrer's MaxAbsPool2d, built on it) does; both backends alike."""
+    try:
+        import torch
+    except ImportError:  # the backends are still compared with each other
+        torch = None
+
+    @given(pool_cases(spread=False), st.data(), SEEDS)
+    def check(case, data, seed):
+        x, kw = case
+        x = np.where(data.draw(arrays(x.shape, 0, 1)) < 0.3, np.nan, np.round(x))  # NaNs and ties common
+        out = pooling.pool_geometry(name, x.shape, kw["kernel_size"], kw["stride"], kw["padding"])[4]
+        upstream = np.random.default_rng(seed).standard_normal(x.shape[:2] + out)
+        results = {}
+        for be in ("numpy", "numba") if backend.numba_available() else ("numpy",):
+            with backend.use_backend(be):
+                t = mg.tensor(x, requires_grad=True)
+                y = POOLS[name](t, **kw)
+                y.backward(upstream)
+                results[be] = (y.data, t.grad)
+        if torch is not None:
+            tx = torch.tensor(x, requires_grad=True)
+            stride = kw["stride"] or kw["kernel_size"]
+            if name == "max_abs_pool2d":
+                t_out = torch_max_abs_pool(torch, tx, kw["kernel_size"], stride, kw["padding"])
+            else:
+                t_out = torch.nn.functional.max_pool2d(tx, kw["kernel_size"], stride, kw["padding"])
+            t_out.backward(torch.tensor(upstream))
+            results["torch"] = (t_out.detach().numpy(), tx.grad.numpy())
+        (y, grad), *others = results.values()
+        for other_y, other_grad in others:
+            np.testing.assert_array_equal(y, other_y)  # equal NaN positions, equal values elsewhere
+            assert_close(grad, other_grad, rtol=1e-12, atol=1e-12, name=f"{name} grad with NaN")
     check()
 
 
