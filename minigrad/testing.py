@@ -8,6 +8,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from .crosscheck import compare
 from .gradcheck import gradcheck
 
 
@@ -67,15 +68,15 @@ def output_size(geometry):
 
 
 def assert_close(actual, expected, rtol=1e-7, atol=1e-10, name="array"):
-    """assert_allclose that names the array and the worst element."""
+    """|actual - expected| <= atol + rtol |expected| everywhere, by crosscheck.compare's rule (equal
+    infinities and NaN against NaN agree); else an AssertionError naming the array and the worst element."""
     actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
         raise AssertionError(f"{name}: shape {actual.shape} != expected {expected.shape}")
-    err = np.abs(actual - expected) - (atol + rtol * np.abs(expected))
-    if actual.size and (np.nanmax(err) > 0 or (np.isnan(actual) != np.isnan(expected)).any()):
-        worst = np.unravel_index(np.nanargmax(err), err.shape)
-        raise AssertionError(f"{name}: worst element {worst}: {actual[worst]!r} vs expected "
-                             f"{expected[worst]!r} (rtol={rtol}, atol={atol})")
+    row, = compare({name: expected}, {name: actual}, rtol, atol)
+    if not row.ok:
+        raise AssertionError(f"{name}: worst element {row.worst}: {row.actual!r} vs expected {row.expected!r} "
+                             f"(rtol={rtol}, atol={atol})")
 
 
 def assert_gradients(fn, inputs, **kwargs):

@@ -74,6 +74,18 @@ def test_compare_exit_codes(tmp_path, capsys):
     assert cli(["verify", str(tmp_path / "truncated.npz")]) == 2
 
 
+def test_compare_non_finite_values():
+    """Equal infinities and NaN against NaN agree; an infinity or NaN against anything else differs.
+    (|inf - inf| is NaN, which compare counted as a difference.)"""
+    inf, nan = np.inf, np.nan
+    for expected, actual, ok in [([inf, -inf, nan, 1.0], [inf, -inf, nan, 1.0], True), ([inf], [-inf], False),
+                                 ([inf], [1e308], False), ([nan], [0.0], False), ([0.0], [nan], False),
+                                 ([1.0], [inf], False)]:
+        row, = crosscheck.compare({"y": np.array(expected)}, {"y": np.array(actual)})
+        assert row.ok is ok, (expected, actual)
+        assert row.max_abs == (0 if ok else inf)
+
+
 def test_compare_table_columns_line_up_for_long_array_names(tmp_path, capsys):
     """ConvTwist's gradients have names longer than the table's first column once was."""
     expected = export_file(tmp_path, "twist", None)

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.testing import arrays
+from minigrad.testing import arrays, assert_close
 
 
 def test_gradients_accumulate_over_uses_and_backward_calls():
@@ -106,6 +106,16 @@ class WrongCube(Cube):
 @given(arrays((2, 3)))
 def test_function_api(x):
     mg.gradcheck(lambda t: Cube.apply(t), [x])
+
+
+def test_assert_close_catches_infinities_and_nan():
+    """inf against -inf or against a number passed: the NaN of inf - inf was skipped as no error."""
+    inf, nan = np.inf, np.nan
+    for actual, expected in [([inf], [-inf]), ([1.0], [inf]), ([inf], [1.0]), ([nan], [1.0]), ([1.0], [nan]),
+                             ([1.0, 2.0], [1.0, 2.1])]:
+        with pytest.raises(AssertionError, match="worst element"):
+            assert_close(np.array(actual), np.array(expected))
+    assert_close(np.array([inf, -inf, nan, 1.0]), np.array([inf, -inf, nan, 1.0 + 1e-9]))
 
 
 def test_gradcheck_catches_a_wrong_backward_and_names_the_element():

@@ -107,7 +107,8 @@ class Row:
 
 
 def compare(expected, actual, rtol=1e-7, atol=1e-10):
-    """One Row per expected array: |actual - expected| <= atol + rtol |expected| everywhere."""
+    """One Row per expected array: |actual - expected| <= atol + rtol |expected| everywhere. Equal
+    infinities and NaN against NaN agree; a NaN or an infinity against anything else differs."""
     missing = [k for k in expected if k not in actual]
     if missing:
         raise UnusableFile(f"arrays missing from the result: {', '.join(missing)}")
@@ -121,11 +122,14 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
         if e.size == 0:
             rows.append(Row(name, e.shape, 0.0, 0.0, (), np.nan, np.nan, True))
             continue
-        diff = np.abs(a - e)
-        diff = np.where(np.isnan(a) & np.isnan(e), 0, np.where(np.isnan(diff), np.inf, diff))
-        excess = diff - (atol + rtol * np.abs(e))
+        same = (a == e) | (np.isnan(a) & np.isnan(e))  # equal infinities and NaN against NaN agree
+        with np.errstate(invalid="ignore"):  # inf - inf, where same already decided
+            diff = np.where(same, 0, np.abs(a - e))
+        diff = np.where(np.isnan(diff), np.inf, diff)  # a NaN against a number
+        magnitude = np.where(np.isfinite(e), np.abs(e), 0)  # an infinity allows no relative slack
+        excess = diff - (atol + rtol * magnitude)
         worst = np.unravel_index(int(np.argmax(excess)), e.shape)
-        rel = diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny)
+        rel = diff / np.maximum(magnitude, np.finfo(np.float64).tiny)
         rows.append(Row(name, e.shape, float(diff.max()), float(rel.max()), tuple(int(i) for i in worst),
                         float(e[worst]), float(a[worst]), bool(excess.max() <= 0)))
     return rows
