@@ -67,6 +67,11 @@ def test_compare_exit_codes(tmp_path, capsys):
     assert cli(["compare", str(expected), str(tmp_path / "reshaped.npz")]) == 2
     assert "shapes differ: output" in capsys.readouterr().err
 
+    for name, wrong in (("complex", arrays["output"] + 1j), ("text", np.full(arrays["output"].shape, "x"))):
+        np.savez(tmp_path / f"{name}.npz", **dict(arrays, output=wrong))  # complex passed on its real part
+        assert cli(["compare", str(expected), str(tmp_path / f"{name}.npz")]) == 2
+        assert f"not real-valued: output ({wrong.dtype})" in capsys.readouterr().err
+
     (tmp_path / "truncated.npz").write_bytes(expected.read_bytes()[:200])
     assert cli(["compare", str(expected), str(tmp_path / "truncated.npz")]) == 2
     assert cli(["compare", str(tmp_path / "missing.npz"), str(expected)]) == 2

@@ -112,6 +112,10 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
     missing = [k for k in expected if k not in actual]
     if missing:
         raise UnusableFile(f"arrays missing from the result: {', '.join(missing)}")
+    unreal = [f"{k} ({np.asarray(arrays[k]).dtype})" for arrays in (expected, actual) for k in expected
+              if np.asarray(arrays[k]).dtype.kind not in "biuf"]
+    if unreal:  # a complex array would pass on its real part alone
+        raise UnusableFile(f"not real-valued: {', '.join(unreal)}")
     differ = [f"{k} {actual[k].shape} vs {expected[k].shape}" for k in expected if actual[k].shape != expected[k].shape]
     if differ:
         raise UnusableFile(f"shapes differ: {'; '.join(differ)}")
