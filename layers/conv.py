@@ -40,7 +40,7 @@ class Conv2dFunction(Function):
         return np.ascontiguousarray(y.transpose(1, 0, 2, 3))
 
     def backward(self, g):
-        gg = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(*self.w.shape[:2], g.shape[0], -1)
+        gg = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(*self.w.shape[:2], g.shape[0], g.shape[2] * g.shape[3])
         dw, dx = im2col_matmul_backward(gg, self.w, self.chunks, self.x_shape, self.geometry, *self.needs_input_grad[:2])
         if dw is not None:
             dw = dw.reshape(-1, self.x_shape[1] // self.w.shape[0], *self.geometry[0])

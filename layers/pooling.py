@@ -31,7 +31,7 @@ def _windows(x, geometry):
     """(N, C, kh*kw, OH, OW) windows of x, and a mask of which entries are real (not padding)."""
     n, c = x.shape[:2]
     out = geometry[4]
-    col = im2col_reference(x, *geometry).reshape(c, -1, n, *out).transpose(2, 0, 1, 3, 4)
+    col = im2col_reference(x, *geometry).reshape(c, geometry[0][0] * geometry[0][1], n, *out).transpose(2, 0, 1, 3, 4)
     real = im2col_reference(np.ones((1, 1) + x.shape[2:], dtype=bool), *geometry).reshape(1, 1, -1, *out)
     return col, real
 

@@ -127,15 +127,15 @@ class SharpenedCosineSimilarity(Function):
             y = np.empty((n, dot.shape[0], oh * ow), dtype)
             self.y, self.c, self.log_a = _forward_numba(dot, self.nx, self.nw, p, self.eps, y,
                                                         np.empty_like(dot), np.empty_like(dot))
-            return self.y.reshape(n, -1, oh, ow)
+            return self.y.reshape(n, dot.shape[0], oh, ow)
         y, self.c, self.log_a = forward_reference(dot, self.nx, self.nw, p, self.eps)
-        self.y = np.ascontiguousarray(y.reshape(-1, n, oh * ow).transpose(1, 0, 2))  # kept as (N, O, L)
-        return self.y.reshape(n, -1, oh, ow)
+        self.y = np.ascontiguousarray(y.reshape(dot.shape[0], n, oh * ow).transpose(1, 0, 2))  # kept as (N, O, L)
+        return self.y.reshape(n, dot.shape[0], oh, ow)
 
     def backward(self, g):
         o, m = self.c.shape
         if backend.use_numba():
-            gy = np.ascontiguousarray(g).reshape(g.shape[0], o, -1)
+            gy = np.ascontiguousarray(g).reshape(g.shape[0], o, g.shape[2] * g.shape[3])
             g_dot, gcc, g_nw, gp = _backward_numba(gy, self.y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps,
                                                    np.empty_like(self.c), np.empty_like(self.c),
                                                    np.empty(o, g.dtype), np.empty(o, g.dtype))
@@ -152,7 +152,7 @@ class SharpenedCosineSimilarity(Function):
             gS = np.where(self.S >= 1e-12, gS, 0)
             gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
         (n, _, h, w), out = self.x.shape, self.geometry[4]
-        gw, gx = im2col_matmul_backward(g_dot.reshape(1, o, n, -1), self.w[None], self.chunks, self.x.shape,
+        gw, gx = im2col_matmul_backward(g_dot.reshape(1, o, n, out[0] * out[1]), self.w[None], self.chunks, self.x.shape,
                                         self.geometry, *self.needs_input_grad[:2])
         if gx is not None:
             gS = gS.astype(gx.dtype, copy=False).reshape(n, 1, *out)

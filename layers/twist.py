@@ -123,7 +123,7 @@ class ConvTwistFunction(Function):
                                                      np.empty(o, g.dtype), np.empty(o, g.dtype))
         else:
             g3, d_cx, d_cy = combine_backward_reference(g, self.out3, self.rows, self.cols, *self.centers)
-        dw, dx = im2col_matmul_backward(g3.reshape(1, 3 * o, self.x_shape[0], -1), self.w[None], self.chunks,
+        dw, dx = im2col_matmul_backward(g3.reshape(1, 3 * o, self.x_shape[0], g.shape[2] * g.shape[3]), self.w[None], self.chunks,
                                         self.x_shape, self.geometry, self.needs_input_grad[0],
                                         any(self.needs_input_grad[1:4]))
         dw = (None,) * 3 if dw is None else dw.reshape(3, o, self.x_shape[1], 3, 3)
@@ -137,8 +137,8 @@ def _check_shapes(x, weight, weight_x, weight_y, center_x, center_y):
     expected = (weight.shape[0], x.shape[1], 3, 3) if weight.ndim == 4 else None
     for name, w in (("weight", weight), ("weight_x", weight_x), ("weight_y", weight_y)):
         if expected is None or w.shape != expected:
-            raise ValueError(f"{op}: {name} must be (out, {x.shape[1]}, 3, 3) like weight, got shapes "
-                             f"{weight.shape}, {weight_x.shape}, {weight_y.shape} for input {x.shape}")
+            raise ValueError(f"{op}: {name} has shape {w.shape}; weight, weight_x and weight_y must all be "
+                             f"(out, {x.shape[1]}, 3, 3), one out, for input {x.shape} (weight: {weight.shape})")
     for name, v in (("center_x", center_x), ("center_y", center_y)):
         if v.shape != (weight.shape[0],):
             raise ValueError(f"{op}: {name} must have shape ({weight.shape[0]},), got {v.shape}")

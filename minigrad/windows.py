@@ -219,7 +219,7 @@ def batch_chunks(n, bytes_per_image):
     """The fewest slices of a batch of n whose columns fit in CHUNK_BYTES (at least one image
     each), as equal as they can be: the last may be smaller."""
     per_chunk = max(1, CHUNK_BYTES // bytes_per_image)
-    size = -(-n // -(-n // per_chunk))  # n spread over ceil(n / per_chunk) chunks
+    size = -(-n // -(-n // per_chunk)) if n else 1  # n spread over ceil(n / per_chunk) chunks
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
@@ -244,7 +244,7 @@ def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, wei
     unless weight_grad), and dx = col2im(w^T @ g) chunk by chunk (None unless input_grad)."""
     groups, out_g = w.shape[:2]
     length = g.shape[3]
-    g = g.reshape(groups, out_g, -1)
+    g = g.reshape(groups, out_g, g.shape[2] * length)
     dw, dx = None, np.empty(x_shape, dtype=g.dtype) if input_grad else None
     for chunk, col in chunks:
         g_chunk = g[:, :, chunk.start * length:chunk.stop * length]
@@ -255,6 +255,8 @@ def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, wei
             n = chunk.stop - chunk.start
             dcol = np.matmul(w.transpose(0, 2, 1), g_chunk).reshape(x_shape[1], *geometry[0], n, *geometry[4])
             dx[chunk] = col2im_array(dcol, (n,) + tuple(x_shape[1:]), *geometry)
+    if weight_grad and dw is None:  # an empty batch
+        dw = np.zeros(w.shape, dtype=g.dtype)
     return dw, dx
 
 

@@ -203,7 +203,8 @@ def test_reparam_gradient_is_antisymmetric():
 
 
 @pytest.mark.parametrize("call,message", [
-    (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 5, 5)), np.ones(3), np.ones(3)), r"weight_y must be \(out, 2, 3, 3\)"),
+    (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 5, 5)), np.ones(3), np.ones(3)), r"weight_y has shape \(3, 2, 5, 5\); .* must all be \(out, 2, 3, 3\)"),
+    (lambda: F.conv_twist(np.ones((1, 3, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones(3)), r"weight has shape \(3, 2, 3, 3\); .* \(out, 3, 3, 3\)"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones(2), np.ones(3)), r"center_x must have shape \(3,\)"),
     (lambda: F.conv_twist(np.ones((2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones(3), np.ones(3)), "4-D NCHW"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones(3), stride=0), "stride must be >= 1"),

@@ -393,6 +393,35 @@ def test_conv2d_module_defaults_match_pytorch():
     assert layers.Conv2d(1, 2, 3, bias=False).bias is None
 
 
+EMPTY_BATCH_LAYERS = {
+    "conv2d": (lambda: layers.Conv2d(3, 4, 3, padding=1), (0, 4, 8, 8)),
+    "conv2d groups": (lambda: layers.Conv2d(4, 6, 3, stride=2, groups=2), (0, 6, 3, 3)),
+    "scs rohrer": (lambda: layers.SharpCosSim2d(3, 4), (0, 4, 8, 8)),
+    "scs pisoni": (lambda: layers.SharpCosSim2d(3, 4, variant="pisoni"), (0, 4, 8, 8)),
+    "twist": (lambda: layers.ConvTwist2d(3, 4, stride=2), (0, 4, 4, 4)),
+    "max pool": (lambda: layers.MaxPool2d(3, 2, 1), None),
+    "max-abs pool": (lambda: layers.MaxAbsPool2d(2), None),
+    "avg pool": (lambda: layers.AvgPool2d(3, 1, 1), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_BATCH_LAYERS))
+def test_empty_batch_gives_empty_output_and_zero_gradients(each_backend, name):
+    """As in PyTorch, a batch of 0 images is valid. The batch chunks divided by zero, and reshapes
+    with -1 could not infer a size from an empty array."""
+    make, out_shape = EMPTY_BATCH_LAYERS[name]
+    module = make()
+    channels = module.in_channels if hasattr(module, "in_channels") else 3
+    x = mg.tensor(np.zeros((0, channels, 8, 8), np.float32), requires_grad=True)
+    y = module(x)
+    if out_shape is not None:
+        assert y.shape == out_shape
+    y.backward(np.zeros(y.shape, np.float32))
+    assert x.grad.shape == x.shape
+    for param_name, param in module.named_parameters():
+        assert param.grad.shape == param.shape and not param.grad.any(), param_name
+
+
 @pytest.mark.parametrize("call,message", [
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 2, 2))), np.ones((1, 1, 3, 3))), r"kernel \(3, 3\).*larger than the padded input \(2, 2\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), stride=0), r"stride must be >= 1, got \(0, 0\)"),
