@@ -162,7 +162,7 @@ class Flatten(Module):
     """Flatten every axis after the first (batch) axis."""
 
     def forward(self, x):
-        return ops.reshape(x, (x.shape[0], -1))
+        return ops.reshape(x, (x.shape[0], int(np.prod(x.shape[1:]))))  # -1 is ambiguous for an empty batch
 
 
 class ReLU(Module):

@@ -306,9 +306,9 @@ class Max(Function):
     reduce = staticmethod(np.max)
 
     def forward(self, x, axis=None, keepdims=False):
-        if x.size == 0:
-            raise ValueError(f"{type(self).__name__.lower()}: empty tensor of shape {x.shape}")
         self.axes, self.keepdims = _normalize_axis(axis, x.ndim, type(self).__name__.lower()), keepdims
+        if any(x.shape[a] == 0 for a in self.axes):
+            raise ValueError(f"{type(self).__name__.lower()}: reducing an empty axis of shape {x.shape}, axis {axis}")
         y = self.reduce(x, axis=self.axes, keepdims=True)
         hit = x == y
         self.share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype)

@@ -88,6 +88,22 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.tensor(np.array([None, 1]))
 
 
+def test_empty_tensors_follow_pytorch():
+    """Flatten of an empty batch asked reshape for (0, -1), which no size fits; max over a non-empty
+    axis of an empty tensor raised. PyTorch gives (0, 6) and (0,); it refuses only an empty axis."""
+    x = mg.tensor(np.zeros((0, 2, 3)), requires_grad=True)
+    y = mg.nn.Flatten()(x)
+    assert y.shape == (0, 6)
+    m = mg.max(x, axis=2)
+    assert m.shape == (0, 2)
+    (y.sum() + m.sum()).backward()
+    assert x.grad.shape == (0, 2, 3)
+    with pytest.raises(ValueError, match=r"max: reducing an empty axis of shape \(0, 2, 3\), axis 0"):
+        mg.max(x, axis=0)
+    with pytest.raises(ValueError, match="min: reducing an empty axis"):
+        mg.min(x)
+
+
 class Cube(mg.Function):
     """y = x^3;  dx = 3 x^2 g  -- the docs/autograd.md example"""
     def forward(self, x):
