@@ -8,6 +8,7 @@ with conv = I and Sobel generators rotates and scales about the centre.
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -92,11 +93,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m examples.twist_demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="twist-demo", help="directory for the PNGs (created)")
     args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    for name, (caption, original, result) in experiments().items():
-        path = os.path.join(args.out, f"{name}.png")
-        save_png(path, caption, original, result)
-        print(f"{path}: {caption}")
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        for name, (caption, original, result) in experiments().items():
+            path = os.path.join(args.out, f"{name}.png")
+            save_png(path, caption, original, result)
+            print(f"{path}: {caption}")
+    except OSError as e:
+        print(f"twist_demo: cannot write to {args.out}: {e.strerror or e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -61,3 +61,13 @@ def test_main_writes_one_png_per_experiment(tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(f"{k}.png" for k in twist_demo.experiments())
     assert all((tmp_path / n).read_bytes()[:4] == b"\x89PNG" for n in names)
+
+
+def test_unwritable_output_is_one_line_and_exit_2(tmp_path, capsys):
+    """--out naming a file (or a place that cannot be created) ended in a traceback."""
+    taken = tmp_path / "file"
+    taken.write_text("mine")
+    assert twist_demo.main(["--out", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"twist_demo: cannot write to {taken}") and err.count("\n") == 1
+    assert taken.read_text() == "mine"
