@@ -7,6 +7,7 @@
 import argparse
 import os
 import sys
+import tempfile
 
 
 DEFAULTS = {"scs": dict(epochs=40, lr=0.03), "twist": dict(epochs=12, lr=0.005), "conv": dict(epochs=20, lr=0.01)}
@@ -60,9 +61,20 @@ def parse_args(argv=None):
         p.error("--resume needs --checkpoint PATH")
     for option in ("checkpoint", "plot", "metrics_out"):
         path = getattr(args, option)
-        if path and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+        if path and not can_create_file_in(os.path.dirname(os.path.abspath(path))):
             p.error(f"--{option.replace('_', '-')} {path}: directory is not writable or does not exist")
     return args
+
+
+def can_create_file_in(directory):
+    """Try it: permission bits say nothing about read-only file systems, and root passes them all."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=directory)
+    except OSError:
+        return False
+    os.close(fd)
+    os.remove(probe)
+    return True
 
 
 def main(argv=None):
@@ -77,6 +89,9 @@ def main(argv=None):
         return training.run(args)
     except (DataError, training.CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # an output that became unwritable during training
+        print(f"error: {e.strerror or e}", file=sys.stderr)
         return 1
 
 

@@ -15,7 +15,10 @@ def atomic_write(path, suffix=""):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot write {path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=directory)
+    except OSError as e:  # name the file asked for, not the temporary one
+        raise OSError(e.errno, f"cannot write {path}: {e.strerror}") from e
     os.close(fd)
     try:
         yield tmp

@@ -123,6 +123,18 @@ def test_bad_export_options(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_unwritable_export_is_one_line(tmp_path, monkeypatch, capsys):
+    """A directory that refuses new files (read-only, full) ended in a traceback naming the temporary."""
+    def refuse(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    out = tmp_path / "x.npz"
+    assert cli(["export", "--layer", "conv2d", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: cannot write {out}: Read-only file system\n"
+    assert cli(["export", "--layer", "conv2d", "--out", str(tmp_path / "missing" / "x.npz")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_golden_files(name):
     """Regenerate with `python -m tests.golden.regenerate` only for an intended numerical change."""

@@ -104,6 +104,36 @@ def test_bad_options_exit_2_with_one_line(argv, message, capsys):
     assert err.count("\n") == 1 and message in err
 
 
+def test_output_directory_that_refuses_files_is_refused_up_front(tmp_path, monkeypatch, capsys):
+    """Permission bits passed (root passes them all; a read-only file system keeps them) and the run
+    trained, then ended in a traceback at the first write. Now a file is tried before training."""
+    def refuse(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+    monkeypatch.setattr(mnist.tempfile, "mkstemp", refuse)
+    with pytest.raises(SystemExit) as exit_info:
+        mnist.main(["--checkpoint", str(tmp_path / "c.npz")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--checkpoint" in err and "not writable" in err
+
+
+def test_output_that_fails_during_training_is_one_line(tmp_path, small_data, monkeypatch, capsys):
+    """A write that fails after the check (disk full, directory gone): one line naming the file."""
+    import tempfile
+    real_mkstemp = tempfile.mkstemp
+
+    def fail_for_metrics(*args, **kwargs):
+        if kwargs.get("prefix") == ".tmp-":  # atomic_write's temporary, not the up-front probe
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, **kwargs)
+    monkeypatch.setattr(tempfile, "mkstemp", fail_for_metrics)
+    metrics = tmp_path / "m.json"
+    assert run("--model", "conv", "--epochs", "1", "--metrics-out", str(metrics), data=small_data) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write {metrics}: No space left on device\n"
+    assert not metrics.exists() and not list(tmp_path.iterdir())
+
+
 def test_missing_data_is_one_clear_error(tmp_path, capsys):
     assert mnist.main(["--data", str(tmp_path), "--no-progress"]) == 1
     err = capsys.readouterr().err

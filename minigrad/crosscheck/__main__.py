@@ -82,6 +82,9 @@ def main(argv=None):
     except (UnusableFile, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # an output that cannot be written
+        print(f"error: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(format_table(rows))
     bad = [r.name for r in rows if not r.ok]
     print(f"{len(rows) - len(bad)} of {len(rows)} arrays agree" + (f"; differ: {', '.join(bad)}" if bad else ""))
