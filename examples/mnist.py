@@ -61,6 +61,8 @@ def parse_args(argv=None):
         p.error("--resume needs --checkpoint PATH")
     for option in ("checkpoint", "plot", "metrics_out"):
         path = getattr(args, option)
+        if path and os.path.isdir(path):
+            p.error(f"--{option.replace('_', '-')} {path}: is a directory")
         if path and not can_create_file_in(os.path.dirname(os.path.abspath(path))):
             p.error(f"--{option.replace('_', '-')} {path}: directory is not writable or does not exist")
     return args

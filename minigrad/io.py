@@ -22,7 +22,10 @@ def atomic_write(path, suffix=""):
     os.close(fd)
     try:
         yield tmp
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:  # path is a directory, say
+            raise OSError(e.errno, f"cannot write {path}: {e.strerror}") from e
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)

@@ -95,6 +95,7 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     (["--model", "mlp"], "invalid choice"),
     (["--resume"], "--resume needs --checkpoint"),
     (["--plot", "/nonexistent-dir/p.png"], "not writable or does not exist"),
+    (["--checkpoint", "/"], "--checkpoint /: is a directory"),  # trained, then failed to replace it
 ])
 def test_bad_options_exit_2_with_one_line(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -87,6 +87,15 @@ def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.npz"]
 
 
+def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
+    """The error named atomic_write's temporary file, not the path the caller gave."""
+    target = tmp_path / "d"
+    target.mkdir()
+    with pytest.raises(OSError, match=f"cannot write {target}: Is a directory"):
+        make_mlp().save(target)
+    assert os.listdir(tmp_path) == ["d"] and os.listdir(target) == []
+
+
 def _torch_optimizer(torch, name, params, kw):
     return {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[name](params, **kw)
 
