@@ -138,7 +138,7 @@ def _check_shapes(x, weight, weight_x, weight_y, center_x, center_y):
     for name, w in (("weight", weight), ("weight_x", weight_x), ("weight_y", weight_y)):
         if expected is None or w.shape != expected:
             raise ValueError(f"{op}: {name} has shape {w.shape}; weight, weight_x and weight_y must all be "
-                             f"(out, {x.shape[1]}, 3, 3), one out, for input {x.shape} (weight: {weight.shape})")
+                             f"(out, {x.shape[1]}, 3, 3) with the same out, for input {x.shape} (weight: {weight.shape})")
     for name, v in (("center_x", center_x), ("center_y", center_y)):
         if v.shape != (weight.shape[0],):
             raise ValueError(f"{op}: {name} must have shape ({weight.shape[0]},), got {v.shape}")
