@@ -62,14 +62,27 @@ def _minor_faults():
 
 
 def cpu_name():
+    """The model name with its family and model numbers: virtual machines often report only
+    "AMD EPYC", which says nothing of the generation."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return platform.processor() or "unknown"
+    return f"{fields.get('model name', 'unknown')} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
+
+
+def blas_kernel():
+    """The kernel numpy's OpenBLAS runs: OPENBLAS_CORETYPE can force an older one than the CPU
+    supports (docs/performance.md: Haswell's on these machines, half the sgemm rate)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}"
+    return ", ".join(f"OpenBLAS {i.get('architecture')}" for i in threadpool_info() if i["internal_api"] == "openblas")
 
 
 def main(args):
@@ -85,7 +98,7 @@ def main(args):
     rows = []
     gemm = sgemm_gflops()
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | "
-          f"torch {torch.__version__} | numpy {np.__version__} | sgemm {gemm:.1f} GFLOP/s")
+          f"torch {torch.__version__} | numpy {np.__version__}, {blas_kernel()} | sgemm {gemm:.1f} GFLOP/s")
     print(f"{'layer':<8} {'workload':<30} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'GFLOP/s':>8} "
           f"{'% sgemm':>8} {'faults/call minigrad, torch':>28}")
     for case in workloads.CASES:

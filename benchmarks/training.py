@@ -26,7 +26,7 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 
 import minigrad as mg  # noqa: E402
-from benchmarks.bench import BLOCK, cpu_name  # noqa: E402
+from benchmarks.bench import BLOCK, blas_kernel, cpu_name  # noqa: E402
 from examples import mnist_data, training  # noqa: E402
 from minigrad import optim  # noqa: E402
 
@@ -93,7 +93,7 @@ def main(args):
     x, y = training.prepare(train_x), train_y.astype(np.int64)
     batches = [np.arange(i, i + args.batch_size) % len(x) for i in range(0, args.batches * args.batch_size, args.batch_size)]
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | torch {torch.__version__} | "
-          f"batch {args.batch_size}, Adam")
+          f"numpy {np.__version__}, {blas_kernel()} | batch {args.batch_size}, Adam")
     print(f"{'model':<6} {'minigrad img/s':>15} {'torch img/s':>12} {'minigrad/torch':>15}")
     for name in ("scs", "twist", "conv"):
         model = training.build_model(name, np.random.default_rng(0))
