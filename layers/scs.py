@@ -65,22 +65,6 @@ def backward_reference(gy, y, c, log_a, nx, nw, p, eps):
 # ------------------------------------------------------------------------ numba (fast path)
 
 @jit(parallel=True)
-def _forward_numba(dot, nx, nw, p, eps, y, c, log_a):
-    """y in NCHW (N, O, L) directly, c and ln a in the reference's (O, M) layout, m = n L + l."""
-    o_count = dot.shape[0]
-    n_count, l_count = y.shape[0], y.shape[2]
-    for o in prange(o_count):
-        for n in range(n_count):
-            for l in range(l_count):
-                m = unsigned(n * l_count + l)
-                cv = dot[o, m] / (nw[o] * nx[m])
-                la = np.log(np.abs(cv) + eps)
-                c[o, m], log_a[o, m] = cv, la
-                y[n, o, l] = np.sign(cv) * np.exp(p[o] * la)
-    return y, c, log_a
-
-
-@jit(parallel=True)
 def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, g_nw, gp):
     """gy and y in NCHW (N, O, L); the rest in (O, M)."""
     o_count = c.shape[0]
@@ -123,11 +107,8 @@ class SharpenedCosineSimilarity(Function):
         self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
         self.sx, self.nx, self.nw, self.sw = norms_reference(S, self.wn2, q.reshape(()), variant)
         n, (oh, ow) = x.shape[0], self.geometry[4]
-        if backend.use_numba():
-            y = np.empty((n, dot.shape[0], oh * ow), dtype)
-            self.y, self.c, self.log_a = _forward_numba(dot, self.nx, self.nw, p, self.eps, y,
-                                                        np.empty_like(dot), np.empty_like(dot))
-            return self.y.reshape(n, dot.shape[0], oh, ow)
+        # no numba kernel here: NumPy's SIMD log and exp beat a fused numba loop, which calls scalar
+        # libm (the example's first layer alone 1.2 against 6-9 ms; docs/performance.md)
         y, self.c, self.log_a = forward_reference(dot, self.nx, self.nw, p, self.eps)
         self.y = np.ascontiguousarray(y.reshape(dot.shape[0], n, oh * ow).transpose(1, 0, 2))  # kept as (N, O, L)
         return self.y.reshape(n, dot.shape[0], oh, ow)
