@@ -82,7 +82,8 @@ def blas_kernel():
         from threadpoolctl import threadpool_info
     except ImportError:
         return f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}"
-    return ", ".join(f"OpenBLAS {i.get('architecture')}" for i in threadpool_info() if i["internal_api"] == "openblas")
+    kernels = [f"OpenBLAS {i.get('architecture')}" for i in threadpool_info() if i["internal_api"] == "openblas"]
+    return ", ".join(kernels) or "BLAS not OpenBLAS"
 
 
 def main(args):
