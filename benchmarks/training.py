@@ -76,9 +76,9 @@ def torch_network(torch, name, state):
         if name == "scs":
             blocks += [SCS(c_in, c_out), MaxAbsPool()]
         elif name == "twist":
-            blocks += [Twist(c_in, c_out), nn.ReLU(), nn.MaxPool2d(2)]
+            blocks += [Twist(c_in, c_out), nn.MaxPool2d(2), nn.ReLU()]
         else:
-            blocks += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            blocks += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.MaxPool2d(2), nn.ReLU()]
         c_in = c_out
     net = nn.Sequential(*blocks, nn.Flatten(), nn.Linear(c_in * 9, 10))
     net.load_state_dict({k: torch.tensor(v) for k, v in state.items()})

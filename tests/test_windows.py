@@ -283,6 +283,25 @@ def test_pool_numba_equals_reference(name, dtype):
     check()
 
 
+def test_max_pool_commutes_with_relu(each_backend):
+    """The example's networks pool before their ReLU: relu(max_pool2d(x)) has the values and the
+    input gradient of max_pool2d(relu(x)), bit for bit, with zeros and ties in the windows."""
+    @given(pool_cases(spread=False), SEEDS)
+    def check(case, seed):
+        x, kw = case
+        x = np.round(x, 0)
+        g = np.random.default_rng(seed).standard_normal(F.max_pool2d(mg.tensor(x), **kw).shape)
+        results = []
+        for f in (lambda t: mg.relu(F.max_pool2d(t, **kw)), lambda t: F.max_pool2d(mg.relu(t), **kw)):
+            t = mg.tensor(x, requires_grad=True)
+            y = f(t)
+            y.backward(g)
+            results.append((y.data, t.grad))
+        for a, b in zip(*results):
+            np.testing.assert_array_equal(a, b)
+    check()
+
+
 def torch_max_abs_pool(torch, x, kernel_size, stride, padding):
     """A port of brohrer's PyTorch MaxAbsPool2d rule: max of x and of -x; the positive side wins ties."""
     pool = lambda v: torch.nn.functional.max_pool2d(v, kernel_size, stride, padding)  # noqa: E731
