@@ -5,12 +5,20 @@ from minigrad import Function, nn
 from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_geometry
 
 
+def check_channels(op, x_shape, weight_shape):
+    """At least one input and one output channel (an empty batch is fine)."""
+    if x_shape[1] == 0 or weight_shape[0] == 0:
+        raise ValueError(f"{op}: needs at least one input and one output channel, got input {tuple(x_shape)} "
+                         f"and weight {tuple(weight_shape)}")
+
+
 def check_conv_weight(op, x_shape, weight_shape, groups):
     """Weight must be (out, in/groups, kh, kw) with in and out divisible by groups."""
     if len(x_shape) != 4:
         raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {tuple(x_shape)}")
     if len(weight_shape) != 4:
         raise ValueError(f"{op}: expected a 4-D weight (out, in/groups, kh, kw), got shape {tuple(weight_shape)}")
+    check_channels(op, x_shape, weight_shape)
     if not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     c_in, c_out = x_shape[1], weight_shape[0]
@@ -61,6 +69,9 @@ class Conv2d(nn.Module):
                  bias=True, rng=None, dtype=np.float32):
         super().__init__()
         kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
+        if in_channels < 1 or out_channels < 1 or kh < 1 or kw < 1:
+            raise ValueError(f"Conv2d: channels and kernel_size must be >= 1, got {in_channels}, {out_channels}, "
+                             f"{kernel_size}")
         if not isinstance(groups, int) or groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: in_channels {in_channels} and out_channels {out_channels} must be "
                              f"divisible by groups {groups}")

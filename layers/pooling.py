@@ -143,7 +143,7 @@ class SelectPool2dFunction(Function):
         self.geometry = pool_geometry(op, x.shape, kernel_size, stride, padding)
         self.x_shape = x.shape
         (kh, kw), stride, pad, _, out = self.geometry
-        if backend.use_numba():
+        if backend.use_numba(x):
             y = np.empty(x.shape[:2] + out, dtype=x.dtype)
             self.index = np.empty(x.shape[:2] + out, dtype=np.int64)
             xpad = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=np.nan) if any(pad) else x
@@ -157,7 +157,7 @@ class SelectPool2dFunction(Function):
         return np.take_along_axis(col, self.index[:, :, None], axis=2)[:, :, 0]
 
     def backward(self, g):
-        if backend.use_numba():
+        if backend.use_numba(g):
             (_, kw), stride, pad, _, _ = self.geometry
             dx = np.zeros(self.x_shape, dtype=g.dtype)
             return _scatter_numba(np.ascontiguousarray(g), self.index, tuple(range(kw)), *stride, *pad, dx)

@@ -26,6 +26,8 @@ from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_geometry, window_sums_adjoint,
                               window_sums_array)
 
+from .conv import check_channels
+
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
 
@@ -115,7 +117,7 @@ class SharpenedCosineSimilarity(Function):
 
     def backward(self, g):
         o, m = self.c.shape
-        if backend.use_numba():
+        if backend.use_numba(g, self.c):
             gy = np.ascontiguousarray(g).reshape(g.shape[0], o, g.shape[2] * g.shape[3])
             g_dot, gcc, g_nw, gp = _backward_numba(gy, self.y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps,
                                                    np.empty_like(self.c), np.empty_like(self.c),
@@ -147,6 +149,7 @@ def _check_shapes(x, weight, p, q):
     op = "sharpened_cosine_similarity"
     if x.ndim != 4 or weight.ndim != 4:
         raise ValueError(f"{op}: expected x (N, C, H, W) and weight (out, C, kh, kw), got {x.shape} and {weight.shape}")
+    check_channels(op, x.shape, weight.shape)
     if weight.shape[1] != x.shape[1]:
         raise ValueError(f"{op}: weight {weight.shape} expects {weight.shape[1]} input channels, x {x.shape} has {x.shape[1]}")
     if p.shape != weight.shape[:1]:

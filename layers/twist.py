@@ -19,7 +19,7 @@ from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange
 from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_geometry
 
-from .conv import Conv2d
+from .conv import Conv2d, check_channels
 
 
 def twist_grids(h, w, dtype):
@@ -111,13 +111,13 @@ class ConvTwistFunction(Function):
         self.out3 = out3.reshape(3, o, n, oh, ow)  # the one BLAS contraction, three convs stacked
         self.rows, self.cols = twist_grids(oh, ow, dtype)
         self.centers = center_x.astype(dtype, copy=False), center_y.astype(dtype, copy=False)
-        if backend.use_numba():
+        if backend.use_numba(self.out3):
             return _combine_numba(self.out3, self.rows, self.cols, *self.centers, np.empty((n, o, oh, ow), dtype))
         return combine_reference(self.out3, self.rows, self.cols, *self.centers)
 
     def backward(self, g):
         o = self.out3.shape[1]
-        if backend.use_numba():
+        if backend.use_numba(g, self.out3):
             g3, d_cx, d_cy = _combine_backward_numba(np.ascontiguousarray(g), self.out3, self.rows, self.cols,
                                                      *self.centers, np.empty_like(self.out3),
                                                      np.empty(o, g.dtype), np.empty(o, g.dtype))
@@ -139,6 +139,7 @@ def _check_shapes(x, weight, weight_x, weight_y, center_x, center_y):
         if expected is None or w.shape != expected:
             raise ValueError(f"{op}: {name} has shape {w.shape}; weight, weight_x and weight_y must all be "
                              f"(out, {x.shape[1]}, 3, 3) with the same out, for input {x.shape} (weight: {weight.shape})")
+    check_channels(op, x.shape, weight.shape)
     for name, v in (("center_x", center_x), ("center_y", center_y)):
         if v.shape != (weight.shape[0],):
             raise ValueError(f"{op}: {name} must have shape ({weight.shape[0]},), got {v.shape}")

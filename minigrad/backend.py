@@ -56,8 +56,14 @@ def use_backend(name):
         set_backend(previous)
 
 
-def use_numba():
-    return _current == "numba"
+KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def use_numba(*arrays):
+    """Whether the numba kernels run for these arrays: the numba backend is selected and every
+    array is float32 or float64, the dtypes the kernels are tested in. Other dtypes (float16, which
+    numba cannot compile, integers) take the NumPy reference path on either backend."""
+    return _current == "numba" and all(a.dtype in KERNEL_DTYPES for a in arrays)
 
 
 def jit(parallel=False):

@@ -189,7 +189,7 @@ def rows_are_runs(stride, out, width):
 
 def im2col_array(x, kernel, stride, padding, dilation, out):
     """(N, C, H, W) -> (C, kh, kw, N, OH, OW) on the current backend; geometry already validated."""
-    if not backend.use_numba():
+    if not backend.use_numba(x):
         return im2col_reference(x, kernel, stride, padding, dilation, out)
     col = np.empty((x.shape[1],) + tuple(kernel) + (x.shape[0],) + tuple(out), dtype=x.dtype)
     if rows_are_runs(stride, out, x.shape[3]):
@@ -199,7 +199,7 @@ def im2col_array(x, kernel, stride, padding, dilation, out):
 
 def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
     """(C, kh, kw, N, OH, OW) -> (N, C, H, W), summing overlaps, on the current backend."""
-    if not backend.use_numba():
+    if not backend.use_numba(col):
         return col2im_reference(col, input_shape, kernel, stride, padding, dilation, out)
     x = np.zeros(input_shape, dtype=col.dtype)
     return _col2im_numba(np.ascontiguousarray(col), *kernel, *stride, *padding, *dilation, x)
@@ -294,7 +294,7 @@ def _window_sums_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, out):
 
 def window_sums_array(x, kernel, stride, padding, dilation, out):
     """(N, C, H, W) -> (N, C, OH, OW) window sums on the current backend; geometry already validated."""
-    if not backend.use_numba():
+    if not backend.use_numba(x):
         return window_sums_reference(x, kernel, stride, padding, dilation, out)
     sums = np.empty(x.shape[:2] + tuple(out), dtype=x.dtype)
     return _window_sums_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, sums)

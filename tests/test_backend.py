@@ -67,3 +67,34 @@ def test_numba_kernels_stay_in_bounds(tmp_path):
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
+
+
+def test_float16_takes_the_reference_path_on_the_numba_backend():
+    """numba cannot compile float16 kernels (it raised NotImplementedError from deep inside its
+    typing); float16 runs on the NumPy reference path on either backend, as PyTorch runs half convs."""
+    import layers
+    import minigrad as mg
+
+    def run(dtype):
+        rng = np.random.default_rng(0)
+        net = [layers.Conv2d(2, 3, 3, padding=1, rng=rng, dtype=dtype), layers.MaxPool2d(2),
+               layers.SharpCosSim2d(3, 3, rng=rng, dtype=dtype), layers.AvgPool2d(2, 1),
+               layers.ConvTwist2d(3, 2, rng=rng, dtype=dtype), layers.MaxAbsPool2d(2)]
+        x = mg.tensor(rng.standard_normal((2, 2, 8, 8)).astype(dtype), requires_grad=True)
+        y = x
+        for m in net:
+            y = m(y)
+        y.sum().backward()
+        return y.data, x.grad
+
+    runs = {}
+    for name in backend.BACKENDS if backend.numba_available() else ("numpy",):
+        with backend.use_backend(name):
+            runs[name] = run(np.float16)
+    for y, g in runs.values():
+        assert y.dtype == g.dtype == np.float16
+        np.testing.assert_array_equal(y, runs["numpy"][0])
+        np.testing.assert_array_equal(g, runs["numpy"][1])
+    y64, g64 = run(np.float64)
+    np.testing.assert_allclose(runs["numpy"][0], y64, rtol=0.05, atol=0.05)
+    np.testing.assert_allclose(runs["numpy"][1], g64, rtol=0.05, atol=0.05 * np.abs(g64).max())

@@ -168,6 +168,7 @@ def test_zero_patches_give_zero_output_and_zero_gradient(each_backend):
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), -0.1), "q must be non-negative"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 2, 2)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1), "larger than the padded input"),
     (lambda: layers.SharpCosSim2d(1, 2, variant="tf"), "variant must be one of"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 0, 5, 5)), np.ones((3, 0, 3, 3)), np.ones(3), 0.1), "needs at least one input and one output channel"),
 ])
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):

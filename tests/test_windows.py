@@ -455,6 +455,10 @@ def test_empty_batch_gives_empty_output_and_zero_gradients(each_backend, name):
     (lambda: mg.im2col(mg.tensor(np.ones((1, 1, 5, 5))), 2.5), r"im2col: kernel_size must be an int or a pair"),
     (lambda: mg.col2im(np.ones((1, 2, 2, 1, 3, 3)), (1, 1, 5, 5), 2), r"col2im: columns of shape"),
     (lambda: layers.Conv2d(3, 4, 3, groups=2), r"divisible by groups 2"),
+    (lambda: layers.Conv2d(1, -2, 3), r"Conv2d: channels and kernel_size must be >= 1, got 1, -2, 3"),
+    (lambda: layers.Conv2d(1, 2, 0), r"Conv2d: channels and kernel_size must be >= 1, got 1, 2, 0"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 0, 5, 5))), np.ones((2, 0, 3, 3))), r"conv2d: needs at least one input and one output channel, got input \(1, 0, 5, 5\)"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((0, 1, 3, 3))), r"weight \(0, 1, 3, 3\)"),
 ])
 def test_bad_geometry_is_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
