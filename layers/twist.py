@@ -168,7 +168,7 @@ class ConvTwist2d(nn.Module):
         super().__init__()
         if symmetrize not in SYMMETRIZE:
             raise ValueError(f"ConvTwist2d: symmetrize must be one of {SYMMETRIZE}, got {symmetrize!r}")
-        if init_max < 0:
+        if not init_max >= 0:  # NaN too
             raise ValueError(f"ConvTwist2d: init_max must be >= 0, got {init_max}")
         rng = mg.random.default_rng() if rng is None else rng
         self.stride, self.symmetrize = stride, symmetrize

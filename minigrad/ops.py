@@ -416,6 +416,7 @@ class Softmax(Function):
     """y = exp(x - max x) / sum exp(x - max x) along axis
     dx = y (g - sum(g y))"""
     def forward(self, x, axis=-1):
+        _normalize_axis(axis, x.ndim, "softmax")
         self.axis = axis
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         self.y = e / e.sum(axis=axis, keepdims=True)
@@ -429,6 +430,7 @@ class LogSoftmax(Function):
     """y = x - max x - ln sum exp(x - max x) along axis
     dx = g - softmax(x) sum(g)"""
     def forward(self, x, axis=-1):
+        _normalize_axis(axis, x.ndim, "log_softmax")
         self.axis = axis
         shifted = x - x.max(axis=axis, keepdims=True)
         y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))

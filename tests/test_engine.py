@@ -86,6 +86,10 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array([0, 3]))
     with pytest.raises(TypeError, match="object"):
         mg.tensor(np.array([None, 1]))
+    with pytest.raises(ValueError, match="softmax: axis 5 out of range for a 2-D tensor"):
+        mg.softmax(mg.tensor(np.ones((2, 3))), axis=5)
+    with pytest.raises(ValueError, match="log_softmax: axis -3 out of range"):
+        mg.log_softmax(mg.tensor(np.ones((2, 3))), axis=-3)
 
 
 def test_empty_tensors_follow_pytorch():

@@ -180,3 +180,11 @@ def test_optimizer_bad_input():
         optim.SGD([], lr=0.1)
     with pytest.raises(ValueError, match="learning rate"):
         optim.Adam(make_mlp().parameters(), lr=-1)
+    with pytest.raises(ValueError, match="SGD: momentum and weight_decay must be >= 0, got -0.5 and 0.0"):
+        optim.SGD(make_mlp().parameters(), lr=0.1, momentum=-0.5)
+    with pytest.raises(ValueError, match="got 0.0 and nan"):
+        optim.SGD(make_mlp().parameters(), lr=0.1, weight_decay=float("nan"))
+    with pytest.raises(ValueError, match="learning rate must be > 0, got nan"):
+        optim.Adam(make_mlp().parameters(), lr=float("nan"))
+    with pytest.raises(ValueError, match="invalid betas"):
+        optim.Adam(make_mlp().parameters(), eps=float("nan"))

@@ -209,6 +209,7 @@ def test_reparam_gradient_is_antisymmetric():
     (lambda: F.conv_twist(np.ones((2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones(3), np.ones(3)), "4-D NCHW"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones(3), stride=0), "stride must be >= 1"),
     (lambda: layers.ConvTwist2d(1, 2, symmetrize="both"), "symmetrize must be one of"),
+    (lambda: layers.ConvTwist2d(1, 2, init_max=float("nan")), "init_max must be >= 0, got nan"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((0, 2, 3, 3))] * 3, np.ones(0), np.ones(0)), "needs at least one input and one output channel"),
 ])
 def test_bad_input(call, message):
