@@ -31,7 +31,7 @@ def check_conv_weight(op, x_shape, weight_shape, groups):
 
 class Conv2dFunction(Function):
     """y = W @ col + b   per group: W (out/G, in/G*kh*kw), col = im2col(x) as (in/G*kh*kw, N*OH*OW)
-    dW = g @ col^T,   dx = col2im(W^T @ g),   db = sum of g over n, h, w
+    dW = g @ col^T,   dx = col2im(W^T @ g),   db = g @ 1 (g summed over n, h, w)
     (g arranged as (out/G, N*OH*OW) per group)"""
 
     def forward(self, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -52,7 +52,10 @@ class Conv2dFunction(Function):
         dw, dx = im2col_matmul_backward(gg, self.w, self.chunks, self.x_shape, self.geometry, *self.needs_input_grad[:2])
         if dw is not None:
             dw = dw.reshape(-1, self.x_shape[1] // self.w.shape[0], *self.geometry[0])
-        db = g.sum(axis=(0, 2, 3)) if self.has_bias and self.needs_input_grad[2] else None
+        db = None
+        if self.has_bias and self.needs_input_grad[2]:  # BLAS's sum: 6x NumPy's strided g.sum((0, 2, 3))
+            m = gg.shape[2] * gg.shape[3]
+            db = gg.reshape(g.shape[1], m) @ np.ones(m, g.dtype)
         return (dx, dw, db) if self.has_bias else (dx, dw)
 
 
