@@ -100,6 +100,8 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None):
         meta = json.loads(str(files.pop("meta")))
         assert meta.get("format") == "minigrad-mnist-checkpoint"
     except (OSError, ValueError, KeyError, AssertionError, zipfile.BadZipFile) as e:
+        if isinstance(e, OSError) and e.errno is not None:  # missing, unreadable: not a format problem
+            raise CheckpointError(f"{path}: cannot read checkpoint: {e.strerror}") from None
         raise CheckpointError(f"{path}: not a minigrad MNIST checkpoint ({type(e).__name__})") from None
     if meta["model"] != model_name:
         raise CheckpointError(f"{path}: checkpoint holds a {meta['model']!r} model, not {model_name!r}")
@@ -180,7 +182,8 @@ def run(args, log=print):
         meta = load_checkpoint(args.checkpoint, args.model, model, opt, sched)
         history, start_epoch = meta["history"], meta["epoch"]
         rng.bit_generator.state = meta["rng"]
-        log(f"resumed from {args.checkpoint} after epoch {start_epoch}")
+        log(f"resumed from {args.checkpoint} after epoch {start_epoch}"
+            + (f"; --epochs {epochs}: nothing left to train" if start_epoch >= epochs else ""))
 
     start = time.perf_counter()
     for epoch in range(start_epoch + 1, epochs + 1):
@@ -200,10 +203,11 @@ def run(args, log=print):
 
     seconds = time.perf_counter() - start
     final = history[-1]["test_accuracy"] if history else evaluate(model, test_x, test_y)
+    trained = history[-1]["epoch"] if history else 0  # more than --epochs when resumed past it
     log(f"done: {args.model} model, {model.num_parameters():,} parameters, test accuracy {final:.2%} "
-        f"after {epochs} epochs in {seconds:.1f}s")
+        f"after {trained} epochs in {seconds:.1f}s")
     if args.metrics_out:
-        metrics = dict(model=args.model, test_accuracy=final, params=model.num_parameters(), epochs=epochs,
+        metrics = dict(model=args.model, test_accuracy=final, params=model.num_parameters(), epochs=trained,
                        seconds=seconds, data=description, seed=args.seed, backend=mg.backend.get_backend(),
                        history=[{k: v for k, v in h.items() if k != "batch_losses"} for h in history])
         with atomic_write(args.metrics_out) as tmp, open(tmp, "w") as f:

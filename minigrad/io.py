@@ -1,7 +1,18 @@
 """Writing files whole or not at all: every file the project writes goes through ``atomic_write``."""
 import contextlib
 import os
+import stat
 import tempfile
+
+
+def _new_file_mode(path):
+    """The mode open() would leave: an existing file's own, else 0o666 less the umask (mkstemp's
+    temporary is 0o600, which made every checkpoint and plot unreadable to the user's group)."""
+    with contextlib.suppress(FileNotFoundError):
+        return stat.S_IMODE(os.stat(path).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 @contextlib.contextmanager
@@ -23,6 +34,7 @@ def atomic_write(path, suffix=""):
     try:
         yield tmp
         try:
+            os.chmod(tmp, _new_file_mode(path))
             os.replace(tmp, path)
         except OSError as e:  # path is a directory, say
             raise OSError(e.errno, f"cannot write {path}: {e.strerror}") from e

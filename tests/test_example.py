@@ -83,6 +83,20 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
         assert run("--model", "scs", "--eval", str(tmp_path / bad), data=small_data) == 1
         assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
     assert ckpt.read_bytes() == before
+    assert run("--model", "conv", "--eval", str(tmp_path / "missing.npz"), data=small_data) == 1
+    assert "missing.npz: cannot read checkpoint: No such file or directory" in capsys.readouterr().err
+
+
+def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp_path, small_data, capsys):
+    """Resuming a 2-epoch checkpoint with --epochs 1 trained nothing and reported 'after 1 epochs'."""
+    ckpt, metrics = tmp_path / "c.npz", tmp_path / "m.json"
+    assert run("--model", "conv", "--epochs", "2", "--checkpoint", str(ckpt), data=small_data) == 0
+    capsys.readouterr()
+    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), "--resume", "--metrics-out",
+               str(metrics), data=small_data) == 0
+    out = capsys.readouterr().out
+    assert "after epoch 2; --epochs 1: nothing left to train" in out and "after 2 epochs" in out
+    assert json.loads(metrics.read_text())["epochs"] == 2
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -1,5 +1,6 @@
 """Modules, state_dicts, saving, and optimizers against PyTorch's formulas."""
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -85,6 +86,20 @@ def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         m.save(path)
     assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_saved_files_get_the_mode_open_would_give(tmp_path):
+    """mkstemp makes its temporary 0o600, and the rename kept that mode for every file written."""
+    path = tmp_path / "m.npz"
+    old = os.umask(0o022)
+    try:
+        make_mlp().save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o640)
+        make_mlp().save(path)  # an existing file keeps its mode, as with open(path, "w")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
 
 
 def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
