@@ -10,7 +10,8 @@ Forward and backward, with a, b, c = conv(x), conv_x(x), conv_y(x) and g = dL/dy
     y          = (a + XX b) + YY c                     (the seed's evaluation order)
     ga, gb, gc = g, g XX, g YY                         the three convs then backpropagate as one:
     [dW; dWx; dWy] = [ga; gb; gc] @ col^T              dx = col2im([W; Wx; Wy]^T @ [ga; gb; gc])
-    d center_x[o] = sum over n, i, j of g b            d center_y[o] = sum of g c
+    d center_x[o] = sum over n, i, j of g b = Wx[o] . dW[o]       (b = Wx @ col, so the pixel sum
+    d center_y[o] = sum over n, i, j of g c = Wy[o] . dW[o]        moves onto dW = g @ col^T)
 """
 import numpy as np
 
@@ -50,13 +51,12 @@ def combine_reference(out3, rows, cols, center_x, center_y):
     return np.ascontiguousarray(((a + xx * b) + yy * c).transpose(1, 0, 2, 3))
 
 
-def combine_backward_reference(g, out3, rows, cols, center_x, center_y):
-    """g (N, O, OH, OW) -> (g3 (3, O, N, OH, OW) = [g, g XX, g YY], d center_x, d center_y)."""
+def combine_backward_reference(g, rows, cols, center_x, center_y):
+    """g (N, O, OH, OW) -> g3 (3, O, N, OH, OW) = [g, g XX, g YY]."""
     gt = g.transpose(1, 0, 2, 3)
     xx = cols[None, None, None, :] + center_x[:, None, None, None]
     yy = rows[None, None, :, None] + center_y[:, None, None, None]
-    g3 = np.stack([gt, gt * xx, gt * yy])
-    return g3, np.sum(gt * out3[1], axis=(1, 2, 3)), np.sum(gt * out3[2], axis=(1, 2, 3))
+    return np.stack([gt, gt * xx, gt * yy])
 
 
 # ------------------------------------------------------------------------ numba (fast path)
@@ -75,10 +75,9 @@ def _combine_numba(out3, rows, cols, center_x, center_y, y):
 
 
 @jit(parallel=True)
-def _combine_backward_numba(g, out3, rows, cols, center_x, center_y, g3, d_cx, d_cy):
-    o_count, n_count, h, w = out3.shape[1:]
+def _combine_backward_numba(g, rows, cols, center_x, center_y, g3):
+    o_count, n_count, h, w = g3.shape[1:]
     for o in prange(o_count):
-        sum_x, sum_y = 0.0, 0.0
         for n in range(n_count):
             for i in range(h):
                 yy = rows[i] + center_y[o]
@@ -88,10 +87,7 @@ def _combine_backward_numba(g, out3, rows, cols, center_x, center_y, g3, d_cx, d
                     g3[0, o, n, i, j] = gv
                     g3[1, o, n, i, j] = gv * xx
                     g3[2, o, n, i, j] = gv * yy
-                    sum_x += gv * out3[1, o, n, i, j]
-                    sum_y += gv * out3[2, o, n, i, j]
-        d_cx[o], d_cy[o] = sum_x, sum_y
-    return g3, d_cx, d_cy
+    return g3
 
 
 # ------------------------------------------------------------------------ the differentiable op
@@ -108,26 +104,27 @@ class ConvTwistFunction(Function):
         self.x_shape = x.shape
         self.w = np.concatenate([weight, weight_x, weight_y]).reshape(3 * o, -1).astype(dtype, copy=False)
         out3, self.chunks = im2col_matmul(self.w[None], x.astype(dtype, copy=False), self.geometry)
-        self.out3 = out3.reshape(3, o, n, oh, ow)  # the one BLAS contraction, three convs stacked
+        out3 = out3.reshape(3, o, n, oh, ow)  # the one BLAS contraction, three convs stacked
         self.rows, self.cols = twist_grids(oh, ow, dtype)
         self.centers = center_x.astype(dtype, copy=False), center_y.astype(dtype, copy=False)
-        if backend.use_numba(self.out3):
-            return _combine_numba(self.out3, self.rows, self.cols, *self.centers, np.empty((n, o, oh, ow), dtype))
-        return combine_reference(self.out3, self.rows, self.cols, *self.centers)
+        if backend.use_numba(out3):
+            return _combine_numba(out3, self.rows, self.cols, *self.centers, np.empty((n, o, oh, ow), dtype))
+        return combine_reference(out3, self.rows, self.cols, *self.centers)
 
     def backward(self, g):
-        o = self.out3.shape[1]
-        if backend.use_numba(g, self.out3):
-            g3, d_cx, d_cy = _combine_backward_numba(np.ascontiguousarray(g), self.out3, self.rows, self.cols,
-                                                     *self.centers, np.empty_like(self.out3),
-                                                     np.empty(o, g.dtype), np.empty(o, g.dtype))
+        o, (n, _, h, w) = self.w.shape[0] // 3, g.shape
+        if backend.use_numba(g, self.w):
+            g3 = _combine_backward_numba(np.ascontiguousarray(g), self.rows, self.cols, *self.centers,
+                                         np.empty((3, o, n, h, w), self.w.dtype))
         else:
-            g3, d_cx, d_cy = combine_backward_reference(g, self.out3, self.rows, self.cols, *self.centers)
-        dw, dx = im2col_matmul_backward(g3.reshape(1, 3 * o, self.x_shape[0], g.shape[2] * g.shape[3]), self.w[None], self.chunks,
-                                        self.x_shape, self.geometry, self.needs_input_grad[0],
-                                        any(self.needs_input_grad[1:4]))
-        dw = (None,) * 3 if dw is None else dw.reshape(3, o, self.x_shape[1], 3, 3)
-        return dx, dw[0], dw[1], dw[2], d_cx, d_cy
+            g3 = combine_backward_reference(g, self.rows, self.cols, *self.centers)
+        dw, dx = im2col_matmul_backward(g3.reshape(1, 3 * o, n, h * w), self.w[None], self.chunks, self.x_shape,
+                                        self.geometry, self.needs_input_grad[0], any(self.needs_input_grad[1:]))
+        if dw is None:  # only x needs a gradient
+            return dx, None, None, None, None, None
+        dw = dw.reshape(3, o, -1)
+        d_cx, d_cy = np.sum(self.w[o:2 * o] * dw[0], axis=1), np.sum(self.w[2 * o:] * dw[0], axis=1)
+        return dx, *dw.reshape(3, o, self.x_shape[1], 3, 3), d_cx, d_cy
 
 
 def _check_shapes(x, weight, weight_x, weight_y, center_x, center_y):
