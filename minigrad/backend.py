@@ -5,7 +5,9 @@ Choose with ``MINIGRAD_BACKEND=numpy|numba`` before import, or ``set_backend`` /
 at run time. The default is "numba" when numba imports, else "numpy".
 """
 import contextlib
+import functools
 import os
+import types
 
 import numpy as np
 
@@ -66,12 +68,41 @@ def use_numba(*arrays):
     return _current == "numba" and all(a.dtype in KERNEL_DTYPES for a in arrays)
 
 
+def _njit(fn, parallel=False):
+    return numba.njit(cache=True, parallel=parallel, fastmath=False, nogil=True)(fn)
+
+
+# Below this many bytes of array arguments a parallel kernel runs serially: waking numba's
+# workqueue threads costs 50-140 us a launch on these VMs, more than the two threads save on
+# the example's layers (training steps 20-25% faster serial, docs/performance.md).
+PARALLEL_MIN_BYTES = 16 << 20
+
+
+class ParallelKernel:
+    """A kernel compiled twice, serially and with ``prange`` loops on threads; a call picks one by
+    the size of its array arguments. Both give the same bits: parallel loops write disjoint outputs
+    and every sum inside them runs in a fixed order."""
+
+    def __init__(self, fn):
+        # its own function object and name, or numba's cache would hand one compilation to both
+        serial_fn = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+        serial_fn.__qualname__ = fn.__qualname__ + "_serial"
+        self.py_func = fn
+        self.serial, self.parallel = _njit(serial_fn), _njit(fn, parallel=True)
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        size = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
+        return (self.parallel if size >= PARALLEL_MIN_BYTES else self.serial)(*args)
+
+
 def jit(parallel=False):
-    """numba.njit with the project's fixed options (cache, no fastmath); identity without numba."""
+    """numba.njit with the project's fixed options (cache, no fastmath); identity without numba.
+    ``parallel=True`` gives a ParallelKernel."""
     def decorate(fn):
         if numba is None:
             return fn
-        return numba.njit(cache=True, parallel=parallel, fastmath=False, nogil=True)(fn)
+        return ParallelKernel(fn) if parallel else _njit(fn)
     return decorate
 
 

@@ -24,6 +24,15 @@ def each_backend(request):
         yield request.param
 
 
+@pytest.fixture(params=["serial", "threads"])
+def kernel_threads(request, monkeypatch):
+    """Run a numba-versus-reference test on both compilations of every parallel kernel: small
+    arrays take the serial one, so "threads" lowers the size at which the threaded one runs to 0."""
+    if request.param == "threads":
+        monkeypatch.setattr(backend, "PARALLEL_MIN_BYTES", 0)
+    return request.param
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

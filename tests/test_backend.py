@@ -98,3 +98,48 @@ def test_float16_takes_the_reference_path_on_the_numba_backend():
     y64, g64 = run(np.float64)
     np.testing.assert_allclose(runs["numpy"][0], y64, rtol=0.05, atol=0.05)
     np.testing.assert_allclose(runs["numpy"][1], g64, rtol=0.05, atol=0.05 * np.abs(g64).max())
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_a_parallel_kernel_runs_threaded_only_from_the_size_limit_up(monkeypatch):
+    from layers import pooling
+    kernel, calls = pooling._scatter_numba, []
+    for which in ("serial", "parallel"):
+        compiled = getattr(kernel, which)
+        monkeypatch.setattr(kernel, which, lambda *args, compiled=compiled, which=which: calls.append(which) or compiled(*args))
+    g, index = np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), dtype=np.int64)
+    size = g.nbytes + index.nbytes + 8 * 16  # and dx, (1, 1, 4, 4)
+    for limit, expected in ((size, "parallel"), (size + 1, "serial")):
+        monkeypatch.setattr(backend, "PARALLEL_MIN_BYTES", limit)
+        dx = kernel(g, index, (0, 1), 2, 2, 0, 0, np.zeros((1, 1, 4, 4)))
+        assert calls.pop() == expected
+        np.testing.assert_array_equal(dx[0, 0], np.kron(np.ones((2, 2)), [[1.0, 0.0], [0.0, 0.0]]))
+
+
+CACHE_SCRIPT = """
+import sys
+import numpy as np
+from minigrad import backend
+from layers import pooling
+backend.PARALLEL_MIN_BYTES = 0 if sys.argv[1] == "parallel" else 1 << 60
+pooling._scatter_numba(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), np.int64), (0, 1), 2, 2, 0, 0, np.zeros((1, 1, 4, 4)))
+for which in ("serial", "parallel"):
+    print(which, sum(getattr(pooling._scatter_numba, which).stats.cache_hits.values()))
+"""
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_the_two_compilations_do_not_share_a_cache_entry(tmp_path):
+    """numba's cache is keyed by the function's name and code, not by its options: compiled from
+    one function, the parallel kernel would load the serial compilation from the cache."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", CACHE_SCRIPT, which], capture_output=True, text=True, env=env,
+                           timeout=300, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            for which in ("serial", "parallel", "parallel")]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    assert [run.stdout.split() for run in runs] == [
+        ["serial", "0", "parallel", "0"],  # compiled and cached
+        ["serial", "0", "parallel", "0"],  # the parallel compilation is not found: compiled
+        ["serial", "0", "parallel", "1"],  # now it is
+    ]

@@ -79,7 +79,7 @@ def test_full_jacobian(variant, case):
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_numba_equals_reference(variant, dtype):
+def test_numba_equals_reference(kernel_threads, variant, dtype):
     # reductions over patches and channels are summed in a different order (NumPy is pairwise)
     rtol = 1e-12 if dtype == np.float64 else 2e-5
 

@@ -67,7 +67,7 @@ def test_full_jacobian(case_stride):
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_numba_equals_reference(dtype):
+def test_numba_equals_reference(kernel_threads, dtype):
     @given(twist_cases(), SEEDS)
     def check(case_stride, seed):
         case, stride = case_stride

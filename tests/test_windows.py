@@ -57,7 +57,7 @@ def test_window_sums_adjoint_is_the_adjoint(each_backend, g, data):
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(g=conv_geometries(groups=False), data=st.data())
-def test_numba_windows_equal_reference_bit_for_bit(dtype, g, data):
+def test_numba_windows_equal_reference_bit_for_bit(kernel_threads, dtype, g, data):
     x = draw_input(data, g, dtype)
     kw = window_kwargs(g)
     results = {}
@@ -79,7 +79,7 @@ def test_numba_windows_equal_reference_bit_for_bit(dtype, g, data):
     ((1, 1, 1, 1), dict(kernel_size=(1, 3), stride=1, padding=(0, 2), dilation=(1, 2))),  # padding > output width
     ((1, 1, 1, 2), dict(kernel_size=(1, 6), stride=1, padding=(0, 2))),  # the same through the row-by-row kernel
 ])
-def test_numba_im2col_edge_geometries_equal_reference(shape, kw):
+def test_numba_im2col_edge_geometries_equal_reference(kernel_threads, shape, kw):
     """Also run as plain Python (numba's py_func), where an index past an array's end raises
     instead of silently writing there."""
     x = np.random.default_rng(0).standard_normal(shape)
@@ -122,7 +122,7 @@ def test_conv2d_gradients(each_backend, g, data):
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(g=conv_geometries(), data=st.data())
-def test_conv2d_numba_equals_reference_bit_for_bit(dtype, g, data):
+def test_conv2d_numba_equals_reference_bit_for_bit(kernel_threads, dtype, g, data):
     """Only im2col and col2im differ between the backends, and they are exact; the products are
     the same BLAS calls on the same columns."""
     arrays_ = [a.astype(dtype) for a in draw_conv(data, g)]
@@ -283,7 +283,7 @@ def test_pool_gradients(each_backend, name):
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("name", sorted(POOLS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_pool_numba_equals_reference(name, dtype):
+def test_pool_numba_equals_reference(kernel_threads, name, dtype):
     @given(pool_cases(spread=False), SEEDS)  # ties allowed: both paths must break them alike
     def check(case, seed):
         x, kw = case
@@ -352,7 +352,7 @@ def test_pool_against_torch(each_backend, name):
 
 @pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_pools_keep_nan_like_torch_in_numba_and_numpy(name, dtype):
+def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtype):
     """A NaN in a window is kept, and the gradient goes to the window's last NaN, as PyTorch's CPU
     max_pool2d (and Rohrer's MaxAbsPool2d, built on it) does; both backends alike."""
     try:
