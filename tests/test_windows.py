@@ -412,6 +412,20 @@ def test_max_pool_first_maximum_gets_the_gradient_and_padding_never_wins(each_ba
     np.testing.assert_array_equal(t.grad.ravel(), [2, 1, 0])
 
 
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+def test_pools_with_windows_of_more_than_256_positions(each_backend, name):
+    """The numba path stores each kept position in the smallest integer type that holds it; a
+    17 x 16 window has 272 positions, past uint8's 255 (and int8's 127)."""
+    positions = [0, 127, 128, 255, 256, 271]
+    x = np.zeros((1, len(positions), 17, 16))
+    x.reshape(len(positions), -1)[np.arange(len(positions)), positions] = 1.0
+    t = mg.tensor(x, requires_grad=True)
+    y = POOLS[name](t, kernel_size=(17, 16))
+    np.testing.assert_array_equal(y.data.ravel(), np.ones(len(positions)))
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(t.grad, x)
+
+
 def test_global_avg_pool_and_modules():
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
     assert_close(layers.GlobalAvgPool2d()(mg.tensor(x)).data, x.mean(axis=(2, 3), keepdims=True))
