@@ -182,8 +182,38 @@ def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
     return x
 
 
+@jit(parallel=True)
+def _col2im_runs_numba(col, kh, kw, ph, pw, dh, dw, x):
+    """col2im for stride 1 and an output as wide as the input, one run added per kernel offset as
+    _im2col_runs_numba copies one. A run also carries the border columns' entries (windows over
+    padding) onto the neighbouring rows' pixels, so they are zeroed in col first: col must be the
+    caller's to overwrite. Adding +0.0 changes no pixel (x starts at +0.0, and a sum that starts
+    at +0.0 is never -0.0), and the offsets come in the reference's order: the same bits."""
+    n, c, h, w = x.shape
+    oh_count = col.shape[4]
+    xf, cf, size = x.reshape(-1), col.reshape(-1), oh_count * w
+    for nc in prange(n * c):  # col[c, :, :, n] and x[n, c]: no two threads touch the same elements
+        b, ch = nc % n, nc // n
+        image = (b * c + ch) * h * w
+        for i in range(kh):
+            oh_lo, oh_hi = _valid_range(oh_count, 1, i * dh - ph, h)
+            for j in range(kw):
+                ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
+                block = (((ch * kh + i) * kw + j) * n + b) * size
+                shift = (i * dh - ph) * w + j * dw - pw
+                for ow in range(ow_lo):  # column by column, as in _im2col_runs_numba (no memset calls)
+                    for oh in range(oh_lo, oh_hi):
+                        cf[unsigned(block + oh * w + ow)] = 0.0
+                for ow in range(ow_hi, w):
+                    for oh in range(oh_lo, oh_hi):
+                        cf[unsigned(block + oh * w + ow)] = 0.0
+                for q in range(max(oh_lo * w, -shift), min(oh_hi * w, h * w - shift)):
+                    xf[unsigned(image + q + shift)] += cf[unsigned(block + q)]
+    return x
+
+
 def rows_are_runs(stride, out, width):
-    """Stride 1 and an output as wide as the input: the case _im2col_runs_numba handles."""
+    """Stride 1 and an output as wide as the input: the case the run kernels handle."""
     return tuple(stride) == (1, 1) and out[1] == width
 
 
@@ -197,11 +227,14 @@ def im2col_array(x, kernel, stride, padding, dilation, out):
     return _im2col_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, col)
 
 
-def col2im_array(col, input_shape, kernel, stride, padding, dilation, out):
-    """(C, kh, kw, N, OH, OW) -> (N, C, H, W), summing overlaps, on the current backend."""
+def col2im_array(col, input_shape, kernel, stride, padding, dilation, out, overwrite_col=False):
+    """(C, kh, kw, N, OH, OW) -> (N, C, H, W), summing overlaps, on the current backend.
+    overwrite_col: col is a temporary the caller owns and may be changed (a faster kernel for stride 1)."""
     if not backend.use_numba(col):
         return col2im_reference(col, input_shape, kernel, stride, padding, dilation, out)
     x = np.zeros(input_shape, dtype=col.dtype)
+    if overwrite_col and col.flags.c_contiguous and rows_are_runs(stride, out, input_shape[3]):
+        return _col2im_runs_numba(col, *kernel, *padding, *dilation, x)
     return _col2im_numba(np.ascontiguousarray(col), *kernel, *stride, *padding, *dilation, x)
 
 
@@ -254,7 +287,7 @@ def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, wei
         if input_grad:
             n = chunk.stop - chunk.start
             dcol = np.matmul(w.transpose(0, 2, 1), g_chunk).reshape(x_shape[1], *geometry[0], n, *geometry[4])
-            dx[chunk] = col2im_array(dcol, (n,) + tuple(x_shape[1:]), *geometry)
+            dx[chunk] = col2im_array(dcol, (n,) + tuple(x_shape[1:]), *geometry, overwrite_col=True)
     if weight_grad and dw is None:  # an empty batch
         dw = np.zeros(w.shape, dtype=g.dtype)
     return dw, dx
@@ -305,7 +338,7 @@ def window_sums_adjoint(g, input_shape, kernel, stride, padding, dilation, out):
     i.e. col2im of g repeated over the kh*kw offsets."""
     gt = g.transpose(1, 0, 2, 3)  # (C, N, OH, OW)
     spread = np.broadcast_to(gt[:, None, None], gt.shape[:1] + tuple(kernel) + gt.shape[1:])
-    return col2im_array(np.ascontiguousarray(spread), input_shape, kernel, stride, padding, dilation, out)
+    return col2im_array(np.array(spread), input_shape, kernel, stride, padding, dilation, out, overwrite_col=True)
 
 
 # ------------------------------------------------------------------------ differentiable pair

@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import layers
@@ -61,11 +61,17 @@ def test_numba_windows_equal_reference_bit_for_bit(kernel_threads, dtype, g, dat
     x = draw_input(data, g, dtype)
     kw = window_kwargs(g)
     results = {}
+    geometry = mg.window_geometry("t", x.shape, **kw)
     for name in ("numpy", "numba"):
         with backend.use_backend(name):
             col = mg.im2col(mg.tensor(x), **kw).data
-            sums = mg.window_sums_array(x, *mg.window_geometry("t", x.shape, **kw))
-            results[name] = (col, mg.col2im(col, x.shape, **kw).data, sums)
+            kept = col.copy()
+            image = mg.col2im(col, x.shape, **kw).data
+            np.testing.assert_array_equal(col, kept)  # the public op leaves its input alone
+            # columns from no image: the entries over padding are not zero and must still be dropped
+            noise = np.random.default_rng(0).standard_normal(col.shape).astype(dtype)
+            summed = mg.col2im_array(noise.copy(), x.shape, *geometry, overwrite_col=True)
+            results[name] = (col, image, summed, mg.window_sums_array(x, *geometry))
     for a, b in zip(results["numpy"], results["numba"]):
         assert a.dtype == b.dtype == dtype
         np.testing.assert_array_equal(a, b)
@@ -98,6 +104,28 @@ def test_numba_im2col_edge_geometries_equal_reference(kernel_threads, shape, kw)
     image = np.zeros(x.shape)
     windows._col2im_numba.py_func(expected, *kernel, *stride, *padding, *dilation, image)
     np.testing.assert_array_equal(image, mg.col2im(expected, x.shape, **kw).data)
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(n=st.integers(1, 3), c=st.integers(1, 3), h=st.integers(1, 7), w=st.integers(1, 7), seed=SEEDS,
+       # (kernel, padding, dilation) along W with an output as wide as the input; H drawn freely
+       along_w=st.sampled_from([(1, 0, 1), (3, 1, 1), (2, 1, 2), (3, 2, 2), (5, 2, 1)]),
+       along_h=st.sampled_from([(1, 0, 1), (3, 1, 1), (2, 0, 1), (3, 2, 2), (3, 0, 1)]))
+def test_numba_col2im_runs_equal_reference_bit_for_bit(kernel_threads, dtype, n, c, h, w, seed, along_w, along_h):
+    """The stride-1 kernel that overwrites its columns (the backward's own temporaries) drops the
+    entries over padding like the reference; columns of noise, so none of them is zero."""
+    kw = dict(kernel_size=(along_h[0], along_w[0]), stride=1, padding=(along_h[1], along_w[1]),
+              dilation=(along_h[2], along_w[2]))
+    assume(h + 2 * along_h[1] - along_h[2] * (along_h[0] - 1) >= 1)
+    geometry = mg.window_geometry("t", (n, c, h, w), **kw)
+    assert windows.rows_are_runs(geometry[1], geometry[4], w)
+    noise = np.random.default_rng(seed).standard_normal((c,) + geometry[0] + (n,) + geometry[4]).astype(dtype)
+    with backend.use_backend("numpy"):
+        expected = mg.col2im_array(noise, (n, c, h, w), *geometry)
+    with backend.use_backend("numba"):
+        np.testing.assert_array_equal(mg.col2im_array(noise.copy(), (n, c, h, w), *geometry, overwrite_col=True),
+                                      expected)
 
 
 def draw_conv(data, g, dtype=np.float64):
