@@ -123,6 +123,19 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
     return col
 
 
+@jit()
+def _zero_border_columns(cf, block, w, oh_lo, oh_hi, ow_lo, ow_hi):
+    """Zero rows oh_lo..oh_hi of the columns left of ow_lo and right of ow_hi in a run block. Column
+    by column: LLVM turns a row's one- or two-element loop into a call to memset, which made
+    im2col 2x slower in the code numba caches (docs/performance.md)."""
+    for ow in range(ow_lo):
+        for oh in range(oh_lo, oh_hi):
+            cf[unsigned(block + oh * w + ow)] = 0.0
+    for ow in range(ow_hi, w):
+        for oh in range(oh_lo, oh_hi):
+            cf[unsigned(block + oh * w + ow)] = 0.0
+
+
 @jit(parallel=True)
 def _im2col_runs_numba(x, kh, kw, ph, pw, dh, dw, col):
     """im2col for stride 1 and an output as wide as the input: flattened, col[c, i, j, n] is the
@@ -149,15 +162,7 @@ def _im2col_runs_numba(x, kh, kw, ph, pw, dh, dw, col):
                     cf[unsigned(block + q)] = xf[unsigned(image + q + shift)]
                 for q in range(stop, size):
                     cf[unsigned(block + q)] = 0.0
-                # the border columns got the neighbouring rows' pixels. Zeroed column by column: LLVM
-                # turns a row's one- or two-element loop into a call to memset, which made this kernel
-                # 2x slower in the code numba caches (docs/performance.md)
-                for ow in range(ow_lo):
-                    for oh in range(oh_lo, oh_hi):
-                        cf[unsigned(block + oh * w + ow)] = 0.0
-                for ow in range(ow_hi, w):
-                    for oh in range(oh_lo, oh_hi):
-                        cf[unsigned(block + oh * w + ow)] = 0.0
+                _zero_border_columns(cf, block, w, oh_lo, oh_hi, ow_lo, ow_hi)  # they got the neighbouring rows' pixels
     return col
 
 
@@ -201,12 +206,7 @@ def _col2im_runs_numba(col, kh, kw, ph, pw, dh, dw, x):
                 ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
                 block = (((ch * kh + i) * kw + j) * n + b) * size
                 shift = (i * dh - ph) * w + j * dw - pw
-                for ow in range(ow_lo):  # column by column, as in _im2col_runs_numba (no memset calls)
-                    for oh in range(oh_lo, oh_hi):
-                        cf[unsigned(block + oh * w + ow)] = 0.0
-                for ow in range(ow_hi, w):
-                    for oh in range(oh_lo, oh_hi):
-                        cf[unsigned(block + oh * w + ow)] = 0.0
+                _zero_border_columns(cf, block, w, oh_lo, oh_hi, ow_lo, ow_hi)
                 for q in range(max(oh_lo * w, -shift), min(oh_hi * w, h * w - shift)):
                     xf[unsigned(image + q + shift)] += cf[unsigned(block + q)]
     return x
