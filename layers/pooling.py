@@ -145,8 +145,8 @@ class SelectPool2dFunction(Function):
         (kh, kw), stride, pad, _, out = self.geometry
         if backend.use_numba(x):
             y = np.empty(x.shape[:2] + out, dtype=x.dtype)
-            # the smallest integer that holds a window position (uint8 up to 16x16 windows): the kept
-            # positions are written here and read back by the backward, 5-8% of a training step as int64
+            # the smallest integer that holds a window position (uint8 up to 16x16 windows): written here
+            # and read back by the backward, int64 positions made training steps 5-8% slower
             self.index = np.empty(x.shape[:2] + out, dtype=np.min_scalar_type(kh * kw - 1))
             xpad = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=np.nan) if any(pad) else x
             xpad = np.ascontiguousarray(xpad)

@@ -74,7 +74,7 @@ def _njit(fn, parallel=False):
 
 # Below this many bytes of array arguments a parallel kernel runs serially: waking numba's
 # workqueue threads costs 50-140 us a launch on these VMs, more than the two threads save on
-# the example's layers (training steps 20-25% faster serial, docs/performance.md).
+# the example's layers (training steps 13-31% faster serial, docs/performance.md).
 PARALLEL_MIN_BYTES = 16 << 20
 
 

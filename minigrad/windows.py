@@ -338,6 +338,8 @@ def window_sums_adjoint(g, input_shape, kernel, stride, padding, dilation, out):
     i.e. col2im of g repeated over the kh*kw offsets."""
     gt = g.transpose(1, 0, 2, 3)  # (C, N, OH, OW)
     spread = np.broadcast_to(gt[:, None, None], gt.shape[:1] + tuple(kernel) + gt.shape[1:])
+    # np.array always copies: ascontiguousarray can return a view of g itself (a 1x1 kernel with one
+    # channel or image), and col2im may overwrite the columns it is given
     return col2im_array(np.array(spread), input_shape, kernel, stride, padding, dilation, out, overwrite_col=True)
 
 
