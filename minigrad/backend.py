@@ -69,7 +69,12 @@ def use_numba(*arrays):
 
 
 def _njit(fn, parallel=False):
-    return numba.njit(cache=True, parallel=parallel, fastmath=False, nogil=True)(fn)
+    # error_model="numpy": x / 0 gives inf or nan as in the NumPy reference, where numba's default
+    # raises ZeroDivisionError (an all-zero SCS kernel crashed the numba backward); the check it
+    # drops also kept LLVM from vectorizing any loop that divides (the SCS backward kernel 4x faster
+    # on the example's second and third layers).
+    # numba's cache is keyed by source, not options: after changing these, delete __pycache__/*.nb[ic].
+    return numba.njit(cache=True, parallel=parallel, fastmath=False, nogil=True, error_model="numpy")(fn)
 
 
 # Below this many bytes of array arguments a parallel kernel runs serially: waking numba's
