@@ -55,36 +55,37 @@ def forward_reference(dot, nx, nw, p, eps):
 
 
 def backward_reference(gy, y, c, log_a, nx, nw, p, eps):
-    """(g_dot, g_nx, g_nw, gp) from the upstream gradient gy (O, M)."""
+    """The per-element part of the backward, from the upstream gradient gy (O, M): g_dot, gc c and
+    the terms gy y ln a of gp."""
     a = np.abs(c) + eps
-    gp = np.sum(gy * y * log_a, axis=1)
     gc = np.where(c != 0, gy * p[:, None] * np.abs(y) / a, 0)  # |y| / a = a^(p-1), without a second power
-    g_dot = gc / (nw[:, None] * nx[None, :])
-    gcc = gc * c
-    return g_dot, -np.sum(gcc, axis=0) / nx, -np.sum(gcc, axis=1) / nw, gp
+    return gc / (nw[:, None] * nx[None, :]), gc * c, gy * y * log_a
+
+
+def backward_sums(gcc, gp_terms, nx, nw):
+    """(g_nx, g_nw, gp): the sums over channels and patches, shared by both paths."""
+    return -np.sum(gcc, axis=0) / nx, -np.sum(gcc, axis=1) / nw, np.sum(gp_terms, axis=1)
 
 
 # ------------------------------------------------------------------------ numba (fast path)
 
 @jit(parallel=True)
-def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, g_nw, gp):
-    """gy and y in NCHW (N, O, L); the rest in (O, M)."""
+def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, gp_terms):
+    """The per-element lines of backward_reference in its order of operations, reading gy and y
+    straight from NCHW (N, O, L); the rest is (O, M). The sums over m are left to NumPy, so both
+    paths add the same terms in the same order (the same bits)."""
     o_count = c.shape[0]
     n_count, l_count = gy.shape[0], gy.shape[2]
     for o in prange(o_count):
-        sum_p, sum_c = 0.0, 0.0
         for n in range(n_count):
             for l in range(l_count):
                 m = unsigned(n * l_count + l)
                 cv, g, yv = c[o, m], gy[n, o, l], y[n, o, l]
-                sum_p += g * yv * log_a[o, m]
+                gp_terms[o, m] = g * yv * log_a[o, m]
                 gc = g * p[o] * np.abs(yv) / (np.abs(cv) + eps) if cv != 0 else 0.0
                 g_dot[o, m] = gc / (nw[o] * nx[m])
                 gcc[o, m] = gc * cv
-                sum_c += gc * cv
-        gp[o] = sum_p
-        g_nw[o] = -sum_c / nw[o]
-    return g_dot, gcc, g_nw, gp
+    return g_dot, gcc, gp_terms
 
 
 # ------------------------------------------------------------------------ the differentiable op
@@ -119,14 +120,13 @@ class SharpenedCosineSimilarity(Function):
         o, m = self.c.shape
         if backend.use_numba(g, self.c):
             gy = np.ascontiguousarray(g).reshape(g.shape[0], o, g.shape[2] * g.shape[3])
-            g_dot, gcc, g_nw, gp = _backward_numba(gy, self.y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps,
-                                                   np.empty_like(self.c), np.empty_like(self.c),
-                                                   np.empty(o, g.dtype), np.empty(o, g.dtype))
-            g_nx = -np.sum(gcc, axis=0) / self.nx
+            g_dot, gcc, gp_terms = _backward_numba(gy, self.y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps,
+                                                   *(np.empty_like(self.c) for _ in range(3)))
         else:
             gy = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, m)
             y = self.y.transpose(1, 0, 2).reshape(o, m)
-            g_dot, g_nx, g_nw, gp = backward_reference(gy, y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps)
+            g_dot, gcc, gp_terms = backward_reference(gy, y, self.c, self.log_a, self.nx, self.nw, self.p, self.eps)
+        g_nx, g_nw, gp = backward_sums(gcc, gp_terms, self.nx, self.nw)
         pisoni = self.variant == "pisoni"
         gq = np.sum(g_nx) + (np.sum(g_nw) if pisoni else 0)
         gS = g_nx / (2 * self.sx)
