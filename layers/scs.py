@@ -70,6 +70,42 @@ def backward_sums(gcc, gp_terms, nx, nw):
 # ------------------------------------------------------------------------ numba (fast path)
 
 @jit(parallel=True)
+def _cosine_numba(dot, nx, nw, eps, c, a):
+    """c = dot / (nw nx) and a = |c| + eps, (O, M), in one pass."""
+    o_count, m_count = dot.shape
+    for o in prange(o_count):
+        for m in range(m_count):
+            cv = dot[o, unsigned(m)] / (nw[o] * nx[unsigned(m)])
+            c[o, unsigned(m)] = cv
+            a[o, unsigned(m)] = np.abs(cv) + eps
+    return c, a
+
+
+@jit(parallel=True)
+def _signed_numba(c, power, y):
+    """y = sign(c) a^p from c and a^p (O, M), written straight into NCHW (N, O, L). NumPy's sign:
+    +0 for either zero (cv - cv), nan for nan."""
+    n_count, o_count, l_count = y.shape
+    for o in prange(o_count):
+        for n in range(n_count):
+            for l in range(l_count):
+                m = unsigned(n * l_count + l)
+                cv, pv = c[o, m], power[o, m]
+                y[n, o, l] = pv if cv > 0 else (-pv if cv < 0 else (cv - cv) * pv)
+    return y
+
+
+def forward_numba(dot, nx, nw, p, eps, y_shape):
+    """forward_reference with y in NCHW, y_shape (N, O, L): numba for the cosine and the sign, NumPy's SIMD
+    log and exp in between (numba calls scalar libm for them, 5-8x slower here)."""
+    c, log_a = _cosine_numba(dot, nx, nw, eps, np.empty_like(dot), np.empty_like(dot))
+    np.log(log_a, out=log_a)
+    power = np.multiply(p[:, None], log_a)
+    np.exp(power, out=power)
+    return _signed_numba(c, power, np.empty(y_shape, dot.dtype)), c, log_a
+
+
+@jit(parallel=True)
 def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, gp_terms):
     """The per-element lines of backward_reference in its order of operations, reading gy and y
     straight from NCHW (N, O, L); the rest is (O, M). The sums over m are left to NumPy, so both
@@ -110,10 +146,11 @@ class SharpenedCosineSimilarity(Function):
         self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
         self.sx, self.nx, self.nw, self.sw = norms_reference(S, self.wn2, q.reshape(()), variant)
         n, (oh, ow) = x.shape[0], self.geometry[4]
-        # no numba kernel here: NumPy's SIMD log and exp beat a fused numba loop, which calls scalar
-        # libm (the example's first layer alone 1.2 against 6-9 ms; docs/performance.md)
-        y, self.c, self.log_a = forward_reference(dot, self.nx, self.nw, p, self.eps)
-        self.y = np.ascontiguousarray(y.reshape(dot.shape[0], n, oh * ow).transpose(1, 0, 2))  # kept as (N, O, L)
+        if backend.use_numba(dot):
+            self.y, self.c, self.log_a = forward_numba(dot, self.nx, self.nw, p, self.eps, (n, dot.shape[0], oh * ow))
+        else:
+            y, self.c, self.log_a = forward_reference(dot, self.nx, self.nw, p, self.eps)
+            self.y = np.ascontiguousarray(y.reshape(dot.shape[0], n, oh * ow).transpose(1, 0, 2))  # kept as (N, O, L)
         return self.y.reshape(n, dot.shape[0], oh, ow)
 
     def backward(self, g):

@@ -80,9 +80,12 @@ def test_full_jacobian(variant, case):
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numba_equals_reference(kernel_threads, variant, dtype):
-    # same bits: the kernel does the per-element work in the reference's order and NumPy does the sums
-    @given(scs_cases(), SEEDS)
-    def check(case, seed):
+    # same bits: the kernels do the per-element work in the reference's order and NumPy does the
+    # sums, the logs and the exps; zero patches give c = +-0, where NumPy's sign is +0
+    @given(scs_cases(), SEEDS, st.booleans())
+    def check(case, seed, zero_patch):
+        if zero_patch:
+            case["x"][:, :, : case["x"].shape[2] // 2] = 0
         with backend.use_backend("numpy"):
             expected, _ = run(case, variant, dtype, seed)
         with backend.use_backend("numba"):
@@ -90,7 +93,20 @@ def test_numba_equals_reference(kernel_threads, variant, dtype):
         for name, a, e in zip(("y", "x", "weight", "p", "q"), actual, expected):
             assert a.dtype == e.dtype == dtype
             np.testing.assert_array_equal(a, e, err_msg=f"{variant} {name}")
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(e), err_msg=f"{variant} {name}: signs of zeros")
     check()
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_sign_is_numpys_on_zeros_nan_and_inf(kernel_threads, dtype):
+    from layers.scs import _signed_numba
+    c = np.array([[1, -1, 0.0, -0.0, np.nan, np.inf, -np.inf, 1e-300]], dtype)
+    power = np.full_like(c, 0.5)
+    y = _signed_numba(c, power, np.empty((1,) + c.shape, dtype))[0]
+    expected = np.sign(c) * power
+    np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(expected))  # sign(-0.0) is +0 in NumPy
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
