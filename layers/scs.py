@@ -74,10 +74,11 @@ def _cosine_numba(dot, nx, nw, eps, c, a):
     """c = dot / (nw nx) and a = |c| + eps, (O, M), in one pass."""
     o_count, m_count = dot.shape
     for o in prange(o_count):
-        for m in range(m_count):
-            cv = dot[o, unsigned(m)] / (nw[o] * nx[unsigned(m)])
-            c[o, unsigned(m)] = cv
-            a[o, unsigned(m)] = np.abs(cv) + eps
+        for m_signed in range(m_count):
+            m = unsigned(m_signed)
+            cv = dot[o, m] / (nw[o] * nx[m])
+            c[o, m] = cv
+            a[o, m] = np.abs(cv) + eps
     return c, a
 
 
@@ -96,8 +97,8 @@ def _signed_numba(c, power, y):
 
 
 def forward_numba(dot, nx, nw, p, eps, y_shape):
-    """forward_reference with y in NCHW, y_shape (N, O, L): numba for the cosine and the sign, NumPy's SIMD
-    log and exp in between (numba calls scalar libm for them, 5-8x slower here)."""
+    """forward_reference with y in NCHW, y_shape (N, O, L): numba for the cosine and the sign,
+    NumPy's SIMD log and exp in between (numba calls scalar libm for them, 5-8x slower here)."""
     c, log_a = _cosine_numba(dot, nx, nw, eps, np.empty_like(dot), np.empty_like(dot))
     np.log(log_a, out=log_a)
     power = np.multiply(p[:, None], log_a)
@@ -108,8 +109,8 @@ def forward_numba(dot, nx, nw, p, eps, y_shape):
 @jit(parallel=True)
 def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, gp_terms):
     """The per-element lines of backward_reference in its order of operations, reading gy and y
-    straight from NCHW (N, O, L); the rest is (O, M). The sums over m are left to NumPy, so both
-    paths add the same terms in the same order (the same bits)."""
+    straight from NCHW (N, O, L); the rest is (O, M). The sums are left to NumPy (backward_sums), so
+    both paths add the same terms in the same order (the same bits)."""
     o_count = c.shape[0]
     n_count, l_count = gy.shape[0], gy.shape[2]
     for o in prange(o_count):
