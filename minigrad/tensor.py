@@ -94,7 +94,9 @@ class Tensor:
 
         grads = {id(self): grad}
         for node in reversed(_topological_order(self)):
-            g = grads.pop(id(node))
+            g = grads.pop(id(node), None)
+            if g is None:  # every path to it returned None: a zero gradient, as in PyTorch
+                continue
             if node._creator is None:
                 node.grad = g.copy() if node.grad is None else node.grad + g
                 continue
@@ -102,11 +104,17 @@ class Tensor:
             input_grads = fn.backward(g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            for t, gi in zip(fn.inputs, input_grads):
+            if len(input_grads) != len(fn.inputs):
+                raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} gradients for "
+                                   f"{len(fn.inputs)} inputs")
+            for i, (t, gi) in enumerate(zip(fn.inputs, input_grads)):
                 if gi is None or not t.requires_grad:
                     continue
-                gi = _sum_to_shape(np.asarray(gi), t.shape).astype(t.dtype, copy=False)
-                grads[id(t)] = grads[id(t)] + gi if id(t) in grads else gi
+                summed = _sum_to_shape(np.asarray(gi), t.shape).astype(t.dtype, copy=False)
+                if summed.shape != t.shape:
+                    raise RuntimeError(f"{type(fn).__name__}.backward: gradient {i} has shape {np.shape(gi)}, "
+                                       f"which does not sum to input {i}'s shape {t.shape}")
+                grads[id(t)] = grads[id(t)] + summed if id(t) in grads else summed
 
     # operators are attached in ops.py, next to the Functions that implement them
 
@@ -130,7 +138,7 @@ def _topological_order(root):
 
 def _sum_to_shape(grad, shape):
     """Undo broadcasting: sum the leading axes that were added and the axes that were size 1."""
-    if grad.shape == shape:
+    if grad.shape == shape or grad.ndim < len(shape):  # the latter is no broadcast: the caller refuses it
         return grad
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)

@@ -1,4 +1,6 @@
 """Autograd semantics, the Function API, dtype rules, bad input, and the gradient checker itself."""
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -126,6 +128,59 @@ class WrongCube(Cube):
 @given(arrays((2, 3)))
 def test_function_api(x):
     mg.gradcheck(lambda t: Cube.apply(t), [x])
+
+
+class SecondFactorOnly(mg.Function):
+    """y = a b, with the gradient of b only: None for a, as a Function may return."""
+    def forward(self, a, b):
+        self.a = a
+        return a * b
+
+    def backward(self, g):
+        return None, g * self.a
+
+
+def test_a_none_gradient_counts_as_zero_as_in_pytorch():
+    """backward used to raise a bare KeyError for a tensor whose every path returned None."""
+    a, b = mg.tensor(np.ones(3), requires_grad=True), mg.tensor(np.ones(3), requires_grad=True)
+    c = a * 2  # an intermediate tensor that receives no gradient
+    SecondFactorOnly.apply(c, b).sum().backward()
+    assert a.grad is None
+    np.testing.assert_array_equal(b.grad, np.full(3, 2.0))
+    (SecondFactorOnly.apply(c, b) + a).sum().backward()  # another path still counts
+    np.testing.assert_array_equal(a.grad, np.ones(3))
+
+
+class OneGradientForTwo(mg.Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        return g
+
+
+class GradientOfShape(mg.Function):
+    def forward(self, a, shape):
+        self.shape = shape
+        return 2 * a
+
+    def backward(self, g):
+        return np.ones(self.shape)
+
+
+def test_a_backward_with_the_wrong_count_or_shape_is_named():
+    """zip dropped missing gradients silently, and a gradient of another shape became the leaf's
+    .grad (a (4,) gradient for a (3,) tensor); PyTorch refuses both."""
+    a, b = mg.tensor(np.ones(3), requires_grad=True), mg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="OneGradientForTwo.backward returned 1 gradients for 2 inputs"):
+        OneGradientForTwo.apply(a, b).sum().backward()
+    for shape in [(4,), (), (2, 4)]:
+        with pytest.raises(RuntimeError, match=rf"GradientOfShape.backward: gradient 0 has shape "
+                                               rf"{re.escape(str(shape))}.*input 0's shape \(3,\)"):
+            GradientOfShape.apply(a, shape=shape).sum().backward()
+    assert a.grad is None and b.grad is None
+    GradientOfShape.apply(a, shape=(2, 3)).sum().backward()  # a broadcast of (3,) sums back to it
+    np.testing.assert_array_equal(a.grad, np.full(3, 2.0))
 
 
 def test_assert_close_catches_infinities_and_nan():
