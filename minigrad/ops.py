@@ -77,7 +77,7 @@ class Neg(Function):
 
 class Pow(Function):
     """y = a ** b
-    da = g b a^(b-1), db = g y ln(a)   (db taken as 0 where a == 0, as PyTorch does)"""
+    da = g b a^(b-1) (0 where b == 0), db = g y ln(a) (0 where a == 0 and b >= 0), as PyTorch"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("pow", a, b)
         self.a, self.b = a, b
@@ -86,11 +86,12 @@ class Pow(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
-        ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
-        gb = None
-        if self.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = np.where(a == 0, 0, g * self.y * np.log(np.where(a == 0, 1, a)))
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # a = 0: 0^(b-1) and ln 0 are infinite
+            if self.needs_input_grad[0]:
+                ga = np.where(b == 0, 0, g * b * a ** (b - 1))
+            if self.needs_input_grad[1]:
+                gb = np.where((a == 0) & (b >= 0), 0, g * self.y * np.log(a))
         return ga, gb
 
 

@@ -250,3 +250,41 @@ def test_against_torch(name):
             expected = b.grad.numpy() if b.grad is not None else np.zeros_like(a.data)
             assert_close(a.grad, expected, name=f"{name} grad {i}")
     check()
+
+
+# Zeros, kinks, ties and infinities: the points the drawn tests keep away from. NaN inputs are
+# left out: the values follow NumPy there (np.sign(nan) is nan, torch's is 0).
+SPECIAL = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
+AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "neg", "exp", "log", "sqrt",
+                     "abs", "sign", "relu", "sigmoid", "tanh"]
+
+
+@pytest.mark.parametrize("name", AT_SPECIAL_POINTS)
+def test_special_points_follow_torch(name):
+    """pow's gradients differed: NaN for a ** 0 at a = 0 (PyTorch: 0), and 0 for the exponent's at
+    a = 0 with a negative exponent (PyTorch: -inf)."""
+    torch = pytest.importorskip("torch")
+    binary_op = len(inspect.signature(CASES[name][1]).parameters) == 3
+    inputs = [a.ravel() for a in np.meshgrid(SPECIAL, SPECIAL)] if binary_op else [SPECIAL]
+    tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
+    with np.errstate(all="ignore"):
+        out = call(name, tensors, {})
+        out.backward(np.ones(out.shape))
+    ts = [torch.tensor(x, requires_grad=True) for x in inputs]
+    t_out = CASES[name][1](torch, *ts)
+    t_out.backward(torch.ones(t_out.shape, dtype=torch.float64))
+    assert_close(out.data, t_out.detach().numpy(), rtol=1e-15, atol=0, name=f"{name} value")
+    for i, (a, b) in enumerate(zip(tensors, ts)):
+        assert_close(a.grad, b.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} grad {i}")
+
+
+def test_clip_boundaries_and_ties_of_max_follow_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([-np.inf, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, np.inf])
+    for name, kwargs in [("clip", dict(low=-1.0, high=1.0)), ("clip", dict(low=0.5, high=0.5)),
+                         ("max", dict(axis=None, keepdims=False)), ("min", dict(axis=None, keepdims=False))]:
+        t = mg.tensor(x, requires_grad=True)
+        call(name, [t], kwargs).sum().backward()
+        tt = torch.tensor(x, requires_grad=True)
+        CASES[name][1](torch, tt, **kwargs).sum().backward()
+        assert_close(t.grad, tt.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} {kwargs}")
