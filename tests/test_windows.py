@@ -454,10 +454,35 @@ def test_pools_with_windows_of_more_than_256_positions(each_backend, name):
     np.testing.assert_array_equal(t.grad, x)
 
 
-def test_global_avg_pool_and_modules():
+NCHW_SHAPES = st.tuples(*[st.integers(1, 4)] * 4)
+
+
+@given(NCHW_SHAPES, st.data())
+def test_global_avg_pool_gradient(shape, data):
+    mg.gradcheck(lambda t: F.global_avg_pool2d(t), [data.draw(arrays(shape))])
+
+
+def test_global_avg_pool_against_torch():
+    torch = pytest.importorskip("torch")
+
+    @given(NCHW_SHAPES, st.data())
+    def check(shape, data):
+        x, g = data.draw(arrays(shape)), data.draw(arrays(shape[:2] + (1, 1)))
+        t, tt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y = F.global_avg_pool2d(t)
+        y.backward(g)
+        ty = torch.nn.functional.adaptive_avg_pool2d(tt, 1)
+        ty.backward(torch.tensor(g))
+        assert_close(y.data, ty.detach().numpy(), name="value")
+        assert_close(t.grad, tt.grad.numpy(), name="grad")
+    check()
+
+
+def test_pool_modules_and_global_avg_pool_input_rank():
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
     assert_close(layers.GlobalAvgPool2d()(mg.tensor(x)).data, x.mean(axis=(2, 3), keepdims=True))
-    mg.gradcheck(lambda t: F.global_avg_pool2d(t), [x[:1, :2, :2, :3]])
+    with pytest.raises(ValueError, match=r"global_avg_pool2d: expected a 4-D NCHW input, got shape \(3, 4, 5\)"):
+        F.global_avg_pool2d(mg.tensor(x[0]))
     for module, fn in ((layers.MaxPool2d(2), F.max_pool2d), (layers.AvgPool2d(2), F.avg_pool2d),
                        (layers.MaxAbsPool2d(2), F.max_abs_pool2d)):
         np.testing.assert_array_equal(module(mg.tensor(x)).data, fn(mg.tensor(x), 2).data)
