@@ -34,6 +34,8 @@ def atomic_write(path, suffix=""):
     try:
         yield tmp
         try:
+            with open(tmp, "rb+") as f:  # data on disk before the rename: after a crash, old file or new
+                os.fsync(f.fileno())
             os.chmod(tmp, _new_file_mode(path))
             os.replace(tmp, path)
         except OSError as e:  # path is a directory, say

@@ -102,6 +102,16 @@ def test_saved_files_get_the_mode_open_would_give(tmp_path):
         os.umask(old)
 
 
+def test_saved_data_reaches_the_disk_before_the_rename(tmp_path, monkeypatch):
+    """Without an fsync a crash soon after the rename can leave an empty file under the new name."""
+    events, fsync, replace = [], os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", os.fstat(fd).st_size)) or fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", b)) or replace(a, b))
+    path = tmp_path / "m.npz"
+    make_mlp().save(path)
+    assert [e[0] for e in events] == ["fsync", "replace"] and events[0][1] == path.stat().st_size > 0
+
+
 def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
     """The error named atomic_write's temporary file, not the path the caller gave."""
     target = tmp_path / "d"
