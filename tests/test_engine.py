@@ -54,6 +54,22 @@ def test_dtype_preserved_with_python_scalars(dtype):
     assert x.grad.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.int64, np.bool_])
+@pytest.mark.parametrize("scalar", [2, 0.5, -3, True])
+def test_python_scalars_promote_as_in_numpy(dtype, scalar):
+    """An integer tensor plus 0.5 took the scalar in the tensor's dtype: [1, 2] + 0.5 gave [1, 2]."""
+    a = np.array([1, 0, 1]).astype(dtype)
+    for op in (lambda u, v: u + v, lambda u, v: v * u, lambda u, v: u - v):
+        try:
+            expected = op(a, scalar)
+        except TypeError:  # NumPy refuses boolean subtraction
+            with pytest.raises(TypeError):
+                op(mg.tensor(a), scalar)
+            continue
+        actual = op(mg.tensor(a), scalar).data
+        assert actual.dtype == expected.dtype and np.array_equal(actual, expected), (dtype, scalar, actual)
+
+
 def test_mixed_precision_promotes_like_numpy_and_gradients_keep_input_dtype():
     a = mg.tensor(np.ones(2, np.float32), requires_grad=True)
     b = mg.tensor(np.ones(2, np.float64), requires_grad=True)
