@@ -156,7 +156,11 @@ def as_tensor(x, like=None):
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    """A tensor holding a copy of data, as torch.tensor: an optimizer step never writes into the
+    caller's array. ``Tensor(data)`` and ``as_tensor`` share it instead."""
+    if isinstance(data, Tensor):
+        data = data.data
+    return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)
 
 
 class Function:

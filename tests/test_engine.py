@@ -79,6 +79,18 @@ def test_mixed_precision_promotes_like_numpy_and_gradients_keep_input_dtype():
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
 
 
+def test_tensor_copies_as_torch_tensor_does_and_as_tensor_shares():
+    """mg.tensor wrapped the caller's array, so an optimizer step rewrote it."""
+    w = np.ones(3)
+    t = mg.tensor(w, requires_grad=True)
+    (t * t).sum().backward()
+    mg.optim.SGD([t], lr=0.1).step()
+    np.testing.assert_array_equal(w, np.ones(3))
+    assert t.data[0] == 0.8
+    assert mg.as_tensor(w).data is w and mg.Tensor(w).data is w
+    assert mg.tensor(t).data is not t.data and mg.tensor(w, dtype=np.float32).dtype == np.float32
+
+
 def test_no_grad_records_nothing():
     x = mg.tensor([1.0], requires_grad=True)
     with mg.no_grad():
