@@ -8,7 +8,7 @@ import numpy as np
 import layers
 import minigrad as mg
 from minigrad import nn, optim
-from minigrad.io import atomic_write
+from minigrad.io import atomic_write, load_npz
 
 from . import mnist_data
 
@@ -95,8 +95,7 @@ def save_checkpoint(path, model_name, model, opt, sched, epoch, rng, history):
 def load_checkpoint(path, model_name, model, opt=None, sched=None):
     """Restore into model (and optimizer, scheduler); returns the meta dict. Nothing is changed on error."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            files = {k: f[k] for k in f.files}
+        files = load_npz(path)
         meta = json.loads(str(files.pop("meta")))
         assert meta.get("format") == "minigrad-mnist-checkpoint"
     except (OSError, ValueError, KeyError, AssertionError, zipfile.BadZipFile) as e:

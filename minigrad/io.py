@@ -1,8 +1,12 @@
-"""Writing files whole or not at all: every file the project writes goes through ``atomic_write``."""
+"""Writing files whole or not at all (every file the project writes goes through ``atomic_write``),
+and reading the .npz files it writes."""
 import contextlib
 import os
 import stat
 import tempfile
+import zipfile
+
+import numpy as np
 
 
 def _new_file_mode(path):
@@ -44,3 +48,18 @@ def atomic_write(path, suffix=""):
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+class NotAnNpzFile(ValueError):
+    pass
+
+
+def load_npz(path):
+    """The named arrays of an .npz file, pickles refused. np.load alone returns a bare array for a
+    .npy file and reports any other file as pickled data: those raise NotAnNpzFile naming the path."""
+    with open(path, "rb") as f:
+        if not zipfile.is_zipfile(f):
+            raise NotAnNpzFile(f"{path}: not an .npz file (np.savez writes one, named arrays in a zip; "
+                               f"np.save writes a single .npy array)")
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}

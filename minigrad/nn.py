@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from . import ops
-from .io import atomic_write
+from .io import atomic_write, load_npz
 from .random import default_rng
 from .tensor import Tensor
 
@@ -103,8 +103,7 @@ class Module:
             np.savez(tmp, **self.state_dict())
 
     def load(self, path):
-        with np.load(path, allow_pickle=False) as f:
-            self.load_state_dict({k: f[k] for k in f.files})
+        self.load_state_dict(load_npz(path))
         return self
 
     def num_parameters(self):

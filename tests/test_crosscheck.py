@@ -78,6 +78,14 @@ def test_compare_exit_codes(tmp_path, capsys):
     assert "not a minigrad crosscheck export" in capsys.readouterr().err
     assert cli(["verify", str(tmp_path / "truncated.npz")]) == 2
 
+    # a .npy ended in a TypeError traceback with exit status 1 ("some differ"), text in a pickle message
+    np.save(tmp_path / "single.npy", arrays["output"])
+    (tmp_path / "text.npz").write_text("output 1 2 3\n")
+    for name in ("single.npy", "text.npz"):
+        capsys.readouterr()
+        assert cli(["compare", str(expected), str(tmp_path / name)]) == 2
+        assert f"{name}: not an .npz file" in capsys.readouterr().err
+
 
 def test_compare_non_finite_values():
     """Equal infinities and NaN against NaN agree; an infinity or NaN against anything else differs.

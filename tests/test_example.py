@@ -79,7 +79,8 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     assert err.count("\n") == 1 and "holds a 'conv' model, not 'scs'" in err
     (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
     (tmp_path / "truncated.npz").write_bytes(before[:300])
-    for bad in ("junk.npz", "truncated.npz"):
+    np.save(tmp_path / "array.npy", np.zeros(3))  # np.load gave a bare array: a TypeError traceback
+    for bad in ("junk.npz", "truncated.npz", "array.npy"):
         assert run("--model", "scs", "--eval", str(tmp_path / bad), data=small_data) == 1
         assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
     assert ckpt.read_bytes() == before

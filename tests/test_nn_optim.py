@@ -112,6 +112,15 @@ def test_saved_data_reaches_the_disk_before_the_rename(tmp_path, monkeypatch):
     assert [e[0] for e in events] == ["fsync", "replace"] and events[0][1] == path.stat().st_size > 0
 
 
+def test_load_of_a_file_that_is_not_an_npz_names_it(tmp_path):
+    """np.load returns a bare array for a .npy (a TypeError followed) and calls text a pickle."""
+    np.save(tmp_path / "w.npy", np.zeros(3))
+    (tmp_path / "w.txt").write_text("0 0 0\n")
+    for name in ("w.npy", "w.txt"):
+        with pytest.raises(ValueError, match=f"{name}: not an .npz file"):
+            make_mlp().load(tmp_path / name)
+
+
 def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
     """The error named atomic_write's temporary file, not the path the caller gave."""
     target = tmp_path / "d"

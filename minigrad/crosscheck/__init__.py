@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..io import atomic_write
+from ..io import NotAnNpzFile, atomic_write, load_npz
 
 FORMAT = "minigrad-crosscheck/1"
 
@@ -79,8 +79,9 @@ def save(path, arrays, manifest):
 def load(path, need_manifest=True):
     """(arrays, manifest or None); UnusableFile for anything that is not a readable npz export."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
+        arrays = load_npz(path)
+    except NotAnNpzFile as e:
+        raise UnusableFile(str(e)) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise UnusableFile(f"{path}: not a readable .npz file ({e})") from None
     manifest = None
