@@ -269,7 +269,10 @@ def _normalize_axis(axis, ndim, op):
     for a in axes:
         if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op}: axis {a} out of range for a {ndim}-D tensor")
-    return tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
+    normalized = tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: axis {axis} names an axis more than once")
+    return normalized
 
 
 def _restore_axes(g, axes, keepdims):

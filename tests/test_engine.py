@@ -120,6 +120,9 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.softmax(mg.tensor(np.ones((2, 3))), axis=5)
     with pytest.raises(ValueError, match="log_softmax: axis -3 out of range"):
         mg.log_softmax(mg.tensor(np.ones((2, 3))), axis=-3)
+    for op in (mg.sum, mg.mean, mg.max, mg.min):  # NumPy's own message named no op
+        with pytest.raises(ValueError, match=rf"{op.__name__}: axis \(1, -1\) names an axis more than once"):
+            op(mg.tensor(np.ones((2, 3))), axis=(1, -1))
 
 
 def test_empty_tensors_follow_pytorch():
