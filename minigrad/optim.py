@@ -18,8 +18,8 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        if not lr > 0:  # NaN too
-            raise ValueError(f"{type(self).__name__}: learning rate must be > 0, got {lr}")
+        if not lr >= 0:  # NaN too; 0 freezes the parameters, as PyTorch allows
+            raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {lr}")
         self.lr = lr
         self.state = [{} for _ in self.params]
 

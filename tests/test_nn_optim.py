@@ -218,7 +218,14 @@ def test_optimizer_bad_input():
         optim.SGD(make_mlp().parameters(), lr=0.1, momentum=-0.5)
     with pytest.raises(ValueError, match="got 0.0 and nan"):
         optim.SGD(make_mlp().parameters(), lr=0.1, weight_decay=float("nan"))
-    with pytest.raises(ValueError, match="learning rate must be > 0, got nan"):
+    with pytest.raises(ValueError, match="learning rate must be >= 0, got nan"):
         optim.Adam(make_mlp().parameters(), lr=float("nan"))
+    m = make_mlp()
+    before = m.state_dict()
+    for opt in (optim.SGD(m.parameters(), lr=0.0, momentum=0.9), optim.Adam(m.parameters(), lr=0)):
+        # refused before; PyTorch takes lr = 0 (a frozen run, or a schedule's first value)
+        mg.cross_entropy(m(mg.tensor(np.ones((2, 6), np.float32))), np.array([0, 1])).backward()
+        opt.step()
+    assert all(np.array_equal(before[k], v) for k, v in m.state_dict().items())
     with pytest.raises(ValueError, match="invalid betas"):
         optim.Adam(make_mlp().parameters(), eps=float("nan"))
