@@ -13,15 +13,18 @@ back to the kernel and faults in again at the next call can cost more than the a
 """
 import argparse
 import os
-import sys
+
+from benchmarks.arguments import LAYERS, WORKLOADS, names_from, positive_int
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30, help="timed calls per side, in blocks of 5")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--only", default="", help="comma-separated layer names (default: all)")
-    parser.add_argument("--workloads", default="", help="comma-separated workload keys, A and/or B (default: both)")
+    parser.add_argument("--repeats", type=positive_int, default=30, help="timed calls per side, in blocks of 5")
+    parser.add_argument("--threads", type=positive_int, default=2)
+    parser.add_argument("--only", type=names_from(LAYERS), default="",
+                        help=f"comma-separated layer names, of {', '.join(LAYERS)} (default: all)")
+    parser.add_argument("--workloads", type=names_from(WORKLOADS), default="",
+                        help="comma-separated workload keys, A and/or B (default: both)")
     return parser.parse_args(argv)
 
 
@@ -94,8 +97,7 @@ def main(args):
         numba.set_num_threads(args.threads)
     except ImportError:
         pass
-    only = set(filter(None, args.only.split(",")))
-    keys = set(filter(None, args.workloads.split(",")))
+    only, keys = args.only, args.workloads
     rows = []
     gemm = sgemm_gflops()
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | "
@@ -125,4 +127,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    sys.exit(main(ARGS) and 0)
+    main(ARGS)

@@ -9,16 +9,21 @@ Conv2d. Both sides run the same Adam steps on the same batches, alternating in b
 import argparse
 import os
 import statistics
-import sys
 import time
 
-ARGS = None
-if __name__ == "__main__":
+from benchmarks.arguments import positive_int
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batches", type=int, default=40, help="timed batches per side and model")
-    parser.add_argument("--batch-size", type=int, default=64)
-    ARGS = parser.parse_args()
+    parser.add_argument("--threads", type=positive_int, default=2)
+    parser.add_argument("--batches", type=positive_int, default=40, help="timed batches per side and model")
+    parser.add_argument("--batch-size", type=positive_int, default=64)
+    return parser.parse_args(argv)
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")  # as minigrad sets it; numpy is not loaded yet
@@ -128,4 +133,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    sys.exit(main(ARGS))
+    main(ARGS)

@@ -1,0 +1,23 @@
+"""Command-line argument types for the benchmarks, kept free of numpy: the thread counts they set
+must reach the environment before numpy, numba and torch load."""
+import argparse
+
+LAYERS, WORKLOADS = ("conv2d", "scs", "twist"), ("A", "B")  # workloads.CASES's, checked by a test
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def names_from(choices):
+    """A comma-separated subset of choices, as a set (empty: all)."""
+    def parse(text):
+        names = {name for name in text.split(",") if name}
+        unknown = sorted(names - set(choices))
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {', '.join(unknown)}; choose from {', '.join(choices)}")
+        return names
+    return parse
