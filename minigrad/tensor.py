@@ -69,6 +69,34 @@ class Tensor:
     def numpy(self):
         return self.data
 
+    def __array__(self, dtype=None, copy=None):
+        """np.asarray(t) is t's data (without it NumPy iterated t into an object array of tensors).
+        Refused, as in PyTorch, for a tensor that requires a gradient: np.exp(t) would silently
+        leave the graph."""
+        if self.requires_grad:
+            raise RuntimeError("a tensor that requires a gradient cannot become an ndarray: NumPy functions "
+                               "would leave the graph; use t.data (or t.detach()) for the values")
+        data = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return data.copy() if copy and data is self.data else data
+
+    def __bool__(self):
+        return bool(self.data)  # an error for more than one element, as in NumPy and PyTorch
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    # Comparisons give constant boolean tensors (masks for where), as in PyTorch; hashing stays by identity.
+    __lt__ = lambda self, other: _compare(np.less, self, other)  # noqa: E731
+    __le__ = lambda self, other: _compare(np.less_equal, self, other)  # noqa: E731
+    __gt__ = lambda self, other: _compare(np.greater, self, other)  # noqa: E731
+    __ge__ = lambda self, other: _compare(np.greater_equal, self, other)  # noqa: E731
+    __eq__ = lambda self, other: _compare(np.equal, self, other)  # noqa: E731
+    __ne__ = lambda self, other: _compare(np.not_equal, self, other)  # noqa: E731
+    __hash__ = object.__hash__
+
     def item(self):
         return self.data.item()
 
@@ -117,6 +145,10 @@ class Tensor:
                 grads[id(t)] = grads[id(t)] + summed if id(t) in grads else summed
 
     # operators are attached in ops.py, next to the Functions that implement them
+
+
+def _compare(ufunc, a, b):
+    return Tensor(ufunc(a.data, b.data if isinstance(b, Tensor) else b))
 
 
 def _topological_order(root):

@@ -1,4 +1,5 @@
 """Autograd semantics, the Function API, dtype rules, bad input, and the gradient checker itself."""
+import operator
 import re
 
 import numpy as np
@@ -89,6 +90,32 @@ def test_tensor_copies_as_torch_tensor_does_and_as_tensor_shares():
     assert t.data[0] == 0.8
     assert mg.as_tensor(w).data is w and mg.Tensor(w).data is w
     assert mg.tensor(t).data is not t.data and mg.tensor(w, dtype=np.float32).dtype == np.float32
+
+
+def test_numpy_conversions_and_comparisons_follow_pytorch():
+    """np.asarray(t) iterated t into an object array of tensors, bool(t) was len(t) > 0, and t > 0
+    raised TypeError."""
+    a = np.array([-1.0, 0.0, 2.0])
+    t = mg.tensor(a)
+    assert np.asarray(t) is t.data and np.asarray(t, dtype=np.float32).dtype == np.float32
+    assert np.array(t) is not t.data and np.array_equal(np.array(t), a)
+    np.testing.assert_array_equal(t, a)
+    for op in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne):
+        for mask in (op(t, 0.0), op(0.0, t), op(t, mg.tensor(a[::-1].copy()))):
+            assert isinstance(mask, mg.Tensor) and mask.dtype == bool and not mask.requires_grad
+        np.testing.assert_array_equal(op(t, 0.0).data, op(a, 0.0))
+        np.testing.assert_array_equal(op(0.0, t).data, op(0.0, a))
+    np.testing.assert_array_equal((t > 0).data, [False, False, True])
+    np.testing.assert_array_equal((0 < t).data, [False, False, True])
+    np.testing.assert_array_equal(mg.where(t > 0, t, 0.0).data, [0.0, 0.0, 2.0])
+    assert float(mg.tensor(2.5)) == 2.5 and int(mg.tensor(3.0)) == 3 and not mg.tensor(0.0)
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(mg.tensor([0.0, 0.0]))
+    assert {t: 1}[t] == 1  # hashing stays by identity
+    x = mg.tensor(a, requires_grad=True)
+    with pytest.raises(RuntimeError, match="requires a gradient cannot become an ndarray"):
+        np.exp(x)  # would leave the graph without a word
+    np.testing.assert_array_equal(np.exp(x.detach()), np.exp(a))
 
 
 def test_no_grad_records_nothing():
