@@ -82,9 +82,9 @@ def can_create_file_in(directory):
 def main(argv=None):
     args = parse_args(argv)
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")  # see minigrad/__init__.py; numpy is not loaded yet
-    if args.threads:  # BLAS reads its thread count when numpy first loads
+    if args.threads:  # BLAS reads its thread count when numpy first loads; the option beats the environment
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-            os.environ.setdefault(var, str(args.threads))
+            os.environ[var] = str(args.threads)
     from examples import training
     from examples.mnist_data import DataError
     try:

@@ -1,5 +1,6 @@
 """The MNIST example end to end on a small slice: determinism, resume, eval, outputs, bad input."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -154,3 +155,16 @@ def test_missing_data_is_one_clear_error(tmp_path, capsys):
     assert mnist.main(["--data", str(tmp_path), "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no train-images-idx3-ubyte" in err
+
+
+def test_threads_option_beats_the_environment(monkeypatch):
+    """--threads only filled in variables the environment had not set, so with OMP_NUM_THREADS=2
+    exported (as CI and many shells do) --threads 1 left BLAS on 2 threads."""
+    from examples import training
+    seen = {}
+    monkeypatch.setattr(training, "run", lambda args: seen.update(
+        {var: os.environ.get(var) for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")}) or 0)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        monkeypatch.setenv(var, "2")
+    assert mnist.main(["--threads", "1"]) == 0
+    assert seen == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
