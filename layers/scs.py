@@ -219,19 +219,20 @@ class SharpCosSim2d(nn.Module):
                  rng=None, dtype=np.float32):
         super().__init__()
         check_variant("SharpCosSim2d", variant)
-        if in_channels < 1 or out_channels < 1 or kernel_size < 1:
+        kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
+        if in_channels < 1 or out_channels < 1 or kh < 1 or kw < 1:
             raise ValueError(f"SharpCosSim2d: channels and kernel_size must be >= 1, got "
                              f"{in_channels}, {out_channels}, {kernel_size}")
-        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.variant = stride, padding, variant
         rng = mg.random.default_rng() if rng is None else rng
-        shape = (out_channels, in_channels, kernel_size, kernel_size)
+        shape = (out_channels, in_channels, kh, kw)
         if variant == "rohrer":
             self.weight = nn.Parameter(rng.uniform(-1, 1, shape).astype(dtype))
             self.p = nn.Parameter(rng.uniform(1, 3, out_channels).astype(dtype))
             self.log_q = nn.Parameter(np.full(1, np.log(1e-3), dtype))
         else:
-            limit = np.sqrt(6 / (in_channels * kernel_size**2 + out_channels))
+            limit = np.sqrt(6 / (in_channels * kh * kw + out_channels))
             self.weight = nn.Parameter(rng.uniform(-limit, limit, shape).astype(dtype))
             self.p_raw = nn.Parameter(np.zeros(out_channels, dtype))
             self.q_raw = nn.Parameter(np.zeros(1, dtype))

@@ -205,6 +205,18 @@ def test_rohrer_layer_parameterisation_and_projections():
     np.testing.assert_array_equal(layer.p.data[:2], np.float32([0.1, 0.1]))
 
 
+@pytest.mark.parametrize("variant", ["rohrer", "pisoni"])
+def test_layer_takes_a_kernel_size_pair_as_conv2d_does(variant):
+    """kernel_size=(3, 5) raised "'<' not supported between instances of 'tuple' and 'int'"."""
+    layer = layers.SharpCosSim2d(2, 4, kernel_size=(3, 5), padding=(1, 2), variant=variant, rng=np.random.default_rng(0))
+    assert layer.weight.shape == (4, 2, 3, 5) and layer.kernel_size == (3, 5)
+    assert layer(mg.tensor(np.ones((1, 2, 6, 7), np.float32))).shape == (1, 4, 6, 7)
+    if variant == "pisoni":  # glorot over the patch length C kh kw
+        assert np.abs(layer.weight.data).max() <= np.sqrt(6 / (2 * 15 + 4))
+    with pytest.raises(ValueError, match="kernel_size must be >= 1"):
+        layers.SharpCosSim2d(2, 4, kernel_size=(3, 0))
+
+
 def test_pisoni_layer_parameterisation_and_gradients_reach_raw_parameters():
     layer = layers.SharpCosSim2d(2, 4, variant="pisoni", rng=np.random.default_rng(0), dtype=np.float64)
     assert [n for n, _ in layer.named_parameters()] == ["weight", "p_raw", "q_raw"]
