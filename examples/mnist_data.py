@@ -66,10 +66,13 @@ def load_dir(directory):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1:
             raise DataError(f"{directory}: {split} images {images.shape} / labels {labels.shape} are not MNIST-shaped")
+        if images.dtype != np.uint8:  # the example scales by 255
+            raise DataError(f"{directory}: {split} images must be unsigned bytes as MNIST's are, got {images.dtype}")
         if len(images) != len(labels):
             raise DataError(f"{directory}: {len(images)} {split} images but {len(labels)} labels")
-        if labels.size and labels.max() > 9:
-            raise DataError(f"{directory}: {split} labels must be digits 0-9, found {labels.max()}")
+        if labels.dtype.kind not in "iu" or (labels.size and not 0 <= labels.min() <= labels.max() <= 9):
+            raise DataError(f"{directory}: {split} labels must be digits 0-9, found {labels.dtype} "
+                            f"from {labels.min()} to {labels.max()}")
     return arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"]
 
 
@@ -92,7 +95,10 @@ def download(directory, mirrors=MIRRORS, checksums=MD5, timeout=10.0):
     """Fetch every file missing from ``directory``, trying each mirror in turn. A file lands only
     complete and with the right MD5 (temporary file + rename); a failure leaves nothing behind."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a read-only home, say: the default run falls back like an offline one
+        raise DataError(f"cannot create the cache directory {directory}: {e.strerror}") from None
     for name, md5 in checksums.items():
         if (directory / name).is_file() and _md5(directory / name) == md5:
             continue

@@ -17,10 +17,11 @@ SHA256 = {"train-images-idx3-ubyte.gz": "a1eb0ea124b48450c7517a3a89b75d74280f769
           "t10k-labels-idx1-ubyte.gz": "b3e450bcb4f9a14135630fac882fe90b9e82bb01f2cc83ac9d25aa180c88e923"}
 
 
-def write_idx(path, array, compress=True):
-    """An independent IDX writer: magic 0 0 0x08 rank, big-endian uint32 dims, uint8 data."""
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    data = header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+def write_idx(path, array, compress=True, code=0x08):
+    """An independent IDX writer: magic 0 0 code rank, big-endian uint32 dims, then the data
+    (code 0x08 unsigned bytes, 0x09 signed bytes, 0x0D big-endian float32)."""
+    header = bytes([0, 0, code, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    data = header + np.ascontiguousarray(array, dtype={0x08: np.uint8, 0x09: np.int8, 0x0D: ">f4"}[code]).tobytes()
     path.write_bytes(gzip.compress(data) if compress else data)
 
 
@@ -61,6 +62,30 @@ def test_load_dir_checks_counts_and_presence(tmp_path):
         load_dir(tmp_path)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(1))
     with pytest.raises(DataError, match="3 train images but 2 labels"):
+        load_dir(tmp_path)
+
+
+@pytest.mark.parametrize("labels, code, message", [
+    (np.array([3, -1]), 0x09, "labels must be digits 0-9, found int8 from -1 to 3"),
+    (np.array([3, 10]), 0x08, "labels must be digits 0-9, found uint8 from 3 to 10"),
+    (np.array([3.5, 1]), 0x0D, "labels must be digits 0-9, found float32"),
+])
+def test_load_dir_refuses_labels_that_are_not_digits(tmp_path, labels, code, message):
+    """Negative and fractional labels passed (the check was only max > 9): -1 later failed in
+    cross_entropy with a traceback, and 3.5 trained as 3."""
+    for split in ("train", "t10k"):
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", np.zeros((2, 28, 28)))
+        write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", labels, code=code)
+    with pytest.raises(DataError, match=message):
+        load_dir(tmp_path)
+
+
+def test_load_dir_refuses_images_that_are_not_bytes(tmp_path):
+    """float32 images passed and were divided by 255 like bytes."""
+    for split in ("train", "t10k"):
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", np.zeros((2, 28, 28)), code=0x0D)
+        write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", np.zeros(2))
+    with pytest.raises(DataError, match="train images must be unsigned bytes as MNIST's are, got float32"):
         load_dir(tmp_path)
 
 
@@ -142,6 +167,15 @@ def test_full_mnist_falls_back_to_bundled_in_one_line(tmp_path, monkeypatch):
     *arrays, description = mnist_data.load("mnist", log=lines.append)
     assert arrays[0].shape == (4000, 28, 28) and "bundled" in description
     assert len(lines) == 1 and "using the bundled 5,000 digits" in lines[0]
+
+
+def test_a_cache_that_cannot_be_created_falls_back_like_offline(tmp_path, monkeypatch):
+    """mkdir's OSError escaped load("mnist"): the run ended with an error instead of the bundled digits."""
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path / "file" / "mnist"))
+    lines = []
+    *arrays, description = mnist_data.load("mnist", log=lines.append)
+    assert "bundled" in description and len(lines) == 1 and "cannot create the cache directory" in lines[0]
 
 
 def test_cache_dir_honours_environment(monkeypatch, tmp_path):
