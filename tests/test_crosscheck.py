@@ -182,6 +182,11 @@ def test_bad_converter_shapes():
         crosscheck.keras_cossim_to_torch(np.ones((1, 9, 4)), 2)
     with pytest.raises(ValueError, match=r"\(units, C, 3, 3\)"):
         crosscheck.torch_to_keras_cossim(np.ones((4, 2, 5, 5)))
+    # a 3-D image came back with two axes swapped, a 2-D array unchanged
+    with pytest.raises(ValueError, match=r"nhwc_to_nchw: expected a 4-D batch, got shape \(2, 3, 4\)"):
+        crosscheck.nhwc_to_nchw(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"nchw_to_nhwc: expected a 4-D batch, got shape \(2, 3\)"):
+        crosscheck.nchw_to_nhwc(np.ones((2, 3)))
 
 
 def test_effective_p_q_match_the_layers():

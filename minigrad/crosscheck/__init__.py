@@ -168,12 +168,19 @@ def verify(path, rtol=1e-10, atol=1e-12):
 
 # ------------------------------------------------------------------------ layout converters
 
+def _check_4d(op, a):
+    a = np.asarray(a)
+    if a.ndim != 4:  # a 3-D image is ambiguous: HWC and CHW both exist
+        raise ValueError(f"{op}: expected a 4-D batch, got shape {a.shape}")
+    return a
+
+
 def nhwc_to_nchw(a):
-    return np.ascontiguousarray(np.moveaxis(a, -1, 1))
+    return np.ascontiguousarray(np.moveaxis(_check_4d("nhwc_to_nchw", a), -1, 1))
 
 
 def nchw_to_nhwc(a):
-    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
+    return np.ascontiguousarray(np.moveaxis(_check_4d("nchw_to_nhwc", a), 1, -1))
 
 
 def keras_cossim_to_torch(w, channels):
