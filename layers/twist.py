@@ -100,7 +100,7 @@ class ConvTwistFunction(Function):
         _check_shapes(x, weight, weight_x, weight_y, center_x, center_y)
         self.geometry = window_geometry("conv_twist", x.shape, 3, stride, 1, 1)
         dtype = np.result_type(x, weight, weight_x, weight_y, center_x, center_y)
-        (n, c), (oh, ow), o = x.shape[:2], self.geometry[4], weight.shape[0]
+        n, (oh, ow), o = x.shape[0], self.geometry[4], weight.shape[0]
         self.x_shape = x.shape
         self.w = np.concatenate([weight, weight_x, weight_y]).reshape(3 * o, -1).astype(dtype, copy=False)
         out3, self.chunks = im2col_matmul(self.w[None], x.astype(dtype, copy=False), self.geometry)

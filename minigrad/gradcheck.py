@@ -82,7 +82,7 @@ def _vjp(evaluate, arrays, v):
     if not out.requires_grad:
         return [np.zeros_like(a) for a in arrays]
     out.backward(v)
-    return [np.zeros_like(a) if t.grad is None else t.grad for t in tensors]
+    return [np.zeros_like(a) if t.grad is None else t.grad for t, a in zip(tensors, arrays)]
 
 
 def _compare(analytic, numeric, atol, rtol, eps, where, entry):

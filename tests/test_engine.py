@@ -5,7 +5,6 @@ import re
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.testing import arrays, assert_close
@@ -258,6 +257,15 @@ def test_gradcheck_catches_a_wrong_backward_and_names_the_element():
             mg.gradcheck(lambda t: WrongCube.apply(t), [x], mode=mode)
     with pytest.raises(mg.GradcheckError, match=r"d x\[0, 0\]"):
         mg.gradcheck(lambda t: WrongCube.apply(t), [x])
+
+
+def test_gradcheck_with_an_input_the_function_ignores():
+    """An input that received no gradient raised NameError inside gradcheck instead of counting as 0."""
+    x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    for mode in ("full", "directional"):
+        assert mg.gradcheck(lambda a, b: a * 2, [x, y], mode=mode)
+        with pytest.raises(mg.GradcheckError, match="input 0"):
+            mg.gradcheck(lambda a, b: SecondFactorOnly.apply(a, b), [x, y], mode=mode)  # a's None is wrong
 
 
 def test_gradcheck_catches_mutation_and_nondeterminism():

@@ -5,7 +5,6 @@ import stat
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad import nn, optim
