@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from .crosscheck import compare
-from .gradcheck import gradcheck
 
 
 def floats(low=-3.0, high=3.0, away_from=(), margin=1e-2):
@@ -77,8 +76,3 @@ def assert_close(actual, expected, rtol=1e-7, atol=1e-10, name="array"):
     if not row.ok:
         raise AssertionError(f"{name}: worst element {row.worst}: {row.actual!r} vs expected {row.expected!r} "
                              f"(rtol={rtol}, atol={atol})")
-
-
-def assert_gradients(fn, inputs, **kwargs):
-    """``gradcheck`` in float64, for use inside a hypothesis test."""
-    assert gradcheck(fn, inputs, **kwargs)
