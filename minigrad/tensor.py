@@ -180,11 +180,11 @@ def _sum_to_shape(grad, shape):
 def as_tensor(x, like=None):
     """Tensors pass through; anything else becomes a constant. A Python scalar gets the dtype NumPy
     gives it beside ``like`` (NEP 50: a float32 tensor keeps float32, an integer one meets 0.5 as
-    float64). np.float64 is a float too, and counts as one: float32 stays float32, as in PyTorch."""
+    float64). NumPy scalars count as Python numbers, as PyTorch counts them: float32 stays float32."""
     if isinstance(x, Tensor):
         return x
-    if like is not None and isinstance(x, (int, float)) and not isinstance(x, bool):
-        weak = float(x) if isinstance(x, float) else int(x)
+    if like is not None and isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)):
+        weak = float(x) if isinstance(x, (float, np.floating)) else int(x)
         return Tensor(np.asarray(x, dtype=np.result_type(like.dtype, weak)))
     return Tensor(x)
 

@@ -72,10 +72,10 @@ def test_python_scalars_promote_as_in_numpy(dtype, scalar):
         assert actual.dtype == expected.dtype and np.array_equal(actual, expected), (dtype, scalar, actual)
 
 
-def test_numpy_float64_scalars_count_as_python_floats():
-    """np.float64 subclasses float: a float32 graph stays float32 (as PyTorch keeps it)."""
+def test_numpy_scalars_count_as_python_numbers():
+    """A float32 graph stays float32 (as PyTorch keeps it): np.int64(2) * x was float64."""
     x = mg.tensor(np.ones(2, np.float32), requires_grad=True)
-    y = np.float64(2.5) * x + np.sqrt(2.0)
+    y = np.float64(2.5) * x + np.sqrt(2.0) - np.int64(3) * x / np.float16(2)
     assert y.dtype == np.float32
     assert (mg.tensor(np.array([1, 2])) + np.float64(0.5)).dtype == np.float64
 
