@@ -144,7 +144,7 @@ class Tensor:
                                        f"which does not sum to input {i}'s shape {t.shape}")
                 grads[id(t)] = grads[id(t)] + summed if id(t) in grads else summed
 
-    # operators are attached in ops.py, next to the Functions that implement them
+    # the differentiable operators are attached in ops.py, next to the Functions that implement them
 
 
 def _compare(ufunc, a, b):
