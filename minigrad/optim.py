@@ -12,14 +12,26 @@ import math
 
 import numpy as np
 
+from .tensor import Tensor
+
 
 class Optimizer:
     def __init__(self, params, lr):
+        name = type(self).__name__
+        if isinstance(params, Tensor):  # list() would iterate its elements
+            raise TypeError(f"{name}: params must be an iterable of tensors, got one tensor of shape {params.shape}")
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+            raise ValueError(f"{name}: got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: parameter {i} is not a tensor (got {type(p).__name__})")
+            if p._creator is not None:  # computed from others: it never receives a .grad
+                raise ValueError(f"{name}: parameter {i} is not a leaf tensor (it was computed by an op)")
+        if len({id(p) for p in self.params}) != len(self.params):  # it would be stepped twice
+            raise ValueError(f"{name}: a parameter appears more than once in the list")
         if not lr >= 0:  # NaN too; 0 freezes the parameters, as PyTorch allows
-            raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {lr}")
+            raise ValueError(f"{name}: learning rate must be >= 0, got {lr}")
         self.lr = lr
         self.state = [{} for _ in self.params]
 

@@ -211,6 +211,18 @@ def test_schedules_match_torch(make, torch_make):
 def test_optimizer_bad_input():
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.SGD([], lr=0.1)
+    # each of these was taken: a tensor iterated into its elements, an ndarray failed at step(),
+    # a repeated parameter was stepped twice
+    p = nn.Parameter(np.ones(2))
+    with pytest.raises(TypeError, match=r"SGD: params must be an iterable of tensors, got one tensor of shape \(2,\)"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(TypeError, match=r"Adam: parameter 1 is not a tensor \(got ndarray\)"):
+        optim.Adam([p, np.ones(2)])
+    with pytest.raises(ValueError, match="SGD: a parameter appears more than once"):
+        optim.SGD([p, p], lr=0.1)
+    with pytest.raises(ValueError, match="SGD: parameter 0 is not a leaf tensor"):
+        optim.SGD([p * 2], lr=0.1)
+    optim.SGD([p, mg.tensor(np.ones(2))], lr=0.1).step()  # a tensor that needs no gradient is allowed, as in PyTorch
     with pytest.raises(ValueError, match="learning rate"):
         optim.Adam(make_mlp().parameters(), lr=-1)
     with pytest.raises(ValueError, match="SGD: momentum and weight_decay must be >= 0, got -0.5 and 0.0"):
