@@ -183,7 +183,7 @@ def as_tensor(x, like=None):
     float64). NumPy scalars count as Python numbers, as PyTorch counts them: float32 stays float32."""
     if isinstance(x, Tensor):
         return x
-    if like is not None and isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)):
+    if like is not None and isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
         weak = float(x) if isinstance(x, (float, np.floating)) else int(x)
         return Tensor(np.asarray(x, dtype=np.result_type(like.dtype, weak)))
     return Tensor(x)
