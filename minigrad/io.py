@@ -61,5 +61,6 @@ def load_npz(path):
         if not zipfile.is_zipfile(f):
             raise NotAnNpzFile(f"{path}: not an .npz file (np.savez writes one, named arrays in a zip; "
                                f"np.save writes a single .npy array)")
-    with np.load(path, allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
+        f.seek(0)
+        with np.load(f, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
