@@ -70,9 +70,9 @@ def load_dir(directory):
             raise DataError(f"{directory}: {split} images must be unsigned bytes as MNIST's are, got {images.dtype}")
         if len(images) != len(labels):
             raise DataError(f"{directory}: {len(images)} {split} images but {len(labels)} labels")
-        if labels.dtype.kind not in "iu" or (labels.size and not 0 <= labels.min() <= labels.max() <= 9):
-            raise DataError(f"{directory}: {split} labels must be digits 0-9, found {labels.dtype} "
-                            f"from {labels.min()} to {labels.max()}")
+        low, high = (labels.min(), labels.max()) if labels.size else (0, 0)
+        if labels.dtype.kind not in "iu" or not 0 <= low <= high <= 9:
+            raise DataError(f"{directory}: {split} labels must be digits 0-9, found {labels.dtype} from {low} to {high}")
     return arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"]
 
 

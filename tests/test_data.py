@@ -69,12 +69,13 @@ def test_load_dir_checks_counts_and_presence(tmp_path):
     (np.array([3, -1]), 0x09, "labels must be digits 0-9, found int8 from -1 to 3"),
     (np.array([3, 10]), 0x08, "labels must be digits 0-9, found uint8 from 3 to 10"),
     (np.array([3.5, 1]), 0x0D, "labels must be digits 0-9, found float32"),
+    (np.zeros(0), 0x0D, "labels must be digits 0-9, found float32"),  # the message took min() of nothing
 ])
 def test_load_dir_refuses_labels_that_are_not_digits(tmp_path, labels, code, message):
     """Negative and fractional labels passed (the check was only max > 9): -1 later failed in
     cross_entropy with a traceback, and 3.5 trained as 3."""
     for split in ("train", "t10k"):
-        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", np.zeros((2, 28, 28)))
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", np.zeros((len(labels), 28, 28)))
         write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", labels, code=code)
     with pytest.raises(DataError, match=message):
         load_dir(tmp_path)
