@@ -115,9 +115,13 @@ def test_compare_table_columns_line_up_for_long_array_names(tmp_path, capsys):
     (["compare", "a.npz", "b.npz", "--atol", "-0.5"], "invalid tolerance value: '-0.5'"),
     (["verify", "a.npz", "--rtol", "inf"], "invalid tolerance value: 'inf'"),
     (["export", "--layer", "twist", "--seed", "-1", "--out", "x.npz"], "invalid seed value: '-1'"),
+    (["export", "--layer", "conv2d", "--groups", "0", "--out", "x.npz"], "argument --groups: invalid size value: '0'"),
+    (["export", "--layer", "conv2d", "--batch", "-1", "--out", "x.npz"], "argument --batch: invalid count value: '-1'"),
+    (["export", "--layer", "scs", "--padding", "-1", "--out", "x.npz"], "argument --padding: invalid count value: '-1'"),
 ])
 def test_nonsense_numbers_are_refused_before_anything_runs(argv, message, capsys):
-    """A nan tolerance made every array 'differ'; a negative seed ended in numpy's own message."""
+    """A nan tolerance made every array 'differ'; a negative seed ended in numpy's own message, a
+    groups of 0 in a ZeroDivisionError traceback, a batch of -1 in "negative dimensions are not allowed"."""
     with pytest.raises(SystemExit) as exit_info:
         cli(argv)
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
@@ -129,6 +133,24 @@ def test_bad_export_options(tmp_path, capsys):
     assert cli(["export", "--layer", "scs", "--variant", "keras", "--out", str(tmp_path / "x.npz")]) == 2
     assert "variants" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("geometry, message", [
+    ({"groups": 0}, "conv2d: groups must be an int >= 1, got 0"),
+    ({"n": -1}, "conv2d: n must be an int >= 0, got -1"),
+    ({"h": 2.5}, "conv2d: h must be an int >= 1, got 2.5"),
+    ({"kernel": True}, "conv2d: kernel must be an int >= 1, got True"),
+    ({"dilation": 2, "kernels": 3}, r"conv2d takes no \['kernels'\]"),
+])
+def test_export_refuses_bad_geometry_before_drawing(geometry, message):
+    """The API gets the checks the command line has; an unknown key went into the manifest."""
+    with pytest.raises(ValueError, match=message):
+        crosscheck.export(crosscheck.cases()["conv2d"], geometry)
+
+
+def test_export_takes_an_empty_batch_and_no_padding(tmp_path):
+    path = export_file(tmp_path, "conv2d", None, "--batch", "0", "--padding", "0")
+    assert crosscheck.load(path)[0]["output"].shape == (0, 4, 5, 4)
 
 
 def test_unwritable_export_is_one_line(tmp_path, monkeypatch, capsys):

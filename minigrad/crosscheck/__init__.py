@@ -51,9 +51,26 @@ def cases():
     return found
 
 
+# Geometry entries that may be 0 (an empty batch, no padding); every other one counts or sizes something.
+MAY_BE_ZERO = ("n", "padding")
+
+
+def check_geometry(case, geometry):
+    """Refuse unknown keys and values that are not ints of the right sign, naming them, before any
+    array is drawn (a groups of 0 ended in ZeroDivisionError, a batch of -1 in numpy's message)."""
+    unknown = sorted(set(geometry) - set(case.defaults))
+    if unknown:
+        raise ValueError(f"crosscheck: layer {case.name} takes no {unknown}; its geometry is {sorted(case.defaults)}")
+    for key, value in geometry.items():
+        least = 0 if key in MAY_BE_ZERO else 1
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
+            raise ValueError(f"crosscheck: layer {case.name}: {key} must be an int >= {least}, got {value!r}")
+
+
 def export(case, geometry=None, variant=None, seed=0):
     """Arrays and manifest of one reference computation, ready for ``save``."""
     from .. import __version__
+    check_geometry(case, geometry or {})
     geometry = {**case.defaults, **(geometry or {})}
     variant = variant or (case.variants[0] if case.variants else None)
     if case.variants and variant not in case.variants:

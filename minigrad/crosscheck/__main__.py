@@ -21,11 +21,20 @@ def tolerance(text):
     return value
 
 
-def seed(text):
-    value = int(text)
-    if value < 0:
-        raise ValueError(text)
-    return value
+def int_at_least(least, name):
+    """An argparse type for ints >= least; ``name`` is what argparse's message calls it."""
+    def parse(text):
+        value = int(text)
+        if value < least:
+            raise ValueError(text)
+        return value
+    parse.__name__ = name
+    return parse
+
+
+seed = int_at_least(0, "seed")
+count = int_at_least(0, "count")  # a batch or a padding
+size = int_at_least(1, "size")  # channels, height, width, kernel, stride, dilation, groups
 
 
 def parse(argv):
@@ -35,7 +44,8 @@ def parse(argv):
     ex.add_argument("--layer", required=True, help="a registered layer (see: list)")
     ex.add_argument("--variant", help="the formula family, for layers that have several")
     for option in GEOMETRY_OPTIONS:
-        ex.add_argument("--" + option.replace("_", "-"), type=int, help="default: the layer's (see: list)")
+        ex.add_argument("--" + option.replace("_", "-"), type=count if option in ("batch", "padding") else size,
+                        help="default: the layer's (see: list)")
     ex.add_argument("--seed", type=seed, default=0,
                     help="seed of the drawn inputs and parameters")
     ex.add_argument("--out", required=True, help="the .npz file to write")
@@ -66,9 +76,6 @@ def main(argv=None):
             case = registry[args.layer]
             geometry = {key: getattr(args, option) for option, key in GEOMETRY_OPTIONS.items()
                         if getattr(args, option) is not None}
-            unknown = sorted(set(geometry) - set(case.defaults))
-            if unknown:
-                raise UnusableFile(f"layer {case.name} takes no {unknown}; its geometry is {sorted(case.defaults)}")
             arrays, manifest = export(case, geometry, args.variant, args.seed)
             save(args.out, arrays, manifest)
             print(f"wrote {args.out}: {manifest['layer']} {manifest['variant'] or ''} {manifest['geometry']}")
