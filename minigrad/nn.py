@@ -46,6 +46,11 @@ class Module:
             self._modules[name] = value
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name):
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
@@ -123,8 +128,15 @@ class Sequential(Module):
         for i, m in enumerate(modules):
             setattr(self, str(i), m)
 
-    def __getitem__(self, i):
-        return list(self._modules.values())[i]
+    def __getitem__(self, index):
+        """A module by position, or a slice as a Sequential that keeps the modules' names (as PyTorch's)."""
+        items = list(self._modules.items())
+        if not isinstance(index, slice):
+            return items[index][1]
+        part = Sequential()
+        for name, module in items[index]:
+            setattr(part, name, module)
+        return part
 
     def __len__(self):
         return len(self._modules)

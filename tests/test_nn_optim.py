@@ -21,6 +21,29 @@ def test_named_parameters_follow_pytorch_names_and_order():
     assert [n for n, _ in make_mlp().named_parameters()] == ["1.weight", "1.bias", "3.weight", "3.bias"]
 
 
+def test_sequential_slices_are_sequentials_with_the_original_names():
+    """A slice was a plain list, which cannot be called or saved; PyTorch's keeps the names."""
+    m = make_mlp()
+    tail = m[1:]
+    assert isinstance(tail, nn.Sequential) and len(tail) == 3
+    assert [n for n, _ in tail.named_parameters()] == ["1.weight", "1.bias", "3.weight", "3.bias"]
+    x = np.random.default_rng(0).standard_normal((2, 6)).astype(np.float32)
+    np.testing.assert_array_equal(tail(mg.tensor(x)).data, m(mg.tensor(x.reshape(2, 2, 3))).data)
+    assert m[-1] is m[3] and [k for k, _ in m[:2].named_parameters()] == ["1.weight", "1.bias"]
+    with pytest.raises(IndexError):
+        m[4]
+
+
+def test_deleted_attributes_leave_the_parameters_and_modules():
+    """del left the Parameter in named_parameters, so the optimizer and state_dict still saw it."""
+    layer = nn.Linear(3, 2, rng=np.random.default_rng(0))
+    del layer.bias
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    m = make_mlp()
+    delattr(m, "3")
+    assert list(m.state_dict()) == ["1.weight", "1.bias"] and len(m) == 3
+
+
 def test_linear_init_is_pytorch_default_bound():
     layer = nn.Linear(50, 400, rng=np.random.default_rng(0))
     bound = 1 / np.sqrt(50)
