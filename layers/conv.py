@@ -2,7 +2,7 @@
 import numpy as np
 
 from minigrad import Function, nn
-from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_geometry
+from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_args, window_geometry
 
 
 def check_channels(op, x_shape, weight_shape):
@@ -10,6 +10,13 @@ def check_channels(op, x_shape, weight_shape):
     if x_shape[1] == 0 or weight_shape[0] == 0:
         raise ValueError(f"{op}: needs at least one input and one output channel, got input {tuple(x_shape)} "
                          f"and weight {tuple(weight_shape)}")
+
+
+def check_channel_counts(op, in_channels, out_channels):
+    """A module's channel counts: ints >= 1, checked when it is built."""
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{op}: {name} must be an int >= 1, got {value!r}")
 
 
 def check_conv_weight(op, x_shape, weight_shape, groups):
@@ -66,16 +73,17 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 class Conv2d(nn.Module):
-    """PyTorch's nn.Conv2d: same arguments, weight layout and default init."""
+    """PyTorch's nn.Conv2d: same arguments, weight layout and default init; kernel_size, stride,
+    padding and dilation are kept as pairs, as PyTorch keeps them."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, rng=None, dtype=np.float32):
         super().__init__()
-        kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
-        if in_channels < 1 or out_channels < 1 or kh < 1 or kw < 1:
-            raise ValueError(f"Conv2d: channels and kernel_size must be >= 1, got {in_channels}, {out_channels}, "
-                             f"{kernel_size}")
-        if not isinstance(groups, int) or groups < 1 or in_channels % groups or out_channels % groups:
+        check_channel_counts("Conv2d", in_channels, out_channels)
+        (kh, kw), stride, padding, dilation = window_args("Conv2d", kernel_size, stride, padding, dilation)
+        if not isinstance(groups, (int, np.integer)) or groups < 1:
+            raise ValueError(f"Conv2d: groups must be a positive int, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: in_channels {in_channels} and out_channels {out_channels} must be "
                              f"divisible by groups {groups}")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)

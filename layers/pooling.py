@@ -14,16 +14,27 @@ import numpy as np
 
 from minigrad import Function, backend, nn, ops
 from minigrad.backend import jit, prange, unsigned
-from minigrad.windows import col2im_array, im2col_reference, window_geometry, window_sums_adjoint, window_sums_array
+from minigrad.windows import (col2im_array, im2col_reference, window_args, window_geometry, window_sums_adjoint,
+                             window_sums_array)
 
 MAX, MAX_ABS = 0, 1
 
 
-def pool_geometry(op, shape, kernel_size, stride, padding):
-    geometry = window_geometry(op, shape, kernel_size, kernel_size if stride is None else stride, padding, 1)
-    kernel, _, pad, _, _ = geometry
+def _check_half_padding(op, kernel, pad):
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
+
+
+def check_pool_args(op, kernel_size, stride, padding):
+    """A pool's settings without an input (modules check them when built): window_args with stride
+    None meaning the kernel size, and padding at most half the kernel, as PyTorch requires."""
+    kernel, _, pad, _ = window_args(op, kernel_size, kernel_size if stride is None else stride, padding)
+    _check_half_padding(op, kernel, pad)
+
+
+def pool_geometry(op, shape, kernel_size, stride, padding):
+    geometry = window_geometry(op, shape, kernel_size, kernel_size if stride is None else stride, padding, 1)
+    _check_half_padding(op, geometry[0], geometry[2])
     return geometry
 
 
@@ -204,6 +215,7 @@ class _Pool(nn.Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
+        check_pool_args(type(self).__name__, kernel_size, stride, padding)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x):

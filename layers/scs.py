@@ -23,10 +23,10 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange, unsigned
-from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_geometry, window_sums_adjoint,
-                              window_sums_array)
+from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_args, window_geometry,
+                              window_sums_adjoint, window_sums_array)
 
-from .conv import check_channels
+from .conv import check_channel_counts, check_channels
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
@@ -219,10 +219,8 @@ class SharpCosSim2d(nn.Module):
                  rng=None, dtype=np.float32):
         super().__init__()
         check_variant("SharpCosSim2d", variant)
-        kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
-        if in_channels < 1 or out_channels < 1 or kh < 1 or kw < 1:
-            raise ValueError(f"SharpCosSim2d: channels and kernel_size must be >= 1, got "
-                             f"{in_channels}, {out_channels}, {kernel_size}")
+        check_channel_counts("SharpCosSim2d", in_channels, out_channels)
+        (kh, kw), stride, padding, _ = window_args("SharpCosSim2d", kernel_size, stride, padding)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.variant = stride, padding, variant
         rng = mg.random.default_rng() if rng is None else rng

@@ -18,9 +18,9 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange
-from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_geometry
+from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_args, window_geometry
 
-from .conv import Conv2d, check_channels
+from .conv import Conv2d, check_channel_counts, check_channels
 
 
 def twist_grids(h, w, dtype):
@@ -167,6 +167,8 @@ class ConvTwist2d(nn.Module):
             raise ValueError(f"ConvTwist2d: symmetrize must be one of {SYMMETRIZE}, got {symmetrize!r}")
         if not init_max >= 0:  # NaN too
             raise ValueError(f"ConvTwist2d: init_max must be >= 0, got {init_max}")
+        check_channel_counts("ConvTwist2d", in_channels, out_channels)
+        _, stride, _, _ = window_args("ConvTwist2d", 3, stride, 1)
         rng = mg.random.default_rng() if rng is None else rng
         self.stride, self.symmetrize = stride, symmetrize
         self.conv = Conv2d(in_channels, out_channels, 3, stride, 1, bias=False, rng=rng, dtype=dtype)

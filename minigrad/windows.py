@@ -26,11 +26,9 @@ def _pair(value, name, op):
     return tuple(int(v) for v in pair)
 
 
-def window_geometry(op, input_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Validate a window geometry before any kernel runs; return ((kh, kw), stride, padding,
-    dilation, (OH, OW)), each a pair. Errors name the op and the offending values."""
-    if len(input_shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {tuple(input_shape)}")
+def window_args(op, kernel_size, stride=1, padding=0, dilation=1):
+    """Validate a window's settings, which need no input (modules check them when built); return
+    (kernel, stride, padding, dilation), each a pair. Errors name the op and the offending values."""
     kernel, stride = _pair(kernel_size, "kernel_size", op), _pair(stride, "stride", op)
     padding, dilation = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
     if min(kernel) < 1:
@@ -41,6 +39,15 @@ def window_geometry(op, input_shape, kernel_size, stride=1, padding=0, dilation=
         raise ValueError(f"{op}: dilation must be >= 1, got {dilation}")
     if min(padding) < 0:
         raise ValueError(f"{op}: padding must be >= 0, got {padding}")
+    return kernel, stride, padding, dilation
+
+
+def window_geometry(op, input_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Validate a window geometry before any kernel runs; return ((kh, kw), stride, padding,
+    dilation, (OH, OW)), each a pair. Errors name the op and the offending values."""
+    if len(input_shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {tuple(input_shape)}")
+    kernel, stride, padding, dilation = window_args(op, kernel_size, stride, padding, dilation)
     h, w = input_shape[2:]
     span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     if h + 2 * padding[0] < span[0] or w + 2 * padding[1] < span[1]:

@@ -540,14 +540,43 @@ def test_empty_batch_gives_empty_output_and_zero_gradients(each_backend, name):
     (lambda: mg.im2col(mg.tensor(np.ones((1, 1, 5, 5))), 2.5), r"im2col: kernel_size must be an int or a pair"),
     (lambda: mg.col2im(np.ones((1, 2, 2, 1, 3, 3)), (1, 1, 5, 5), 2), r"col2im: columns of shape"),
     (lambda: layers.Conv2d(3, 4, 3, groups=2), r"divisible by groups 2"),
-    (lambda: layers.Conv2d(1, -2, 3), r"Conv2d: channels and kernel_size must be >= 1, got 1, -2, 3"),
-    (lambda: layers.Conv2d(1, 2, 0), r"Conv2d: channels and kernel_size must be >= 1, got 1, 2, 0"),
+    (lambda: layers.Conv2d(1, -2, 3), r"Conv2d: out_channels must be an int >= 1, got -2"),
+    (lambda: layers.Conv2d(1, 2, 0), r"Conv2d: kernel_size must be >= 1, got \(0, 0\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 0, 5, 5))), np.ones((2, 0, 3, 3))), r"conv2d: needs at least one input and one output channel, got input \(1, 0, 5, 5\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((0, 1, 3, 3))), r"weight \(0, 1, 3, 3\)"),
 ])
 def test_bad_geometry_is_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("make,message", [
+    # each was accepted and failed at the first forward, or failed here with a message naming nothing
+    (lambda: layers.Conv2d(3, 4, (3,)), r"Conv2d: kernel_size must be an int or a pair of ints, got \(3,\)"),  # unpacking
+    (lambda: layers.Conv2d(3.0, 4, 3), r"Conv2d: in_channels must be an int >= 1, got 3.0"),  # numpy's TypeError
+    (lambda: layers.Conv2d(3, 4, 3, groups=0), r"Conv2d: groups must be a positive int, got 0"),  # "divisible by 0"
+    (lambda: layers.Conv2d(3, 4, 3, stride=0), r"Conv2d: stride must be >= 1, got \(0, 0\)"),
+    (lambda: layers.Conv2d(3, 4, 3, padding=-1), r"Conv2d: padding must be >= 0"),
+    (lambda: layers.Conv2d(3, 4, 3, dilation=(1, 0)), r"Conv2d: dilation must be >= 1"),
+    (lambda: layers.SharpCosSim2d(3, 4, stride=0), r"SharpCosSim2d: stride must be >= 1"),
+    (lambda: layers.SharpCosSim2d(3, 4.5), r"SharpCosSim2d: out_channels must be an int >= 1, got 4.5"),
+    (lambda: layers.ConvTwist2d(0, 4), r"ConvTwist2d: in_channels must be an int >= 1, got 0"),  # named Conv2d
+    (lambda: layers.ConvTwist2d(3, 4, stride=0), r"ConvTwist2d: stride must be >= 1"),
+    (lambda: layers.MaxPool2d(0), r"MaxPool2d: kernel_size must be >= 1"),
+    (lambda: layers.MaxAbsPool2d(2, padding=2), r"MaxAbsPool2d: padding \(2, 2\) must be at most half"),
+    (lambda: layers.AvgPool2d(2, stride=0), r"AvgPool2d: stride must be >= 1"),
+])
+def test_modules_refuse_bad_settings_when_built(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_modules_keep_window_settings_as_pairs_as_pytorch_does():
+    conv = layers.Conv2d(3, 4, 3, stride=2, padding=1)
+    assert (conv.kernel_size, conv.stride, conv.padding, conv.dilation) == ((3, 3), (2, 2), (1, 1), (1, 1))
+    torch = pytest.importorskip("torch")
+    t = torch.nn.Conv2d(3, 4, 3, stride=2, padding=1)
+    assert (t.kernel_size, t.stride, t.padding, t.dilation) == (conv.kernel_size, conv.stride, conv.padding, conv.dilation)
 
 
 def test_output_size_formula():
