@@ -2,6 +2,7 @@
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import shutil
 import urllib.request
@@ -45,7 +46,7 @@ def read_idx(path):
         raise DataError(f"{path}: IDX header is truncated or has rank {ndim}")
     dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(IDX_TYPES[raw[2]])
-    expected = int(np.prod(dims)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # exact: np.prod wraps around in int64
     body = raw[4 + 4 * ndim:]
     if len(body) != expected:
         raise DataError(f"{path}: header says {dims} ({expected} bytes of data) but the file holds {len(body)}")

@@ -47,6 +47,8 @@ def test_read_idx_round_trip(tmp_path, compress):
     (b"\x00\x00\x08\x01\x00\x00\x00\x05abc", r"header says \(5,\) \(5 bytes of data\) but the file holds 3"),
     (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05abc")[:-6], "cannot read"),
     (b"\x1f\x8b\x08garbage", "cannot read"),
+    # dimensions whose product is 2^64: in int64 it wrapped to 0 bytes, passed, and reshape failed
+    (b"\x00\x00\x08\x04" + b"\x00\x01\x00\x00" * 4, r"header says \(65536, 65536, 65536, 65536\) \(18446744073709551616 bytes"),
 ])
 def test_read_idx_rejects_corrupt_files(tmp_path, content, message):
     (tmp_path / "bad").write_bytes(content)
