@@ -199,6 +199,23 @@ def test_keras_cossim_layout_round_trip_and_meaning(channels, units, seed):
     np.testing.assert_allclose(keras_dot, torch_dot, rtol=1e-12)
 
 
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=4, max_dims=4, max_side=4)))
+def test_oihw_hwio_round_trip(w):
+    np.testing.assert_array_equal(crosscheck.hwio_to_oihw(crosscheck.oihw_to_hwio(w)), w)
+    assert crosscheck.oihw_to_hwio(w).shape == (w.shape[2], w.shape[3], w.shape[1], w.shape[0])
+
+
+def test_hwio_kernel_on_nhwc_input_is_the_reference_conv(tmp_path):
+    """What the converters mean: an NHWC conv with the HWIO kernel, written here as Keras defines
+    it (y[n, h, w, o] = sum_ijc x[n, h + i, w + j, c] k[i, j, c, o]), gives the export's output."""
+    arrays, _ = crosscheck.load(export_file(tmp_path, "conv2d", None, "--padding", "0", "--kernel-size", "2"))
+    x, k = crosscheck.nchw_to_nhwc(arrays["x"]), crosscheck.oihw_to_hwio(arrays["weight"])
+    kh, kw = k.shape[:2]
+    oh, ow = x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    y = sum(np.einsum("nhwc,co->nhwo", x[:, i:i + oh, j:j + ow], k[i, j]) for i in range(kh) for j in range(kw))
+    np.testing.assert_allclose(crosscheck.nhwc_to_nchw(y + arrays["bias"]), arrays["output"], rtol=1e-12, atol=1e-12)
+
+
 def test_bad_converter_shapes():
     with pytest.raises(ValueError, match=r"expected shape \(1, 18, units\)"):
         crosscheck.keras_cossim_to_torch(np.ones((1, 9, 4)), 2)
@@ -209,6 +226,8 @@ def test_bad_converter_shapes():
         crosscheck.nhwc_to_nchw(np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match=r"nchw_to_nhwc: expected a 4-D batch, got shape \(2, 3\)"):
         crosscheck.nchw_to_nhwc(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"oihw_to_hwio: expected a 4-D kernel, got shape \(2, 3, 3\)"):
+        crosscheck.oihw_to_hwio(np.ones((2, 3, 3)))
 
 
 def test_effective_p_q_match_the_layers():

@@ -185,10 +185,10 @@ def verify(path, rtol=1e-10, atol=1e-12):
 
 # ------------------------------------------------------------------------ layout converters
 
-def _check_4d(op, a):
+def _check_4d(op, a, what="batch"):
     a = np.asarray(a)
     if a.ndim != 4:  # a 3-D image is ambiguous: HWC and CHW both exist
-        raise ValueError(f"{op}: expected a 4-D batch, got shape {a.shape}")
+        raise ValueError(f"{op}: expected a 4-D {what}, got shape {a.shape}")
     return a
 
 
@@ -198,6 +198,17 @@ def nhwc_to_nchw(a):
 
 def nchw_to_nhwc(a):
     return np.ascontiguousarray(np.moveaxis(_check_4d("nchw_to_nhwc", a), 1, -1))
+
+
+def oihw_to_hwio(w):
+    """A PyTorch conv kernel (out, in/groups, kh, kw) in the layout Keras, TensorFlow and Flax use,
+    (kh, kw, in/groups, out). Both are cross-correlation kernels: no flip."""
+    return np.ascontiguousarray(_check_4d("oihw_to_hwio", w, "kernel").transpose(2, 3, 1, 0))
+
+
+def hwio_to_oihw(w):
+    """(kh, kw, in/groups, out) -> PyTorch's (out, in/groups, kh, kw)."""
+    return np.ascontiguousarray(_check_4d("hwio_to_oihw", w, "kernel").transpose(3, 2, 0, 1))
 
 
 def keras_cossim_to_torch(w, channels):
