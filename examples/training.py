@@ -168,10 +168,12 @@ def run(args, log=print):
     log(f"model {args.model}: {model.num_parameters():,} parameters | data: {description} | "
         f"backend {mg.backend.get_backend()}")
 
-    if args.eval:
+    if args.eval:  # --metrics-out and --plot describe the checkpoint's run (its history is saved with it)
+        start = time.perf_counter()
         meta = load_checkpoint(args.eval, args.model, model)
         accuracy = evaluate(model, test_x, test_y)
         log(f"checkpoint {args.eval} (epoch {meta['epoch']}): test accuracy {accuracy:.2%}")
+        write_outputs(args, model, description, meta["history"], accuracy, meta["epoch"], time.perf_counter() - start)
         return 0
 
     opt = optim.Adam(model.parameters(), lr=lr)
@@ -205,12 +207,17 @@ def run(args, log=print):
     trained = history[-1]["epoch"] if history else 0  # more than --epochs when resumed past it
     log(f"done: {args.model} model, {model.num_parameters():,} parameters, test accuracy {final:.2%} "
         f"after {trained} epochs in {seconds:.1f}s")
+    write_outputs(args, model, description, history, final, trained, seconds)
+    return 0
+
+
+def write_outputs(args, model, description, history, accuracy, epochs, seconds):
+    """--metrics-out's JSON and --plot's PNG, for a training run or an evaluated checkpoint."""
     if args.metrics_out:
-        metrics = dict(model=args.model, test_accuracy=final, params=model.num_parameters(), epochs=trained,
+        metrics = dict(model=args.model, test_accuracy=accuracy, params=model.num_parameters(), epochs=epochs,
                        seconds=seconds, data=description, seed=args.seed, backend=mg.backend.get_backend(),
                        history=[{k: v for k, v in h.items() if k != "batch_losses"} for h in history])
         with atomic_write(args.metrics_out) as tmp, open(tmp, "w") as f:
             json.dump(metrics, f, indent=2)
     if args.plot and history:
         plot(args.plot, history, model)
-    return 0

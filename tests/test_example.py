@@ -68,6 +68,13 @@ def test_metrics_plot_and_eval(tmp_path, small_data, capsys):
     capsys.readouterr()
     assert run("--model", "conv", "--eval", str(ckpt), data=small_data) == 0
     assert f"test accuracy {m['test_accuracy']:.2%}" in capsys.readouterr().out
+    # --eval accepted --metrics-out and --plot and wrote neither
+    metrics.unlink(), png.unlink()
+    assert run("--model", "conv", "--eval", str(ckpt), "--metrics-out", str(metrics), "--plot", str(png),
+               data=small_data) == 0
+    e = json.loads(metrics.read_text())
+    assert (e["test_accuracy"], e["epochs"], e["params"], e["history"]) == (m["test_accuracy"], 2, m["params"], m["history"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, capsys):
