@@ -11,15 +11,29 @@ from hypothesis.extra import numpy as hnp
 from .crosscheck import compare
 
 
-def floats(low=-3.0, high=3.0, away_from=(), margin=1e-2):
-    """Finite floats in [low, high] at least ``margin`` away from every value in ``away_from``."""
-    return st.floats(low, high, allow_nan=False, allow_infinity=False).filter(
+def floats(low=-3.0, high=3.0, away_from=(), margin=1e-2, width=64):
+    """Finite floats in [low, high] at least ``margin`` away from every value in ``away_from``;
+    ``width`` 32 or 16 draws values that float32 or float16 hold exactly, the bounds moved inward
+    to the nearest such values."""
+    low, high = _inward(low, width, up=True), _inward(high, width, up=False)
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, width=width).filter(
         lambda v: all(abs(v - k) >= margin for k in away_from))
 
 
+def _inward(bound, width, up):
+    kind = {16: np.float16, 32: np.float32, 64: np.float64}[width]
+    rounded = kind(bound)
+    if (float(rounded) < bound) if up else (float(rounded) > bound):  # in float64: NEP 50 would round bound too
+        rounded = np.nextafter(rounded, kind(np.inf if up else -np.inf))
+    return float(rounded)
+
+
 def arrays(shape, low=-3.0, high=3.0, away_from=(), margin=1e-2, dtype=np.float64, unique=False):
-    """Arrays of ``shape`` drawn with ``floats``; ``unique`` rules out ties (for max, min, pooling)."""
-    return hnp.arrays(dtype, shape, elements=floats(low, high, away_from, margin), unique=unique)
+    """Arrays of ``shape`` drawn with ``floats`` at the dtype's width (hypothesis refuses float64
+    draws that a float32 array would round, with NumPy 1.x); ``unique`` rules out ties (for max,
+    min, pooling)."""
+    width = np.dtype(dtype).itemsize * 8
+    return hnp.arrays(dtype, shape, elements=floats(low, high, away_from, margin, width), unique=unique)
 
 
 @st.composite

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
+from minigrad import testing
 from minigrad.testing import arrays, assert_close
 
 
@@ -248,6 +249,18 @@ def test_a_backward_with_the_wrong_count_or_shape_is_named():
     assert a.grad is None and b.grad is None
     GradientOfShape.apply(a, shape=(2, 3)).sum().backward()  # a broadcast of (3,) sums back to it
     np.testing.assert_array_equal(a.grad, np.full(3, 2.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@given(data=st.data())
+def test_array_strategy_draws_values_the_dtype_holds_within_bounds(dtype, data):
+    """float64 draws went into float32 arrays: hypothesis refuses the rounding under NumPy 1.x
+    (InvalidArgument), and a bound like 0.1 could round outside [low, high]."""
+    low, high = 0.1, 0.7
+    values = data.draw(st.lists(testing.floats(low, high, width=np.dtype(dtype).itemsize * 8), min_size=1, max_size=5))
+    assert all(low <= v <= high and float(dtype(v)) == v for v in values)
+    a = data.draw(arrays((3,), low, high, dtype=dtype))
+    assert a.dtype == dtype and np.all((a >= low) & (a <= high))
 
 
 def test_assert_close_catches_infinities_and_nan():
