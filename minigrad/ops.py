@@ -216,6 +216,8 @@ class Clip(Function):
     def forward(self, x, low=None, high=None):
         if low is not None and high is not None and low > high:
             raise ValueError(f"clip: low {low} > high {high}")
+        if x.dtype.kind == "f":  # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64)
+            low, high = (None if b is None else x.dtype.type(b) for b in (low, high))
         self.inside = np.ones(x.shape, dtype=bool)
         if low is not None:
             self.inside &= x >= low
