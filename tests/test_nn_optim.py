@@ -196,6 +196,25 @@ def test_optimizers_match_torch(name, kw):
 
 
 @pytest.mark.parametrize("name,kw", OPTIMIZERS)
+def test_optimizers_match_torch_in_float32_to_a_few_roundings(name, kw):
+    """Not bit for bit: torch's vectorised updates fuse multiply and add (docs/autograd.md)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((5, 7)).astype(np.float32)
+    p, tp = nn.Parameter(w0.copy()), torch.tensor(w0.copy(), requires_grad=True)
+    ours = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name]([p], **kw)
+    theirs = _torch_optimizer(torch, name, [tp], kw)
+    for _ in range(20):
+        g = rng.standard_normal(w0.shape).astype(np.float32)
+        p.grad, tp.grad = g.copy(), torch.tensor(g)
+        ours.step()
+        theirs.step()
+    assert p.dtype == np.float32
+    expected = tp.detach().numpy()  # a few float32 roundings of the largest value: ulps mislead near 0
+    np.testing.assert_allclose(p.data, expected, rtol=0, atol=8 * np.finfo(np.float32).eps * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS)
 def test_optimizer_state_dict_resumes_exactly(name, kw):
     x = np.random.default_rng(1).standard_normal((8, 2, 3))
     labels = np.arange(8) % 3
