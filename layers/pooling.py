@@ -140,7 +140,7 @@ def _scatter_numba(g, index, cols, sh, sw, ph, pw, dx):
         for oh in range(oh_count - 1, -1, -1):
             for ow in range(ow_count - 1, -1, -1):
                 q = unsigned(first + oh * ow_count + ow)
-                k = kf[q]
+                k = int(kf[q])  # as uint8, Python arithmetic wraps (NUMBA_DISABLE_JIT=1)
                 df[unsigned(image + (oh * sh - ph + k // len(cols)) * w + ow * sw - pw + k % len(cols))] += gf[q]
     return dx
 

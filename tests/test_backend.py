@@ -56,17 +56,28 @@ def test_use_backend_restores_the_previous_choice():
     assert backend.get_backend() == before
 
 
+def rerun_kernel_tests(**environment):
+    """Every kernel-versus-reference test, rerun in a process with numba's settings changed."""
+    tests = ["tests/test_windows.py", "tests/test_scs.py", "tests/test_twist.py"]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "numba", *tests],
+                            capture_output=True, text=True, env=dict(os.environ, **environment), timeout=600,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+
+
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 def test_numba_kernels_stay_in_bounds(tmp_path):
     """The kernels index with unsigned ints and numba checks no bounds by default, so an index
     mistake writes past an array silently; rerun every kernel-versus-reference test with checks on."""
-    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
-    tests = ["tests/test_windows.py", "tests/test_scs.py", "tests/test_twist.py"]
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "numba", *tests],
-                            capture_output=True, text=True, env=env, timeout=600,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout
+    rerun_kernel_tests(NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_kernels_run_as_python_with_the_jit_disabled():
+    """NUMBA_DISABLE_JIT=1 runs the kernels' Python source (for debugging and coverage); the pool
+    scatter then raised OverflowError, its uint8 window index wrapping in NumPy scalar arithmetic."""
+    rerun_kernel_tests(NUMBA_DISABLE_JIT="1")
 
 
 def test_float16_takes_the_reference_path_on_the_numba_backend():
