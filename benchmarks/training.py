@@ -44,8 +44,8 @@ def torch_network(torch, name, state):
         def __init__(self, c_in, c_out):
             super().__init__()
             self.weight = nn.Parameter(torch.zeros(c_out, c_in, 3, 3))
-            self.p = nn.Parameter(torch.zeros(c_out))
-            self.log_q = nn.Parameter(torch.zeros(1))
+            self.p = nn.Parameter(torch.zeros(1, c_out, 1, 1))
+            self.log_q = nn.Parameter(torch.zeros(1, 1, 1, 1))
 
         def forward(self, x):
             with torch.no_grad():
@@ -54,7 +54,7 @@ def torch_network(torch, name, state):
             w = self.weight / torch.sqrt((self.weight ** 2).sum(dim=(1, 2, 3), keepdim=True))
             norm = torch.sqrt(F.conv2d(x * x, torch.ones((1,) + self.weight.shape[1:]), padding=1) + 1e-6)
             c = F.conv2d(x, w, padding=1) / (norm + torch.exp(self.log_q))
-            return torch.sign(c) * (torch.abs(c) + 1e-6) ** self.p.view(1, -1, 1, 1)
+            return torch.sign(c) * (torch.abs(c) + 1e-6) ** self.p
 
     class MaxAbsPool(nn.Module):
         def forward(self, x):

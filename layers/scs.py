@@ -210,7 +210,8 @@ class SharpCosSim2d(nn.Module):
     """An SCS layer owning its raw parameters in each source's parameterisation and init:
 
     "rohrer": weight U(-1, 1) clipped to [-1, 1] and p (U(1, 3)) raised to >= 0.1, both in place
-              before every forward; q = exp(log_q), log_q = log(1e-3).
+              before every forward; q = exp(log_q), log_q = log(1e-3). p is (1, out, 1, 1) and
+              log_q (1, 1, 1, 1), the source's shapes, so its state_dict loads as is.
     "pisoni": weight glorot-uniform as Keras draws it for (1, C*kh*kw, out); p = softmax(p_raw),
               p_raw = 0 (every exponent starts at 1/out); q = q_raw^2 / 10, q_raw = 0.
     """
@@ -227,8 +228,8 @@ class SharpCosSim2d(nn.Module):
         shape = (out_channels, in_channels, kh, kw)
         if variant == "rohrer":
             self.weight = nn.Parameter(rng.uniform(-1, 1, shape).astype(dtype))
-            self.p = nn.Parameter(rng.uniform(1, 3, out_channels).astype(dtype))
-            self.log_q = nn.Parameter(np.full(1, np.log(1e-3), dtype))
+            self.p = nn.Parameter(rng.uniform(1, 3, out_channels).astype(dtype).reshape(1, -1, 1, 1))
+            self.log_q = nn.Parameter(np.full((1, 1, 1, 1), np.log(1e-3), dtype))
         else:
             limit = np.sqrt(6 / (in_channels * kh * kw + out_channels))
             self.weight = nn.Parameter(rng.uniform(-limit, limit, shape).astype(dtype))
@@ -238,7 +239,7 @@ class SharpCosSim2d(nn.Module):
     def effective_p_q(self):
         """The p (out,) and q tensors the formula sees, as graph nodes of the raw parameters."""
         if self.variant == "rohrer":
-            return self.p, mg.exp(self.log_q)
+            return mg.reshape(self.p, (-1,)), mg.exp(self.log_q)
         return mg.softmax(self.p_raw), self.q_raw * self.q_raw / 10
 
     def forward(self, x):

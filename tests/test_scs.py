@@ -199,10 +199,54 @@ def test_rohrer_layer_parameterisation_and_projections():
     w, p = layer.weight.data, layer.p.data
     assert -1 <= w.min() < -0.99 and 0.99 < w.max() <= 1 and 1 <= p.min() < 1.05 and 2.95 < p.max() <= 3
     assert np.isclose(np.exp(layer.log_q.data), 1e-3).all()
-    layer.weight.data[0, 0, 0, 0], layer.p.data[:2] = 5.0, (0.01, -2.0)
+    assert layer.p.shape == (1, 500, 1, 1) and layer.log_q.shape == (1, 1, 1, 1)  # the source's shapes
+    layer.weight.data[0, 0, 0, 0], layer.p.data[0, :2, 0, 0] = 5.0, (0.01, -2.0)
     layer(mg.tensor(np.ones((1, 3, 4, 4), np.float32)))
     assert layer.weight.data[0, 0, 0, 0] == 1.0 and layer.weight.data.max() <= 1
-    np.testing.assert_array_equal(layer.p.data[:2], np.float32([0.1, 0.1]))
+    np.testing.assert_array_equal(layer.p.data[0, :2, 0, 0], np.float32([0.1, 0.1]))
+
+
+def torch_rohrer_module(torch, in_channels, out_channels, kernel_size, stride, padding):
+    """Rohrer's SharpCosSim2d as REFERENCES.md describes it at 938c153, written here: a bias-free
+    Conv2d's weight, p (1, out, 1, 1), log_q (1, 1, 1, 1); weight clipped to [-1, 1] and p raised
+    to 0.1 in place before each forward; patch norms as a conv of x^2 with a ones kernel."""
+    class RohrerSCS(torch.nn.Conv2d):
+        def __init__(self):
+            super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
+            self.p = torch.nn.Parameter(torch.full((1, out_channels, 1, 1), 2.0))
+            self.log_q = torch.nn.Parameter(torch.full((1, 1, 1, 1), -3.0))
+
+        def forward(self, x):
+            self.weight.data = torch.clamp(self.weight.data, -1, 1)
+            self.p.data = torch.clamp(self.p.data, min=0.1)
+            w = self.weight / self.weight.square().sum(dim=(1, 2, 3), keepdim=True).sqrt()
+            ones = torch.ones((1,) + tuple(self.weight.shape[1:]), dtype=x.dtype)
+            norm = (torch.nn.functional.conv2d(x.square(), ones, stride=stride, padding=padding) + 1e-6).sqrt()
+            c = torch.nn.functional.conv2d(x, w, stride=stride, padding=padding) / (norm + torch.exp(self.log_q))
+            return c.sign() * (c.abs() + 1e-6) ** self.p
+    return RohrerSCS().double()
+
+
+def test_a_rohrer_state_dict_loads_as_is_and_trains_the_same():
+    """p was (out,) and log_q (1,): a state_dict of Rohrer's module failed on both shapes."""
+    torch = pytest.importorskip("torch")
+    from minigrad.crosscheck import load_torch_state_dict
+    theirs = torch_rohrer_module(torch, 3, 4, 3, stride=2, padding=1)
+    with torch.no_grad():
+        theirs.weight.uniform_(-1.5, 1.5)  # some beyond the clip, and p below its floor
+        theirs.p.copy_(torch.tensor([0.05, 1.0, 2.5, 3.0]).view(1, -1, 1, 1))
+        theirs.log_q.fill_(-2.0)
+    ours = load_torch_state_dict(layers.SharpCosSim2d(3, 4, 3, stride=2, padding=1, dtype=np.float64), theirs.state_dict())
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    g = np.random.default_rng(1).standard_normal((2, 4, 4, 3))
+    y, ty = ours(mg.tensor(x)), theirs(torch.tensor(x))
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    assert_close(y.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12, name="output")
+    for name, param in theirs.named_parameters():
+        ours_param = dict(ours.named_parameters())[name]
+        assert_close(ours_param.data, param.detach().numpy(), rtol=0, atol=0, name=name)  # the same projections
+        assert_close(ours_param.grad, param.grad.numpy(), rtol=1e-9, atol=1e-11, name=f"grad {name}")
 
 
 @pytest.mark.parametrize("variant", ["rohrer", "pisoni"])
