@@ -152,8 +152,9 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear: features must be >= 1, got in={in_features} out={out_features}")
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Linear: {name} must be an int >= 1, got {value!r}")
         self.in_features, self.out_features = in_features, out_features
         bound = kaiming_uniform_bound(in_features)
         self.weight = Parameter(uniform((out_features, in_features), bound, rng, dtype))

@@ -44,6 +44,17 @@ def test_deleted_attributes_leave_the_parameters_and_modules():
     assert list(m.state_dict()) == ["1.weight", "1.bias"] and len(m) == 3
 
 
+@pytest.mark.parametrize("args, message", [
+    ((3.5, 2), "in_features must be an int >= 1, got 3.5"),  # numpy's "'float' object cannot be interpreted"
+    ((True, 2), "in_features must be an int >= 1, got True"),  # "an integer is required"
+    (("3", 2), "in_features must be an int >= 1, got '3'"),  # "'<' not supported between str and int"
+    ((3, 0), "out_features must be an int >= 1, got 0"),
+])
+def test_linear_refuses_bad_feature_counts_naming_them(args, message):
+    with pytest.raises(ValueError, match=f"Linear: {message}"):
+        nn.Linear(*args)
+
+
 def test_linear_init_is_pytorch_default_bound():
     layer = nn.Linear(50, 400, rng=np.random.default_rng(0))
     bound = 1 / np.sqrt(50)
