@@ -202,8 +202,11 @@ class Where(Function):
     """y = a where condition else b
     da = g [condition], db = g [not condition]"""
     def forward(self, a, b, condition):
-        _check_same_shape_or_broadcast("where", a, b)
         self.condition = np.asarray(condition, dtype=bool)
+        try:
+            np.broadcast_shapes(self.condition.shape, a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"where: condition {self.condition.shape}, a {a.shape} and b {b.shape} do not broadcast") from None
         return np.where(self.condition, a, b)
 
     def backward(self, g):
@@ -378,7 +381,14 @@ class Pad(Function):
     """y = x padded with a constant; pad_width as np.pad's ((before, after), ...)
     dx = g with the padding sliced off"""
     def forward(self, x, pad_width, value=0.0):
-        pad_width = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+        widths = np.asarray(pad_width)
+        if widths.dtype.kind not in "iu":  # as np.pad: a cast to int would truncate 1.5 to 1
+            raise ValueError(f"pad: pad_width must be ints, got {pad_width!r}")
+        try:
+            pad_width = np.broadcast_to(widths, (x.ndim, 2))
+        except ValueError:
+            raise ValueError(f"pad: pad_width {pad_width!r} does not fit a {x.ndim}-D tensor "
+                             f"(one (before, after) pair per axis, or one pair or int for all)") from None
         if (pad_width < 0).any():
             raise ValueError(f"pad: negative padding {pad_width.tolist()}")
         self.inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, x.shape))

@@ -160,6 +160,15 @@ def test_bad_input_errors_name_the_op_and_shapes():
     for op in (mg.sum, mg.mean, mg.max, mg.min):  # NumPy's own message named no op
         with pytest.raises(ValueError, match=rf"{op.__name__}: axis \(1, -1\) names an axis more than once"):
             op(mg.tensor(np.ones((2, 3))), axis=(1, -1))
+    # pad cast its widths to int, so 1.5 padded by 1 where np.pad refuses it; a wrong pairing and
+    # where's condition gave NumPy's broadcast message, naming no op
+    x = mg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"pad: pad_width must be ints, got 1.5"):
+        mg.pad(x, 1.5)
+    with pytest.raises(ValueError, match=r"pad: pad_width \(\(1, 2, 3\),\) does not fit a 2-D tensor"):
+        mg.pad(x, ((1, 2, 3),))
+    with pytest.raises(ValueError, match=r"where: condition \(4,\), a \(2, 3\) and b \(2, 3\) do not broadcast"):
+        mg.where(np.ones(4, bool), x, x)
 
 
 def test_empty_tensors_follow_pytorch():
