@@ -14,9 +14,8 @@ def check_channels(op, x_shape, weight_shape):
 
 def check_channel_counts(op, in_channels, out_channels):
     """A module's channel counts: ints >= 1, checked when it is built."""
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{op}: {name} must be an int >= 1, got {value!r}")
+    nn.check_count(op, "in_channels", in_channels)
+    nn.check_count(op, "out_channels", out_channels)
 
 
 def check_conv_weight(op, x_shape, weight_shape, groups):

@@ -16,6 +16,12 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=True, dtype=dtype)
 
 
+def check_count(op, name, value, least=1):
+    """A count given to a module or tool (features, channels, sizes): an int >= least, not a bool."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
+        raise ValueError(f"{op}: {name} must be an int >= {least}, got {value!r}")
+
+
 def kaiming_uniform_bound(fan_in):
     """PyTorch's default for Linear and Conv weights, kaiming_uniform_(a=sqrt(5)): U(-b, b), b = 1/sqrt(fan_in).
     Their biases use the same bound."""
@@ -152,9 +158,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Linear: {name} must be an int >= 1, got {value!r}")
+        check_count("Linear", "in_features", in_features)
+        check_count("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         bound = kaiming_uniform_bound(in_features)
         self.weight = Parameter(uniform((out_features, in_features), bound, rng, dtype))

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..io import NotAnNpzFile, atomic_write, load_npz
+from ..nn import check_count
 
 FORMAT = "minigrad-crosscheck/1"
 
@@ -62,9 +63,7 @@ def check_geometry(case, geometry):
     if unknown:
         raise ValueError(f"crosscheck: layer {case.name} takes no {unknown}; its geometry is {sorted(case.defaults)}")
     for key, value in geometry.items():
-        least = 0 if key in MAY_BE_ZERO else 1
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
-            raise ValueError(f"crosscheck: layer {case.name}: {key} must be an int >= {least}, got {value!r}")
+        check_count(f"crosscheck: layer {case.name}", key, value, least=0 if key in MAY_BE_ZERO else 1)
 
 
 def export(case, geometry=None, variant=None, seed=0):
