@@ -18,6 +18,15 @@ def check_channel_counts(op, in_channels, out_channels):
     nn.check_count(op, "out_channels", out_channels)
 
 
+def check_groups(op, in_channels, out_channels, groups):
+    """groups a positive int dividing both channel counts."""
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{op}: in_channels {in_channels} and out_channels {out_channels} must be divisible by "
+                         f"groups {groups}")
+
+
 def check_conv_weight(op, x_shape, weight_shape, groups):
     """Weight must be (out, in/groups, kh, kw) with in and out divisible by groups."""
     if len(x_shape) != 4:
@@ -25,11 +34,8 @@ def check_conv_weight(op, x_shape, weight_shape, groups):
     if len(weight_shape) != 4:
         raise ValueError(f"{op}: expected a 4-D weight (out, in/groups, kh, kw), got shape {tuple(weight_shape)}")
     check_channels(op, x_shape, weight_shape)
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     c_in, c_out = x_shape[1], weight_shape[0]
-    if c_in % groups or c_out % groups:
-        raise ValueError(f"{op}: in_channels {c_in} and out_channels {c_out} must be divisible by groups {groups}")
+    check_groups(op, c_in, c_out, groups)
     if weight_shape[1] != c_in // groups:
         raise ValueError(f"{op}: weight shape {tuple(weight_shape)} expects {weight_shape[1] * groups} input "
                          f"channels with groups={groups}, input has {c_in} (shape {tuple(x_shape)})")
@@ -80,11 +86,7 @@ class Conv2d(nn.Module):
         super().__init__()
         check_channel_counts("Conv2d", in_channels, out_channels)
         (kh, kw), stride, padding, dilation = window_args("Conv2d", kernel_size, stride, padding, dilation)
-        if not isinstance(groups, (int, np.integer)) or groups < 1:
-            raise ValueError(f"Conv2d: groups must be a positive int, got {groups!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels {in_channels} and out_channels {out_channels} must be "
-                             f"divisible by groups {groups}")
+        check_groups("Conv2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         bound = nn.kaiming_uniform_bound(in_channels // groups * kh * kw)
