@@ -209,7 +209,7 @@ def test_rohrer_layer_parameterisation_and_projections():
 def torch_rohrer_module(torch, in_channels, out_channels, kernel_size, stride, padding):
     """Rohrer's SharpCosSim2d as REFERENCES.md describes it at 938c153, written here: a bias-free
     Conv2d's weight, p (1, out, 1, 1), log_q (1, 1, 1, 1); weight clipped to [-1, 1] and p raised
-    to 0.1 in place before each forward; patch norms as a conv of x^2 with a ones kernel."""
+    to 0.1 in place before each forward; then his formula (torch_scs)."""
     class RohrerSCS(torch.nn.Conv2d):
         def __init__(self):
             super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
@@ -219,11 +219,7 @@ def torch_rohrer_module(torch, in_channels, out_channels, kernel_size, stride, p
         def forward(self, x):
             self.weight.data = torch.clamp(self.weight.data, -1, 1)
             self.p.data = torch.clamp(self.p.data, min=0.1)
-            w = self.weight / self.weight.square().sum(dim=(1, 2, 3), keepdim=True).sqrt()
-            ones = torch.ones((1,) + tuple(self.weight.shape[1:]), dtype=x.dtype)
-            norm = (torch.nn.functional.conv2d(x.square(), ones, stride=stride, padding=padding) + 1e-6).sqrt()
-            c = torch.nn.functional.conv2d(x, w, stride=stride, padding=padding) / (norm + torch.exp(self.log_q))
-            return c.sign() * (c.abs() + 1e-6) ** self.p
+            return torch_scs(torch, x, self.weight, self.p.view(-1), torch.exp(self.log_q), stride, padding, "rohrer")
     return RohrerSCS().double()
 
 
