@@ -163,6 +163,9 @@ def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
     assert os.listdir(tmp_path) == ["d"] and os.listdir(target) == []
 
 
+OURS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
+
+
 def _torch_optimizer(torch, name, params, kw):
     return {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[name](params, **kw)
 
@@ -180,7 +183,7 @@ OPTIMIZERS = [
 
 def _run_steps(name, kw, x, labels, steps=5):
     m = make_mlp(dtype=np.float64)
-    opt = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name](m.parameters(), **kw)
+    opt = OURS[name](m.parameters(), **kw)
     for _ in range(steps):
         opt.zero_grad()
         mg.cross_entropy(m(mg.tensor(x)), labels).backward()
@@ -213,7 +216,7 @@ def test_optimizers_match_torch_in_float32_to_a_few_roundings(name, kw):
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal((5, 7)).astype(np.float32)
     p, tp = nn.Parameter(w0.copy()), torch.tensor(w0.copy(), requires_grad=True)
-    ours = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name]([p], **kw)
+    ours = OURS[name]([p], **kw)
     theirs = _torch_optimizer(torch, name, [tp], kw)
     for _ in range(20):
         g = rng.standard_normal(w0.shape).astype(np.float32)
@@ -234,7 +237,7 @@ def test_optimizer_state_dict_resumes_exactly(name, kw):
     weights, state = m.state_dict(), opt.state_dict()
     resumed = make_mlp(dtype=np.float64)
     resumed.load_state_dict(weights)
-    opt2 = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name](resumed.parameters(), **kw)
+    opt2 = OURS[name](resumed.parameters(), **kw)
     opt2.load_state_dict(state)
     for _ in range(3):
         opt2.zero_grad()
