@@ -25,9 +25,11 @@ def atomic_write(path, suffix=""):
 
     ``suffix`` keeps the temporary name's ending for writers that insist on one (np.savez adds
     ".npz" to names without it). A failure leaves ``path`` as it was and no temporary behind.
+    A symbolic link is written through, as open(path, "w") would: the rename replaces its target.
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)  # renaming onto the link itself would swap it for a plain file
+    directory = os.path.dirname(target)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot write {path}: directory {directory} does not exist")
     try:
@@ -40,8 +42,8 @@ def atomic_write(path, suffix=""):
         try:
             with open(tmp, "rb+") as f:  # data on disk before the rename: after a crash, old file or new
                 os.fsync(f.fileno())
-            os.chmod(tmp, _new_file_mode(path))
-            os.replace(tmp, path)
+            os.chmod(tmp, _new_file_mode(target))
+            os.replace(tmp, target)
         except OSError as e:  # path is a directory, say
             raise OSError(e.errno, f"cannot write {path}: {e.strerror}") from e
     except BaseException:

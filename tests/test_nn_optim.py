@@ -145,6 +145,22 @@ def test_saved_data_reaches_the_disk_before_the_rename(tmp_path, monkeypatch):
     assert [e[0] for e in events] == ["fsync", "replace"] and events[0][1] == path.stat().st_size > 0
 
 
+def test_save_through_a_symlink_writes_its_target(tmp_path):
+    """The rename replaced the link itself with a plain file and left its target unchanged."""
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "m.npz"
+    make_mlp(seed=1).save(target)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    model = make_mlp(seed=2)
+    model.save(link)
+    assert link.is_symlink() and sorted(os.listdir(tmp_path / "runs")) == ["m.npz"]
+    loaded = make_mlp(seed=1)
+    loaded.load(target)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(loaded.state_dict()[name], value)
+
+
 def test_load_of_a_file_that_is_not_an_npz_names_it(tmp_path):
     """np.load returns a bare array for a .npy (a TypeError followed) and calls text a pickle."""
     np.save(tmp_path / "w.npy", np.zeros(3))
