@@ -48,13 +48,15 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=checked(int, lambda value: value >= 0, ">= 0"), default=0)
     p.add_argument("--data", default="bundled", help="'bundled' (default, offline), 'mnist' (full, cached) or a directory")
     p.add_argument("--checkpoint", metavar="PATH", help="save model, optimizer and RNG state after every epoch")
-    p.add_argument("--resume", action="store_true", help="continue from --checkpoint (its learning rate and schedule; --lr is not applied)")
+    p.add_argument("--resume", action="store_true", help="continue from --checkpoint (its learning rate and schedule)")
     p.add_argument("--eval", metavar="CHECKPOINT", help="only evaluate a saved checkpoint on the test set")
     p.add_argument("--plot", metavar="PATH", help="PNG of the learning curves and first-layer kernels")
     p.add_argument("--metrics-out", metavar="FILE", help="JSON summary of the run")
     p.add_argument("--threads", type=positive(int), default=None, help="threads for numba and BLAS")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
+    if args.resume and args.lr is not None:  # the optimizer state it restores carries the checkpoint's rate
+        p.error("--lr does not apply with --resume: the checkpoint's learning rate and schedule continue")
     args.epochs = args.epochs or DEFAULTS[args.model]["epochs"]
     args.lr = args.lr or DEFAULTS[args.model]["lr"]
     if args.resume and not args.checkpoint:

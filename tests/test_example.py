@@ -117,6 +117,7 @@ def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp
     (["--seed", "-1"], "must be >= 0, got -1"),
     (["--model", "mlp"], "invalid choice"),
     (["--resume"], "--resume needs --checkpoint"),
+    (["--checkpoint", "c.npz", "--resume", "--lr", "0.1"], "--lr does not apply with --resume"),  # was ignored
     (["--plot", "/nonexistent-dir/p.png"], "not writable or does not exist"),
     (["--checkpoint", "/"], "--checkpoint /: is a directory"),  # trained, then failed to replace it
 ])
