@@ -73,10 +73,11 @@ def pool_backward_reference(g, index, x_shape, geometry):
 # Kernels take the window's offsets as tuples (0, 1, ..., k-1): a tuple's length is part of its
 # compiled type, so each window size gets its own kernel with unrolled loops (about 3x faster for 2x2
 # windows than loops of run-time length, docs/performance.md). The selection rule travels the same
-# way, as a tuple of length MAX or MAX_ABS: read at run time it made the max-|x| pass 2.6-2.9x slower.
+# way, as a tuple of length MAX or MAX_ABS (_select_numba's ``rule``): read at run time as an int it
+# made the max-|x| pass 2.6-2.9x slower.
 
 @jit(parallel=True)
-def _select_numba(xpad, rows, cols, sh, sw, ph, pw, rule_len, out, index):
+def _select_numba(xpad, rows, cols, sh, sw, ph, pw, rule, out, index):
     """xpad: x padded with NaN, which loses every comparison, so padding is never kept (nor x's NaN:
     _keep_last_nan_numba follows where x has one).
     One pass tracks the first maximum and the first minimum of each window; max-|x| keeps the
@@ -101,7 +102,7 @@ def _select_numba(xpad, rows, cols, sh, sw, ph, pw, rule_len, out, index):
                         if v < lo:
                             lo_k, lo = i * len(cols) + j, v
                 q = unsigned(first + oh * ow_count + ow)
-                if len(rule_len) == MAX or hi >= -lo:
+                if len(rule) == MAX or hi >= -lo:
                     yf[q], kf[q] = hi, hi_k
                 else:
                     yf[q], kf[q] = lo, lo_k
