@@ -218,7 +218,9 @@ class _Pool(nn.Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         check_pool_args(type(self).__name__, kernel_size, stride, padding)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        # kept as given, and the stride defaulting to the kernel size, as PyTorch's pooling modules keep them
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
 
     def forward(self, x):
         return type(self).function(x, self.kernel_size, self.stride, self.padding)

@@ -579,6 +579,15 @@ def test_modules_keep_window_settings_as_pairs_as_pytorch_does():
     assert (t.kernel_size, t.stride, t.padding, t.dilation) == (conv.kernel_size, conv.stride, conv.padding, conv.dilation)
 
 
+def test_pool_modules_keep_settings_as_given_with_the_stride_defaulting_to_the_kernel_as_pytorch_does():
+    pools = [layers.MaxPool2d(2), layers.AvgPool2d(3, padding=1), layers.MaxAbsPool2d((2, 3), stride=(1, 2))]
+    assert [(m.kernel_size, m.stride, m.padding) for m in pools] == [(2, 2, 0), (3, 3, 1), ((2, 3), (1, 2), 0)]
+    assert repr(pools[0]) == "MaxPool2d(kernel_size=2, stride=2, padding=0)"
+    torch = pytest.importorskip("torch")
+    ts = [torch.nn.MaxPool2d(2), torch.nn.AvgPool2d(3, padding=1), torch.nn.MaxPool2d((2, 3), stride=(1, 2))]
+    assert [(t.kernel_size, t.stride, t.padding) for t in ts] == [(m.kernel_size, m.stride, m.padding) for m in pools]
+
+
 def test_output_size_formula():
     g = dict(h=28, w=13, kh=3, kw=5, stride=(2, 1), padding=(1, 0), dilation=(1, 2))
     assert output_size(g) == (14, 5)
