@@ -7,6 +7,11 @@ two sides alternate in short blocks so machine noise hits both alike; medians ar
 block starts with one untimed call: right after one library runs, its thread pool still spins
 for a while (torch's OpenMP) and would bill the other library for CPU it never asked for.
 
+Beside each ratio, the layer's BLAS products alone (its np.matmul calls recorded once and replayed
+on the same operands, benchmarks/products.py) over the same torch time: the floor of the ratio for
+any code that makes these products, and so whether a target is within reach of the design (other
+layouts of the products trade places by shape: docs/performance.md).
+
 The minor page faults per timed call are printed for each side: memory that the allocator hands
 back to the kernel and faults in again at the next call can cost more than the arithmetic
 (docs/performance.md, "Conv B: page faults, then batch chunks"), so a ratio is read with them.
@@ -42,6 +47,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchmarks import workloads  # noqa: E402
+from benchmarks.products import record  # noqa: E402
 
 
 BLOCK = 5
@@ -103,26 +109,29 @@ def main(args):
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | "
           f"torch {torch.__version__} | numpy {np.__version__}, {blas_kernel()} | sgemm {gemm:.1f} GFLOP/s")
     print(f"{'layer':<8} {'workload':<30} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'GFLOP/s':>8} "
-          f"{'% sgemm':>8} {'faults/call minigrad, torch':>28}")
+          f"{'% sgemm':>8} {'products ms':>11} {'products/torch':>14} {'faults/call minigrad, torch':>28}")
     for case in workloads.CASES:
         if (only and case.layer not in only) or (keys and case.key not in keys):
             continue
         ours, theirs = case.build_minigrad(), case.build_torch(torch)
         for _ in range(3):
             ours(), theirs()
-        t_ours, t_theirs, faults = [], [], {ours: 0, theirs: 0}
+        products, _ = record(ours)
+        times, faults = {ours: [], theirs: [], products: []}, {ours: 0, theirs: 0, products: 0}
         for _ in range(max(1, args.repeats // BLOCK)):
-            for fn, times in ((ours, t_ours), (theirs, t_theirs)):
+            for fn, spent in times.items():
                 fn()
                 before = _minor_faults()
-                times.extend(_time(fn) for _ in range(BLOCK))
+                spent.extend(_time(fn) for _ in range(BLOCK))
                 faults[fn] += _minor_faults() - before
-        m_ours, m_theirs = statistics.median(t_ours), statistics.median(t_theirs)
-        f_ours, f_theirs = faults[ours] / len(t_ours), faults[theirs] / len(t_theirs)
+        m_ours, m_theirs, m_products = (statistics.median(times[fn]) for fn in (ours, theirs, products))
+        f_ours, f_theirs = faults[ours] / len(times[ours]), faults[theirs] / len(times[theirs])
         gflops = case.flops / m_ours / 1e9
-        rows.append((case.layer, case.name, m_ours * 1e3, m_theirs * 1e3, m_ours / m_theirs, gflops, f_ours, f_theirs))
+        rows.append((case.layer, case.name, m_ours * 1e3, m_theirs * 1e3, m_ours / m_theirs, gflops,
+                     m_products * 1e3, m_products / m_theirs, f_ours, f_theirs))
         print(f"{case.layer:<8} {case.name:<30} {m_ours * 1e3:>11.2f} {m_theirs * 1e3:>9.2f} "
-              f"{m_ours / m_theirs:>6.2f} {gflops:>8.2f} {100 * gflops / gemm:>7.1f}% {f_ours:>15.0f}, {f_theirs:<11.0f}")
+              f"{m_ours / m_theirs:>6.2f} {gflops:>8.2f} {100 * gflops / gemm:>7.1f}% {m_products * 1e3:>11.2f} "
+              f"{m_products / m_theirs:>14.2f} {f_ours:>15.0f}, {f_theirs:<11.0f}")
     return rows
 
 

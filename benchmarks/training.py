@@ -5,6 +5,9 @@
 The PyTorch networks are written here layer for layer like examples/training.py: Rohrer's SCS
 (conv of x^2 with a ones kernel for the norms) with a MaxAbsPool port, the seed's ConvTwist, and
 Conv2d. Both sides run the same Adam steps on the same batches, alternating in blocks.
+
+The last column replays the minigrad step's BLAS products alone (benchmarks/products.py): torch's
+step time over theirs is the highest throughput ratio a step making the same products could reach.
 """
 import argparse
 import os
@@ -32,6 +35,7 @@ import numpy as np  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 from benchmarks.bench import BLOCK, blas_kernel, cpu_name  # noqa: E402
+from benchmarks.products import record  # noqa: E402
 from examples import mnist_data, training  # noqa: E402
 from minigrad import optim  # noqa: E402
 
@@ -97,9 +101,11 @@ def main(args):
     train_x, train_y, *_ = mnist_data.load_dir(mnist_data.BUNDLED)
     x, y = training.prepare(train_x), train_y.astype(np.int64)
     batches = [np.arange(i, i + args.batch_size) % len(x) for i in range(0, args.batches * args.batch_size, args.batch_size)]
+    rows = []
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | torch {torch.__version__} | "
           f"numpy {np.__version__}, {blas_kernel()} | batch {args.batch_size}, Adam")
-    print(f"{'model':<6} {'minigrad img/s':>15} {'torch img/s':>12} {'minigrad/torch':>15}")
+    print(f"{'model':<6} {'minigrad img/s':>15} {'torch img/s':>12} {'minigrad/torch':>15} {'products ms':>12} "
+          f"{'torch/products':>15}")
     for name in ("scs", "twist", "conv"):
         model = training.build_model(name, np.random.default_rng(0))
         net = torch_network(torch, name, model.state_dict())
@@ -117,9 +123,9 @@ def main(args):
             loss.backward()
             t_opt.step()
 
-        times = {ours: [], theirs: []}
-        for fn in times:
-            fn(batches[0])
+        products, _ = record(lambda: ours(batches[0]))  # also ours' warm-up step
+        theirs(batches[0])
+        times = {ours: [], theirs: [], lambda idx: products(): []}  # the recorded step's products, any batch
         for start in range(0, len(batches), BLOCK):
             for fn, spent in times.items():
                 fn(batches[start])  # untimed: let the other library's threads go quiet
@@ -127,9 +133,12 @@ def main(args):
                     t0 = time.perf_counter()
                     fn(idx)
                     spent.append(time.perf_counter() - t0)
-        ours_rate = args.batch_size / statistics.median(times[ours])
-        theirs_rate = args.batch_size / statistics.median(times[theirs])
-        print(f"{name:<6} {ours_rate:>15.0f} {theirs_rate:>12.0f} {ours_rate / theirs_rate:>15.2f}")
+        t_ours, t_theirs, t_products = (statistics.median(spent) for spent in times.values())
+        ours_rate, theirs_rate = args.batch_size / t_ours, args.batch_size / t_theirs
+        rows.append((name, ours_rate, theirs_rate, t_theirs / t_ours, t_products * 1e3, t_theirs / t_products))
+        print(f"{name:<6} {ours_rate:>15.0f} {theirs_rate:>12.0f} {t_theirs / t_ours:>15.2f} {t_products * 1e3:>12.2f} "
+              f"{t_theirs / t_products:>15.2f}")
+    return rows
 
 
 if __name__ == "__main__":

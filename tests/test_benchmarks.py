@@ -1,7 +1,8 @@
 """The benchmark commands: their arguments, and one small run when torch is installed."""
+import numpy as np
 import pytest
 
-from benchmarks import bench, training, workloads
+from benchmarks import bench, products, training, workloads
 from benchmarks.arguments import LAYERS, WORKLOADS
 
 
@@ -40,3 +41,42 @@ def test_bench_runs_one_workload():
         torch.set_num_threads(threads[0])
         numba.set_num_threads(threads[1])
     assert row[:2] == ("conv2d", workloads.conv_case("A").name) and row[2] > 0 and row[3] > 0
+    assert 0 < row[6] and row[7] == pytest.approx(row[6] / row[3])  # the products alone, and over torch's time
+
+
+@pytest.mark.parametrize("case", workloads.CASES, ids=lambda case: f"{case.layer}-{case.key}")
+def test_the_recorded_products_are_all_of_a_workloads_contractions(case):
+    """Every product of a layer's forward and backward goes through np.matmul, so the replay is
+    the whole BLAS share: the recorded FLOPs are the workload's 3 x 2 N O C kh kw H W (x 3 for twist)."""
+    _, flops = products.record(case.build_minigrad())
+    assert flops == case.flops
+
+
+def test_replay_repeats_each_recorded_product_into_its_output(rng):
+    a, b, out = rng.standard_normal((5, 2, 3)), rng.standard_normal((3, 4)), np.empty((5, 2, 4))
+
+    def fn():
+        np.matmul(a, b, out=out)
+        np.matmul(b[:, 0], b)  # 1-D on the left: (1, 3) @ (3, 4)
+        return a[0] @ b  # the operator is not recorded
+
+    replay, flops = products.record(fn)
+    out[...] = 0
+    replay()
+    np.testing.assert_array_equal(out, a @ b)
+    assert flops == 2 * 5 * 2 * 3 * 4 + 2 * 3 * 4
+    assert np.matmul is not None and "recording" not in np.matmul.__name__  # numpy is itself again
+
+
+def test_training_benchmark_runs_each_network():
+    torch = pytest.importorskip("torch")
+    numba = pytest.importorskip("numba")
+    threads = torch.get_num_threads(), numba.get_num_threads()
+    try:
+        rows = training.main(training.parse_args(["--batches", "5", "--batch-size", "8", "--threads", "1"]))
+    finally:
+        torch.set_num_threads(threads[0])
+        numba.set_num_threads(threads[1])
+    assert [row[0] for row in rows] == ["scs", "twist", "conv"]
+    for _, ours, theirs, ratio, products_ms, bound in rows:
+        assert ours > 0 and theirs > 0 and ratio == pytest.approx(ours / theirs) and products_ms > 0 and bound > 0
