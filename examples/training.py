@@ -206,7 +206,7 @@ def run(args, log=print):
     final = history[-1]["test_accuracy"] if history else evaluate(model, test_x, test_y)
     trained = history[-1]["epoch"] if history else 0  # more than --epochs when resumed past it
     log(f"done: {args.model} model, {model.num_parameters():,} parameters, test accuracy {final:.2%} "
-        f"after {trained} epochs in {seconds:.1f}s")
+        f"after {trained} epoch{'' if trained == 1 else 's'} in {seconds:.1f}s")
     write_outputs(args, model, description, history, final, trained, seconds)
     return 0
 

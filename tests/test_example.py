@@ -77,6 +77,11 @@ def test_metrics_plot_and_eval(tmp_path, small_data, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_summary_line_counts_one_epoch_in_the_singular(small_data, capsys):
+    assert run("--model", "conv", "--epochs", "1", data=small_data) == 0
+    assert "after 1 epoch in" in capsys.readouterr().out
+
+
 def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, capsys):
     ckpt = tmp_path / "c.npz"
     assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
