@@ -43,12 +43,14 @@ def _pool_compute(arrays, g, variant, grad_output=None):
 
 def _scs_draw(rng, g, variant):
     return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
-            "weight": rng.uniform(-1, 1, (g["c_out"], g["c_in"], g["kernel"], g["kernel"])),
+            "weight": rng.uniform(-1, 1, (g["c_out"], g["c_in"] // g.get("groups", 1), g["kernel"], g["kernel"])),
             "p": rng.uniform(0.5, 3.0, g["c_out"]), "q": rng.uniform(0.01, 0.3, 1)}
 
 
 def _scs_compute(arrays, g, variant, grad_output=None):
-    fn = lambda x, w, p, q: F.sharpened_cosine_similarity(x, w, p, q, g["stride"], g["padding"], variant)  # noqa: E731
+    # exports written before SCS took groups have none in their geometry
+    fn = lambda x, w, p, q: F.sharpened_cosine_similarity(x, w, p, q, g["stride"], g["padding"], variant,  # noqa: E731
+                                                          g.get("groups", 1))
     return _run(fn, arrays, ("x", "weight", "p", "q"), grad_output)
 
 
@@ -79,8 +81,9 @@ def cases():
         Case("maxabspool2d", dict(n=2, c=3, h=6, w=6, kernel=2, stride=2, padding=0), (),
              "NCHW", "y = the window element of largest |x|, with its sign (ties: positive, then first)",
              _pool_draw, _pool_compute),
-        Case("scs", dict(n=2, c_in=2, c_out=3, h=6, w=6, kernel=3, stride=1, padding=1), ("rohrer", "pisoni"),
-             "NCHW; weight (out, in, k, k); p effective per output channel (out,); q effective (1,)",
+        Case("scs", dict(n=2, c_in=2, c_out=3, h=6, w=6, kernel=3, stride=1, padding=1, groups=1), ("rohrer", "pisoni"),
+             "NCHW; weight (out, in/groups, k, k); p effective per output channel (out,); q effective (1,); "
+             "groups as conv2d's, patch norms per group",
              "rohrer: c = x.w / ((sqrt(S + 1e-6) + q) |w|), y = sign(c) (|c| + 1e-6)^p; "
              "pisoni: c = x.w / ((sqrt(max(S, 1e-12)) + q)(sqrt(max(|w|^2, 1e-12)) + q)), y = sign(c) (|c| + 1e-12)^p",
              _scs_draw, _scs_compute),

@@ -7,15 +7,18 @@ Per output channel o and patch m (col = im2col(x), one column per patch; docs/sc
     variant "pisoni"  nx = sqrt(max(S, 1e-12)) + q         nw = sqrt(max(wn2, 1e-12)) + q   eps = 1e-12
     c = dot / (nw nx)        a = |c| + eps                  y = sign(c) a^p = sign(c) exp(p ln a)
 
+With groups G (as conv2d's, Rohrer's layer takes 1 or C): W @ col per group, S sums x^2 over the
+group's channels only, and output channel o sees the nx of its group, o // (O/G).
+
 Backward, with gy = dL/dy:
 
     gp[o]  = sum_m gy y ln a            (ln a kept from the forward)
     gc     = gy p a^(p-1) = gy p |y| / a   (0 where c == 0: d sign = 0 and d|c| = 0 there)
     g_dot  = gc / (nw nx)
-    g_nx   = -sum_o gc c / nx          g_nw = -sum_m gc c / nw
+    g_nx   = -sum_o gc c / nx  (over the group's o)          g_nw = -sum_m gc c / nw
     gq     = sum_m g_nx  (+ sum_o g_nw for "pisoni")
     gS     = g_nx / (2 sqrt(.))        (0 where the max(., 1e-12) floor is active)
-    gx     = col2im(W^T @ g_dot) + 2 x window_sums_adjoint(gS)   (each pixel sums gS over its windows)
+    gx     = col2im(W^T @ g_dot) + 2 x window_sums_adjoint(gS)   (each pixel sums its group's gS over its windows)
     gW     = g_dot @ col^T + g_nw W / sqrt(.)
 """
 import numpy as np
@@ -26,7 +29,7 @@ from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_args, window_geometry,
                               window_sums_adjoint, window_sums_array)
 
-from .conv import check_channel_counts, check_channels
+from .conv import check_channel_counts, check_conv_weight, check_groups
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
@@ -47,9 +50,14 @@ def norms_reference(S, wn2, q, variant):
     return sx, sx + q, sw + q, sw
 
 
+def rows_of_groups(nx, o_count):
+    """nx (G, M) -> (O, M): each output channel gets its group's patch norms (Rohrer's repeat_interleave)."""
+    return np.repeat(nx, o_count // nx.shape[0], axis=0)
+
+
 def forward_reference(dot, nx, nw, p, eps):
-    """y, c and ln a from dot (O, M), nx (M,), nw (O,), p (O,)."""
-    c = dot / (nw[:, None] * nx[None, :])
+    """y, c and ln a from dot (O, M), nx (G, M), nw (O,), p (O,)."""
+    c = dot / (nw[:, None] * rows_of_groups(nx, dot.shape[0]))
     log_a = np.log(np.abs(c) + eps)
     return np.sign(c) * np.exp(p[:, None] * log_a), c, log_a
 
@@ -59,24 +67,28 @@ def backward_reference(gy, y, c, log_a, nx, nw, p, eps):
     the terms gy y ln a of gp."""
     a = np.abs(c) + eps
     gc = np.where(c != 0, gy * p[:, None] * np.abs(y) / a, 0)  # |y| / a = a^(p-1), without a second power
-    return gc / (nw[:, None] * nx[None, :]), gc * c, gy * y * log_a
+    return gc / (nw[:, None] * rows_of_groups(nx, c.shape[0])), gc * c, gy * y * log_a
 
 
 def backward_sums(gcc, gp_terms, nx, nw):
-    """(g_nx, g_nw, gp): the sums over channels and patches, shared by both paths."""
-    return -np.sum(gcc, axis=0) / nx, -np.sum(gcc, axis=1) / nw, np.sum(gp_terms, axis=1)
+    """(g_nx, g_nw, gp): the sums over channels (each group's) and patches, shared by both paths."""
+    groups, m = nx.shape
+    g_nx = -np.sum(gcc.reshape(groups, gcc.shape[0] // groups, m), axis=1) / nx  # not -1: m is 0 for an empty batch
+    return g_nx, -np.sum(gcc, axis=1) / nw, np.sum(gp_terms, axis=1)
 
 
 # ------------------------------------------------------------------------ numba (fast path)
 
 @jit(parallel=True)
 def _cosine_numba(dot, nx, nw, eps, c, a):
-    """c = dot / (nw nx) and a = |c| + eps, (O, M), in one pass."""
+    """c = dot / (nw nx) and a = |c| + eps, (O, M), in one pass; nx (G, M), a row per group."""
     o_count, m_count = dot.shape
+    per_group = o_count // nx.shape[0]
     for o in prange(o_count):
+        nx_o = nx[o // per_group]
         for m_signed in range(m_count):
             m = unsigned(m_signed)
-            cv = dot[o, m] / (nw[o] * nx[m])
+            cv = dot[o, m] / (nw[o] * nx_o[m])
             c[o, m] = cv
             a[o, m] = np.abs(cv) + eps
     return c, a
@@ -113,14 +125,16 @@ def _backward_numba(gy, y, c, log_a, nx, nw, p, eps, g_dot, gcc, gp_terms):
     both paths add the same terms in the same order (the same bits)."""
     o_count = c.shape[0]
     n_count, l_count = gy.shape[0], gy.shape[2]
+    per_group = o_count // nx.shape[0]
     for o in prange(o_count):
+        nx_o = nx[o // per_group]
         for n in range(n_count):
             for l in range(l_count):
                 m = unsigned(n * l_count + l)
                 cv, g, yv = c[o, m], gy[n, o, l], y[n, o, l]
                 gp_terms[o, m] = g * yv * log_a[o, m]
                 gc = g * p[o] * np.abs(yv) / (np.abs(cv) + eps) if cv != 0 else 0.0
-                g_dot[o, m] = gc / (nw[o] * nx[m])
+                g_dot[o, m] = gc / (nw[o] * nx_o[m])
                 gcc[o, m] = gc * cv
     return g_dot, gcc, gp_terms
 
@@ -131,19 +145,22 @@ class SharpenedCosineSimilarity(Function):
     """y = sign(c) (|c| + eps)^p with c the cosine of each patch and kernel (module docstring)
     gx, gW, gp, gq as derived in the module docstring and docs/scs.md"""
 
-    def forward(self, x, weight, p, q, stride=1, padding=0, variant="rohrer"):
+    def forward(self, x, weight, p, q, stride=1, padding=0, variant="rohrer", groups=1):
         check_variant("sharpened_cosine_similarity", variant)
-        _check_shapes(x, weight, p, q)
+        _check_shapes(x, weight, p, q, groups)
         self.geometry = window_geometry("sharpened_cosine_similarity", x.shape, weight.shape[2:], stride, padding, 1)
         dtype = np.result_type(x, weight, p, q)
         x, weight, p, q = (np.asarray(a, dtype) for a in (x, weight, p, q))
-        self.variant, self.eps = variant, dtype.type(VARIANTS[variant])
+        self.variant, self.eps, self.groups = variant, dtype.type(VARIANTS[variant]), groups
         self.weight_shape, self.q_shape = weight.shape, q.shape
-        self.x, self.w = x, weight.reshape(weight.shape[0], -1)
-        dot, self.chunks = im2col_matmul(self.w[None], x, self.geometry)  # the one BLAS contraction
+        self.x, self.w = x, weight.reshape(weight.shape[0], -1)  # (O, K)
+        dot, self.chunks = im2col_matmul(self._w_per_group(), x, self.geometry)  # the one BLAS contraction
         dot = dot.reshape(self.w.shape[0], -1)  # (O, M)
-        # patch sums of squares as Rohrer computes them: x^2 summed over channels, then over each window
-        S = window_sums_array(np.sum(x * x, axis=1, keepdims=True), *self.geometry).reshape(-1)
+        # patch sums of squares as Rohrer computes them: x^2 summed over each group's channels, then
+        # over each window; (N, G, OH, OW) -> (G, M), M ordered as dot's columns
+        n, c, h, w = x.shape
+        S = window_sums_array(np.sum((x * x).reshape(n, groups, c // groups, h, w), axis=2), *self.geometry)
+        S = S.transpose(1, 0, 2, 3).reshape(groups, -1)
         self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
         self.sx, self.nx, self.nw, self.sw = norms_reference(S, self.wn2, q.reshape(()), variant)
         n, (oh, ow) = x.shape[0], self.geometry[4]
@@ -153,6 +170,9 @@ class SharpenedCosineSimilarity(Function):
             y, self.c, self.log_a = forward_reference(dot, self.nx, self.nw, p, self.eps)
             self.y = np.ascontiguousarray(y.reshape(dot.shape[0], n, oh * ow).transpose(1, 0, 2))  # kept as (N, O, L)
         return self.y.reshape(n, dot.shape[0], oh, ow)
+
+    def _w_per_group(self):
+        return self.w.reshape(self.groups, -1, self.w.shape[1])  # (G, O/G, K)
 
     def backward(self, g):
         o, m = self.c.shape
@@ -172,24 +192,21 @@ class SharpenedCosineSimilarity(Function):
         if pisoni:  # the max(., 1e-12) floors pass no gradient where they are active
             gS = np.where(self.S >= 1e-12, gS, 0)
             gw_norm = np.where(self.wn2 >= 1e-12, gw_norm, 0)
-        (n, _, h, w), out = self.x.shape, self.geometry[4]
-        gw, gx = im2col_matmul_backward(g_dot.reshape(1, o, n, out[0] * out[1]), self.w[None], self.chunks, self.x.shape,
-                                        self.geometry, *self.needs_input_grad[:2])
-        if gx is not None:
-            gS = gS.astype(gx.dtype, copy=False).reshape(n, 1, *out)
-            gx += 2 * self.x * window_sums_adjoint(gS, (n, 1, h, w), *self.geometry)  # dS/dx = 2x per window
+        (n, c, h, w), out, groups = self.x.shape, self.geometry[4], self.groups
+        gw, gx = im2col_matmul_backward(g_dot.reshape(groups, o // groups, n, out[0] * out[1]), self._w_per_group(),
+                                        self.chunks, self.x.shape, self.geometry, *self.needs_input_grad[:2])
+        if gx is not None:  # dS/dx = 2x per window, for the channels of the window's group
+            gS = np.ascontiguousarray(gS.astype(gx.dtype, copy=False).reshape(groups, n, *out).transpose(1, 0, 2, 3))
+            dS = window_sums_adjoint(gS, (n, groups, h, w), *self.geometry)
+            gx += ((2 * self.x).reshape(n, groups, c // groups, h, w) * dS[:, :, None]).reshape(n, c, h, w)
         if gw is not None:
-            gw = (gw[0] + gw_norm[:, None] * self.w).reshape(self.weight_shape)
+            gw = (gw.reshape(o, -1) + gw_norm[:, None] * self.w).reshape(self.weight_shape)
         return gx, gw, gp, np.full(self.q_shape, gq, dtype=g.dtype)
 
 
-def _check_shapes(x, weight, p, q):
+def _check_shapes(x, weight, p, q, groups):
     op = "sharpened_cosine_similarity"
-    if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"{op}: expected x (N, C, H, W) and weight (out, C, kh, kw), got {x.shape} and {weight.shape}")
-    check_channels(op, x.shape, weight.shape)
-    if weight.shape[1] != x.shape[1]:
-        raise ValueError(f"{op}: weight {weight.shape} expects {weight.shape[1]} input channels, x {x.shape} has {x.shape[1]}")
+    check_conv_weight(op, x.shape, weight.shape, groups)
     if p.shape != weight.shape[:1]:
         raise ValueError(f"{op}: p must have shape ({weight.shape[0]},), one exponent per output channel, got {p.shape}")
     if q.size != 1:
@@ -200,10 +217,12 @@ def _check_shapes(x, weight, p, q):
         raise ValueError(f"{op}: q must be non-negative, got {q.item()}")
 
 
-def sharpened_cosine_similarity(x, weight, p, q, stride=1, padding=0, variant="rohrer"):
-    """SCS of every patch of x with every kernel: x (N, C, H, W), weight (out, C, kh, kw), p (out,)
-    the effective exponents, q the effective scalar. Returns (N, out, OH, OW)."""
-    return SharpenedCosineSimilarity.apply(x, weight, p, q, stride=stride, padding=padding, variant=variant)
+def sharpened_cosine_similarity(x, weight, p, q, stride=1, padding=0, variant="rohrer", groups=1):
+    """SCS of every patch of x with every kernel: x (N, C, H, W), weight (out, C/groups, kh, kw), p (out,)
+    the effective exponents, q the effective scalar. Returns (N, out, OH, OW). groups as conv2d's:
+    Rohrer's layer takes 1 or C (depthwise)."""
+    return SharpenedCosineSimilarity.apply(x, weight, p, q, stride=stride, padding=padding, variant=variant,
+                                           groups=groups)
 
 
 class SharpCosSim2d(nn.Module):
@@ -214,24 +233,26 @@ class SharpCosSim2d(nn.Module):
               log_q (1, 1, 1, 1), the source's shapes, so its state_dict loads as is.
     "pisoni": weight glorot-uniform as Keras draws it for (1, C*kh*kw, out); p = softmax(p_raw),
               p_raw = 0 (every exponent starts at 1/out); q = q_raw^2 / 10, q_raw = 0.
+    groups as conv2d's (weight (out, in/groups, kh, kw)); Rohrer's layer takes 1 or in_channels.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=1, variant="rohrer",
-                 rng=None, dtype=np.float32):
+                 groups=1, rng=None, dtype=np.float32):
         super().__init__()
         check_variant("SharpCosSim2d", variant)
         check_channel_counts("SharpCosSim2d", in_channels, out_channels)
         (kh, kw), stride, padding, _ = window_args("SharpCosSim2d", kernel_size, stride, padding)
+        check_groups("SharpCosSim2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
-        self.stride, self.padding, self.variant = stride, padding, variant
+        self.stride, self.padding, self.variant, self.groups = stride, padding, variant, groups
         rng = mg.random.default_rng() if rng is None else rng
-        shape = (out_channels, in_channels, kh, kw)
+        shape = (out_channels, in_channels // groups, kh, kw)
         if variant == "rohrer":
             self.weight = nn.Parameter(rng.uniform(-1, 1, shape).astype(dtype))
             self.p = nn.Parameter(rng.uniform(1, 3, out_channels).astype(dtype).reshape(1, -1, 1, 1))
             self.log_q = nn.Parameter(np.full((1, 1, 1, 1), np.log(1e-3), dtype))
         else:
-            limit = np.sqrt(6 / (in_channels * kh * kw + out_channels))
+            limit = np.sqrt(6 / (in_channels // groups * kh * kw + out_channels))
             self.weight = nn.Parameter(rng.uniform(-limit, limit, shape).astype(dtype))
             self.p_raw = nn.Parameter(np.zeros(out_channels, dtype))
             self.q_raw = nn.Parameter(np.zeros(1, dtype))
@@ -247,8 +268,9 @@ class SharpCosSim2d(nn.Module):
             np.clip(self.weight.data, -1, 1, out=self.weight.data)
             np.maximum(self.p.data, 0.1, out=self.p.data)
         p, q = self.effective_p_q()
-        return sharpened_cosine_similarity(x, self.weight, p, q, self.stride, self.padding, self.variant)
+        return sharpened_cosine_similarity(x, self.weight, p, q, self.stride, self.padding, self.variant, self.groups)
 
     def extra_repr(self):
+        groups = f", groups={self.groups}" if self.groups != 1 else ""
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, variant={self.variant!r}")
+                f"padding={self.padding}{groups}, variant={self.variant!r}")

@@ -253,14 +253,18 @@ def test_torch_state_dict_and_pt_file_load_into_a_module(tmp_path):
         np.testing.assert_array_equal(module.center_y.data, state["center_y"].numpy())
 
 
-@pytest.mark.parametrize("layer,variant", LAYERS)
-def test_torch_ports_consume_exported_files(tmp_path, layer, variant):
+DEPTHWISE_SCS = ("--in-channels", "3", "--out-channels", "6", "--groups", "3")  # Rohrer's depthwise layer
+
+
+@pytest.mark.parametrize("layer,variant,extra", [(layer, variant, ()) for layer, variant in LAYERS]
+                         + [("scs", "rohrer", DEPTHWISE_SCS), ("scs", "pisoni", DEPTHWISE_SCS)])
+def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
     """The test suite's independent torch ports read an export and reproduce it."""
     torch = pytest.importorskip("torch")
     from tests.test_scs import torch_scs
     from tests.test_twist import SeedConvTwist
     from tests.test_windows import torch_max_abs_pool
-    arrays, manifest = crosscheck.load(export_file(tmp_path, layer, variant))
+    arrays, manifest = crosscheck.load(export_file(tmp_path, layer, variant, *extra))
     g = manifest["geometry"]
     names = [k for k in manifest["inputs"] if k != "grad_output"]
     if layer == "twist":
@@ -276,7 +280,7 @@ def test_torch_ports_consume_exported_files(tmp_path, layer, variant):
         elif layer == "maxabspool2d":
             out = torch_max_abs_pool(torch, t[0], g["kernel"], g["stride"], g["padding"])
         else:
-            out = torch_scs(torch, *t, g["stride"], g["padding"], variant)
+            out = torch_scs(torch, *t, g["stride"], g["padding"], variant, g["groups"])
     out.backward(torch.tensor(arrays["grad_output"]))
     np.testing.assert_allclose(out.detach().numpy(), arrays["output"], rtol=1e-10, atol=1e-12)
     for name in names:

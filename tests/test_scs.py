@@ -18,39 +18,43 @@ SEEDS = st.integers(0, 2**31 - 1)
 @st.composite
 def scs_cases(draw, max_size=6):
     k = draw(st.sampled_from([k for k in (1, 3, 5) if k <= max_size]))
-    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    groups = draw(st.integers(1, 2))  # 2 with one channel per group is Rohrer's depthwise layer
+    per_group = st.integers(1, 3 if groups == 1 else 2)
+    n, c, o = draw(st.integers(1, 2)), groups * draw(per_group), groups * draw(per_group)
     h, w = draw(st.integers(k, max_size)), draw(st.integers(k, max_size))
     stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, k // 2))
     x = draw(arrays((n, c, h, w)))
-    weight = draw(arrays((o, c, k, k), away_from=(0,), margin=0.1))
+    weight = draw(arrays((o, c // groups, k, k), away_from=(0,), margin=0.1))
     p = draw(arrays((o,), low=0.5, high=3.0))
     q = draw(arrays((1,), low=0.01, high=0.5))  # q = 0 is the domain edge: see EDGES
-    return dict(x=x, weight=weight, p=p, q=q, stride=stride, padding=padding)
+    return dict(x=x, weight=weight, p=p, q=q, stride=stride, padding=padding, groups=groups)
 
 
 def cosines(case, variant):
     fn = SharpenedCosineSimilarity()
-    fn.forward(case["x"], case["weight"], case["p"], case["q"], case["stride"], case["padding"], variant)
+    fn.forward(case["x"], case["weight"], case["p"], case["q"], case["stride"], case["padding"], variant, case["groups"])
     return fn.c
 
 
-def torch_scs(torch, x, weight, p, q, stride, padding, variant):
+def torch_scs(torch, x, weight, p, q, stride, padding, variant, groups=1):
     """Each variant's formula written with torch ops, the patch norms as Rohrer computes them:
-    a conv of x^2 with a ones kernel."""
-    ones = torch.ones((1,) + tuple(weight.shape[1:]), dtype=x.dtype)
-    S = torch.nn.functional.conv2d(x * x, ones, stride=stride, padding=padding)
+    a conv of x^2 with a ones kernel per group, repeated for each output channel of the group."""
+    ones = torch.ones((groups,) + tuple(weight.shape[1:]), dtype=x.dtype)
+    S = torch.nn.functional.conv2d(x * x, ones, stride=stride, padding=padding, groups=groups)
+    S = torch.repeat_interleave(S, weight.shape[0] // groups, dim=1)
     wn2 = (weight * weight).sum(dim=(1, 2, 3)).view(1, -1, 1, 1)
     if variant == "rohrer":
         nx, nw, eps = torch.sqrt(S + 1e-6) + q, torch.sqrt(wn2), 1e-6
     else:
         nx, nw, eps = torch.sqrt(torch.clamp(S, min=1e-12)) + q, torch.sqrt(torch.clamp(wn2, min=1e-12)) + q, 1e-12
-    c = torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding) / (nx * nw)
+    c = torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding, groups=groups) / (nx * nw)
     return torch.sign(c) * (torch.abs(c) + eps) ** p.view(1, -1, 1, 1)
 
 
 def run(case, variant, dtype=np.float64, seed=0):
     ts = [mg.tensor(np.asarray(case[k], dtype), requires_grad=True) for k in ("x", "weight", "p", "q")]
-    y = F.sharpened_cosine_similarity(*ts, stride=case["stride"], padding=case["padding"], variant=variant)
+    y = F.sharpened_cosine_similarity(*ts, stride=case["stride"], padding=case["padding"], variant=variant,
+                                      groups=case.get("groups", 1))
     g = np.random.default_rng(seed).standard_normal(y.shape).astype(dtype)
     y.backward(g)
     return [y.data] + [t.grad for t in ts], g
@@ -63,7 +67,7 @@ def test_gradients(each_backend, variant):
         # off the c = 0 kink: at |c| >= 1e-3, p >= 0.5 the central-difference error is ~1e-7 relative
         assume(np.abs(cosines(case, variant)).min() > 1e-3)
         fn = lambda *t: F.sharpened_cosine_similarity(*t, stride=case["stride"], padding=case["padding"],  # noqa: E731
-                                                      variant=variant)
+                                                      variant=variant, groups=case["groups"])
         mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")], mode="directional", seed=seed)
     check()
 
@@ -72,7 +76,8 @@ def test_gradients(each_backend, variant):
 @given(case=scs_cases(max_size=4))
 def test_full_jacobian(variant, case):
     assume(np.abs(cosines(case, variant)).min() > 1e-3)
-    fn = lambda *t: F.sharpened_cosine_similarity(*t, stride=case["stride"], padding=case["padding"], variant=variant)  # noqa: E731
+    fn = lambda *t: F.sharpened_cosine_similarity(*t, stride=case["stride"], padding=case["padding"],  # noqa: E731
+                                                  variant=variant, groups=case["groups"])
     mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")])
 
 
@@ -119,8 +124,9 @@ def test_against_torch_port(each_backend, variant):
             case["x"][:, :, : case["x"].shape[2] // 2] = 0
         ours, g = run(case, variant, seed=seed)
         ts = [torch.tensor(np.asarray(case[k]), requires_grad=True) for k in ("x", "weight", "p", "q")]
-        torch_scs(torch, *ts, case["stride"], case["padding"], variant).backward(torch.tensor(g))
-        theirs = [torch_scs(torch, *ts, case["stride"], case["padding"], variant).detach().numpy()]
+        port = lambda: torch_scs(torch, *ts, case["stride"], case["padding"], variant, case["groups"])  # noqa: E731
+        port().backward(torch.tensor(g))
+        theirs = [port().detach().numpy()]
         theirs += [t.grad.numpy() for t in ts]
         for name, a, e in zip(("y", "x", "weight", "p", "q"), ours, theirs):
             assert_close(a, e, rtol=1e-9, atol=1e-12, name=f"{variant} {name}")
@@ -181,6 +187,9 @@ def test_zero_patches_give_zero_output_and_zero_gradient(each_backend):
 @pytest.mark.parametrize("call,message", [
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1, variant="keras"), "variant must be one of"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 1, 3, 3)), np.ones(3), 0.1), "expects 1 input channels"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 1, 3, 3)), np.ones(3), 0.1, groups=2),
+     "out_channels 3 must be divisible by groups 2"),
+    (lambda: layers.SharpCosSim2d(4, 6, groups=4), "out_channels 6 must be divisible by groups 4"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(2), 0.1), r"p must have shape \(3,\)"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), -np.ones(3), 0.1), "p must be positive"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), -0.1), "q must be non-negative"),
@@ -206,34 +215,39 @@ def test_rohrer_layer_parameterisation_and_projections():
     np.testing.assert_array_equal(layer.p.data[0, :2, 0, 0], np.float32([0.1, 0.1]))
 
 
-def torch_rohrer_module(torch, in_channels, out_channels, kernel_size, stride, padding):
+def torch_rohrer_module(torch, in_channels, out_channels, kernel_size, stride, padding, groups=1):
     """Rohrer's SharpCosSim2d as REFERENCES.md describes it at 938c153, written here: a bias-free
     Conv2d's weight, p (1, out, 1, 1), log_q (1, 1, 1, 1); weight clipped to [-1, 1] and p raised
-    to 0.1 in place before each forward; then his formula (torch_scs)."""
+    to 0.1 in place before each forward; then his formula (torch_scs); groups 1 or in_channels."""
     class RohrerSCS(torch.nn.Conv2d):
         def __init__(self):
-            super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
+            super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, groups=groups,
+                             bias=False)
             self.p = torch.nn.Parameter(torch.full((1, out_channels, 1, 1), 2.0))
             self.log_q = torch.nn.Parameter(torch.full((1, 1, 1, 1), -3.0))
 
         def forward(self, x):
             self.weight.data = torch.clamp(self.weight.data, -1, 1)
             self.p.data = torch.clamp(self.p.data, min=0.1)
-            return torch_scs(torch, x, self.weight, self.p.view(-1), torch.exp(self.log_q), stride, padding, "rohrer")
+            return torch_scs(torch, x, self.weight, self.p.view(-1), torch.exp(self.log_q), stride, padding, "rohrer",
+                             groups)
     return RohrerSCS().double()
 
 
-def test_a_rohrer_state_dict_loads_as_is_and_trains_the_same():
-    """p was (out,) and log_q (1,): a state_dict of Rohrer's module failed on both shapes."""
+@pytest.mark.parametrize("in_channels, out_channels, groups", [(3, 4, 1), (2, 4, 2)], ids=["dense", "depthwise"])
+def test_a_rohrer_state_dict_loads_as_is_and_trains_the_same(in_channels, out_channels, groups):
+    """p was (out,) and log_q (1,): a state_dict of Rohrer's module failed on both shapes. His
+    depthwise layer (groups = in_channels) had no counterpart before groups."""
     torch = pytest.importorskip("torch")
     from minigrad.crosscheck import load_torch_state_dict
-    theirs = torch_rohrer_module(torch, 3, 4, 3, stride=2, padding=1)
+    theirs = torch_rohrer_module(torch, in_channels, out_channels, 3, stride=2, padding=1, groups=groups)
     with torch.no_grad():
         theirs.weight.uniform_(-1.5, 1.5)  # some beyond the clip, and p below its floor
         theirs.p.copy_(torch.tensor([0.05, 1.0, 2.5, 3.0]).view(1, -1, 1, 1))
         theirs.log_q.fill_(-2.0)
-    ours = load_torch_state_dict(layers.SharpCosSim2d(3, 4, 3, stride=2, padding=1, dtype=np.float64), theirs.state_dict())
-    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    module = layers.SharpCosSim2d(in_channels, out_channels, 3, stride=2, padding=1, groups=groups, dtype=np.float64)
+    ours = load_torch_state_dict(module, theirs.state_dict())
+    x = np.random.default_rng(0).standard_normal((2, in_channels, 7, 6))
     g = np.random.default_rng(1).standard_normal((2, 4, 4, 3))
     y, ty = ours(mg.tensor(x)), theirs(torch.tensor(x))
     y.backward(g)
@@ -255,6 +269,15 @@ def test_layer_takes_a_kernel_size_pair_as_conv2d_does(variant):
         assert np.abs(layer.weight.data).max() <= np.sqrt(6 / (2 * 15 + 4))
     with pytest.raises(ValueError, match="kernel_size must be >= 1"):
         layers.SharpCosSim2d(2, 4, kernel_size=(3, 0))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_layer_with_groups_has_pytorch_weight_layout(variant):
+    layer = layers.SharpCosSim2d(4, 8, groups=4, variant=variant, rng=np.random.default_rng(0))
+    assert layer.weight.shape == (8, 1, 3, 3) and "groups=4" in repr(layer)
+    assert layer(mg.tensor(np.ones((2, 4, 5, 5), np.float32))).shape == (2, 8, 5, 5)
+    if variant == "pisoni":  # glorot over the patch length C/groups kh kw
+        assert np.abs(layer.weight.data).max() <= np.sqrt(6 / (9 + 8))
 
 
 def test_pisoni_layer_parameterisation_and_gradients_reach_raw_parameters():
