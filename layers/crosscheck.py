@@ -43,7 +43,7 @@ def _pool_compute(arrays, g, variant, grad_output=None):
 
 def _scs_draw(rng, g, variant):
     return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
-            "weight": rng.uniform(-1, 1, (g["c_out"], g["c_in"] // g.get("groups", 1), g["kernel"], g["kernel"])),
+            "weight": rng.uniform(-1, 1, (g["c_out"], g["c_in"] // g["groups"], g["kernel"], g["kernel"])),
             "p": rng.uniform(0.5, 3.0, g["c_out"]), "q": rng.uniform(0.01, 0.3, 1)}
 
 

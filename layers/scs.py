@@ -163,7 +163,7 @@ class SharpenedCosineSimilarity(Function):
         S = S.transpose(1, 0, 2, 3).reshape(groups, -1)
         self.S, self.wn2, self.p = S, np.sum(self.w * self.w, axis=1), p
         self.sx, self.nx, self.nw, self.sw = norms_reference(S, self.wn2, q.reshape(()), variant)
-        n, (oh, ow) = x.shape[0], self.geometry[4]
+        oh, ow = self.geometry[4]
         if backend.use_numba(dot):
             self.y, self.c, self.log_a = forward_numba(dot, self.nx, self.nw, p, self.eps, (n, dot.shape[0], oh * ow))
         else:

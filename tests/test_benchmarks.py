@@ -54,6 +54,7 @@ def test_the_recorded_products_are_all_of_a_workloads_contractions(case):
 
 def test_replay_repeats_each_recorded_product_into_its_output(rng):
     a, b, out = rng.standard_normal((5, 2, 3)), rng.standard_normal((3, 4)), np.empty((5, 2, 4))
+    numpy_matmul = np.matmul
 
     def fn():
         np.matmul(a, b, out=out)
@@ -65,7 +66,7 @@ def test_replay_repeats_each_recorded_product_into_its_output(rng):
     replay()
     np.testing.assert_array_equal(out, a @ b)
     assert flops == 2 * 5 * 2 * 3 * 4 + 2 * 3 * 4
-    assert np.matmul is not None and "recording" not in np.matmul.__name__  # numpy is itself again
+    assert np.matmul is numpy_matmul  # numpy is itself again
 
 
 def test_training_benchmark_runs_each_network():
