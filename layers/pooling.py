@@ -77,17 +77,17 @@ def pool_backward_reference(g, index, x_shape, geometry):
 # made the max-|x| pass 2.6-2.9x slower.
 
 @jit(parallel=True)
-def _select_numba(xpad, rows, cols, sh, sw, ph, pw, rule, out, index):
+def _select_numba(xpad, sb, sc, rows, cols, sh, sw, ph, pw, rule, out, index):
     """xpad: x padded with NaN, which loses every comparison, so padding is never kept (nor x's NaN:
-    _keep_last_nan_numba follows where x has one).
+    _keep_last_nan_numba follows where x has one); its plane (b, ch) starts at b sb + ch sc (planes()).
     One pass tracks the first maximum and the first minimum of each window; max-|x| keeps the
     maximum unless the minimum is larger in magnitude (a tie goes to the positive one).
     Flat unsigned offsets, as in minigrad.windows: 2-3x faster than 2-D indexing."""
-    n, c, h, w = xpad.shape
-    oh_count, ow_count = out.shape[2], out.shape[3]
+    h, w = xpad.shape[2], xpad.shape[3]
+    n, c, oh_count, ow_count = out.shape
     xf, yf, kf = xpad.reshape(-1), out.reshape(-1), index.reshape(-1)
     for nc in prange(n * c):  # image (b, ch) of xpad and of out, nc = b C + ch
-        image, first = nc * h * w, nc * oh_count * ow_count
+        image, first = (nc // c) * sb + (nc % c) * sc, nc * oh_count * ow_count
         for oh in range(oh_count):
             for ow in range(ow_count):
                 r0, s0 = oh * sh, ow * sw
@@ -110,15 +110,15 @@ def _select_numba(xpad, rows, cols, sh, sw, ph, pw, rule, out, index):
 
 
 @jit(parallel=True)
-def _keep_last_nan_numba(xpad, kh, kw, sh, sw, ph, pw, out, index):
+def _keep_last_nan_numba(xpad, sb, sc, kh, kw, sh, sw, ph, pw, out, index):
     """Where a window holds a NaN of x, keep its last one (PyTorch's ``val > max || isnan(val)``).
     Run after _select_numba on inputs that have a NaN: a NaN test inside its pass made it 1.7-3x
     slower on inputs that have none."""
-    n, c, h, w = xpad.shape
-    oh_count, ow_count = out.shape[2], out.shape[3]
+    h, w = xpad.shape[2], xpad.shape[3]
+    n, c, oh_count, ow_count = out.shape
     xf, yf, kf = xpad.reshape(-1), out.reshape(-1), index.reshape(-1)
     for nc in prange(n * c):
-        image, first = nc * h * w, nc * oh_count * ow_count
+        image, first = (nc // c) * sb + (nc % c) * sc, nc * oh_count * ow_count
         for oh in range(oh_count):
             for ow in range(ow_count):
                 r0, s0 = oh * sh, ow * sw
@@ -132,12 +132,12 @@ def _keep_last_nan_numba(xpad, kh, kw, sh, sw, ph, pw, out, index):
 
 
 @jit(parallel=True)
-def _scatter_numba(g, index, cols, sh, sw, ph, pw, dx):
-    n, c, h, w = dx.shape
-    oh_count, ow_count = g.shape[2], g.shape[3]
+def _scatter_numba(g, index, cols, sh, sw, ph, pw, dx, sb, sc):
+    h, w = dx.shape[2], dx.shape[3]
+    n, c, oh_count, ow_count = g.shape
     gf, kf, df = g.reshape(-1), index.reshape(-1), dx.reshape(-1)
     for nc in prange(n * c):
-        image, first = nc * h * w, nc * oh_count * ow_count
+        image, first = (nc // c) * sb + (nc % c) * sc, nc * oh_count * ow_count
         # windows visited last-to-first: the order in which col2im's offset loop reaches a pixel
         for oh in range(oh_count - 1, -1, -1):
             for ow in range(ow_count - 1, -1, -1):
@@ -145,6 +145,20 @@ def _scatter_numba(g, index, cols, sh, sw, ph, pw, dx):
                 k = int(kf[q])  # as uint8, Python arithmetic wraps (NUMBA_DISABLE_JIT=1)
                 df[unsigned(image + (oh * sh - ph + k // len(cols)) * w + ow * sw - pw + k % len(cols))] += gf[q]
     return dx
+
+
+def is_channel_major(x):
+    """x (N, C, H, W) stored as (C, N, H, W): conv2d's output, left in the layout of its product."""
+    return not x.flags.c_contiguous and x.transpose(1, 0, 2, 3).flags.c_contiguous
+
+
+def planes(x, channel_major):
+    """The C-contiguous array holding x's H x W planes (x itself, or the (C, N, H, W) memory of a
+    channel-major x, neither copied) and the strides sb, sc that put plane (b, ch) at b sb + ch sc."""
+    n, c, h, w = x.shape
+    if channel_major:
+        return x.transpose(1, 0, 2, 3), h * w, n * h * w
+    return np.ascontiguousarray(x), c * h * w, h * w
 
 
 class SelectPool2dFunction(Function):
@@ -162,10 +176,11 @@ class SelectPool2dFunction(Function):
             # and read back by the backward, int64 positions made training steps 5-8% slower
             self.index = np.empty(x.shape[:2] + out, dtype=np.min_scalar_type(kh * kw - 1))
             xpad = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=np.nan) if any(pad) else x
-            xpad = np.ascontiguousarray(xpad)
-            _select_numba(xpad, tuple(range(kh)), tuple(range(kw)), *stride, *pad, (rule,) * rule, y, self.index)
+            xpad = planes(xpad, is_channel_major(xpad))  # np.pad's copy is NCHW
+            _select_numba(*xpad, tuple(range(kh)), tuple(range(kw)), *stride, *pad, (rule,) * rule, y, self.index)
             if np.isnan(x).any():
-                _keep_last_nan_numba(xpad, kh, kw, *stride, *pad, y, self.index)
+                _keep_last_nan_numba(*xpad, kh, kw, *stride, *pad, y, self.index)
+            self.channel_major = is_channel_major(x)  # dx gets x's layout: conv2d's backward then copies nothing
             return y
         col, real = _windows(x, self.geometry)
         self.index = select_reference(col, real, rule)
@@ -174,8 +189,13 @@ class SelectPool2dFunction(Function):
     def backward(self, g):
         if backend.use_numba(g):
             (_, kw), stride, pad, _, _ = self.geometry
-            dx = np.zeros(self.x_shape, dtype=g.dtype)
-            return _scatter_numba(np.ascontiguousarray(g), self.index, tuple(range(kw)), *stride, *pad, dx)
+            n, c, h, w = self.x_shape
+            if self.channel_major:
+                dx = np.zeros((c, n, h, w), g.dtype).transpose(1, 0, 2, 3)
+            else:
+                dx = np.zeros(self.x_shape, g.dtype)
+            _scatter_numba(np.ascontiguousarray(g), self.index, tuple(range(kw)), *stride, *pad, *planes(dx, self.channel_major))
+            return dx
         return pool_backward_reference(g, self.index, self.x_shape, self.geometry)
 
 

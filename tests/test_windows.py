@@ -294,6 +294,11 @@ def pool_cases(draw, spread=True):
     return x, dict(kernel_size=(kh, kw), stride=stride, padding=padding)
 
 
+def as_channel_major(x):
+    """x's values, stored (C, N, H, W) as conv2d leaves its output."""
+    return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+
+
 POOLS = {"max_pool2d": F.max_pool2d, "avg_pool2d": F.avg_pool2d, "max_abs_pool2d": F.max_abs_pool2d}
 
 
@@ -312,10 +317,12 @@ def test_pool_gradients(each_backend, name):
 @pytest.mark.parametrize("name", sorted(POOLS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pool_numba_equals_reference(kernel_threads, name, dtype):
-    @given(pool_cases(spread=False), SEEDS)  # ties allowed: both paths must break them alike
-    def check(case, seed):
+    @given(pool_cases(spread=False), st.booleans(), SEEDS)  # ties allowed: both paths must break them alike
+    def check(case, channel_major, seed):
         x, kw = case
         x = np.round(x, 0).astype(dtype)  # rounding makes ties (and +a/-a pairs) common
+        if channel_major:  # stored as conv2d's output is; the kernels read it without a copy
+            x = as_channel_major(x)
         results = []
         for be in ("numpy", "numba"):
             with backend.use_backend(be):
@@ -327,6 +334,31 @@ def test_pool_numba_equals_reference(kernel_threads, name, dtype):
             assert a.dtype == b.dtype == dtype
             np.testing.assert_array_equal(a, b)
     check()
+
+
+def test_conv2d_output_stays_channel_major_through_pooling_and_back(each_backend):
+    """conv2d leaves its output in the product's (out, N, OH, OW) memory; a select pool reads it there
+    and, on the numba path, hands its gradient back in that layout, which conv2d's backward takes
+    without a copy. Values and gradients equal those of C-ordered arrays, bit for bit."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((3, 2, 6, 6)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    ts = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = F.conv2d(*ts, padding=1)
+    assert pooling.is_channel_major(y.data) and not y.data.flags.c_contiguous
+    g = rng.standard_normal((3, 4, 3, 3))
+    results = []
+    for pool_input in (y.data, np.ascontiguousarray(y.data)):
+        for pool in (F.max_pool2d, F.max_abs_pool2d):
+            out = pool(mg.tensor(pool_input, requires_grad=True), 2)
+            results.append((out.data, out._creator.backward(g)))
+    if backend.get_backend() == "numba":
+        assert all(pooling.is_channel_major(dx) for _, dx in results[:2])
+    for (y0, dx0), (y1, dx1) in zip(results[:2], results[2:]):
+        np.testing.assert_array_equal(y0, y1)
+        np.testing.assert_array_equal(dx0, dx1)
+    for (_, dx0), (_, dx1) in zip(results[:2], results[2:]):
+        for grad0, grad1 in zip(y._creator.backward(dx0), y._creator.backward(np.ascontiguousarray(dx1))):
+            np.testing.assert_array_equal(grad0, grad1)
 
 
 def test_max_pool_commutes_with_relu(each_backend):
@@ -392,6 +424,8 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
     def check(case, data, seed):
         x, kw = case
         x = np.where(data.draw(arrays(x.shape, 0, 1)) < 0.3, np.nan, np.round(x)).astype(dtype)  # NaNs, ties
+        if data.draw(st.booleans()):
+            x = as_channel_major(x)
         out = pooling.pool_geometry(name, x.shape, kw["kernel_size"], kw["stride"], kw["padding"])[4]
         upstream = np.random.default_rng(seed).standard_normal(x.shape[:2] + out).astype(dtype)
         results = {}
