@@ -336,6 +336,32 @@ def test_pool_numba_equals_reference(kernel_threads, name, dtype):
     check()
 
 
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 3), (2, 3), (3, 1)])
+@pytest.mark.parametrize("rule", [pooling.MAX, pooling.MAX_ABS])
+def test_select_kernel_for_tiling_windows_equals_the_general_kernel(kernel_threads, kernel, rule):
+    """Windows that tile the image (stride = kernel, no padding) have their own kernel: the same
+    values and kept positions as the general one (itself tested against the reference), with ties,
+    NaN, rows and columns left over, and both memory layouts."""
+    @given(st.integers(1, 3), st.integers(1, 3), st.integers(kernel[0], 8), st.integers(kernel[1], 8),
+           st.booleans(), SEEDS)
+    def check(n, c, h, w, channel_major, seed):
+        rng = np.random.default_rng(seed)
+        x = np.round(rng.standard_normal((n, c, h, w)) * 2).astype(np.float32)
+        x[rng.random(x.shape) < 0.05] = np.nan
+        x = as_channel_major(x) if channel_major else x
+        out = (h // kernel[0], w // kernel[1])
+        results = []
+        for select, geometry in ((pooling._select_tiles_numba, ()), (pooling._select_numba, (*kernel, 0, 0))):
+            y, index = np.empty((n, c) + out, np.float32), np.empty((n, c) + out, np.uint8)
+            select(*pooling.planes(x, channel_major), tuple(range(kernel[0])), tuple(range(kernel[1])), *geometry,
+                   (rule,) * rule, y, index)
+            results.append((y, index))
+        np.testing.assert_array_equal(results[0][0], results[1][0])
+        np.testing.assert_array_equal(results[0][1], results[1][1])
+    check()
+
+
 def test_conv2d_output_stays_channel_major_through_pooling_and_back(each_backend):
     """conv2d leaves its output in the product's (out, N, OH, OW) memory; a select pool reads it there
     and, on the numba path, hands its gradient back in that layout, which conv2d's backward takes
