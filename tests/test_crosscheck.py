@@ -286,3 +286,21 @@ def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
     for name in names:
         np.testing.assert_allclose(tensors[name].grad.numpy(), arrays[f"grad_{name}"], rtol=1e-9, atol=1e-12,
                                    err_msg=name)
+
+
+def jax_port_from_the_docs():
+    text = (Path(__file__).parent.parent / "docs" / "crosscheck.md").read_text()
+    start = text.index("```python\nimport json, sys") + len("```python\n")
+    return text[start:text.index("```", start)]
+
+
+@pytest.mark.parametrize("layer,variant,extra", [
+    ("scs", "rohrer", ()), ("scs", "pisoni", ("--stride", "2")), ("scs", "rohrer", DEPTHWISE_SCS),
+    ("scs", "pisoni", ("--in-channels", "4", "--out-channels", "6", "--groups", "2")), ("twist", None, ())])
+def test_the_jax_port_in_the_docs_reproduces_exports(tmp_path, layer, variant, extra, monkeypatch):
+    """docs/crosscheck.md's JAX example, run as a user runs it, agrees with the export (when jax is installed)."""
+    pytest.importorskip("jax")
+    expected, mine = export_file(tmp_path, layer, variant, *extra), tmp_path / "mine.npz"
+    monkeypatch.setattr("sys.argv", ["port.py", str(expected), str(mine)])
+    exec(compile(jax_port_from_the_docs(), "docs/crosscheck.md", "exec"), {})
+    assert cli(["compare", str(expected), str(mine), "--rtol", "1e-10", "--atol", "1e-12"]) == 0
