@@ -202,14 +202,14 @@ class SelectPool2dFunction(Function):
             # and read back by the backward, int64 positions made training steps 5-8% slower
             self.index = np.empty(x.shape[:2] + out, dtype=np.min_scalar_type(kh * kw - 1))
             xpad = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=np.nan) if any(pad) else x
-            xpad = planes(xpad, is_channel_major(xpad))  # np.pad's copy is NCHW
-            rows, cols, rule_ = tuple(range(kh)), tuple(range(kw)), (rule,) * rule
+            xpad_planes = planes(xpad, is_channel_major(xpad))  # np.pad's copy is NCHW
+            rows, cols, rule_tuple = tuple(range(kh)), tuple(range(kw)), (rule,) * rule
             if stride == (kh, kw) and pad == (0, 0):
-                _select_tiles_numba(*xpad, rows, cols, rule_, y, self.index)
+                _select_tiles_numba(*xpad_planes, rows, cols, rule_tuple, y, self.index)
             else:
-                _select_numba(*xpad, rows, cols, *stride, *pad, rule_, y, self.index)
+                _select_numba(*xpad_planes, rows, cols, *stride, *pad, rule_tuple, y, self.index)
             if np.isnan(x).any():
-                _keep_last_nan_numba(*xpad, kh, kw, *stride, *pad, y, self.index)
+                _keep_last_nan_numba(*xpad_planes, kh, kw, *stride, *pad, y, self.index)
             self.channel_major = is_channel_major(x)  # dx gets x's layout: conv2d's backward then copies nothing
             return y
         col, real = _windows(x, self.geometry)
