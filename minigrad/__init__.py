@@ -8,9 +8,10 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 from . import backend, nn, optim  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck
 from .io import atomic_write
-from .ops import (abs, add, clip, concatenate, cross_entropy, div, exp, getitem, log, log_softmax,
+from .ops import (abs, add, clip, concatenate, cross_entropy, div, exp, flatten, getitem, log, log_softmax,
                   matmul, max, maximum, mean, min, minimum, mul, neg, pad, permute, pow, relu,
-                  reshape, sigmoid, sign, softmax, sqrt, stack, sub, sum, tanh, transpose, where)
+                  reshape, sigmoid, sign, softmax, sqrt, squeeze, stack, sub, sum, tanh, transpose, unsqueeze,
+                  where)
 from .random import manual_seed
 from .tensor import Function, Tensor, as_tensor, is_grad_enabled, no_grad, tensor
 from .windows import (col2im, col2im_array, im2col, im2col_array, window_args, window_geometry, window_sums_adjoint,

@@ -532,6 +532,33 @@ def transpose(x, *axes):
 permute = transpose
 
 
+def flatten(x, start_dim=0, end_dim=-1):
+    """torch.flatten: axes start_dim to end_dim merged into one (a 0-D tensor becomes 1-D); a reshape."""
+    x = as_tensor(x)
+    shape = x.shape or (1,)
+    start, end = (_normalize_axis(d, len(shape), "flatten")[0] for d in (start_dim, end_dim))
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a {x.ndim}-D tensor")
+    return reshape(x, shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
+
+
+def unsqueeze(x, dim):
+    """torch.unsqueeze: a new axis of size 1 at dim, -ndim-1 <= dim <= ndim; a reshape."""
+    x = as_tensor(x)
+    if not isinstance(dim, (int, np.integer)) or not -x.ndim - 1 <= dim <= x.ndim:
+        raise ValueError(f"unsqueeze: dim {dim!r} out of range for a {x.ndim}-D tensor (from {-x.ndim - 1} to {x.ndim})")
+    dim %= x.ndim + 1
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def squeeze(x, dim=None):
+    """torch.squeeze: the axes of size 1 removed (of those in dim, an int or a tuple, when given; the
+    others in dim stay); a reshape."""
+    x = as_tensor(x)
+    axes = _normalize_axis(dim, builtins.max(x.ndim, 1), "squeeze")  # a 0-D tensor takes dim 0 or -1, as in torch
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
+
+
 def getitem(x, index):
     if isinstance(index, Tensor):
         index = index.data
@@ -560,7 +587,8 @@ def _attach_operators():
         "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "reshape": reshape,
-        "transpose": transpose, "permute": permute, "softmax": softmax, "log_softmax": log_softmax,
+        "transpose": transpose, "permute": permute, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
+        "softmax": softmax, "log_softmax": log_softmax,
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)

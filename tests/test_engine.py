@@ -169,6 +169,14 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.pad(x, ((1, 2, 3),))
     with pytest.raises(ValueError, match=r"where: condition \(4,\), a \(2, 3\) and b \(2, 3\) do not broadcast"):
         mg.where(np.ones(4, bool), x, x)
+    with pytest.raises(ValueError, match=r"flatten: start_dim 1 comes after end_dim 0 for a 2-D tensor"):
+        x.flatten(1, 0)
+    with pytest.raises(ValueError, match=r"flatten: axis 2 out of range for a 2-D tensor"):
+        x.flatten(2)
+    with pytest.raises(ValueError, match=r"unsqueeze: dim 3 out of range for a 2-D tensor \(from -3 to 2\)"):
+        x.unsqueeze(3)
+    with pytest.raises(ValueError, match=r"squeeze: axis -3 out of range for a 2-D tensor"):
+        x.squeeze(-3)
 
 
 def test_empty_tensors_follow_pytorch():

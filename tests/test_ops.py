@@ -127,6 +127,33 @@ def reshape_case(draw):
     return [x], dict(shape=shape)
 
 
+def any_shape(draw, min_side=0):
+    return draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=min_side, max_side=3))))
+
+
+@st.composite
+def flatten_case(draw):
+    x = any_shape(draw)
+    n = max(x.ndim, 1)
+    start, end = sorted(draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2)))
+    return [x], dict(start_dim=start - draw(st.sampled_from([0, n])), end_dim=end - draw(st.sampled_from([0, n])))
+
+
+@st.composite
+def unsqueeze_case(draw):
+    x = any_shape(draw)
+    return [x], dict(dim=draw(st.integers(-x.ndim - 1, x.ndim)))
+
+
+@st.composite
+def squeeze_case(draw):
+    x = draw(arrays(tuple(draw(st.lists(st.sampled_from([1, 2, 3]), max_size=4)))))  # axes of size 1 and not
+    n = max(x.ndim, 1)
+    dims = draw(st.lists(st.integers(0, n - 1), unique=True, min_size=1, max_size=n))
+    signed = tuple(d - draw(st.sampled_from([0, n])) for d in dims)
+    return [x], dict(dim=draw(st.sampled_from([signed[0], signed, None])))
+
+
 def all_axes(x, axis):
     return tuple(range(x.ndim)) if axis is None else axis
 
@@ -163,6 +190,9 @@ CASES = {
     "min": (reduction(unique=True), lambda t, x, axis, keepdims: t.amin(x, dim=all_axes(x, axis), keepdim=keepdims)),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
     "transpose": (permute_case(), lambda t, x, axes: x.permute(axes)),
+    "flatten": (flatten_case(), lambda t, x, start_dim, end_dim: t.flatten(x, start_dim, end_dim)),
+    "unsqueeze": (unsqueeze_case(), lambda t, x, dim: t.unsqueeze(x, dim)),
+    "squeeze": (squeeze_case(), lambda t, x, dim: t.squeeze(x) if dim is None else t.squeeze(x, dim)),
     "getitem": (getitem_case(), lambda t, x, index: x.reshape(-1)[  # torch has no negative steps: gather flat positions
         t.from_numpy(np.array(np.arange(x.numel()).reshape(tuple(x.shape))[index]))]),
     "pad": (pad_case(), lambda t, x, pad_width, value: t.nn.functional.pad(
