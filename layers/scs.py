@@ -196,7 +196,8 @@ class SharpenedCosineSimilarity(Function):
         gw, gx = im2col_matmul_backward(g_dot.reshape(groups, o // groups, n, out[0] * out[1]), self._w_per_group(),
                                         self.chunks, self.x.shape, self.geometry, *self.needs_input_grad[:2])
         if gx is not None:  # dS/dx = 2x per window, for the channels of the window's group
-            gS = np.ascontiguousarray(gS.astype(gx.dtype, copy=False).reshape(groups, n, *out).transpose(1, 0, 2, 3))
+            # (G, M) -> an (N, G, OH, OW) view: window_sums_adjoint transposes it back and copies it once
+            gS = gS.astype(gx.dtype, copy=False).reshape(groups, n, *out).transpose(1, 0, 2, 3)
             dS = window_sums_adjoint(gS, (n, groups, h, w), *self.geometry)
             gx += ((2 * self.x).reshape(n, groups, c // groups, h, w) * dS[:, :, None]).reshape(n, c, h, w)
         if gw is not None:
