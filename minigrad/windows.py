@@ -131,45 +131,45 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
 
 
 @jit()
-def _zero_border_columns(cf, block, w, oh_lo, oh_hi, ow_lo, ow_hi):
-    """Zero rows oh_lo..oh_hi of the columns left of ow_lo and right of ow_hi in a run block. Column
-    by column: LLVM turns a row's one- or two-element loop into a call to memset, which made
-    im2col 2x slower in the code numba caches (docs/performance.md)."""
+def _zero_border_columns(cf, row, rows, w, ow_lo, ow_hi):
+    """Zero the columns left of ow_lo and right of ow_hi in all rows of a col row (every image at
+    once: the loops over an image's few rows cost 60% of im2col on 7x7 images). Column by column:
+    LLVM turns a row's one- or two-element loop into a call to memset, which made im2col 2x slower
+    in the code numba caches (docs/performance.md)."""
     for ow in range(ow_lo):
-        for oh in range(oh_lo, oh_hi):
-            cf[unsigned(block + oh * w + ow)] = 0.0
+        for r in range(rows):
+            cf[unsigned(row + r * w + ow)] = 0.0
     for ow in range(ow_hi, w):
-        for oh in range(oh_lo, oh_hi):
-            cf[unsigned(block + oh * w + ow)] = 0.0
+        for r in range(rows):
+            cf[unsigned(row + r * w + ow)] = 0.0
 
 
 @jit(parallel=True)
 def _im2col_runs_numba(x, kh, kw, ph, pw, dh, dw, col):
     """im2col for stride 1 and an output as wide as the input: flattened, col[c, i, j, n] is the
     image flattened and shifted by (i dh - ph) w + j dw - pw, except in the border columns. One run
-    copied per kernel offset, then the border columns zeroed, instead of short rows one by one."""
+    copied per image and kernel offset, then the border columns of the whole col row zeroed,
+    instead of short rows one by one."""
     n, c, h, w = x.shape
     oh_count = col.shape[4]
     xf, cf, size = x.reshape(-1), col.reshape(-1), oh_count * w
-    for nc in prange(n * c):
-        b, ch = nc % n, nc // n
-        image = (b * c + ch) * h * w
-        for i in range(kh):
-            oh_lo, oh_hi = _valid_range(oh_count, 1, i * dh - ph, h)
-            for j in range(kw):
-                ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
-                block = (((ch * kh + i) * kw + j) * n + b) * size
-                shift = (i * dh - ph) * w + j * dw - pw
-                stop = oh_hi * w
-                start = min(max(oh_lo * w, -shift), stop)  # where the image has the value
-                stop = max(min(stop, h * w - shift), start)
-                for q in range(start):
-                    cf[unsigned(block + q)] = 0.0
-                for q in range(start, stop):
-                    cf[unsigned(block + q)] = xf[unsigned(image + q + shift)]
-                for q in range(stop, size):
-                    cf[unsigned(block + q)] = 0.0
-                _zero_border_columns(cf, block, w, oh_lo, oh_hi, ow_lo, ow_hi)  # they got the neighbouring rows' pixels
+    for r in prange(c * kh * kw):  # each col row (c, i, j) is written by one thread only
+        ch, i, j = r // (kh * kw), r // kw % kh, r % kw
+        oh_lo, oh_hi = _valid_range(oh_count, 1, i * dh - ph, h)
+        ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
+        row, shift = r * n * size, (i * dh - ph) * w + j * dw - pw
+        stop = oh_hi * w
+        start = min(max(oh_lo * w, -shift), stop)  # where the image has the value
+        stop = max(min(stop, h * w - shift), start)
+        for b in range(n):
+            block, image = row + b * size, (b * c + ch) * h * w
+            for q in range(start):
+                cf[unsigned(block + q)] = 0.0
+            for q in range(start, stop):
+                cf[unsigned(block + q)] = xf[unsigned(image + q + shift)]
+            for q in range(stop, size):
+                cf[unsigned(block + q)] = 0.0
+        _zero_border_columns(cf, row, n * oh_count, w, ow_lo, ow_hi)  # they got the neighbouring rows' pixels
     return col
 
 
@@ -196,26 +196,25 @@ def _col2im_numba(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
 
 @jit(parallel=True)
 def _col2im_runs_numba(col, kh, kw, ph, pw, dh, dw, x):
-    """col2im for stride 1 and an output as wide as the input, one run added per kernel offset as
-    _im2col_runs_numba copies one. A run also carries the border columns' entries (windows over
-    padding) onto the neighbouring rows' pixels, so they are zeroed in col first: col must be the
-    caller's to overwrite. Adding +0.0 changes no pixel (x starts at +0.0, and a sum that starts
-    at +0.0 is never -0.0), and the offsets come in the reference's order: the same bits."""
+    """col2im for stride 1 and an output as wide as the input, one run added per image and kernel
+    offset as _im2col_runs_numba copies one. A run also carries the border columns' entries
+    (windows over padding) onto the neighbouring rows' pixels, so they are zeroed in col first: col
+    must be the caller's to overwrite. Adding +0.0 changes no pixel (x starts at +0.0, and a sum
+    that starts at +0.0 is never -0.0), and the offsets come in the reference's order: the same bits."""
     n, c, h, w = x.shape
     oh_count = col.shape[4]
     xf, cf, size = x.reshape(-1), col.reshape(-1), oh_count * w
-    for nc in prange(n * c):  # col[c, :, :, n] and x[n, c]: no two threads touch the same elements
-        b, ch = nc % n, nc // n
-        image = (b * c + ch) * h * w
+    for ch in prange(c):  # col[ch] and x[:, ch]: no two threads touch the same elements
         for i in range(kh):
             oh_lo, oh_hi = _valid_range(oh_count, 1, i * dh - ph, h)
             for j in range(kw):
                 ow_lo, ow_hi = _valid_range(w, 1, j * dw - pw, w)
-                block = (((ch * kh + i) * kw + j) * n + b) * size
-                shift = (i * dh - ph) * w + j * dw - pw
-                _zero_border_columns(cf, block, w, oh_lo, oh_hi, ow_lo, ow_hi)
-                for q in range(max(oh_lo * w, -shift), min(oh_hi * w, h * w - shift)):
-                    xf[unsigned(image + q + shift)] += cf[unsigned(block + q)]
+                row, shift = ((ch * kh + i) * kw + j) * n * size, (i * dh - ph) * w + j * dw - pw
+                _zero_border_columns(cf, row, n * oh_count, w, ow_lo, ow_hi)
+                for b in range(n):
+                    block, image = row + b * size, (b * c + ch) * h * w
+                    for q in range(max(oh_lo * w, -shift), min(oh_hi * w, h * w - shift)):
+                        xf[unsigned(image + q + shift)] += cf[unsigned(block + q)]
     return x
 
 
