@@ -259,7 +259,7 @@ def global_avg_pool2d(x):
     """Mean over H and W, keeping them as size 1 (PyTorch's adaptive_avg_pool2d(x, 1))."""
     if x.ndim != 4:
         raise ValueError(f"global_avg_pool2d: expected a 4-D NCHW input, got shape {x.shape}")
-    return ops.mean(x, axis=(2, 3), keepdims=True)
+    return ops.mean(x, dim=(2, 3), keepdim=True)
 
 
 class _Pool(nn.Module):

@@ -22,8 +22,8 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     """
     if mode not in ("full", "directional"):
         raise ValueError(f"gradcheck: mode must be 'full' or 'directional', got {mode!r}")
-    arrays = [np.ascontiguousarray(np.asarray(x.data if isinstance(x, Tensor) else x), dtype=np.float64)
-              for x in inputs]
+    # np.array, not ascontiguousarray: that one returns a 0-D input as 1-D
+    arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C") for x in inputs]
 
     def evaluate(values):
         with_grad = [Tensor(v.copy(), requires_grad=True) for v in values]

@@ -5,6 +5,7 @@ is the VJP. Gradients of broadcast inputs are summed back to shape by the engine
 the rules below are written for equal shapes.
 """
 import builtins
+import functools
 
 import numpy as np
 
@@ -273,10 +274,10 @@ def _normalize_axis(axis, ndim, op):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     for a in axes:
         if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} out of range for a {ndim}-D tensor")
+            raise ValueError(f"{op}: dim {a} out of range for a {ndim}-D tensor")
     normalized = tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"{op}: axis {axis} names an axis more than once")
+        raise ValueError(f"{op}: dim {axis} names an axis more than once")
     return normalized
 
 
@@ -317,7 +318,7 @@ class Max(Function):
     def forward(self, x, axis=None, keepdims=False):
         self.axes, self.keepdims = _normalize_axis(axis, x.ndim, type(self).__name__.lower()), keepdims
         if any(x.shape[a] == 0 for a in self.axes):
-            raise ValueError(f"{type(self).__name__.lower()}: reducing an empty axis of shape {x.shape}, axis {axis}")
+            raise ValueError(f"{type(self).__name__.lower()}: reducing an empty axis of shape {x.shape}, dim {axis}")
         y = self.reduce(x, axis=self.axes, keepdims=True)
         hit = x == y
         self.share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype)
@@ -347,11 +348,11 @@ class Reshape(Function):
         return g.reshape(self.shape)
 
 
-class Transpose(Function):
+class Permute(Function):
     """y = x with axes permuted by p
     dx = g permuted by the inverse of p"""
-    def forward(self, x, axes=None):
-        axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(a % builtins.max(x.ndim, 1) for a in axes)
+    def forward(self, x, axes):
+        axes = tuple(a % builtins.max(x.ndim, 1) for a in axes)
         if sorted(axes) != list(range(x.ndim)):
             raise ValueError(f"permute: {axes} is not a permutation of the axes of a {x.ndim}-D tensor")
         self.inverse = tuple(np.argsort(axes))
@@ -513,10 +514,29 @@ def where(condition, a, b):
 
 
 def clip(x, low=None, high=None): return Clip.apply(x, low=low, high=high)
-def sum(x, axis=None, keepdims=False): return Sum.apply(x, axis=axis, keepdims=keepdims)  # noqa: A001
-def mean(x, axis=None, keepdims=False): return Mean.apply(x, axis=axis, keepdims=keepdims)
-def max(x, axis=None, keepdims=False): return Max.apply(x, axis=axis, keepdims=keepdims)  # noqa: A001
-def min(x, axis=None, keepdims=False): return Min.apply(x, axis=axis, keepdims=keepdims)  # noqa: A001
+
+
+def _numpy_names(fn):
+    """Let fn take NumPy's axis= and keepdims= for dim= and keepdim=, as PyTorch's functions do."""
+    @functools.wraps(fn)
+    def accepting_numpy_names(*args, **kwargs):
+        for numpy_name, torch_name in (("axis", "dim"), ("keepdims", "keepdim")):
+            if numpy_name in kwargs:
+                if torch_name in kwargs:
+                    raise TypeError(f"{fn.__name__}: got both {torch_name}= and its NumPy name {numpy_name}=")
+                kwargs[torch_name] = kwargs.pop(numpy_name)
+        return fn(*args, **kwargs)
+    return accepting_numpy_names
+
+
+@_numpy_names
+def sum(x, dim=None, keepdim=False): return Sum.apply(x, axis=dim, keepdims=keepdim)  # noqa: A001
+@_numpy_names
+def mean(x, dim=None, keepdim=False): return Mean.apply(x, axis=dim, keepdims=keepdim)
+@_numpy_names
+def max(x, dim=None, keepdim=False): return Max.apply(x, axis=dim, keepdims=keepdim)  # noqa: A001
+@_numpy_names
+def min(x, dim=None, keepdim=False): return Min.apply(x, axis=dim, keepdims=keepdim)  # noqa: A001
 
 
 def reshape(x, *shape):
@@ -524,12 +544,23 @@ def reshape(x, *shape):
     return Reshape.apply(x, shape=tuple(shape))
 
 
-def transpose(x, *axes):
-    axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-    return Transpose.apply(x, axes=tuple(axes) if axes else None)
+def permute(x, *dims):
+    """torch.permute: axis i of the result is axis dims[i] of x (NumPy's transpose with axes)."""
+    dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    return Permute.apply(x, axes=tuple(dims))
 
 
-permute = transpose
+def transpose(x, dim0, dim1):
+    """torch.transpose: axes dim0 and dim1 swapped (NumPy's swapaxes); a permute."""
+    x = as_tensor(x)
+    ndim = builtins.max(x.ndim, 1)  # a 0-D tensor takes dims 0 and -1, as in torch
+    for d in (dim0, dim1):
+        if not isinstance(d, (int, np.integer)) or not -ndim <= d < ndim:
+            raise ValueError(f"transpose: dim {d!r} out of range for a {x.ndim}-D tensor (from {-ndim} to {ndim - 1})")
+    dims = list(range(x.ndim))
+    if x.ndim:
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return permute(x, dims)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -568,10 +599,17 @@ def getitem(x, index):
 
 
 def pad(x, pad_width, value=0.0): return Pad.apply(x, pad_width=pad_width, value=value)
-def concatenate(xs, axis=0): return Concatenate.apply(*xs, axis=axis)
-def stack(xs, axis=0): return Stack.apply(*xs, axis=axis)
-def softmax(x, axis=-1): return Softmax.apply(x, axis=axis)
-def log_softmax(x, axis=-1): return LogSoftmax.apply(x, axis=axis)
+@_numpy_names
+def concatenate(xs, dim=0): return Concatenate.apply(*xs, axis=dim)
+@_numpy_names
+def stack(xs, dim=0): return Stack.apply(*xs, axis=dim)
+@_numpy_names
+def softmax(x, dim=-1): return Softmax.apply(x, axis=dim)
+@_numpy_names
+def log_softmax(x, dim=-1): return LogSoftmax.apply(x, axis=dim)
+
+
+cat = concatenate  # PyTorch's name
 
 
 def cross_entropy(logits, labels):

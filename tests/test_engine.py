@@ -153,13 +153,13 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array([0, 3]))
     with pytest.raises(TypeError, match="object"):
         mg.tensor(np.array([None, 1]))
-    with pytest.raises(ValueError, match="softmax: axis 5 out of range for a 2-D tensor"):
-        mg.softmax(mg.tensor(np.ones((2, 3))), axis=5)
-    with pytest.raises(ValueError, match="log_softmax: axis -3 out of range"):
-        mg.log_softmax(mg.tensor(np.ones((2, 3))), axis=-3)
+    with pytest.raises(ValueError, match="softmax: dim 5 out of range for a 2-D tensor"):
+        mg.softmax(mg.tensor(np.ones((2, 3))), dim=5)
+    with pytest.raises(ValueError, match="log_softmax: dim -3 out of range"):
+        mg.log_softmax(mg.tensor(np.ones((2, 3))), dim=-3)
     for op in (mg.sum, mg.mean, mg.max, mg.min):  # NumPy's own message named no op
-        with pytest.raises(ValueError, match=rf"{op.__name__}: axis \(1, -1\) names an axis more than once"):
-            op(mg.tensor(np.ones((2, 3))), axis=(1, -1))
+        with pytest.raises(ValueError, match=rf"{op.__name__}: dim \(1, -1\) names an axis more than once"):
+            op(mg.tensor(np.ones((2, 3))), dim=(1, -1))
     # pad cast its widths to int, so 1.5 padded by 1 where np.pad refuses it; a wrong pairing and
     # where's condition gave NumPy's broadcast message, naming no op
     x = mg.tensor(np.ones((2, 3)))
@@ -171,12 +171,34 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.where(np.ones(4, bool), x, x)
     with pytest.raises(ValueError, match=r"flatten: start_dim 1 comes after end_dim 0 for a 2-D tensor"):
         x.flatten(1, 0)
-    with pytest.raises(ValueError, match=r"flatten: axis 2 out of range for a 2-D tensor"):
+    with pytest.raises(ValueError, match=r"flatten: dim 2 out of range for a 2-D tensor"):
         x.flatten(2)
     with pytest.raises(ValueError, match=r"unsqueeze: dim 3 out of range for a 2-D tensor \(from -3 to 2\)"):
         x.unsqueeze(3)
-    with pytest.raises(ValueError, match=r"squeeze: axis -3 out of range for a 2-D tensor"):
+    with pytest.raises(ValueError, match=r"squeeze: dim -3 out of range for a 2-D tensor"):
         x.squeeze(-3)
+
+
+def test_dims_take_pytorch_names_and_numpy_aliases():
+    """transpose(0, 1) of a 2-D tensor returned it unchanged (NumPy's transpose, axes (0, 1)); the
+    reductions took only NumPy's axis= and keepdims=, so PyTorch's dim= and keepdim= were a TypeError."""
+    a = np.arange(6.0).reshape(2, 3)
+    x = mg.tensor(a)
+    np.testing.assert_array_equal(x.transpose(0, 1).data, a.T)
+    np.testing.assert_array_equal(mg.transpose(mg.tensor(a[None]), 0, -1).data, a[None].swapaxes(0, -1))
+    np.testing.assert_array_equal(x.T.data, a.T)
+    np.testing.assert_array_equal(x.permute(1, 0).data, a.T)
+    for op in (mg.sum, mg.mean, mg.max, mg.min):
+        np.testing.assert_array_equal(op(x, dim=1, keepdim=True).data, op(x, axis=1, keepdims=True).data)
+        assert op(x, dim=1, keepdim=True).shape == (2, 1)
+        with pytest.raises(TypeError, match=f"{op.__name__}: got both dim= and its NumPy name axis="):
+            op(x, dim=1, axis=1)
+    for op in (mg.softmax, mg.log_softmax):
+        np.testing.assert_array_equal(op(x, dim=0).data, op(x, axis=0).data)
+    assert mg.cat([x, x], dim=1).shape == mg.concatenate([x, x], axis=1).shape == (2, 6)
+    assert mg.stack([x, x], dim=2).shape == (2, 3, 2)
+    with pytest.raises(ValueError, match=r"transpose: dim 2 out of range for a 2-D tensor \(from -2 to 1\)"):
+        x.transpose(0, 2)
 
 
 def test_empty_tensors_follow_pytorch():
@@ -185,12 +207,12 @@ def test_empty_tensors_follow_pytorch():
     x = mg.tensor(np.zeros((0, 2, 3)), requires_grad=True)
     y = mg.nn.Flatten()(x)
     assert y.shape == (0, 6)
-    m = mg.max(x, axis=2)
+    m = mg.max(x, dim=2)
     assert m.shape == (0, 2)
     (y.sum() + m.sum()).backward()
     assert x.grad.shape == (0, 2, 3)
-    with pytest.raises(ValueError, match=r"max: reducing an empty axis of shape \(0, 2, 3\), axis 0"):
-        mg.max(x, axis=0)
+    with pytest.raises(ValueError, match=r"max: reducing an empty axis of shape \(0, 2, 3\), dim 0"):
+        mg.max(x, dim=0)
     with pytest.raises(ValueError, match="min: reducing an empty axis"):
         mg.min(x)
 
@@ -308,6 +330,14 @@ def test_gradcheck_with_an_input_the_function_ignores():
             mg.gradcheck(lambda a, b: SecondFactorOnly.apply(a, b), [x, y], mode=mode)  # a's None is wrong
 
 
+def test_gradcheck_keeps_a_0d_input_0d():
+    """np.ascontiguousarray made a 0-D input 1-D, so ops were checked on a shape never drawn (a
+    permute of () failed on it)."""
+    shapes = []
+    mg.gradcheck(lambda t: shapes.append(t.shape) or t * 2.0, [np.array(3.0)])
+    assert set(shapes) == {()}
+
+
 def test_gradcheck_catches_mutation_and_nondeterminism():
     class Mutating(mg.Function):
         def forward(self, x):
@@ -340,9 +370,10 @@ GRAPH_UNARY = {
     "tanh": (mg.tanh, lambda t, a: t.tanh(a)),
     "sigmoid": (mg.sigmoid, lambda t, a: t.sigmoid(a)),
     "pow": (lambda a: (a * a + 0.5) ** 1.5, lambda t, a: (a * a + 0.5) ** 1.5),
-    "sum": (lambda a: mg.sum(a, axis=0, keepdims=True) if a.ndim else a, lambda t, a: a.sum(0, keepdim=True) if a.ndim else a),
-    "mean": (lambda a: mg.mean(a, axis=-1) if a.ndim else a, lambda t, a: a.mean(-1) if a.ndim else a),
-    "transpose": (mg.transpose, lambda t, a: a.permute(tuple(reversed(range(a.ndim))))),
+    "sum": (lambda a: mg.sum(a, dim=0, keepdim=True) if a.ndim else a, lambda t, a: a.sum(0, keepdim=True) if a.ndim else a),
+    "mean": (lambda a: mg.mean(a, dim=-1) if a.ndim else a, lambda t, a: a.mean(-1) if a.ndim else a),
+    "T": (lambda a: a.T, lambda t, a: a.permute(tuple(reversed(range(a.ndim))))),
+    "transpose": (lambda a: a.transpose(0, -1), lambda t, a: a.transpose(0, -1)),
     "slice": (lambda a: a[..., :1] if a.ndim else a, lambda t, a: a[..., :1] if a.ndim else a),
     "softmax": (lambda a: mg.softmax(a) if a.ndim else a, lambda t, a: t.softmax(a, -1) if a.ndim else a),
 }

@@ -37,7 +37,7 @@ def reduction(draw, unique=False):
         assume(spread_apart(x, 1e-3))
     axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1)
                 | st.lists(st.integers(0, x.ndim - 1), min_size=1, unique=True).map(tuple))
-    return [x], dict(axis=axis, keepdims=draw(st.booleans()))
+    return [x], dict(dim=axis, keepdim=draw(st.booleans()))
 
 
 @st.composite
@@ -70,14 +70,14 @@ def join_case(draw):
         s = list(shape)
         s[axis] = draw(st.integers(1, 3))
         xs.append(draw(arrays(tuple(s))))
-    return xs, dict(axis=axis)
+    return xs, dict(dim=axis)
 
 
 @st.composite
 def stack_case(draw):
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))
     xs = [draw(arrays(shape)) for _ in range(draw(st.integers(1, 3)))]
-    return xs, dict(axis=draw(st.integers(0, len(shape))))
+    return xs, dict(dim=draw(st.integers(0, len(shape))))
 
 
 @st.composite
@@ -97,7 +97,7 @@ def clip_case(draw):
 @st.composite
 def axis_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))))
-    return [x], dict(axis=draw(st.integers(-x.ndim, x.ndim - 1)))
+    return [x], dict(dim=draw(st.integers(-x.ndim, x.ndim - 1)))
 
 
 @st.composite
@@ -117,7 +117,14 @@ def where_case(draw):
 @st.composite
 def permute_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=4, max_side=3))))
-    return [x], dict(axes=tuple(draw(st.permutations(range(x.ndim)))))
+    return [x], dict(dims=tuple(draw(st.permutations(range(x.ndim)))))
+
+
+@st.composite
+def transpose_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=4, max_side=3))))
+    dim = st.integers(-x.ndim, x.ndim - 1) if x.ndim else st.sampled_from([0, -1])
+    return [x], dict(dim0=draw(dim), dim1=draw(dim))
 
 
 @st.composite
@@ -184,12 +191,13 @@ CASES = {
     "relu": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.relu(x)),
     "sigmoid": (no_kwargs(unary(-10, 10)), lambda t, x: t.sigmoid(x)),
     "tanh": (no_kwargs(unary()), lambda t, x: t.tanh(x)),
-    "sum": (reduction(), lambda t, x, axis, keepdims: t.sum(x, dim=all_axes(x, axis), keepdim=keepdims)),
-    "mean": (reduction(), lambda t, x, axis, keepdims: t.mean(x, dim=all_axes(x, axis), keepdim=keepdims)),
-    "max": (reduction(unique=True), lambda t, x, axis, keepdims: t.amax(x, dim=all_axes(x, axis), keepdim=keepdims)),
-    "min": (reduction(unique=True), lambda t, x, axis, keepdims: t.amin(x, dim=all_axes(x, axis), keepdim=keepdims)),
+    "sum": (reduction(), lambda t, x, dim, keepdim: t.sum(x, dim=all_axes(x, dim), keepdim=keepdim)),
+    "mean": (reduction(), lambda t, x, dim, keepdim: t.mean(x, dim=all_axes(x, dim), keepdim=keepdim)),
+    "max": (reduction(unique=True), lambda t, x, dim, keepdim: t.amax(x, dim=all_axes(x, dim), keepdim=keepdim)),
+    "min": (reduction(unique=True), lambda t, x, dim, keepdim: t.amin(x, dim=all_axes(x, dim), keepdim=keepdim)),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
-    "transpose": (permute_case(), lambda t, x, axes: x.permute(axes)),
+    "permute": (permute_case(), lambda t, x, dims: x.permute(dims)),
+    "transpose": (transpose_case(), lambda t, x, dim0, dim1: t.transpose(x, dim0, dim1)),
     "flatten": (flatten_case(), lambda t, x, start_dim, end_dim: t.flatten(x, start_dim, end_dim)),
     "unsqueeze": (unsqueeze_case(), lambda t, x, dim: t.unsqueeze(x, dim)),
     "squeeze": (squeeze_case(), lambda t, x, dim: t.squeeze(x) if dim is None else t.squeeze(x, dim)),
@@ -197,10 +205,10 @@ CASES = {
         t.from_numpy(np.array(np.arange(x.numel()).reshape(tuple(x.shape))[index]))]),
     "pad": (pad_case(), lambda t, x, pad_width, value: t.nn.functional.pad(
         x, [w for pair in reversed(pad_width) for w in pair], value=value)),
-    "concatenate": (join_case(), lambda t, *xs, axis: t.cat(xs, dim=axis)),
-    "stack": (stack_case(), lambda t, *xs, axis: t.stack(xs, dim=axis)),
-    "softmax": (axis_case(), lambda t, x, axis: t.softmax(x, dim=axis)),
-    "log_softmax": (axis_case(), lambda t, x, axis: t.log_softmax(x, dim=axis)),
+    "concatenate": (join_case(), lambda t, *xs, dim: t.cat(xs, dim=dim)),
+    "stack": (stack_case(), lambda t, *xs, dim: t.stack(xs, dim=dim)),
+    "softmax": (axis_case(), lambda t, x, dim: t.softmax(x, dim=dim)),
+    "log_softmax": (axis_case(), lambda t, x, dim: t.log_softmax(x, dim=dim)),
     "cross_entropy": (cross_entropy_case(), lambda t, x, labels: t.nn.functional.cross_entropy(x, t.from_numpy(labels))),
 }
 
@@ -211,8 +219,8 @@ def call(name, tensors, kwargs):
         return fn(tensors, **kwargs)
     if name == "reshape":
         return fn(tensors[0], kwargs["shape"])
-    if name == "transpose":
-        return fn(tensors[0], kwargs["axes"])
+    if name == "permute":
+        return fn(tensors[0], kwargs["dims"])
     if name == "where":
         return fn(kwargs["condition"], *tensors)
     return fn(*tensors, **kwargs)
@@ -312,7 +320,7 @@ def test_clip_boundaries_and_ties_of_max_follow_torch():
     torch = pytest.importorskip("torch")
     x = np.array([-np.inf, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, np.inf])
     for name, kwargs in [("clip", dict(low=-1.0, high=1.0)), ("clip", dict(low=0.5, high=0.5)),
-                         ("max", dict(axis=None, keepdims=False)), ("min", dict(axis=None, keepdims=False))]:
+                         ("max", dict(dim=None, keepdim=False)), ("min", dict(dim=None, keepdim=False))]:
         t = mg.tensor(x, requires_grad=True)
         call(name, [t], kwargs).sum().backward()
         tt = torch.tensor(x, requires_grad=True)
