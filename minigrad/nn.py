@@ -118,7 +118,7 @@ class Module:
         return self
 
     def num_parameters(self):
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     def extra_repr(self):
         return ""

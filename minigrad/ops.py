@@ -348,6 +348,16 @@ class Reshape(Function):
         return g.reshape(self.shape)
 
 
+class Clone(Function):
+    """y = a copy of x, still in the graph
+    dx = g"""
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return g
+
+
 class Permute(Function):
     """y = x with axes permuted by p
     dx = g permuted by the inverse of p"""
@@ -590,6 +600,9 @@ def squeeze(x, dim=None):
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
 
 
+def clone(x): return Clone.apply(x)
+
+
 def getitem(x, index):
     if isinstance(index, Tensor):
         index = index.data
@@ -625,7 +638,7 @@ def _attach_operators():
         "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "reshape": reshape,
-        "transpose": transpose, "permute": permute, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
+        "transpose": transpose, "permute": permute, "view": reshape, "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
         "softmax": softmax, "log_softmax": log_softmax,
     }
     for name, fn in methods.items():

@@ -56,8 +56,14 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
     T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))  # torch's .T: axes reversed
+
+    def size(self, dim=None):
+        """PyTorch's size(): the shape, or the length of one dim (numel() counts the elements)."""
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return self.data.size
 
     def __len__(self):
         return len(self.data)
@@ -111,7 +117,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require a gradient")
         if grad is None:
-            if self.size != 1:
+            if self.numel() != 1:
                 raise RuntimeError(
                     f"backward: a gradient must be given for a non-scalar output of shape {self.shape}")
             grad = np.ones_like(self.data)

@@ -201,6 +201,22 @@ def test_dims_take_pytorch_names_and_numpy_aliases():
         x.transpose(0, 2)
 
 
+def test_size_view_and_clone_follow_pytorch():
+    """size was NumPy's element count, so x.view(x.size(0), -1), common in PyTorch code, failed."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    assert x.size() == tuple(t.size()) and x.size(1) == t.size(1) and x.size(-1) == t.size(-1)
+    assert x.numel() == t.numel()
+    y, u = x.view(x.size(0), -1), t.view(t.size(0), -1)
+    c, v = x.clone(), t.clone()
+    assert c.data is not x.data and y.shape == tuple(u.shape)
+    (y * y).sum().backward()
+    (c * 3).sum().backward()
+    ((u * u).sum() + (v * 3).sum()).backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+
+
 def test_empty_tensors_follow_pytorch():
     """Flatten of an empty batch asked reshape for (0, -1), which no size fits; max over a non-empty
     axis of an empty tensor raised. PyTorch gives (0, 6) and (0,); it refuses only an empty axis."""

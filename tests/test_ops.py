@@ -196,6 +196,7 @@ CASES = {
     "max": (reduction(unique=True), lambda t, x, dim, keepdim: t.amax(x, dim=all_axes(x, dim), keepdim=keepdim)),
     "min": (reduction(unique=True), lambda t, x, dim, keepdim: t.amin(x, dim=all_axes(x, dim), keepdim=keepdim)),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
+    "clone": (no_kwargs(unary()), lambda t, x: x.clone()),
     "permute": (permute_case(), lambda t, x, dims: x.permute(dims)),
     "transpose": (transpose_case(), lambda t, x, dim0, dim1: t.transpose(x, dim0, dim1)),
     "flatten": (flatten_case(), lambda t, x, start_dim, end_dim: t.flatten(x, start_dim, end_dim)),
