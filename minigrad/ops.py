@@ -5,6 +5,7 @@ is the VJP. Gradients of broadcast inputs are summed back to shape by the engine
 the rules below are written for equal shapes.
 """
 import builtins
+import collections
 import functools
 
 import numpy as np
@@ -310,15 +311,16 @@ class Mean(Function):
         return np.broadcast_to(_restore_axes(g, self.axes, self.keepdims) / self.n, self.shape)
 
 
-class Max(Function):
+class Amax(Function):
     """y = max of x over axes
     dx = g [x == y] / (number of ties)   (ties share the gradient, as PyTorch's amax)"""
     reduce = staticmethod(np.max)
 
-    def forward(self, x, axis=None, keepdims=False):
-        self.axes, self.keepdims = _normalize_axis(axis, x.ndim, type(self).__name__.lower()), keepdims
+    def forward(self, x, axis=None, keepdims=False, op=None):
+        op = op or type(self).__name__.lower()  # max(x) and min(x) reduce with these too
+        self.axes, self.keepdims = _normalize_axis(axis, x.ndim, op), keepdims
         if any(x.shape[a] == 0 for a in self.axes):
-            raise ValueError(f"{type(self).__name__.lower()}: reducing an empty axis of shape {x.shape}, dim {axis}")
+            raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {axis}")
         y = self.reduce(x, axis=self.axes, keepdims=True)
         hit = x == y
         self.share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype)
@@ -328,7 +330,7 @@ class Max(Function):
         return _restore_axes(g, self.axes, self.keepdims) * self.share
 
 
-class Min(Max):
+class Amin(Amax):
     """y = min of x over axes
     dx = g [x == y] / (number of ties)"""
     reduce = staticmethod(np.min)
@@ -385,6 +387,30 @@ class GetItem(Function):
     def backward(self, g):
         dx = np.zeros(self.shape, dtype=self.dtype)
         np.add.at(dx, self.index, g)
+        return dx
+
+
+class Gather(Function):
+    """y = x picked along dim by index (torch.gather: y[i, j] = x[i, index[i, j]] for dim 1; index
+    no larger than x in the other dims, which start at 0)
+    dx = zeros with g added where each y came from, repeated indices accumulating"""
+    def forward(self, x, index, dim):
+        if index.ndim != x.ndim or any(n > m for d, (n, m) in enumerate(zip(index.shape, x.shape)) if d != dim):
+            raise ValueError(f"gather: index of shape {index.shape} must have x's {x.ndim} dims and be no larger "
+                             f"than x {x.shape} except in dim {dim}")
+        size = x.shape[dim] if x.ndim else 1
+        if index.size and (index.min() < 0 or index.max() >= size):
+            raise IndexError(f"gather: index values must be in [0, {size}) for dim {dim} of shape {x.shape}, "
+                             f"got {index.min()} to {index.max()}")
+        self.shape = x.shape
+        # the positions read, one integer array per axis: index along dim, each element's own place elsewhere
+        self.where = tuple(index if d == dim else np.arange(n).reshape((-1,) + (1,) * (index.ndim - d - 1))
+                           for d, n in enumerate(index.shape))
+        return x[self.where]
+
+    def backward(self, g):
+        dx = np.zeros(self.shape, dtype=g.dtype)
+        np.add.at(dx, self.where, g)
         return dx
 
 
@@ -544,9 +570,58 @@ def sum(x, dim=None, keepdim=False): return Sum.apply(x, axis=dim, keepdims=keep
 @_numpy_names
 def mean(x, dim=None, keepdim=False): return Mean.apply(x, axis=dim, keepdims=keepdim)
 @_numpy_names
-def max(x, dim=None, keepdim=False): return Max.apply(x, axis=dim, keepdims=keepdim)  # noqa: A001
+def amax(x, dim=None, keepdim=False): return Amax.apply(x, axis=dim, keepdims=keepdim)
 @_numpy_names
-def min(x, dim=None, keepdim=False): return Min.apply(x, axis=dim, keepdims=keepdim)  # noqa: A001
+def amin(x, dim=None, keepdim=False): return Amin.apply(x, axis=dim, keepdims=keepdim)
+
+
+def gather(x, dim, index):
+    """torch.gather: x's values picked along dim at the integer positions in index."""
+    x = as_tensor(x)
+    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must hold integers, got dtype {index.dtype}")
+    return Gather.apply(x, index=index, dim=_normalize_axis(dim, builtins.max(x.ndim, 1), "gather")[0])
+
+
+Extremum = collections.namedtuple("Extremum", "values indices")  # torch.return_types.max / min
+
+
+def _extremum_along(op, arg, x, dim, keepdim):
+    """torch.max(x, dim) and torch.min(x, dim): (values, indices) of the first extremum along one dim
+    (a NaN counts as the extremum, as in PyTorch); the gradient goes to that one element."""
+    x = as_tensor(x)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r} (amax and amin reduce several dims)")
+    dim = _normalize_axis(dim, builtins.max(x.ndim, 1), op)[0]  # a 0-D tensor takes dim 0 or -1, as in torch
+    if x.ndim and x.shape[dim] == 0:
+        raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {dim}")
+    index = arg(x.data, axis=dim, keepdims=True) if x.ndim else np.zeros((), np.int64)
+    values = gather(x, dim, index) if x.ndim else x
+    if not keepdim and x.ndim:
+        values, index = squeeze(values, dim), np.squeeze(index, dim)
+    return Extremum(values, Tensor(index.astype(np.int64)))
+
+
+@_numpy_names
+def max(x, dim=None, keepdim=False):  # noqa: A001
+    """torch.max: over everything, the maximum (ties share the gradient, as amax); along an int dim,
+    (values, indices) of each first maximum, which alone receives the gradient."""
+    if dim is None:
+        if keepdim:
+            raise TypeError("max: keepdim needs a dim")
+        return Amax.apply(x, op="max")
+    return _extremum_along("max", np.argmax, x, dim, keepdim)
+
+
+@_numpy_names
+def min(x, dim=None, keepdim=False):  # noqa: A001
+    """torch.min: as max, for the minimum."""
+    if dim is None:
+        if keepdim:
+            raise TypeError("min: keepdim needs a dim")
+        return Amin.apply(x, op="min")
+    return _extremum_along("min", np.argmin, x, dim, keepdim)
 
 
 def reshape(x, *shape):
@@ -637,7 +712,7 @@ def _attach_operators():
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
         "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-        "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "reshape": reshape,
+        "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin, "gather": gather, "reshape": reshape,
         "transpose": transpose, "permute": permute, "view": reshape, "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
         "softmax": softmax, "log_softmax": log_softmax,
     }

@@ -41,6 +41,26 @@ def reduction(draw, unique=False):
 
 
 @st.composite
+def extremum_case(draw):
+    """torch.max(x) or torch.max(x, dim, keepdim): one int dim or none; values apart, so the first
+    maximum is the only one within the finite-difference step."""
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)), unique=True))
+    assume(spread_apart(x, 1e-3))
+    ndim = max(x.ndim, 1)
+    dim = draw(st.none() | st.integers(-ndim, ndim - 1))
+    return [x], dict(dim=dim, keepdim=dim is not None and draw(st.booleans()))
+
+
+@st.composite
+def gather_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    shape = [draw(st.integers(1, 5)) if d == dim % x.ndim else draw(st.integers(1, n)) for d, n in enumerate(x.shape)]
+    index = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, x.shape[dim] - 1)))
+    return [x], dict(dim=dim, index=index)
+
+
+@st.composite
 def matmul_operands(draw):
     m, k, n = (draw(st.integers(1, 3)) for _ in range(3))
     batch_a, batch_b = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2)).input_shapes
@@ -193,8 +213,11 @@ CASES = {
     "tanh": (no_kwargs(unary()), lambda t, x: t.tanh(x)),
     "sum": (reduction(), lambda t, x, dim, keepdim: t.sum(x, dim=all_axes(x, dim), keepdim=keepdim)),
     "mean": (reduction(), lambda t, x, dim, keepdim: t.mean(x, dim=all_axes(x, dim), keepdim=keepdim)),
-    "max": (reduction(unique=True), lambda t, x, dim, keepdim: t.amax(x, dim=all_axes(x, dim), keepdim=keepdim)),
-    "min": (reduction(unique=True), lambda t, x, dim, keepdim: t.amin(x, dim=all_axes(x, dim), keepdim=keepdim)),
+    "amax": (reduction(unique=True), lambda t, x, dim, keepdim: t.amax(x, dim=all_axes(x, dim), keepdim=keepdim)),
+    "amin": (reduction(unique=True), lambda t, x, dim, keepdim: t.amin(x, dim=all_axes(x, dim), keepdim=keepdim)),
+    "max": (extremum_case(), lambda t, x, dim, keepdim: t.max(x) if dim is None else t.max(x, dim, keepdim).values),
+    "min": (extremum_case(), lambda t, x, dim, keepdim: t.min(x) if dim is None else t.min(x, dim, keepdim).values),
+    "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
     "clone": (no_kwargs(unary()), lambda t, x: x.clone()),
     "permute": (permute_case(), lambda t, x, dims: x.permute(dims)),
@@ -222,6 +245,8 @@ def call(name, tensors, kwargs):
         return fn(tensors[0], kwargs["shape"])
     if name == "permute":
         return fn(tensors[0], kwargs["dims"])
+    if name in ("max", "min") and kwargs.get("dim") is not None:
+        return fn(*tensors, **kwargs).values
     if name == "where":
         return fn(kwargs["condition"], *tensors)
     return fn(*tensors, **kwargs)
@@ -321,9 +346,43 @@ def test_clip_boundaries_and_ties_of_max_follow_torch():
     torch = pytest.importorskip("torch")
     x = np.array([-np.inf, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, np.inf])
     for name, kwargs in [("clip", dict(low=-1.0, high=1.0)), ("clip", dict(low=0.5, high=0.5)),
-                         ("max", dict(dim=None, keepdim=False)), ("min", dict(dim=None, keepdim=False))]:
+                         ("max", dict(dim=None, keepdim=False)), ("min", dict(dim=None, keepdim=False)),
+                         ("amax", dict(dim=None, keepdim=False)), ("amin", dict(dim=None, keepdim=False))]:
         t = mg.tensor(x, requires_grad=True)
         call(name, [t], kwargs).sum().backward()
         tt = torch.tensor(x, requires_grad=True)
         CASES[name][1](torch, tt, **kwargs).sum().backward()
         assert_close(t.grad, tt.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} {kwargs}")
+
+
+def test_max_and_min_along_a_dim_return_pytorchs_values_and_indices():
+    """max(x, dim) was amax's values alone, so max(x, 1)[0], common in PyTorch code, took a row of them.
+    Ties and NaN: the first extremum's index, which alone receives the gradient, as in PyTorch."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0], [np.nan, 5.0, np.nan]])
+    for name in ("max", "min"):
+        for dim, keepdim in [(0, False), (1, True), (-1, False)]:
+            x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+            values, indices = getattr(mg, name)(x, dim=dim, keepdim=keepdim)
+            expected = getattr(torch, name)(t, dim, keepdim)
+            np.testing.assert_array_equal(indices.data, expected.indices.numpy())
+            np.testing.assert_array_equal(values.data, expected.values.detach().numpy())
+            values.sum().backward()
+            expected.values.sum().backward()
+            np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    with pytest.raises(TypeError, match=r"max: dim must be an int, got \(0, 1\) \(amax and amin reduce several dims\)"):
+        mg.max(mg.tensor(a), dim=(0, 1))
+    with pytest.raises(TypeError, match="min: keepdim needs a dim"):
+        mg.min(mg.tensor(a), keepdim=True)
+
+
+def test_gather_refuses_bad_indices_naming_the_op():
+    x = mg.tensor(np.ones((2, 3)))
+    with pytest.raises(IndexError, match=r"gather: index values must be in \[0, 3\) for dim 1"):
+        mg.gather(x, 1, np.array([[3]]))
+    with pytest.raises(IndexError, match=r"gather: index values must be in \[0, 3\)"):
+        mg.gather(x, 1, np.array([[-1]]))
+    with pytest.raises(ValueError, match=r"gather: index of shape \(3, 1\) must have x's 2 dims and be no larger"):
+        mg.gather(x, 1, np.zeros((3, 1), int))
+    with pytest.raises(TypeError, match="gather: index must hold integers"):
+        mg.gather(x, 1, np.zeros((1, 1)))
