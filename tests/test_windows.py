@@ -104,6 +104,10 @@ def test_numba_im2col_edge_geometries_equal_reference(kernel_threads, shape, kw)
     image = np.zeros(x.shape)
     windows._col2im_numba.py_func(expected, *kernel, *stride, *padding, *dilation, image)
     np.testing.assert_array_equal(image, mg.col2im(expected, x.shape, **kw).data)
+    if windows.rows_are_runs(stride, out, x.shape[3]):
+        runs_image = np.zeros(x.shape)
+        windows._col2im_runs_numba.py_func(expected.copy(), *kernel, *padding, *dilation, runs_image)
+        np.testing.assert_array_equal(runs_image, image)
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
