@@ -606,7 +606,10 @@ def _extremum_along(op, arg, x, dim, keepdim):
 @_numpy_names
 def max(x, dim=None, keepdim=False):  # noqa: A001
     """torch.max: over everything, the maximum (ties share the gradient, as amax); along an int dim,
-    (values, indices) of each first maximum, which alone receives the gradient."""
+    (values, indices) of each first maximum, which alone receives the gradient; with a tensor in
+    place of dim, maximum."""
+    if isinstance(dim, Tensor):  # torch.max(a, b) is maximum(a, b)
+        return maximum(x, dim)
     if dim is None:
         if keepdim:
             raise TypeError("max: keepdim needs a dim")
@@ -617,6 +620,8 @@ def max(x, dim=None, keepdim=False):  # noqa: A001
 @_numpy_names
 def min(x, dim=None, keepdim=False):  # noqa: A001
     """torch.min: as max, for the minimum."""
+    if isinstance(dim, Tensor):  # torch.min(a, b) is minimum(a, b)
+        return minimum(x, dim)
     if dim is None:
         if keepdim:
             raise TypeError("min: keepdim needs a dim")

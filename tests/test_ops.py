@@ -370,6 +370,11 @@ def test_max_and_min_along_a_dim_return_pytorchs_values_and_indices():
             values.sum().backward()
             expected.values.sum().backward()
             np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    b = mg.tensor(a[::-1].copy())
+    for name, other in (("max", mg.maximum), ("min", mg.minimum)):  # torch.max(a, b) is maximum
+        np.testing.assert_array_equal(getattr(mg, name)(mg.tensor(a), b).data, other(mg.tensor(a), b).data)
+        np.testing.assert_array_equal(getattr(mg, name)(mg.tensor(a), b).data,
+                                      getattr(torch, name)(torch.tensor(a), torch.tensor(b.data)).numpy())
     with pytest.raises(TypeError, match=r"max: dim must be an int, got \(0, 1\) \(amax and amin reduce several dims\)"):
         mg.max(mg.tensor(a), dim=(0, 1))
     with pytest.raises(TypeError, match="min: keepdim needs a dim"):
