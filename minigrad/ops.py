@@ -10,6 +10,8 @@ import functools
 
 import numpy as np
 
+from . import backend
+from .backend import jit, unsigned
 from .tensor import Function, Tensor, _sum_to_shape, as_tensor
 
 
@@ -234,14 +236,39 @@ class Clip(Function):
         return g * self.inside
 
 
+@jit()
+def _relu_numba(x, y):
+    """np.maximum(x, 0) in one pass, the same bits (NaN kept, -0.0 to +0.0): NumPy's float32 maximum
+    ran 3x slower than a copy on these machines."""
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    for i in range(xf.size):
+        v = xf[unsigned(i)]
+        yf[unsigned(i)] = v if v > 0 or v != v else 0
+    return y
+
+
+@jit()
+def _relu_backward_numba(g, y, dx):
+    """g * (y > 0) in one pass, without the mask array; the same bits (inf * 0 is NaN in both)."""
+    gf, yf, df = g.reshape(-1), y.reshape(-1), dx.reshape(-1)
+    for i in range(gf.size):
+        df[unsigned(i)] = gf[unsigned(i)] * (yf[unsigned(i)] > 0)
+    return dx
+
+
 class ReLU(Function):
     """y = max(x, 0)
     dx = g [x > 0]"""
     def forward(self, x):
-        self.y = np.maximum(x, x.dtype.type(0))
+        if backend.use_numba(x) and x.flags.c_contiguous:
+            self.y = _relu_numba(x, np.empty_like(x))
+        else:
+            self.y = np.maximum(x, x.dtype.type(0))
         return self.y
 
     def backward(self, g):
+        if backend.use_numba(g, self.y) and g.flags.c_contiguous and self.y.flags.c_contiguous:
+            return _relu_backward_numba(g, self.y, np.empty_like(g))
         return g * (self.y > 0)
 
 
