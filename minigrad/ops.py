@@ -614,9 +614,17 @@ def gather(x, dim, index):
 Extremum = collections.namedtuple("Extremum", "values indices")  # torch.return_types.max / min
 
 
-def _extremum_along(op, arg, x, dim, keepdim):
-    """torch.max(x, dim) and torch.min(x, dim): (values, indices) of the first extremum along one dim
-    (a NaN counts as the extremum, as in PyTorch); the gradient goes to that one element."""
+def _extremum(op, x, dim, keepdim):
+    """torch.max and torch.min: over everything, the extremum (as amax, amin); along an int dim,
+    (values, indices) of the first extremum (a NaN counts, as in PyTorch), which alone receives the
+    gradient; with a tensor for dim, elementwise (torch.max(a, b) is maximum(a, b))."""
+    elementwise, reduce, arg = {"max": (maximum, Amax, np.argmax), "min": (minimum, Amin, np.argmin)}[op]
+    if isinstance(dim, Tensor):
+        return elementwise(x, dim)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{op}: keepdim needs a dim")
+        return reduce.apply(x, op=op)
     x = as_tensor(x)
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r} (amax and amin reduce several dims)")
@@ -631,29 +639,9 @@ def _extremum_along(op, arg, x, dim, keepdim):
 
 
 @_numpy_names
-def max(x, dim=None, keepdim=False):  # noqa: A001
-    """torch.max: over everything, the maximum (ties share the gradient, as amax); along an int dim,
-    (values, indices) of each first maximum, which alone receives the gradient; with a tensor in
-    place of dim, maximum."""
-    if isinstance(dim, Tensor):  # torch.max(a, b) is maximum(a, b)
-        return maximum(x, dim)
-    if dim is None:
-        if keepdim:
-            raise TypeError("max: keepdim needs a dim")
-        return Amax.apply(x, op="max")
-    return _extremum_along("max", np.argmax, x, dim, keepdim)
-
-
+def max(x, dim=None, keepdim=False): return _extremum("max", x, dim, keepdim)  # noqa: A001
 @_numpy_names
-def min(x, dim=None, keepdim=False):  # noqa: A001
-    """torch.min: as max, for the minimum."""
-    if isinstance(dim, Tensor):  # torch.min(a, b) is minimum(a, b)
-        return minimum(x, dim)
-    if dim is None:
-        if keepdim:
-            raise TypeError("min: keepdim needs a dim")
-        return Amin.apply(x, op="min")
-    return _extremum_along("min", np.argmin, x, dim, keepdim)
+def min(x, dim=None, keepdim=False): return _extremum("min", x, dim, keepdim)  # noqa: A001
 
 
 def reshape(x, *shape):
