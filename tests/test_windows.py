@@ -358,7 +358,7 @@ def test_select_kernel_for_tiling_windows_equals_the_general_kernel(kernel_threa
         results = []
         for select, geometry in ((pooling._select_tiles_numba, ()), (pooling._select_numba, (*kernel, 0, 0))):
             y, index = np.empty((n, c) + out, np.float32), np.empty((n, c) + out, np.uint8)
-            select(*pooling.planes(x, channel_major), tuple(range(kernel[0])), tuple(range(kernel[1])), *geometry,
+            select(*pooling.planes(x), tuple(range(kernel[0])), tuple(range(kernel[1])), *geometry,
                    (rule,) * rule, y, index)
             results.append((y, index))
         np.testing.assert_array_equal(results[0][0], results[1][0])
