@@ -732,8 +732,9 @@ def _attach_operators():
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
         "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-        "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin, "gather": gather, "reshape": reshape,
-        "transpose": transpose, "permute": permute, "view": reshape, "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
+        "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+        "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
+        "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
         "softmax": softmax, "log_softmax": log_softmax,
     }
     for name, fn in methods.items():
