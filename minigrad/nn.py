@@ -6,7 +6,7 @@ import numpy as np
 from . import ops
 from .io import atomic_write, load_npz
 from .random import default_rng
-from .tensor import Tensor
+from .tensor import Tensor, as_dtype
 
 
 class Parameter(Tensor):
@@ -63,19 +63,67 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError
 
-    def named_parameters(self, prefix=""):
-        for name, p in self._parameters.items():
-            yield prefix + name, p
-        for name, m in self._modules.items():
-            yield from m.named_parameters(prefix + name + ".")
+    def named_modules(self, prefix="", remove_duplicate=True):
+        """(name, module) for this module (named prefix) and every module below it, depth first. A
+        module reached twice (shared) comes once unless remove_duplicate is False, as in PyTorch."""
+        seen = set()
+
+        def walk(module, name):
+            if remove_duplicate and id(module) in seen:
+                return
+            seen.add(id(module))
+            yield name, module
+            for child_name, child in module._modules.items():
+                yield from walk(child, f"{name}.{child_name}" if name else child_name)
+        yield from walk(self, prefix)
+
+    def modules(self):
+        return (m for _, m in self.named_modules())
+
+    def named_children(self):
+        return iter(self._modules.items())
+
+    def children(self):
+        return iter(self._modules.values())
+
+    def named_parameters(self, prefix="", remove_duplicate=True):
+        """(dotted name, parameter) in registration order, depth first; a shared parameter comes
+        once unless remove_duplicate is False (state_dict names it under each of its names)."""
+        seen = set()
+        for module_name, module in self.named_modules(prefix, remove_duplicate):
+            for name, p in module._parameters.items():
+                if remove_duplicate and id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self):
         return [p for _, p in self.named_parameters()]
 
-    def modules(self):
-        yield self
-        for m in self._modules.values():
-            yield from m.modules()
+    def apply(self, fn):
+        """fn(module) for every submodule, then for this one (PyTorch's order, for custom inits)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, dtype):
+        """Cast every parameter (and its gradient) to a floating-point dtype in place, keeping the
+        Parameter objects an optimizer holds, as PyTorch's Module.to(dtype). Returns self."""
+        dtype = as_dtype(dtype, f"{type(self).__name__}.to")
+        if dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: parameters need a floating-point dtype, got {dtype}")
+        for p in self.parameters():
+            p.data = p.data.astype(dtype, copy=False)
+            if p.grad is not None:
+                p.grad = p.grad.astype(dtype, copy=False)
+        return self
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
 
     def train(self, mode=True):
         for m in self.modules():
@@ -90,12 +138,12 @@ class Module:
             p.grad = None
 
     def state_dict(self):
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        return {name: p.data.copy() for name, p in self.named_parameters(remove_duplicate=False)}
 
     def load_state_dict(self, state):
         """Copy arrays (or tensors) into the parameters. Keys and shapes must match exactly; on any
         mismatch nothing is changed and the error lists every problem."""
-        params = dict(self.named_parameters())
+        params = dict(self.named_parameters(remove_duplicate=False))
         arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state.items()}
         problems = [f"missing key {k!r}" for k in params if k not in arrays]
         problems += [f"unexpected key {k!r}" for k in arrays if k not in params]

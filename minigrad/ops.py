@@ -12,7 +12,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import Function, Tensor, _sum_to_shape, as_tensor
+from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -387,6 +387,17 @@ class Clone(Function):
         return g
 
 
+class Cast(Function):
+    """y = x rounded to another floating-point dtype
+    dx = g in x's dtype"""
+    def forward(self, x, dtype):
+        self.dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g.astype(self.dtype)
+
+
 class Permute(Function):
     """y = x with axes permuted by p
     dx = g permuted by the inverse of p"""
@@ -720,6 +731,15 @@ def log_softmax(x, dim=-1): return LogSoftmax.apply(x, axis=dim)
 cat = concatenate  # PyTorch's name
 
 
+def _to(x, dtype):
+    """Tensor.to(dtype), as PyTorch's: x itself if it has the dtype already; a floating-point dtype
+    stays in the graph (Cast); any other (x.to(np.int64)) is a constant, outside the graph."""
+    dtype = as_dtype(dtype, "to")
+    if dtype == x.dtype:
+        return x
+    return Cast.apply(x, dtype=dtype) if dtype.kind == "f" else Tensor(x.data.astype(dtype))
+
+
 def cross_entropy(logits, labels):
     return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels)
 
@@ -736,6 +756,7 @@ def _attach_operators():
         "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
         "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
         "softmax": softmax, "log_softmax": log_softmax,
+        "to": _to, "double": lambda x: _to(x, np.float64), "float": lambda x: _to(x, np.float32),
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)

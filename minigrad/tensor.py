@@ -195,6 +195,15 @@ def as_tensor(x, like=None):
     return Tensor(x)
 
 
+def as_dtype(dtype, op):
+    """What a user gave .to() as a NumPy dtype (np.float64, "float32", ...); anything else, a
+    device name included (minigrad has none), is an error naming op."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: expected a dtype such as np.float64 (minigrad has no devices), got {dtype!r}") from None
+
+
 def tensor(data, requires_grad=False, dtype=None):
     """A tensor holding a copy of data, as torch.tensor: an optimizer step never writes into the
     caller's array. ``Tensor(data)`` and ``as_tensor`` share it instead."""

@@ -217,6 +217,32 @@ def test_size_view_and_clone_follow_pytorch():
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
 
 
+@given(arrays(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)), st.integers(0, 2**31 - 1))
+def test_dtype_casts_follow_pytorch(a, seed):
+    """x.float(), x.double() and x.to(dtype) stay in the graph: the value rounded to the new dtype,
+    the gradient cast back to x's, as torch's (whose casts are the same IEEE roundings, so equal)."""
+    torch = pytest.importorskip("torch")
+    upstream = np.random.default_rng(seed).standard_normal(a.shape)
+    x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, u = x.float(), t.float()
+    z, v = (y * y).double() * upstream, (u * u).double() * torch.tensor(upstream)
+    z.sum().backward()
+    v.sum().backward()
+    assert y.dtype == np.float32 and z.dtype == np.float64 and x.grad.dtype == np.float64
+    np.testing.assert_array_equal(y.data, u.detach().numpy())
+    np.testing.assert_array_equal(z.data, v.detach().numpy())
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+
+
+def test_dtype_cast_edges_follow_pytorch():
+    x = mg.tensor(np.array([1.5, -2.5]), requires_grad=True)
+    assert x.to(np.float64) is x and x.double() is x and x.to("float32").dtype == np.float32
+    n = x.to(np.int64)  # torch's x.long(): a constant outside the graph
+    assert n.dtype == np.int64 and not n.requires_grad and n.data.tolist() == [1, -2]
+    with pytest.raises(TypeError, match="to: expected a dtype such as np.float64 \\(minigrad has no devices\\), got 'cpu'"):
+        x.to("cpu")
+
+
 def test_empty_tensors_follow_pytorch():
     """Flatten of an empty batch asked reshape for (0, -1), which no size fits; max over a non-empty
     axis of an empty tensor raised. PyTorch gives (0, 6) and (0,); it refuses only an empty axis."""

@@ -75,6 +75,51 @@ def test_train_eval_flags_reach_submodules():
     assert all(x.training for x in m.train().modules())
 
 
+def test_module_traversal_follows_pytorch():
+    """named_modules, children and apply in PyTorch's names and order; a module or parameter used
+    twice is listed once (so an optimizer takes model.parameters()), state_dict names each use."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    shared = nn.Linear(3, 3, rng=rng)
+    ours = nn.Sequential(shared, nn.ReLU(), nn.Sequential(nn.Flatten(), shared), nn.Linear(3, 2, rng=rng))
+    t_shared = torch.nn.Linear(3, 3)
+    theirs = torch.nn.Sequential(t_shared, torch.nn.ReLU(), torch.nn.Sequential(torch.nn.Flatten(), t_shared),
+                                 torch.nn.Linear(3, 2))
+    names = lambda pairs: [n for n, _ in pairs]  # noqa: E731
+    assert names(ours.named_modules()) == names(theirs.named_modules())
+    assert names(ours.named_modules(remove_duplicate=False)) == names(theirs.named_modules(remove_duplicate=False))
+    assert names(ours.named_children()) == names(theirs.named_children())
+    assert [type(m).__name__ for m in ours.children()] == [type(m).__name__ for m in theirs.children()]
+    assert names(ours.named_parameters()) == names(theirs.named_parameters())
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert len(list(ours.modules())) == len(list(theirs.modules())) == 6
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    optim.Adam(ours.parameters())  # refused a parameter listed twice
+
+    visited, t_visited = [], []
+    ours.apply(lambda m: visited.append(type(m).__name__))
+    theirs.apply(lambda m: t_visited.append(type(m).__name__))
+    assert visited == t_visited
+
+
+def test_module_to_casts_parameters_in_place():
+    """model.double() for float64 checks: the same Parameter objects (an optimizer built before
+    keeps working), data and gradients cast, the layers then computing in float64."""
+    m = make_mlp()
+    before = m.parameters()
+    m(mg.tensor(np.ones((2, 6), np.float32))).sum().backward()
+    assert m.double() is m and [id(p) for p in m.parameters()] == [id(p) for p in before]
+    assert {p.dtype for p in m.parameters()} == {p.grad.dtype for p in m.parameters()} == {np.dtype(np.float64)}
+    x = np.random.default_rng(1).standard_normal((2, 6))
+    mg.gradcheck(lambda t: m(t), [x])
+    assert m.float().parameters()[0].dtype == np.float32 and m.to("float64").parameters()[0].dtype == np.float64
+    with pytest.raises(TypeError, match="Sequential.to: parameters need a floating-point dtype, got int32"):
+        m.to(np.int32)
+    with pytest.raises(TypeError, match="Sequential.to: expected a dtype .*, got 'cpu'"):
+        m.to("cpu")
+    assert m.parameters()[0].dtype == np.float64
+
+
 @given(arrays((2, 6)))
 def test_linear_gradients(x):
     layer = nn.Linear(6, 3, rng=np.random.default_rng(0), dtype=np.float64)
