@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from . import backend
+from .backend import jit
 from .tensor import Tensor
 
 
@@ -108,12 +110,28 @@ class Adam(Optimizer):
         state["step"] = state["step"] + 1
         t = int(state["step"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        step_size, bias_root = self.lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
+        arrays = (p.data, g, m, v)
+        if backend.use_numba(*arrays) and all(a.dtype == p.dtype and a.flags.c_contiguous for a in arrays):
+            # the scalars in the arrays' dtype, as NumPy rounds a Python float meeting a float32 array
+            _adam_numba(*arrays, *(p.dtype.type(c) for c in (1 - b1, b2, 1 - b2, step_size, bias_root, self.eps)))
+            return
         m += (1 - b1) * (g - m)  # torch's lerp form of b1 m + (1 - b1) g
         v *= b2
         v += (1 - b2) * g * g
-        step_size = self.lr / (1 - b1 ** t)
-        denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + self.eps
+        denom = np.sqrt(v) / bias_root + self.eps
         p.data -= (step_size * m / denom).astype(p.dtype, copy=False)
+
+
+@jit()
+def _adam_numba(p, g, m, v, one_minus_b1, b2, one_minus_b2, step_size, bias_root, eps):
+    """Adam's update above, element by element in the same order and dtype (the same bits), in one
+    pass: 3x faster than NumPy's nine passes on the example's small parameters (docs/performance.md)."""
+    pf, gf, mf, vf = p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
+    for i in range(pf.size):
+        mf[i] += one_minus_b1 * (gf[i] - mf[i])
+        vf[i] = vf[i] * b2 + one_minus_b2 * gf[i] * gf[i]
+        pf[i] -= step_size * mf[i] / (np.sqrt(vf[i]) / bias_root + eps)
 
 
 class AdamW(Adam):
