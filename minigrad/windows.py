@@ -20,10 +20,12 @@ from .tensor import Function
 
 
 def _pair(value, name, op):
-    pair = (value, value) if np.isscalar(value) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return tuple(int(v) for v in pair)
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2 and all(
+            isinstance(v, (int, np.integer)) for v in value):
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
 
 
 def window_args(op, kernel_size, stride=1, padding=0, dilation=1):

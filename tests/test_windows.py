@@ -617,6 +617,8 @@ def test_bad_geometry_is_a_clear_value_error(call, message):
 @pytest.mark.parametrize("make,message", [
     # each was accepted and failed at the first forward, or failed here with a message naming nothing
     (lambda: layers.Conv2d(3, 4, (3,)), r"Conv2d: kernel_size must be an int or a pair of ints, got \(3,\)"),  # unpacking
+    (lambda: layers.Conv2d(3, 4, None), r"Conv2d: kernel_size must be an int or a pair of ints, got None"),  # "not iterable"
+    (lambda: layers.Conv2d(3, 4, 3, padding="same"), r"Conv2d: padding must be an int or a pair of ints, got 'same'"),
     (lambda: layers.Conv2d(3.0, 4, 3), r"Conv2d: in_channels must be an int >= 1, got 3.0"),  # numpy's TypeError
     (lambda: layers.Conv2d(3, 4, 3, groups=0), r"Conv2d: groups must be a positive int, got 0"),  # "divisible by 0"
     (lambda: layers.Conv2d(3, 4, 3, stride=0), r"Conv2d: stride must be >= 1, got \(0, 0\)"),
