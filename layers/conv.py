@@ -41,6 +41,26 @@ def check_conv_weight(op, x_shape, weight_shape, groups):
                          f"channels with groups={groups}, input has {c_in} (shape {tuple(x_shape)})")
 
 
+def resolve_padding(op, padding, kernel_size, stride, dilation):
+    """PyTorch's padding strings for convolutions as numbers: "valid" is none, "same" keeps H and W
+    (stride 1 only, as in PyTorch) by d (k - 1) / 2 a side. An odd d (k - 1) would need one side
+    padded more, which the windows' symmetric padding cannot do: an error saying so."""
+    if not isinstance(padding, str):
+        return padding
+    if padding == "valid":
+        return 0
+    if padding != "same":
+        raise ValueError(f"{op}: padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
+    kernel, stride, _, dilation = window_args(op, kernel_size, stride, 0, dilation)
+    if stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
+    total = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
+    if total[0] % 2 or total[1] % 2:
+        raise ValueError(f"{op}: padding='same' for kernel {kernel} with dilation {dilation} pads {total} in total, "
+                         f"one more on one side than the other; minigrad pads both sides alike: give padding as numbers")
+    return total[0] // 2, total[1] // 2
+
+
 class Conv2dFunction(Function):
     """y = W @ col + b   per group: W (out/G, in/G*kh*kw), col = im2col(x) as (in/G*kh*kw, N*OH*OW)
     dW = g @ col^T,   dx = col2im(W^T @ g),   db = g @ 1 (g summed over n, h, w)
@@ -52,6 +72,7 @@ class Conv2dFunction(Function):
 
     def forward(self, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         check_conv_weight("conv2d", x.shape, weight.shape, groups)
+        padding = resolve_padding("conv2d", padding, weight.shape[2:], stride, dilation)
         if bias is not None and bias.shape != weight.shape[:1]:
             raise ValueError(f"conv2d: bias shape {bias.shape} != ({weight.shape[0]},)")
         self.geometry = window_geometry("conv2d", x.shape, weight.shape[2:], stride, padding, dilation)
@@ -76,20 +97,23 @@ class Conv2dFunction(Function):
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """PyTorch's conv2d (cross-correlation): x (N, C, H, W), weight (out, C/groups, kh, kw)."""
+    """PyTorch's conv2d (cross-correlation): x (N, C, H, W), weight (out, C/groups, kh, kw); padding
+    an int, a pair, "valid" or "same"."""
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return Conv2dFunction.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
 
 class Conv2d(nn.Module):
     """PyTorch's nn.Conv2d: same arguments, weight layout and default init; kernel_size, stride,
-    padding and dilation are kept as pairs, as PyTorch keeps them."""
+    padding and dilation are kept as pairs (padding "valid" or "same" as given), as PyTorch keeps them."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, rng=None, dtype=np.float32):
         super().__init__()
         check_channel_counts("Conv2d", in_channels, out_channels)
-        (kh, kw), stride, padding, dilation = window_args("Conv2d", kernel_size, stride, padding, dilation)
+        numbers = resolve_padding("Conv2d", padding, kernel_size, stride, dilation)
+        (kh, kw), stride, numbers, dilation = window_args("Conv2d", kernel_size, stride, numbers, dilation)
+        padding = padding if isinstance(padding, str) else numbers
         check_groups("Conv2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
