@@ -119,6 +119,14 @@ prange = numba.prange if numba is not None else range
 unsigned = np.uintp
 
 
+def _one_thread():
+    return 1
+
+
+# how many threads prange loops run on, callable inside kernels (numba's) and without numba
+get_num_threads = numba.get_num_threads if numba is not None else _one_thread
+
+
 def set_num_threads(n):
     """Threads for numba's parallel loops (BLAS threads are fixed by environment variables at import)."""
     if numba is not None:

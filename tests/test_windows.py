@@ -368,28 +368,30 @@ def test_pool_numba_equals_reference(kernel_threads, name, dtype):
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
-@pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 3), (2, 3), (3, 1)])
+@pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 3), (2, 3), (3, 1), (1, 4)])
 @pytest.mark.parametrize("rule", [pooling.MAX, pooling.MAX_ABS])
 def test_select_kernel_for_tiling_windows_equals_the_general_kernel(kernel_threads, kernel, rule):
-    """Windows that tile the image (stride = kernel, no padding) have their own kernel: the same
-    values and kept positions as the general one (itself tested against the reference), with ties,
-    NaN, rows and columns left over, and both memory layouts."""
-    @given(st.integers(1, 3), st.integers(1, 3), st.integers(kernel[0], 8), st.integers(kernel[1], 8),
+    """Windows that tile the image (stride = kernel, no padding, a whole number of windows across)
+    have their own kernel: the same values and kept positions as the general one (itself tested
+    against the reference) after the NaN pass, with ties, NaN, rows left over, both memory layouts,
+    and its planes split between any number of scratch parts."""
+    @given(st.integers(1, 3), st.integers(1, 3), st.integers(kernel[0], 8), st.integers(1, 4), st.integers(1, 5),
            st.booleans(), SEEDS)
-    def check(n, c, h, w, channel_major, seed):
+    def check(n, c, h, windows_across, parts, channel_major, seed):
         rng = np.random.default_rng(seed)
-        x = np.round(rng.standard_normal((n, c, h, w)) * 2).astype(np.float32)
+        x = np.round(rng.standard_normal((n, c, h, kernel[1] * windows_across)) * 2).astype(np.float32)
         x[rng.random(x.shape) < 0.05] = np.nan
         x = as_channel_major(x) if channel_major else x
-        out = (h // kernel[0], w // kernel[1])
-        results = []
-        for select, geometry in ((pooling._select_tiles_numba, ()), (pooling._select_numba, (*kernel, 0, 0))):
-            y, index = np.empty((n, c) + out, np.float32), np.empty((n, c) + out, np.uint8)
-            select(*pooling.planes(x), tuple(range(kernel[0])), tuple(range(kernel[1])), *geometry,
-                   (rule,) * rule, y, index)
-            results.append((y, index))
-        np.testing.assert_array_equal(results[0][0], results[1][0])
-        np.testing.assert_array_equal(results[0][1], results[1][1])
+        out = (n, c, h // kernel[0], windows_across)
+        rows, cols, rule_tuple = tuple(range(kernel[0])), tuple(range(kernel[1])), (rule,) * rule
+        tiles = np.empty(out, np.float32), np.empty(out, np.uint8)
+        general = np.empty(out, np.float32), np.empty(out, np.uint8)
+        pooling._select_tiles_numba(*pooling.planes(x), rows, cols, rule_tuple, parts, *tiles)
+        pooling._select_numba(*pooling.planes(x), rows, cols, *kernel, 0, 0, rule_tuple, *general)
+        for y, index in (tiles, general):
+            pooling._keep_last_nan_numba(*pooling.planes(x), *kernel, *kernel, 0, 0, y, index)
+        np.testing.assert_array_equal(tiles[0], general[0])
+        np.testing.assert_array_equal(tiles[1], general[1])
     check()
 
 
