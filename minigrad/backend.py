@@ -119,12 +119,9 @@ prange = numba.prange if numba is not None else range
 unsigned = np.uintp
 
 
-def _one_thread():
-    return 1
-
-
-# how many threads prange loops run on, callable inside kernels (numba's) and without numba
-get_num_threads = numba.get_num_threads if numba is not None else _one_thread
+def get_num_threads():
+    """How many threads numba's parallel loops run on (1 without numba)."""
+    return numba.get_num_threads() if numba is not None else 1
 
 
 def set_num_threads(n):
