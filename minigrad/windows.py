@@ -22,7 +22,7 @@ from .tensor import Function
 def _pair(value, name, op):
     if isinstance(value, (int, np.integer)):
         return int(value), int(value)
-    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2 and all(
+    if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) == 1 and len(value) == 2 and all(
             isinstance(v, (int, np.integer)) for v in value):
         return int(value[0]), int(value[1])
     raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")

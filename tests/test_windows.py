@@ -649,6 +649,7 @@ def test_bad_geometry_is_a_clear_value_error(call, message):
     # each was accepted and failed at the first forward, or failed here with a message naming nothing
     (lambda: layers.Conv2d(3, 4, (3,)), r"Conv2d: kernel_size must be an int or a pair of ints, got \(3,\)"),  # unpacking
     (lambda: layers.Conv2d(3, 4, None), r"Conv2d: kernel_size must be an int or a pair of ints, got None"),  # "not iterable"
+    (lambda: layers.Conv2d(3, 4, np.array(3)), r"Conv2d: kernel_size must be an int or a pair of ints, got array\(3\)"),  # "unsized"
     (lambda: layers.Conv2d(3, 4, 3, padding="full"), r"Conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got 'full'"),
     (lambda: layers.Conv2d(3, 4, 3, stride=2, padding="same"), r"Conv2d: padding='same' needs stride 1, got stride \(2, 2\)"),
     (lambda: layers.Conv2d(3, 4, (3, 2), padding="same"), r"Conv2d: padding='same' for kernel \(3, 2\) with dilation \(1, 1\) pads \(2, 1\) in total, one more on one side"),
