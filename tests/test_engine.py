@@ -234,6 +234,13 @@ def test_dtype_casts_follow_pytorch(a, seed):
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
 
 
+@given(arrays(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)))
+def test_dtype_cast_gradient(a):
+    """Cast's VJP by finite differences in float64: through np.longdouble and back, so no rounding
+    to a narrower dtype hides a wrong backward."""
+    mg.gradcheck(lambda t: (t.to(np.longdouble) * t.to(np.longdouble)).double() * 3, [a])
+
+
 def test_dtype_cast_edges_follow_pytorch():
     x = mg.tensor(np.array([1.5, -2.5]), requires_grad=True)
     assert x.to(np.float64) is x and x.double() is x and x.to("float32").dtype == np.float32
