@@ -4,11 +4,14 @@ Rules (docs/windows.md):
 - max_pool2d: padding never wins; ties go to the first window position in row-major order
   (PyTorch's CPU kernel keeps the first maximum it meets). The gradient goes to that position.
   A NaN wins: the window's last NaN is kept (PyTorch: ``val > max || isnan(val)``).
-- avg_pool2d: zero padding counted in the divisor (PyTorch's count_include_pad=True);
-  the gradient g / (kh*kw) goes to every window position.
+- avg_pool2d: the window sum over the window's count of positions, counted as PyTorch counts them
+  (padding included unless count_include_pad=False, a ceil_mode window's overhang never); the
+  gradient g / count goes to every window position.
 - max_abs_pool2d: keeps the element of largest |x| with its sign; on a tie of |x| the positive
   value wins, as in brohrer/sharpened-cosine-similarity's PyTorch MaxAbsPool2d (7193a5d), and among
   equal values the first position. The gradient goes only to the kept element. NaN as max_pool2d.
+- ceil_mode (all three): PyTorch's output size, rounding up, so that windows may run past the
+  input's end, each still starting inside the input or its left padding; the overhang is padding.
 """
 import numpy as np
 
@@ -32,19 +35,54 @@ def check_pool_args(op, kernel_size, stride, padding):
     _check_half_padding(op, kernel, pad)
 
 
-def pool_geometry(op, shape, kernel_size, stride, padding):
+def pool_geometry(op, shape, kernel_size, stride, padding, ceil_mode=False):
     geometry = window_geometry(op, shape, kernel_size, kernel_size if stride is None else stride, padding, 1)
-    _check_half_padding(op, geometry[0], geometry[2])
-    return geometry
+    kernel, stride, pad, dilation, out = geometry
+    _check_half_padding(op, kernel, pad)
+    if ceil_mode:
+        out = tuple(_ceil_output_size(n, k, s, p) for n, k, s, p in zip(shape[2:], kernel, stride, pad))
+    return kernel, stride, pad, dilation, out
 
 
-def _windows(x, geometry):
+def _ceil_output_size(size, k, s, p):
+    """PyTorch's ceil_mode output size: ceil((size + 2p - k) / s) + 1 windows, less the last one if it
+    would start past the input and its left padding."""
+    out = -(-(size + 2 * p - k) // s) + 1
+    return out - 1 if (out - 1) * s >= size + p else out
+
+
+def end_padding(shape, geometry):
+    """(rows, columns) past the bottom and right padding that ceil_mode's last windows reach; (0, 0)
+    without it. Padding the input by them turns a ceil_mode geometry into a plain one."""
+    kernel, stride, pad, _, out = geometry
+    return tuple(max(0, (o - 1) * s + k - (n + 2 * p)) for n, k, s, p, o in zip(shape[2:], kernel, stride, pad, out))
+
+
+def _pad_end(x, end, value=0):
+    return np.pad(x, ((0, 0), (0, 0), (0, end[0]), (0, end[1])), constant_values=value) if any(end) else x
+
+
+def avg_divisor(shape, geometry, count_include_pad):
+    """(OH, OW): how many positions each window averages, as PyTorch counts them: the window clipped to
+    the padded input (ceil_mode's overhang never counts), and to the input itself without count_include_pad."""
+    kernel, stride, pad, _, out = geometry
+    counts = []
+    for n, k, s, p, o in zip(shape[2:], kernel, stride, pad, out):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        counts.append(end - start)
+    return np.outer(*counts)
+
+
+def _windows(x, geometry, end):
     """(N, C, kh*kw, OH, OW) windows of x, and a mask of which entries are real (not padding)."""
     n, c = x.shape[:2]
     out = geometry[4]
-    col = im2col_reference(x, *geometry).reshape(c, geometry[0][0] * geometry[0][1], n, *out).transpose(2, 0, 1, 3, 4)
-    real = im2col_reference(np.ones((1, 1) + x.shape[2:], dtype=bool), *geometry).reshape(1, 1, -1, *out)
-    return col, real
+    col = im2col_reference(_pad_end(x, end), *geometry).reshape(c, geometry[0][0] * geometry[0][1], n, *out)
+    real = im2col_reference(_pad_end(np.ones((1, 1) + x.shape[2:], dtype=bool), end), *geometry)
+    return col.transpose(2, 0, 1, 3, 4), real.reshape(1, 1, -1, *out)
 
 
 def select_reference(col, real, rule):
@@ -61,13 +99,14 @@ def select_reference(col, real, rule):
     return np.where(nan.any(axis=2), last_nan, index)
 
 
-def pool_backward_reference(g, index, x_shape, geometry):
+def pool_backward_reference(g, index, x_shape, geometry, end):
     """Scatter g onto the kept window positions, then col2im puts them back on the image."""
-    n, c = x_shape[:2]
+    n, c, h, w = x_shape
     dcol = np.zeros((n, c, geometry[0][0] * geometry[0][1]) + g.shape[2:], dtype=g.dtype)
     np.put_along_axis(dcol, index[:, :, None], g[:, :, None], axis=2)
     dcol = dcol.transpose(1, 2, 0, 3, 4).reshape(c, *geometry[0], n, *g.shape[2:])
-    return col2im_array(np.ascontiguousarray(dcol), x_shape, *geometry)
+    dx = col2im_array(np.ascontiguousarray(dcol), (n, c, h + end[0], w + end[1]), *geometry)
+    return np.ascontiguousarray(dx[:, :, :h, :w]) if any(end) else dx
 
 
 # Kernels take the window's offsets as tuples (0, 1, ..., k-1): a tuple's length is part of its
@@ -175,11 +214,11 @@ def _select_tiles_numba(x, sb, sc, rows, cols, rule, parts, out, index):
 
 
 @jit(parallel=True)
-def _keep_last_nan_numba(xpad, sb, sc, kh, kw, sh, sw, ph, pw, out, index):
-    """Where a window holds a NaN of x, keep its last one (PyTorch's ``val > max || isnan(val)``).
-    Run after _select_numba on inputs that have a NaN: a NaN test inside its pass made it 1.7-3x
-    slower on inputs that have none."""
-    h, w = xpad.shape[2], xpad.shape[3]
+def _keep_last_nan_numba(xpad, sb, sc, h, w, kh, kw, sh, sw, ph, pw, out, index):
+    """Where a window holds a NaN of x (h x w, the NaN-padded xpad's rows ph to ph + h and columns
+    pw to pw + w), keep its last one (PyTorch's ``val > max || isnan(val)``). Run after _select_numba
+    on inputs that have a NaN: a NaN test inside its pass made it 1.7-3x slower on inputs that have none."""
+    row = xpad.shape[3]
     n, c, oh_count, ow_count = out.shape
     xf, yf, kf = xpad.reshape(-1), out.reshape(-1), index.reshape(-1)
     for nc in prange(n * c):
@@ -188,9 +227,9 @@ def _keep_last_nan_numba(xpad, sb, sc, kh, kw, sh, sw, ph, pw, out, index):
             for ow in range(ow_count):
                 r0, s0 = oh * sh, ow * sw
                 q = unsigned(first + oh * ow_count + ow)
-                for i in range(max(0, ph - r0), min(kh, h - ph - r0)):  # the window's rows and columns of x
-                    for j in range(max(0, pw - s0), min(kw, w - pw - s0)):
-                        v = xf[unsigned(image + (r0 + i) * w + s0 + j)]
+                for i in range(max(0, ph - r0), min(kh, ph + h - r0)):  # the window's rows and columns of x
+                    for j in range(max(0, pw - s0), min(kw, pw + w - s0)):
+                        v = xf[unsigned(image + (r0 + i) * row + s0 + j)]
                         if v != v:
                             yf[q], kf[q] = v, i * kw + j
     return out, index
@@ -231,28 +270,31 @@ class SelectPool2dFunction(Function):
     """y = the window element kept by the rule (max, or max |x| with its sign)
     dx = g added at the kept element of each window, zero elsewhere"""
 
-    def forward(self, x, kernel_size, stride=None, padding=0, rule=MAX):
+    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, rule=MAX):
         op = "max_pool2d" if rule == MAX else "max_abs_pool2d"
-        self.geometry = pool_geometry(op, x.shape, kernel_size, stride, padding)
-        self.x_shape = x.shape
+        self.geometry = pool_geometry(op, x.shape, kernel_size, stride, padding, ceil_mode)
+        self.x_shape, self.end = x.shape, end_padding(x.shape, self.geometry)
         (kh, kw), stride, pad, _, out = self.geometry
         if backend.use_numba(x):
             y = np.empty(x.shape[:2] + out, dtype=x.dtype)
             # the smallest integer that holds a window position (uint8 up to 16x16 windows): written here
             # and read back by the backward, int64 positions made training steps 5-8% slower
             self.index = np.empty(x.shape[:2] + out, dtype=np.min_scalar_type(kh * kw - 1))
-            xpad = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=np.nan) if any(pad) else x
+            xpad = x
+            if any(pad) or any(self.end):
+                (ph, pw), (eh, ew) = pad, self.end
+                xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=np.nan)
             xpad_planes = planes(xpad)  # np.pad's copy is NCHW
             rows, cols, rule_tuple = tuple(range(kh)), tuple(range(kw)), (rule,) * rule
-            if stride == (kh, kw) and pad == (0, 0) and x.shape[3] % kw == 0 and self.index.dtype == np.uint8:
+            if stride == (kh, kw) and xpad is x and x.shape[3] % kw == 0 and self.index.dtype == np.uint8:
                 _select_tiles_numba(*xpad_planes, rows, cols, rule_tuple, backend.get_num_threads(), y, self.index)
             else:
                 _select_numba(*xpad_planes, rows, cols, *stride, *pad, rule_tuple, y, self.index)
             if np.isnan(x).any():
-                _keep_last_nan_numba(*xpad_planes, kh, kw, *stride, *pad, y, self.index)
+                _keep_last_nan_numba(*xpad_planes, *x.shape[2:], kh, kw, *stride, *pad, y, self.index)
             self.channel_major = is_channel_major(x)  # dx gets x's layout: conv2d's backward then copies nothing
             return y
-        col, real = _windows(x, self.geometry)
+        col, real = _windows(x, self.geometry, self.end)
         self.index = select_reference(col, real, rule)
         return np.take_along_axis(col, self.index[:, :, None], axis=2)[:, :, 0]
 
@@ -266,33 +308,40 @@ class SelectPool2dFunction(Function):
                 dx = np.zeros(self.x_shape, g.dtype)
             _scatter_numba(np.ascontiguousarray(g), self.index, tuple(range(kw)), *stride, *pad, *planes(dx))
             return dx
-        return pool_backward_reference(g, self.index, self.x_shape, self.geometry)
+        return pool_backward_reference(g, self.index, self.x_shape, self.geometry, self.end)
 
 
 class AvgPool2dFunction(Function):
-    """y = window sum / (kh kw)   (padding counted as zeros)
-    dx = window_sums_adjoint(g / (kh kw)): each pixel gets g / (kh kw) from every window covering it"""
+    """y = window sum / count   (padding counted as zeros; count from avg_divisor, kh kw by default)
+    dx = window_sums_adjoint(g / count): each pixel gets g / count from every window covering it"""
 
-    def forward(self, x, kernel_size, stride=None, padding=0):
-        self.geometry = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding)
-        self.x_shape, (kh, kw) = x.shape, self.geometry[0]
-        return window_sums_array(x, *self.geometry) / x.dtype.type(kh * kw)
+    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        self.geometry = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding, ceil_mode)
+        self.x_shape, self.end = x.shape, end_padding(x.shape, self.geometry)
+        self.count = avg_divisor(x.shape, self.geometry, count_include_pad).astype(x.dtype)
+        return window_sums_array(_pad_end(x, self.end), *self.geometry) / self.count
 
     def backward(self, g):
-        kh, kw = self.geometry[0]
-        return window_sums_adjoint(g / g.dtype.type(kh * kw), self.x_shape, *self.geometry)
+        n, c, h, w = self.x_shape
+        (eh, ew) = self.end
+        dx = window_sums_adjoint(g / self.count, (n, c, h + eh, w + ew), *self.geometry)
+        return np.ascontiguousarray(dx[:, :, :h, :w]) if any(self.end) else dx
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, rule=MAX)
+def max_pool2d(x, kernel_size, stride=None, padding=0, *, ceil_mode=False):
+    # ceil_mode by keyword only: PyTorch's fourth positional argument here is dilation
+    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                                      rule=MAX)
 
 
-def max_abs_pool2d(x, kernel_size, stride=None, padding=0):
-    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, rule=MAX_ABS)
+def max_abs_pool2d(x, kernel_size, stride=None, padding=0, *, ceil_mode=False):
+    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                                      rule=MAX_ABS)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                                   count_include_pad=count_include_pad)
 
 
 def global_avg_pool2d(x):
@@ -305,30 +354,41 @@ def global_avg_pool2d(x):
 class _Pool(nn.Module):
     function = None
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0, *, ceil_mode=False):
         super().__init__()
         check_pool_args(type(self).__name__, kernel_size, stride, padding)
         # kept as given, and the stride defaulting to the kernel size, as PyTorch's pooling modules keep them
-        self.kernel_size, self.padding = kernel_size, padding
+        self.kernel_size, self.padding, self.ceil_mode = kernel_size, padding, ceil_mode
         self.stride = kernel_size if stride is None else stride
 
     def forward(self, x):
-        return type(self).function(x, self.kernel_size, self.stride, self.padding)
+        return type(self).function(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        ceil = ", ceil_mode=True" if self.ceil_mode else ""
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}{ceil}"
 
 
 class MaxPool2d(_Pool):
     function = staticmethod(max_pool2d)
 
 
+class MaxAbsPool2d(_Pool):
+    function = staticmethod(max_abs_pool2d)
+
+
 class AvgPool2d(_Pool):
     function = staticmethod(avg_pool2d)
 
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode)
+        self.count_include_pad = count_include_pad
 
-class MaxAbsPool2d(_Pool):
-    function = staticmethod(max_abs_pool2d)
+    def forward(self, x):
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+
+    def extra_repr(self):
+        return super().extra_repr() + ("" if self.count_include_pad else ", count_include_pad=False")
 
 
 class GlobalAvgPool2d(nn.Module):

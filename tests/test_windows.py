@@ -315,14 +315,25 @@ def test_layers_compute_only_the_gradients_asked_for(each_backend, layer, stride
 
 
 @st.composite
-def pool_cases(draw, spread=True):
+def pool_cases(draw, spread=True, name="max_pool2d"):
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     stride = draw(st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)))
     padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(kh, 7)), draw(st.integers(kw, 7)))
     # tie-free inputs keep every window's winner clear of the finite-difference step
     x = draw(tie_free_arrays(shape) if spread else arrays(shape))
-    return x, dict(kernel_size=(kh, kw), stride=stride, padding=padding)
+    settings = dict(kernel_size=(kh, kw), stride=stride, padding=padding, ceil_mode=draw(st.booleans()))
+    if name == "avg_pool2d":
+        settings["count_include_pad"] = draw(st.booleans())
+    return x, settings
+
+
+def torch_pool(torch, name, x, settings):
+    """The torch pool (or the port of Rohrer's max-|x| pool) with the same settings."""
+    s = dict(settings, stride=settings["stride"] or settings["kernel_size"])
+    if name == "max_abs_pool2d":
+        return torch_max_abs_pool(torch, x, **s)
+    return getattr(torch.nn.functional, name)(x, **s)
 
 
 def as_channel_major(x):
@@ -335,7 +346,7 @@ POOLS = {"max_pool2d": F.max_pool2d, "avg_pool2d": F.avg_pool2d, "max_abs_pool2d
 
 @pytest.mark.parametrize("name", sorted(POOLS))
 def test_pool_gradients(each_backend, name):
-    @given(pool_cases(), SEEDS)
+    @given(pool_cases(name=name), SEEDS)
     def check(case, seed):
         x, kw = case
         mg.gradcheck(lambda t: POOLS[name](t, **kw), [x], mode="directional", seed=seed)
@@ -348,7 +359,7 @@ def test_pool_gradients(each_backend, name):
 @pytest.mark.parametrize("name", sorted(POOLS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pool_numba_equals_reference(kernel_threads, name, dtype):
-    @given(pool_cases(spread=False), st.booleans(), SEEDS)  # ties allowed: both paths must break them alike
+    @given(pool_cases(spread=False, name=name), st.booleans(), SEEDS)  # ties allowed: both paths must break them alike
     def check(case, channel_major, seed):
         x, kw = case
         x = np.round(x, 0).astype(dtype)  # rounding makes ties (and +a/-a pairs) common
@@ -389,7 +400,7 @@ def test_select_kernel_for_tiling_windows_equals_the_general_kernel(kernel_threa
         pooling._select_tiles_numba(*pooling.planes(x), rows, cols, rule_tuple, parts, *tiles)
         pooling._select_numba(*pooling.planes(x), rows, cols, *kernel, 0, 0, rule_tuple, *general)
         for y, index in (tiles, general):
-            pooling._keep_last_nan_numba(*pooling.planes(x), *kernel, *kernel, 0, 0, y, index)
+            pooling._keep_last_nan_numba(*pooling.planes(x), *x.shape[2:], *kernel, *kernel, 0, 0, y, index)
         np.testing.assert_array_equal(tiles[0], general[0])
         np.testing.assert_array_equal(tiles[1], general[1])
     check()
@@ -439,26 +450,24 @@ def test_max_pool_commutes_with_relu(each_backend):
     check()
 
 
-def torch_max_abs_pool(torch, x, kernel_size, stride, padding):
+def torch_max_abs_pool(torch, x, kernel_size, stride, padding, ceil_mode=False):
     """A port of brohrer's PyTorch MaxAbsPool2d rule: max of x and of -x; the positive side wins ties."""
-    pool = lambda v: torch.nn.functional.max_pool2d(v, kernel_size, stride, padding)  # noqa: E731
+    pool = lambda v: torch.nn.functional.max_pool2d(v, kernel_size, stride, padding, ceil_mode=ceil_mode)  # noqa: E731
     high, low = pool(x), -pool(-x)
     return torch.where(high >= -low, high, low)
 
 
 @pytest.mark.parametrize("name", sorted(POOLS))
 def test_pool_against_torch(each_backend, name):
+    """Values and gradients, ceil_mode's windows past the input's end and avg_pool2d's count_include_pad
+    included."""
     torch = pytest.importorskip("torch")
 
-    @given(pool_cases(), SEEDS)
+    @given(pool_cases(name=name), SEEDS)
     def check(case, seed):
         x, kw = case
-        stride = kw["stride"] or kw["kernel_size"]
         tx = torch.tensor(x, requires_grad=True)
-        if name == "max_abs_pool2d":
-            t_out = torch_max_abs_pool(torch, tx, kw["kernel_size"], stride, kw["padding"])
-        else:
-            t_out = getattr(torch.nn.functional, name)(tx, kw["kernel_size"], stride, kw["padding"])
+        t_out = torch_pool(torch, name, tx, kw)
         t = mg.tensor(x, requires_grad=True)
         out = POOLS[name](t, **kw)
         upstream = np.random.default_rng(seed).standard_normal(out.shape)
@@ -467,6 +476,37 @@ def test_pool_against_torch(each_backend, name):
         assert_close(out.data, t_out.detach().numpy(), name=f"{name} value")
         assert_close(t.grad, tx.grad.numpy(), name=f"{name} grad")
     check()
+
+
+def test_avg_pool_without_count_include_pad_averages_only_the_input(each_backend):
+    """Windows of ones average to exactly 1 when padding and ceil_mode's overhang are left out of the
+    count (no torch needed)."""
+    @given(pool_cases(name="avg_pool2d"))
+    def check(case):
+        x, kw = case
+        y = F.avg_pool2d(mg.tensor(np.ones_like(x)), **dict(kw, count_include_pad=False))
+        np.testing.assert_array_equal(y.data, 1.0)
+    check()
+
+
+def test_pool_modules_take_ceil_mode_and_count_include_pad_where_pytorch_does():
+    """AvgPool2d takes them positionally in PyTorch's order; MaxPool2d's fourth positional argument is
+    PyTorch's dilation, so there ceil_mode is by keyword only rather than silently taking a dilation.
+    Output sizes by the formula of PyTorch's docs: ceil((n + 2p - k) / s) + 1, less one when the last
+    window would start past the input and its left padding (7 rows, k 2, s 2, p 1: 5 - 1)."""
+    avg = layers.AvgPool2d(2, 2, 1, True, False)
+    assert (avg.ceil_mode, avg.count_include_pad) == (True, False)
+    assert repr(avg) == "AvgPool2d(kernel_size=2, stride=2, padding=1, ceil_mode=True, count_include_pad=False)"
+    with pytest.raises(TypeError):
+        layers.MaxPool2d(2, 2, 0, 1)
+    pools = [layers.MaxPool2d(3, 2, ceil_mode=True), layers.MaxAbsPool2d(3, 2, ceil_mode=True), avg]
+    x = mg.tensor(np.random.default_rng(0).standard_normal((1, 2, 7, 6)))
+    assert [m(x).shape for m in pools] == [(1, 2, 3, 3), (1, 2, 3, 3), (1, 2, 4, 4)]
+    assert [m(x).shape for m in (layers.MaxPool2d(3, 2), layers.AvgPool2d(2, 2, 1))] == [(1, 2, 3, 2), (1, 2, 4, 4)]
+    torch = pytest.importorskip("torch")
+    ts = [torch.nn.MaxPool2d(3, 2, ceil_mode=True), torch.nn.AvgPool2d(2, 2, 1, True, False)]
+    assert [m(torch.tensor(x.data)).shape for m in ts] == [(1, 2, 3, 3), (1, 2, 4, 4)]
+    assert (ts[1].ceil_mode, ts[1].count_include_pad) == (avg.ceil_mode, avg.count_include_pad)
 
 
 @pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
@@ -485,7 +525,7 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
         x = np.where(data.draw(arrays(x.shape, 0, 1)) < 0.3, np.nan, np.round(x)).astype(dtype)  # NaNs, ties
         if data.draw(st.booleans()):
             x = as_channel_major(x)
-        out = pooling.pool_geometry(name, x.shape, kw["kernel_size"], kw["stride"], kw["padding"])[4]
+        out = pooling.pool_geometry(name, x.shape, kw["kernel_size"], kw["stride"], kw["padding"], kw["ceil_mode"])[4]
         upstream = np.random.default_rng(seed).standard_normal(x.shape[:2] + out).astype(dtype)
         results = {}
         for be in ("numpy", "numba") if backend.numba_available() else ("numpy",):
@@ -496,11 +536,7 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
                 results[be] = (y.data, t.grad)
         if torch is not None:
             tx = torch.tensor(x, requires_grad=True)
-            stride = kw["stride"] or kw["kernel_size"]
-            if name == "max_abs_pool2d":
-                t_out = torch_max_abs_pool(torch, tx, kw["kernel_size"], stride, kw["padding"])
-            else:
-                t_out = torch.nn.functional.max_pool2d(tx, kw["kernel_size"], stride, kw["padding"])
+            t_out = torch_pool(torch, name, tx, kw)
             t_out.backward(torch.tensor(upstream))
             results["torch"] = (t_out.detach().numpy(), tx.grad.numpy())
         y, grad = results.pop("numpy")
@@ -512,6 +548,19 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
                 tol = 1e-12 if dtype == np.float64 else 1e-6
                 assert_close(grad, other_grad, rtol=tol, atol=tol, name=f"{name} grad with NaN")
     check()
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+def test_ceil_mode_overhang_is_padding_when_x_has_a_nan(each_backend, name):
+    """The numba kernels pad with NaN, and the pass that keeps x's NaN must not take ceil_mode's
+    overhang for x (the drawn cases above reach this only with the thorough profile)."""
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    x[0, 0, 0, 0] = np.nan
+    t = mg.tensor(x, requires_grad=True)
+    y = POOLS[name](t, 2, ceil_mode=True)
+    np.testing.assert_array_equal(y.data, [[[[np.nan, 5], [7, 8]]]])
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(t.grad, [[[[1, 0, 0], [0, 0, 1], [0, 1, 1]]]])
 
 
 def test_max_abs_pool_tie_rule(each_backend):
