@@ -62,7 +62,14 @@ class Optimizer:
                     raise ValueError(f"{type(self).__name__}.load_state_dict: {k!r} has shape "
                                      f"{np.shape(v)}, parameter has {p.shape}")
         self.lr = state_dict["lr"]
-        self.state = [{k: np.copy(v) for k, v in s.items()} for s in state_dict["state"]]
+        self.state = [_in_dtype(s, p.dtype) for p, s in zip(self.params, state_dict["state"])]
+
+
+def _in_dtype(state, dtype):
+    """A copy of a parameter's state with its float arrays cast to the parameter's dtype, as PyTorch's
+    load_state_dict casts them (the step count stays an int). Optimizers call it too when a module's
+    .to(dtype) has cast the parameter since the last step."""
+    return {k: np.array(v, dtype if np.issubdtype(np.asarray(v).dtype, np.floating) else None) for k, v in state.items()}
 
 
 class SGD(Optimizer):
@@ -81,6 +88,8 @@ class SGD(Optimizer):
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = g.copy()
             else:
+                if state["momentum_buffer"].dtype != p.dtype:
+                    state.update(_in_dtype(state, p.dtype))
                 buf = state["momentum_buffer"]
                 buf *= self.momentum
                 buf += (1 - self.dampening) * g
@@ -107,6 +116,8 @@ class Adam(Optimizer):
                 g = g + self.weight_decay * p.data
         if not state:
             state.update(step=np.array(0), exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        elif state["exp_avg"].dtype != p.dtype:
+            state.update(_in_dtype(state, p.dtype))
         state["step"] = state["step"] + 1
         t = int(state["step"])
         m, v = state["exp_avg"], state["exp_avg_sq"]

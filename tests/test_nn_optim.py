@@ -337,6 +337,55 @@ def test_optimizer_state_dict_resumes_exactly(name, kw):
         np.testing.assert_array_equal(resumed.state_dict()[k], v)
 
 
+@pytest.mark.parametrize("name,kw", OPTIMIZERS)
+def test_optimizer_state_takes_the_parameters_dtype(name, kw):
+    """A float32 run's state loaded for float64 parameters is cast to float64, as PyTorch's
+    load_state_dict casts it; a model cast by .double() mid-run has its state cast at the next step,
+    the same bits as that load (the state used to stay float32, NumPy's in-place updates keeping it so).
+    Against torch: its float32 run, state_dict, .double() and load, to float32's few roundings."""
+    x = np.random.default_rng(1).standard_normal((8, 2, 3))
+    labels = np.arange(8) % 3
+
+    def train(model, opt, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            mg.cross_entropy(model(mg.tensor(x.astype(model.parameters()[0].dtype))), labels).backward()
+            opt.step()
+
+    m = make_mlp()
+    opt = OURS[name](m.parameters(), **kw)
+    train(m, opt, 2)
+    loaded = make_mlp()
+    loaded.load_state_dict(m.state_dict())
+    loaded.double()
+    opt_loaded = OURS[name](loaded.parameters(), **kw)
+    opt_loaded.load_state_dict(opt.state_dict())
+    assert all(v.dtype == np.float64 for s in opt_loaded.state for k, v in s.items() if k != "step")
+    m.double()
+    train(m, opt, 2)
+    train(loaded, opt_loaded, 2)
+    assert all(v.dtype == np.float64 for s in opt.state for k, v in s.items() if k != "step")
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(loaded.state_dict()[k], v)
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3))
+    tm.load_state_dict({k: torch.tensor(v) for k, v in make_mlp().state_dict().items()})
+    t_opt = _torch_optimizer(torch, name, tm.parameters(), kw)
+    for dtype, t_steps in ((torch.float32, 2), (torch.float64, 2)):
+        if dtype == torch.float64:
+            state = t_opt.state_dict()
+            tm.double()
+            t_opt = _torch_optimizer(torch, name, tm.parameters(), kw)
+            t_opt.load_state_dict(state)
+            assert all(v.dtype == torch.float64 for s in t_opt.state.values() for k, v in s.items() if k != "step")
+        for _ in range(t_steps):
+            t_opt.zero_grad()
+            torch.nn.functional.cross_entropy(tm(torch.tensor(x, dtype=dtype)), torch.tensor(labels)).backward()
+            t_opt.step()
+    for k, v in tm.state_dict().items():
+        assert_close(m.state_dict()[k], v.numpy(), rtol=1e-5, atol=1e-6, name=f"{name} {k}")
+
+
 @pytest.mark.parametrize("make,torch_make", [
     (lambda o: optim.StepLR(o, step_size=2, gamma=0.5), lambda t, o: t.optim.lr_scheduler.StepLR(o, 2, 0.5)),
     (lambda o: optim.CosineAnnealingLR(o, T_max=5, eta_min=0.01),
