@@ -297,16 +297,25 @@ class Tanh(Function):
 
 
 def _normalize_axis(axis, ndim, op):
+    """The axes dim names, sorted and non-negative. A 0-D tensor takes dim 0 or -1, as in PyTorch,
+    and reduces over no axis."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op}: dim {a} out of range for a {ndim}-D tensor")
     normalized = tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: dim {axis} names an axis more than once")
-    return normalized
+    return normalized if ndim else ()
+
+
+def _one_axis(dim, ndim, op):
+    """The one axis an int dim names among ndim (as torch, a tuple is not a dim here)."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    return _normalize_axis(dim, ndim, op)[0]
 
 
 def _restore_axes(g, axes, keepdims):
@@ -479,12 +488,15 @@ class Concatenate(Function):
     def forward(self, *xs, axis=0):
         if not xs:
             raise ValueError("concatenate: needs at least one tensor")
-        self.axis = axis
-        self.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        if xs[0].ndim == 0:
+            raise ValueError("concatenate: 0-D tensors cannot be concatenated (stack them)")
+        self.axis = _one_axis(axis, xs[0].ndim, "concatenate")
         try:
-            return np.concatenate(xs, axis=axis)
+            y = np.concatenate(xs, axis=self.axis)
         except ValueError as e:
             raise ValueError(f"concatenate: {e} (shapes {[x.shape for x in xs]})") from None
+        self.splits = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
+        return y
 
     def backward(self, g):
         return tuple(np.split(g, self.splits, axis=self.axis))
@@ -496,8 +508,8 @@ class Stack(Function):
     def forward(self, *xs, axis=0):
         if not xs or len({x.shape for x in xs}) != 1:
             raise ValueError(f"stack: needs tensors of one shape, got {[x.shape for x in xs]}")
-        self.axis = axis
-        return np.stack(xs, axis=axis)
+        self.axis = _one_axis(axis, xs[0].ndim + 1, "stack")
+        return np.stack(xs, axis=self.axis)
 
     def backward(self, g):
         return tuple(np.moveaxis(g, self.axis, 0))
@@ -507,8 +519,7 @@ class Softmax(Function):
     """y = exp(x - max x) / sum exp(x - max x) along axis
     dx = y (g - sum(g y))"""
     def forward(self, x, axis=-1):
-        _normalize_axis(axis, x.ndim, "softmax")
-        self.axis = axis
+        self.axis = axis = _normalize_axis(axis, x.ndim, "softmax")
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         self.y = e / e.sum(axis=axis, keepdims=True)
         return self.y
@@ -521,8 +532,7 @@ class LogSoftmax(Function):
     """y = x - max x - ln sum exp(x - max x) along axis
     dx = g - softmax(x) sum(g)"""
     def forward(self, x, axis=-1):
-        _normalize_axis(axis, x.ndim, "log_softmax")
-        self.axis = axis
+        self.axis = axis = _normalize_axis(axis, x.ndim, "log_softmax")
         shifted = x - x.max(axis=axis, keepdims=True)
         y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         self.softmax = np.exp(y)

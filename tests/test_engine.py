@@ -177,6 +177,15 @@ def test_bad_input_errors_name_the_op_and_shapes():
         x.unsqueeze(3)
     with pytest.raises(ValueError, match=r"squeeze: dim -3 out of range for a 2-D tensor"):
         x.squeeze(-3)
+    # each failed inside NumPy (IndexError, AxisError) before naming the op
+    with pytest.raises(ValueError, match=r"concatenate: 0-D tensors cannot be concatenated \(stack them\)"):
+        mg.cat([mg.tensor(1.0), mg.tensor(2.0)])
+    with pytest.raises(ValueError, match=r"concatenate: dim 2 out of range for a 2-D tensor"):
+        mg.cat([x, x], dim=2)
+    with pytest.raises(TypeError, match=r"concatenate: dim must be an int, got \(0,\)"):
+        mg.cat([x, x], dim=(0,))
+    with pytest.raises(ValueError, match=r"stack: dim -4 out of range for a 3-D tensor"):
+        mg.stack([x, x], dim=-4)
 
 
 def test_dims_take_pytorch_names_and_numpy_aliases():

@@ -32,11 +32,12 @@ def binary(draw, low_b=-3.0, away_from_b=(), low_a=-3.0, distinct=False):
 
 @st.composite
 def reduction(draw, unique=False):
-    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), unique=unique))
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)), unique=unique))
     if unique:  # max/min: no two values within the finite-difference step of each other
         assume(spread_apart(x, 1e-3))
-    axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1)
-                | st.lists(st.integers(0, x.ndim - 1), min_size=1, unique=True).map(tuple))
+    ndim = max(x.ndim, 1)  # a 0-D tensor takes dim 0 or -1, as in PyTorch (they raised AxisError, IndexError)
+    axis = draw(st.none() | st.integers(-ndim, ndim - 1)
+                | st.lists(st.integers(0, ndim - 1), min_size=1, unique=True).map(tuple))
     return [x], dict(dim=axis, keepdim=draw(st.booleans()))
 
 
@@ -83,7 +84,7 @@ def getitem_case(draw):
 @st.composite
 def join_case(draw):
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
-    axis = draw(st.integers(0, len(shape) - 1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
     count = draw(st.integers(1, 3))
     xs = []
     for _ in range(count):
@@ -97,7 +98,7 @@ def join_case(draw):
 def stack_case(draw):
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))
     xs = [draw(arrays(shape)) for _ in range(draw(st.integers(1, 3)))]
-    return xs, dict(dim=draw(st.integers(0, len(shape))))
+    return xs, dict(dim=draw(st.integers(-len(shape) - 1, len(shape))))
 
 
 @st.composite
@@ -116,8 +117,8 @@ def clip_case(draw):
 
 @st.composite
 def axis_case(draw):
-    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))))
-    return [x], dict(dim=draw(st.integers(-x.ndim, x.ndim - 1)))
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))))
+    return [x], dict(dim=draw(st.integers(-max(x.ndim, 1), max(x.ndim, 1) - 1)))
 
 
 @st.composite
