@@ -351,6 +351,42 @@ def global_avg_pool2d(x):
     return ops.mean(x, dim=(2, 3), keepdim=True)
 
 
+def _adaptive_output_size(op, shape, output_size):
+    """output_size as PyTorch takes it: an int or a pair, None in a pair keeping that input size."""
+    if len(shape) != 4 or 0 in shape[1:]:
+        raise ValueError(f"{op}: expected a 4-D NCHW input with C, H and W >= 1, got shape {tuple(shape)}")
+    pair = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(pair) != 2 or not all(v is None or (isinstance(v, (int, np.integer)) and v >= 0) for v in pair):
+        raise ValueError(f"{op}: output_size must be an int >= 0 or a pair of them (None keeps the input's size), "
+                         f"got {output_size!r}")
+    return tuple(n if v is None else int(v) for n, v in zip(shape[2:], pair))
+
+
+def averaging_matrix(size, out, dtype):
+    """(out, size): row i averages PyTorch's adaptive window i, [floor(i size / out), ceil((i + 1) size / out))."""
+    i = np.arange(out)
+    start, end = i * size // out, -(-(i + 1) * size // out)
+    inside = (np.arange(size) >= start[:, None]) & (np.arange(size) < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+class AdaptiveAvgPool2dFunction(Function):
+    """y = A_h x A_w^T   (A's rows average the adaptive windows along H and along W: averaging_matrix)
+    dx = A_h^T g A_w"""
+
+    def forward(self, x, output_size):
+        out = _adaptive_output_size("adaptive_avg_pool2d", x.shape, output_size)
+        self.a_h, self.a_w = (averaging_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
+        return self.a_h @ x @ self.a_w.T
+
+    def backward(self, g):
+        return self.a_h.T @ g @ self.a_w
+
+
+def adaptive_avg_pool2d(x, output_size):
+    return AdaptiveAvgPool2dFunction.apply(x, output_size=output_size)
+
+
 class _Pool(nn.Module):
     function = None
 
@@ -394,3 +430,16 @@ class AvgPool2d(_Pool):
 class GlobalAvgPool2d(nn.Module):
     def forward(self, x):
         return global_avg_pool2d(x)
+
+
+class AdaptiveAvgPool2d(nn.Module):
+    def __init__(self, output_size):
+        super().__init__()
+        _adaptive_output_size("AdaptiveAvgPool2d", (1, 1, 1, 1), output_size)  # the setting alone, before any input
+        self.output_size = output_size
+
+    def forward(self, x):
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

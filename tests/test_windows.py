@@ -620,6 +620,66 @@ def test_global_avg_pool_against_torch():
     check()
 
 
+@st.composite
+def adaptive_cases(draw, least=0):
+    """An input and an output_size: smaller or larger than the input, None keeping an input size."""
+    x = draw(arrays((draw(st.integers(0, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 7)), draw(st.integers(1, 7)))))
+    size = st.integers(least, 9)
+    return x, draw(size | st.tuples(size | st.none(), size | st.none()))
+
+
+@given(adaptive_cases(), st.integers(0, 2**31 - 1))
+def test_adaptive_avg_pool_gradient(case, seed):
+    x, output_size = case
+    mg.gradcheck(lambda t: F.adaptive_avg_pool2d(t, output_size), [x], mode="directional", seed=seed)
+    if x.size <= 40:
+        mg.gradcheck(lambda t: F.adaptive_avg_pool2d(t, output_size), [x])
+
+
+@given(adaptive_cases(least=1))
+def test_adaptive_avg_pool_equals_avg_pool_on_whole_windows_and_the_mean(case):
+    """Without torch: output 1 is the mean over H and W; sizes that divide the input give avg_pool2d's
+    windows; the input's own size gives the input."""
+    x, _ = case
+    t = mg.tensor(x)
+    assert_close(F.adaptive_avg_pool2d(t, 1).data, F.global_avg_pool2d(t).data, rtol=1e-13, atol=1e-15)
+    h, w = x.shape[2:]
+    for oh in (d for d in range(1, h + 1) if h % d == 0):
+        for ow in (d for d in range(1, w + 1) if w % d == 0):
+            assert_close(F.adaptive_avg_pool2d(t, (oh, ow)).data, F.avg_pool2d(t, (h // oh, w // ow)).data,
+                         rtol=1e-13, atol=1e-15, name=f"output {(oh, ow)}")
+    assert_close(F.adaptive_avg_pool2d(t, (None, None)).data, x, rtol=0, atol=0)
+
+
+def test_adaptive_avg_pool_against_torch():
+    torch = pytest.importorskip("torch")
+
+    @given(adaptive_cases(least=1), st.integers(0, 2**31 - 1))  # torch's backward refuses an empty output
+    def check(case, seed):
+        x, output_size = case
+        t, tt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, ty = F.adaptive_avg_pool2d(t, output_size), torch.nn.functional.adaptive_avg_pool2d(tt, output_size)
+        g = np.random.default_rng(seed).standard_normal(y.shape)
+        y.backward(g)
+        ty.backward(torch.tensor(g))
+        assert_close(y.data, ty.detach().numpy(), name="value")
+        assert_close(t.grad, tt.grad.numpy(), name="grad")
+    check()
+    assert repr(layers.AdaptiveAvgPool2d((None, 3))) == repr(torch.nn.AdaptiveAvgPool2d((None, 3)))
+
+
+def test_adaptive_avg_pool_refuses_bad_settings_naming_the_op():
+    x = mg.tensor(np.ones((1, 2, 4, 4)))
+    for bad in (-1, (2,), (2, 2.5), "2"):
+        with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: output_size must be an int >= 0 or a pair"):
+            F.adaptive_avg_pool2d(x, bad)
+    with pytest.raises(ValueError, match=r"AdaptiveAvgPool2d: output_size must be"):
+        layers.AdaptiveAvgPool2d((3, -1))
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected a 4-D NCHW input with C, H and W >= 1, "
+                                         r"got shape \(1, 2, 0, 4\)"):
+        F.adaptive_avg_pool2d(mg.tensor(np.ones((1, 2, 0, 4))), 2)
+
+
 def test_pool_modules_and_global_avg_pool_input_rank():
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
     assert_close(layers.GlobalAvgPool2d()(mg.tensor(x)).data, x.mean(axis=(2, 3), keepdims=True))
