@@ -708,6 +708,7 @@ EMPTY_BATCH_LAYERS = {
     "max pool": (lambda: layers.MaxPool2d(3, 2, 1), None),
     "max-abs pool": (lambda: layers.MaxAbsPool2d(2), None),
     "avg pool": (lambda: layers.AvgPool2d(3, 1, 1), None),
+    "adaptive avg pool": (lambda: layers.AdaptiveAvgPool2d((3, None)), (0, 3, 3, 8)),
 }
 
 
