@@ -118,6 +118,7 @@ def test_compare_table_columns_line_up_for_long_array_names(tmp_path, capsys):
     (["export", "--layer", "conv2d", "--groups", "0", "--out", "x.npz"], "argument --groups: invalid size value: '0'"),
     (["export", "--layer", "conv2d", "--batch", "-1", "--out", "x.npz"], "argument --batch: invalid count value: '-1'"),
     (["export", "--layer", "scs", "--padding", "-1", "--out", "x.npz"], "argument --padding: invalid count value: '-1'"),
+    (["export", "--layer", "maxabspool2d", "--ceil-mode", "2", "--out", "x.npz"], "argument --ceil-mode: invalid flag value: '2'"),
 ])
 def test_nonsense_numbers_are_refused_before_anything_runs(argv, message, capsys):
     """A nan tolerance made every array 'differ'; a negative seed ended in numpy's own message, a
@@ -146,6 +147,14 @@ def test_export_refuses_bad_geometry_before_drawing(geometry, message):
     """The API gets the checks the command line has; an unknown key went into the manifest."""
     with pytest.raises(ValueError, match=message):
         crosscheck.export(crosscheck.cases()["conv2d"], geometry)
+
+
+def test_export_takes_ceil_mode_as_a_flag():
+    pool = crosscheck.cases()["maxabspool2d"]
+    with pytest.raises(ValueError, match="maxabspool2d: ceil_mode must be 0 or 1, got 2"):
+        crosscheck.export(pool, {"ceil_mode": 2})
+    arrays, manifest = crosscheck.export(pool, {"ceil_mode": 1, "h": 7, "w": 5})
+    assert arrays["output"].shape == (2, 3, 4, 3)  # 7 and 5 rows of 2x2 windows, rounded up
 
 
 def test_export_takes_an_empty_batch_and_no_padding(tmp_path):
@@ -257,7 +266,8 @@ DEPTHWISE_SCS = ("--in-channels", "3", "--out-channels", "6", "--groups", "3")  
 
 
 @pytest.mark.parametrize("layer,variant,extra", [(layer, variant, ()) for layer, variant in LAYERS]
-                         + [("scs", "rohrer", DEPTHWISE_SCS), ("scs", "pisoni", DEPTHWISE_SCS)])
+                         + [("scs", "rohrer", DEPTHWISE_SCS), ("scs", "pisoni", DEPTHWISE_SCS),
+                            ("maxabspool2d", None, ("--ceil-mode", "1", "--height", "7", "--kernel-size", "3"))])
 def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
     """The test suite's independent torch ports read an export and reproduce it."""
     torch = pytest.importorskip("torch")
@@ -278,7 +288,7 @@ def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
             out = torch.nn.functional.conv2d(*t, stride=g["stride"], padding=g["padding"], dilation=g["dilation"],
                                              groups=g["groups"])
         elif layer == "maxabspool2d":
-            out = torch_max_abs_pool(torch, t[0], g["kernel"], g["stride"], g["padding"])
+            out = torch_max_abs_pool(torch, t[0], g["kernel"], g["stride"], g["padding"], bool(g["ceil_mode"]))
         else:
             out = torch_scs(torch, *t, g["stride"], g["padding"], variant, g["groups"])
     out.backward(torch.tensor(arrays["grad_output"]))

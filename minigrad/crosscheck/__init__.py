@@ -52,8 +52,8 @@ def cases():
     return found
 
 
-# Geometry entries that may be 0 (an empty batch, no padding); every other one counts or sizes something.
-MAY_BE_ZERO = ("n", "padding")
+# Geometry entries that may be 0 (an empty batch, no padding, a flag off); every other one counts or sizes something.
+MAY_BE_ZERO = ("n", "padding", "ceil_mode")
 
 
 def check_geometry(case, geometry):
@@ -64,6 +64,8 @@ def check_geometry(case, geometry):
         raise ValueError(f"crosscheck: layer {case.name} takes no {unknown}; its geometry is {sorted(case.defaults)}")
     for key, value in geometry.items():
         check_count(f"crosscheck: layer {case.name}", key, value, least=0 if key in MAY_BE_ZERO else 1)
+        if key == "ceil_mode" and value > 1:
+            raise ValueError(f"crosscheck: layer {case.name}: ceil_mode must be 0 or 1, got {value}")
 
 
 def export(case, geometry=None, variant=None, seed=0):

@@ -10,7 +10,7 @@ from . import UnusableFile, cases, compare, export, format_table, load, save, ve
 
 GEOMETRY_OPTIONS = {"batch": "n", "in_channels": "c_in", "out_channels": "c_out", "channels": "c", "height": "h",
                     "width": "w", "kernel_size": "kernel", "stride": "stride", "padding": "padding",
-                    "dilation": "dilation", "groups": "groups"}
+                    "dilation": "dilation", "groups": "groups", "ceil_mode": "ceil_mode"}
 
 
 # argparse reports a ValueError from these as "argument --rtol: invalid tolerance value: 'nan'"
@@ -37,6 +37,12 @@ count = int_at_least(0, "count")  # a batch or a padding
 size = int_at_least(1, "size")  # channels, height, width, kernel, stride, dilation, groups
 
 
+def flag(text):  # ceil_mode: 0 or 1, as the geometry holds only ints
+    if text not in ("0", "1"):
+        raise ValueError(text)
+    return int(text)
+
+
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m minigrad.crosscheck", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,8 +50,8 @@ def parse(argv):
     ex.add_argument("--layer", required=True, help="a registered layer (see: list)")
     ex.add_argument("--variant", help="the formula family, for layers that have several")
     for option in GEOMETRY_OPTIONS:
-        ex.add_argument("--" + option.replace("_", "-"), type=count if option in ("batch", "padding") else size,
-                        help="default: the layer's (see: list)")
+        ex.add_argument("--" + option.replace("_", "-"), type=flag if option == "ceil_mode" else
+                        count if option in ("batch", "padding") else size, help="default: the layer's (see: list)")
     ex.add_argument("--seed", type=seed, default=0,
                     help="seed of the drawn inputs and parameters")
     ex.add_argument("--out", required=True, help="the .npz file to write")
