@@ -58,8 +58,8 @@ def end_padding(shape, geometry):
     return tuple(max(0, (o - 1) * s + k - (n + 2 * p)) for n, k, s, p, o in zip(shape[2:], kernel, stride, pad, out))
 
 
-def _pad_end(x, end, value=0):
-    return np.pad(x, ((0, 0), (0, 0), (0, end[0]), (0, end[1])), constant_values=value) if any(end) else x
+def _pad_end(x, end):
+    return np.pad(x, ((0, 0), (0, 0), (0, end[0]), (0, end[1]))) if any(end) else x
 
 
 def avg_divisor(shape, geometry, count_include_pad):
@@ -322,8 +322,7 @@ class AvgPool2dFunction(Function):
         return window_sums_array(_pad_end(x, self.end), *self.geometry) / self.count
 
     def backward(self, g):
-        n, c, h, w = self.x_shape
-        (eh, ew) = self.end
+        (n, c, h, w), (eh, ew) = self.x_shape, self.end
         dx = window_sums_adjoint(g / self.count, (n, c, h + eh, w + ew), *self.geometry)
         return np.ascontiguousarray(dx[:, :, :h, :w]) if any(self.end) else dx
 
@@ -356,7 +355,8 @@ def _adaptive_output_size(op, shape, output_size):
     if len(shape) != 4 or 0 in shape[1:]:
         raise ValueError(f"{op}: expected a 4-D NCHW input with C, H and W >= 1, got shape {tuple(shape)}")
     pair = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    if len(pair) != 2 or not all(v is None or (isinstance(v, (int, np.integer)) and v >= 0) for v in pair):
+    if len(pair) != 2 or not all(v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0)
+                                 for v in pair):
         raise ValueError(f"{op}: output_size must be an int >= 0 or a pair of them (None keeps the input's size), "
                          f"got {output_size!r}")
     return tuple(n if v is None else int(v) for n, v in zip(shape[2:], pair))

@@ -670,7 +670,7 @@ def test_adaptive_avg_pool_against_torch():
 
 def test_adaptive_avg_pool_refuses_bad_settings_naming_the_op():
     x = mg.tensor(np.ones((1, 2, 4, 4)))
-    for bad in (-1, (2,), (2, 2.5), "2"):
+    for bad in (-1, (2,), (2, 2.5), "2", True):
         with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: output_size must be an int >= 0 or a pair"):
             F.adaptive_avg_pool2d(x, bad)
     with pytest.raises(ValueError, match=r"AdaptiveAvgPool2d: output_size must be"):
