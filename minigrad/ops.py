@@ -653,7 +653,7 @@ def _extremum(op, x, dim, keepdim):
     if x.ndim and x.shape[dim] == 0:
         raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {dim}")
     index = arg(x.data, axis=dim, keepdims=True) if x.ndim else np.zeros((), np.int64)
-    values = gather(x, dim, index) if x.ndim else x
+    values = gather(x, dim, index) if x.ndim else clone(x)  # a new tensor, as torch's: never x itself
     if not keepdim and x.ndim:
         values, index = squeeze(values, dim), np.squeeze(index, dim)
     return Extremum(values, Tensor(index.astype(np.int64)))

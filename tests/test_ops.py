@@ -382,6 +382,15 @@ def test_max_and_min_along_a_dim_return_pytorchs_values_and_indices():
         mg.min(mg.tensor(a), keepdim=True)
 
 
+def test_max_of_a_0d_tensor_along_dim_0_is_a_new_tensor():
+    """It was x itself, so writing into the values wrote into x (torch returns a new tensor)."""
+    scalar = mg.tensor(np.array(2.0), requires_grad=True)
+    values, indices = mg.max(scalar, 0)
+    assert values is not scalar and not np.shares_memory(values.data, scalar.data)
+    (values * 3).backward()
+    assert values.item() == 2.0 and indices.item() == 0 and scalar.grad == 3.0
+
+
 def test_gather_refuses_bad_indices_naming_the_op():
     x = mg.tensor(np.ones((2, 3)))
     with pytest.raises(IndexError, match=r"gather: index values must be in \[0, 3\) for dim 1"):
