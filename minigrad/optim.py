@@ -165,6 +165,9 @@ class LRScheduler:
 
     def step(self):
         self.last_epoch += 1
+        self._apply()
+
+    def _apply(self):
         self.optimizer.lr = self.lr_at(self.last_epoch)
 
     def state_dict(self):
@@ -172,7 +175,7 @@ class LRScheduler:
 
     def load_state_dict(self, state):
         self.base_lr, self.last_epoch = state["base_lr"], state["last_epoch"]
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self._apply()
 
 
 class StepLR(LRScheduler):
@@ -199,3 +202,71 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, epoch):
         return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+class OneCycleLR(LRScheduler):
+    """PyTorch's 1cycle policy, per step (call ``step()`` after each optimizer step; Rohrer's SCS
+    recipes train with it). With lr0 = max_lr / div_factor and lr_min = lr0 / final_div_factor, the lr
+    goes lr0 -> max_lr over the first pct_start of total_steps, then max_lr -> lr_min (three_phase:
+    max_lr -> lr0 -> lr_min); Adam's beta1 (SGD's momentum) goes the other way, max_momentum ->
+    base_momentum -> max_momentum. Within a phase from step a to step b, at pct = (t - a) / (b - a):
+        cos:    end + (start - end) / 2 (cos(pi pct) + 1)        linear:  (end - start) pct + start
+    The phases end at steps pct_start T - 1 (and 2 pct_start T - 2 with three_phase), then T - 1."""
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
+                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
+                 final_div_factor=1e4, three_phase=False):
+        if total_steps is None:
+            if not all(isinstance(n, int) and n >= 1 for n in (epochs, steps_per_epoch)):
+                raise ValueError(f"OneCycleLR: needs total_steps, or epochs and steps_per_epoch, each an int >= 1; "
+                                 f"got epochs {epochs!r}, steps_per_epoch {steps_per_epoch!r}")
+            total_steps = epochs * steps_per_epoch
+        if not (isinstance(total_steps, int) and total_steps >= 1):
+            raise ValueError(f"OneCycleLR: total_steps must be an int >= 1, got {total_steps!r}")
+        if not 0 <= pct_start <= 1 or anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"OneCycleLR: pct_start must be in [0, 1] and anneal_strategy 'cos' or 'linear', "
+                             f"got {pct_start!r} and {anneal_strategy!r}")
+        if cycle_momentum and not isinstance(optimizer, (Adam, SGD)):
+            raise ValueError(f"OneCycleLR: cycle_momentum needs Adam's beta1 or SGD's momentum, "
+                             f"got {type(optimizer).__name__}")
+        super().__init__(optimizer)
+        lr0 = max_lr / div_factor
+        lr_min, up = lr0 / final_div_factor, float(pct_start * total_steps) - 1
+        if three_phase:
+            self.phases = [(up, lr0, max_lr, max_momentum, base_momentum),
+                           (float(2 * pct_start * total_steps) - 2, max_lr, lr0, base_momentum, max_momentum),
+                           (total_steps - 1, lr0, lr_min, max_momentum, max_momentum)]
+        else:
+            self.phases = [(up, lr0, max_lr, max_momentum, base_momentum),
+                           (total_steps - 1, max_lr, lr_min, base_momentum, max_momentum)]
+        starts = [0.0] + [phase[0] for phase in self.phases[:-1]]
+        if any(phase[0] == start for phase, start in zip(self.phases, starts)):  # pct would divide 0 by 0
+            raise ValueError(f"OneCycleLR: pct_start {pct_start} of {total_steps} steps leaves a phase no steps")
+        self.total_steps, self.anneal, self.cycle_momentum = total_steps, anneal_strategy, cycle_momentum
+        self._apply()
+
+    def _at(self, step):
+        """(lr, momentum) at a step."""
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: stepped {step} times, more than total_steps {self.total_steps}")
+        start = 0.0
+        for i, (end, lr_a, lr_b, m_a, m_b) in enumerate(self.phases):
+            if step <= end or i == len(self.phases) - 1:
+                pct = (step - start) / (end - start)
+                return self._interpolate(lr_a, lr_b, pct), self._interpolate(m_a, m_b, pct)
+            start = end
+
+    def _interpolate(self, start, end, pct):
+        if self.anneal == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def lr_at(self, epoch):
+        return self._at(epoch)[0]
+
+    def _apply(self):
+        self.optimizer.lr, momentum = self._at(self.last_epoch)
+        if self.cycle_momentum and isinstance(self.optimizer, Adam):
+            self.optimizer.betas = (momentum, self.optimizer.betas[1])
+        elif self.cycle_momentum:
+            self.optimizer.momentum = momentum

@@ -403,6 +403,81 @@ def test_schedules_match_torch(make, torch_make):
         assert opt.lr == pytest.approx(t_opt.param_groups[0]["lr"], rel=1e-12)
 
 
+ONE_CYCLE = [dict(max_lr=0.03, epochs=3, steps_per_epoch=7),  # Rohrer's recipe: the defaults, per step
+             dict(max_lr=0.1, total_steps=20, anneal_strategy="linear", three_phase=True, pct_start=0.4,
+                  base_momentum=0.8, max_momentum=0.9, div_factor=10.0, final_div_factor=100.0),
+             dict(max_lr=0.1, total_steps=11, cycle_momentum=False)]
+
+
+def _momentum(opt):
+    return opt.betas[0] if isinstance(opt, optim.Adam) else opt.momentum
+
+
+@pytest.mark.parametrize("kw", ONE_CYCLE)
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_one_cycle_matches_torch_step_for_step(kw, name):
+    """The same Python floats as torch's OneCycleLR at every step, lr and beta1 (or momentum), one
+    step past total_steps included; then both refuse another; the parameters trained with them agree."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal(5)
+    opt_kw = dict(lr=1.0) if name == "adam" else dict(lr=1.0, momentum=0.9)
+    p, tp = nn.Parameter(w0.copy()), torch.tensor(w0.copy(), requires_grad=True)
+    opt, t_opt = OURS[name]([p], **opt_kw), _torch_optimizer(torch, name, [tp], opt_kw)
+    sched, t_sched = optim.OneCycleLR(opt, **kw), torch.optim.lr_scheduler.OneCycleLR(t_opt, **kw)
+    for _ in range(sched.total_steps + 1):
+        group = t_opt.param_groups[0]
+        assert (opt.lr, _momentum(opt)) == (group["lr"], group["betas"][0] if name == "adam" else group["momentum"])
+        g = rng.standard_normal(w0.shape)
+        p.grad, tp.grad = g.copy(), torch.tensor(g)
+        opt.step()
+        t_opt.step()
+        if sched.last_epoch < sched.total_steps:
+            sched.step()
+            t_sched.step()
+    with pytest.raises(ValueError, match=f"OneCycleLR: stepped {sched.total_steps + 1} times, more than total_steps"):
+        sched.step()
+    with pytest.raises(ValueError):
+        t_sched.step()
+    assert_close(p.data, tp.detach().numpy(), rtol=1e-10, atol=1e-12, name="parameters")
+
+
+def test_one_cycle_endpoints_and_resume():
+    """Without torch: lr starts at max_lr / div_factor, reaches max_lr at step pct_start T - 1 and
+    lr0 / final_div_factor at step T - 1 (pct 1 gives a phase's end exactly), rising then falling,
+    beta1 going the other way; a scheduler loaded from a state_dict continues alike."""
+    opt = optim.Adam([nn.Parameter(np.zeros(2))])
+    sched = optim.OneCycleLR(opt, max_lr=0.5, total_steps=10, pct_start=0.3)  # the peak at step 3 - 1
+    seen = [(opt.lr, opt.betas[0])]
+    for _ in range(9):
+        sched.step()
+        seen.append((opt.lr, opt.betas[0]))
+    assert seen[0] == pytest.approx((0.5 / 25, 0.95), rel=1e-12)
+    assert seen[2] == (0.5, 0.85) and seen[9] == (0.5 / 25 / 1e4, 0.95)
+    lrs, betas = zip(*seen)
+    assert lrs[0] < lrs[1] < lrs[2] and all(a > b for a, b in zip(lrs[2:], lrs[3:]))
+    assert betas[0] > betas[1] > betas[2] and all(a < b for a, b in zip(betas[2:], betas[3:]))
+    opt2 = optim.Adam([nn.Parameter(np.zeros(2))])
+    resumed = optim.OneCycleLR(opt2, max_lr=0.5, total_steps=10, pct_start=0.3)
+    sched.last_epoch = 4
+    resumed.load_state_dict(sched.state_dict())
+    assert (opt2.lr, opt2.betas[0]) == seen[4]
+    resumed.step()
+    assert (opt2.lr, opt2.betas[0]) == seen[5]
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(max_lr=0.1), r"OneCycleLR: needs total_steps, or epochs and steps_per_epoch"),
+    (dict(max_lr=0.1, epochs=2, steps_per_epoch=0), r"got epochs 2, steps_per_epoch 0"),
+    (dict(max_lr=0.1, total_steps=10, pct_start=1.5), r"pct_start must be in \[0, 1\]"),
+    (dict(max_lr=0.1, total_steps=10, anneal_strategy="exp"), r"anneal_strategy 'cos' or 'linear', got 0.3 and 'exp'"),
+    (dict(max_lr=0.1, total_steps=10, pct_start=0.1), r"pct_start 0.1 of 10 steps leaves a phase no steps"),  # torch: 0/0
+])
+def test_one_cycle_refuses_bad_settings(kw, message):
+    with pytest.raises(ValueError, match=message):
+        optim.OneCycleLR(optim.Adam([nn.Parameter(np.zeros(2))]), **kw)
+
+
 def test_optimizer_bad_input():
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.SGD([], lr=0.1)
