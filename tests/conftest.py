@@ -10,8 +10,10 @@ from minigrad import backend
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, print_blob=True,
                           suppress_health_check=SUPPRESSED)
+# thorough is not derandomized: some of its seeds filter most draws of the SCS gradient checks, which
+# assume every cosine off its kink at 0 (50 of 59 for one seed; the ci profile's fixed draws do not)
 settings.register_profile("thorough", max_examples=300, deadline=None, print_blob=True,
-                          suppress_health_check=SUPPRESSED)
+                          suppress_health_check=SUPPRESSED + [HealthCheck.filter_too_much])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = ["numpy"] + (["numba"] if backend.numba_available() else [])
