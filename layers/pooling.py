@@ -62,6 +62,15 @@ def _pad_end(x, end):
     return np.pad(x, ((0, 0), (0, 0), (0, end[0]), (0, end[1]))) if any(end) else x
 
 
+def _padded_shape(shape, end):
+    return tuple(shape[:2]) + (shape[2] + end[0], shape[3] + end[1])
+
+
+def _crop_end(dx, shape):
+    """The adjoint of _pad_end: the padded input's gradient without the rows and columns it added."""
+    return dx if dx.shape == tuple(shape) else np.ascontiguousarray(dx[:, :, :shape[2], :shape[3]])
+
+
 def avg_divisor(shape, geometry, count_include_pad):
     """(OH, OW): how many positions each window averages, as PyTorch counts them: the window clipped to
     the padded input (ceil_mode's overhang never counts), and to the input itself without count_include_pad."""
@@ -101,12 +110,11 @@ def select_reference(col, real, rule):
 
 def pool_backward_reference(g, index, x_shape, geometry, end):
     """Scatter g onto the kept window positions, then col2im puts them back on the image."""
-    n, c, h, w = x_shape
+    n, c = x_shape[:2]
     dcol = np.zeros((n, c, geometry[0][0] * geometry[0][1]) + g.shape[2:], dtype=g.dtype)
     np.put_along_axis(dcol, index[:, :, None], g[:, :, None], axis=2)
     dcol = dcol.transpose(1, 2, 0, 3, 4).reshape(c, *geometry[0], n, *g.shape[2:])
-    dx = col2im_array(np.ascontiguousarray(dcol), (n, c, h + end[0], w + end[1]), *geometry)
-    return np.ascontiguousarray(dx[:, :, :h, :w]) if any(end) else dx
+    return _crop_end(col2im_array(np.ascontiguousarray(dcol), _padded_shape(x_shape, end), *geometry), x_shape)
 
 
 # Kernels take the window's offsets as tuples (0, 1, ..., k-1): a tuple's length is part of its
@@ -322,9 +330,8 @@ class AvgPool2dFunction(Function):
         return window_sums_array(_pad_end(x, self.end), *self.geometry) / self.count
 
     def backward(self, g):
-        (n, c, h, w), (eh, ew) = self.x_shape, self.end
-        dx = window_sums_adjoint(g / self.count, (n, c, h + eh, w + ew), *self.geometry)
-        return np.ascontiguousarray(dx[:, :, :h, :w]) if any(self.end) else dx
+        dx = window_sums_adjoint(g / self.count, _padded_shape(self.x_shape, self.end), *self.geometry)
+        return _crop_end(dx, self.x_shape)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, *, ceil_mode=False):
