@@ -629,7 +629,7 @@ def gather(x, dim, index):
     index = np.asarray(index.data if isinstance(index, Tensor) else index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must hold integers, got dtype {index.dtype}")
-    return Gather.apply(x, index=index, dim=_normalize_axis(dim, builtins.max(x.ndim, 1), "gather")[0])
+    return Gather.apply(x, index=index, dim=_one_axis(dim, builtins.max(x.ndim, 1), "gather"))
 
 
 Extremum = collections.namedtuple("Extremum", "values indices")  # torch.return_types.max / min

@@ -401,6 +401,8 @@ def test_gather_refuses_bad_indices_naming_the_op():
         mg.gather(x, 1, np.zeros((3, 1), int))
     with pytest.raises(TypeError, match="gather: index must hold integers"):
         mg.gather(x, 1, np.zeros((1, 1)))
+    with pytest.raises(TypeError, match=r"gather: dim must be an int, got \(1, 0\)"):  # it gathered along dim 0
+        mg.gather(x, (1, 0), np.array([[0], [2]]))
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
