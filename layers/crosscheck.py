@@ -38,8 +38,9 @@ def _pool_draw(rng, g, variant):
 
 
 def _pool_compute(arrays, g, variant, grad_output=None):
-    # exports written before the pools took ceil_mode have none in their geometry
-    fn = lambda x: F.max_abs_pool2d(x, g["kernel"], g["stride"], g["padding"], ceil_mode=bool(g.get("ceil_mode", 0)))  # noqa: E731
+    # exports written before the pools took ceil_mode and dilation have none in their geometry
+    fn = lambda x: F.max_abs_pool2d(x, g["kernel"], g["stride"], g["padding"], g.get("dilation", 1),  # noqa: E731
+                                    bool(g.get("ceil_mode", 0)))
     return _run(fn, arrays, ("x",), grad_output)
 
 
@@ -80,8 +81,8 @@ def cases():
              "NCHW; weight (out, in/groups, kh, kw); PyTorch conv2d (cross-correlation)",
              "y[n,o] = sum_{c,i,j} x_pad[n, c, oh*s + i*d, ow*s + j*d] w[o, c, i, j] + b[o]",
              _conv_draw, _conv_compute),
-        Case("maxabspool2d", dict(n=2, c=3, h=6, w=6, kernel=2, stride=2, padding=0, ceil_mode=0), (),
-             "NCHW; ceil_mode 0 or 1 (PyTorch's)",
+        Case("maxabspool2d", dict(n=2, c=3, h=6, w=6, kernel=2, stride=2, padding=0, dilation=1, ceil_mode=0), (),
+             "NCHW; dilation and ceil_mode (0 or 1) as PyTorch's max_pool2d takes them",
              "y = the window element of largest |x|, with its sign (ties: positive, then first)",
              _pool_draw, _pool_compute),
         Case("scs", dict(n=2, c_in=2, c_out=3, h=6, w=6, kernel=3, stride=1, padding=1, groups=1), ("rohrer", "pisoni"),

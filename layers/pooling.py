@@ -12,10 +12,14 @@ Rules (docs/windows.md):
   equal values the first position. The gradient goes only to the kept element. NaN as max_pool2d.
 - ceil_mode (all three): PyTorch's output size, rounding up, so that windows may run past the
   input's end, each still starting inside the input or its left padding; the overhang is padding.
+- dilation (the max pools): window positions d apart, as in conv2d; a window that would read only
+  padding is refused (PyTorch returns -inf there, with an index outside the input).
+- return_indices (the max pools): each kept element's flat position in its input plane (h W + w),
+  as PyTorch's max_pool2d returns it.
 """
 import numpy as np
 
-from minigrad import Function, backend, nn, ops
+from minigrad import Function, Tensor, as_tensor, backend, nn, ops
 from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import (col2im_array, im2col_reference, window_args, window_geometry, window_sums_adjoint,
                              window_sums_array)
@@ -28,34 +32,44 @@ def _check_half_padding(op, kernel, pad):
         raise ValueError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
 
 
-def check_pool_args(op, kernel_size, stride, padding):
+def check_pool_args(op, kernel_size, stride, padding, dilation=1):
     """A pool's settings without an input (modules check them when built): window_args with stride
     None meaning the kernel size, and padding at most half the kernel, as PyTorch requires."""
-    kernel, _, pad, _ = window_args(op, kernel_size, kernel_size if stride is None else stride, padding)
+    kernel, _, pad, _ = window_args(op, kernel_size, kernel_size if stride is None else stride, padding, dilation)
     _check_half_padding(op, kernel, pad)
 
 
-def pool_geometry(op, shape, kernel_size, stride, padding, ceil_mode=False):
-    geometry = window_geometry(op, shape, kernel_size, kernel_size if stride is None else stride, padding, 1)
+def pool_geometry(op, shape, kernel_size, stride, padding, ceil_mode=False, dilation=1):
+    geometry = window_geometry(op, shape, kernel_size, kernel_size if stride is None else stride, padding, dilation)
     kernel, stride, pad, dilation, out = geometry
     _check_half_padding(op, kernel, pad)
     if ceil_mode:
-        out = tuple(_ceil_output_size(n, k, s, p) for n, k, s, p in zip(shape[2:], kernel, stride, pad))
+        out = tuple(_ceil_output_size(n, k, s, p, d) for n, k, s, p, d in zip(shape[2:], kernel, stride, pad, dilation))
+    for axis, n, k, s, p, d, o in zip("HW", shape[2:], kernel, stride, pad, dilation, out):
+        if d == 1:  # padding at most half the kernel leaves an element of x in every window
+            continue
+        reads = np.arange(o)[:, None] * s - p + np.arange(k) * d
+        only_padding = ~((reads >= 0) & (reads < n)).any(axis=1)
+        if only_padding.any():
+            i = int(np.argmax(only_padding))
+            raise ValueError(f"{op}: window {i} along {axis} reads only padding (positions {reads[i].tolist()} of an "
+                             f"input {n} long): kernel {kernel}, dilation {dilation}, padding {pad}")
     return kernel, stride, pad, dilation, out
 
 
-def _ceil_output_size(size, k, s, p):
-    """PyTorch's ceil_mode output size: ceil((size + 2p - k) / s) + 1 windows, less the last one if it
-    would start past the input and its left padding."""
-    out = -(-(size + 2 * p - k) // s) + 1
+def _ceil_output_size(size, k, s, p, d=1):
+    """PyTorch's ceil_mode output size: ceil((size + 2p - d (k - 1) - 1) / s) + 1 windows, less the last
+    one if it would start past the input and its left padding."""
+    out = -(-(size + 2 * p - d * (k - 1) - 1) // s) + 1
     return out - 1 if (out - 1) * s >= size + p else out
 
 
 def end_padding(shape, geometry):
     """(rows, columns) past the bottom and right padding that ceil_mode's last windows reach; (0, 0)
     without it. Padding the input by them turns a ceil_mode geometry into a plain one."""
-    kernel, stride, pad, _, out = geometry
-    return tuple(max(0, (o - 1) * s + k - (n + 2 * p)) for n, k, s, p, o in zip(shape[2:], kernel, stride, pad, out))
+    kernel, stride, pad, dilation, out = geometry
+    return tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+                 for n, k, s, p, d, o in zip(shape[2:], kernel, stride, pad, dilation, out))
 
 
 def _pad_end(x, end):
@@ -122,7 +136,7 @@ def pool_backward_reference(g, index, x_shape, geometry, end):
 # windows than loops of run-time length, docs/performance.md); a loop over range(len(t)), not over t
 # itself, is unrolled before LLVM vectorizes the loop around it. The selection rule travels the same
 # way, as a tuple of length MAX or MAX_ABS (_select_numba's ``rule``): read at run time as an int it
-# made the max-|x| pass 2.6-2.9x slower.
+# made the max-|x| pass 2.6-2.9x slower. The scatter takes the dilation the same way.
 
 @jit()
 def _plane_starts(nc, c, sb, sc, plane_out):
@@ -132,7 +146,7 @@ def _plane_starts(nc, c, sb, sc, plane_out):
 
 
 @jit(parallel=True)
-def _select_numba(xpad, sb, sc, rows, cols, sh, sw, ph, pw, rule, out, index):
+def _select_numba(xpad, sb, sc, rows, cols, sh, sw, ph, pw, dh, dw, rule, out, index):
     """xpad: x padded with NaN, which loses every comparison, so padding is never kept (nor x's NaN:
     _keep_last_nan_numba follows where x has one); its plane (b, ch) starts at b sb + ch sc (planes()).
     One pass tracks the first maximum and the first minimum of each window; max-|x| keeps the
@@ -144,14 +158,18 @@ def _select_numba(xpad, sb, sc, rows, cols, sh, sw, ph, pw, rule, out, index):
     for nc in prange(n * c):  # image (b, ch) of xpad and of out, nc = b C + ch
         image, first = _plane_starts(nc, c, sb, sc, oh_count * ow_count)
         for oh in range(oh_count):
+            # the window's first real element starts both (pool_geometry: every window has one); a
+            # division only at the borders, where the window starts in the padding
+            r0 = oh * sh
+            i0 = 0 if r0 >= ph else (ph - r0 + dh - 1) // dh
             for ow in range(ow_count):
-                r0, s0 = oh * sh, ow * sw
-                i0, j0 = max(0, ph - r0), max(0, pw - s0)  # the window's first real element starts both
+                s0 = ow * sw
+                j0 = 0 if s0 >= pw else (pw - s0 + dw - 1) // dw
                 hi_k = lo_k = i0 * len(cols) + j0
-                hi = lo = xf[unsigned(image + (r0 + i0) * w + s0 + j0)]
+                hi = lo = xf[unsigned(image + (r0 + i0 * dh) * w + s0 + j0 * dw)]
                 for i in rows:
                     for j in cols:
-                        v = xf[unsigned(image + (r0 + i) * w + s0 + j)]
+                        v = xf[unsigned(image + (r0 + i * dh) * w + s0 + j * dw)]
                         if v > hi:
                             hi_k, hi = i * len(cols) + j, v
                         if v < lo:
@@ -222,7 +240,7 @@ def _select_tiles_numba(x, sb, sc, rows, cols, rule, parts, out, index):
 
 
 @jit(parallel=True)
-def _keep_last_nan_numba(xpad, sb, sc, h, w, kh, kw, sh, sw, ph, pw, out, index):
+def _keep_last_nan_numba(xpad, sb, sc, h, w, kh, kw, sh, sw, ph, pw, dh, dw, out, index):
     """Where a window holds a NaN of x (h x w, the NaN-padded xpad's rows ph to ph + h and columns
     pw to pw + w), keep its last one (PyTorch's ``val > max || isnan(val)``). Run after _select_numba
     on inputs that have a NaN: a NaN test inside its pass made it 1.7-3x slower on inputs that have none."""
@@ -235,17 +253,24 @@ def _keep_last_nan_numba(xpad, sb, sc, h, w, kh, kw, sh, sw, ph, pw, out, index)
             for ow in range(ow_count):
                 r0, s0 = oh * sh, ow * sw
                 q = unsigned(first + oh * ow_count + ow)
-                for i in range(max(0, ph - r0), min(kh, ph + h - r0)):  # the window's rows and columns of x
-                    for j in range(max(0, pw - s0), min(kw, pw + w - s0)):
-                        v = xf[unsigned(image + (r0 + i) * row + s0 + j)]
+                for i in range(kh):
+                    for j in range(kw):
+                        r, s = r0 + i * dh, s0 + j * dw
+                        if r < ph or r >= ph + h or s < pw or s >= pw + w:  # padding, or ceil_mode's overhang
+                            continue
+                        v = xf[unsigned(image + r * row + s)]
                         if v != v:
                             yf[q], kf[q] = v, i * kw + j
     return out, index
 
 
 @jit(parallel=True)
-def _scatter_numba(g, index, cols, sh, sw, ph, pw, dx, sb, sc):
-    h, w = dx.shape[2], dx.shape[3]
+def _scatter_numba(g, index, cols, steps, sh, sw, ph, pw, dx, sb, sc):
+    """dx at each window's kept element += g. The dilation comes as the lengths of the tuples in
+    steps, compile-time constants as the window's width is: run-time multiplies made the scatter
+    10-15% slower without dilation (docs/performance.md)."""
+    w = dx.shape[3]
+    dh, dw = len(steps[0]), len(steps[1])
     n, c, oh_count, ow_count = g.shape
     gf, kf, df = g.reshape(-1), index.reshape(-1), dx.reshape(-1)
     for nc in prange(n * c):
@@ -255,7 +280,7 @@ def _scatter_numba(g, index, cols, sh, sw, ph, pw, dx, sb, sc):
             for ow in range(ow_count - 1, -1, -1):
                 q = unsigned(first + oh * ow_count + ow)
                 k = int(kf[q])  # as uint8, Python arithmetic wraps (NUMBA_DISABLE_JIT=1)
-                df[unsigned(image + (oh * sh - ph + k // len(cols)) * w + ow * sw - pw + k % len(cols))] += gf[q]
+                df[unsigned(image + (oh * sh - ph + k // len(cols) * dh) * w + ow * sw - pw + k % len(cols) * dw)] += gf[q]
     return dx
 
 
@@ -274,59 +299,89 @@ def planes(x):
     return np.ascontiguousarray(x), c * h * w, h * w
 
 
+def select_pool(x, geometry, rule):
+    """(y, index): each window's kept element and its position in the window (i kw + j), by the rule,
+    on the current backend; geometry from pool_geometry."""
+    (kh, kw), stride, pad, dilation, out = geometry
+    end = end_padding(x.shape, geometry)
+    if not backend.use_numba(x):
+        col, real = _windows(x, geometry, end)
+        index = select_reference(col, real, rule)
+        return np.take_along_axis(col, index[:, :, None], axis=2)[:, :, 0], index
+    y = np.empty(x.shape[:2] + out, dtype=x.dtype)
+    # the smallest integer that holds a window position (uint8 up to 16x16 windows): written here and
+    # read back by the backward, int64 positions made training steps 5-8% slower
+    index = np.empty(x.shape[:2] + out, dtype=np.min_scalar_type(kh * kw - 1))
+    xpad = x
+    if any(pad) or any(end):
+        (ph, pw), (eh, ew) = pad, end
+        xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=np.nan)
+    xpad_planes = planes(xpad)  # np.pad's copy is NCHW
+    rows, cols, rule_tuple = tuple(range(kh)), tuple(range(kw)), (rule,) * rule
+    tiles = stride == (kh, kw) and dilation == (1, 1) and xpad is x and x.shape[3] % kw == 0
+    if tiles and index.dtype == np.uint8:
+        _select_tiles_numba(*xpad_planes, rows, cols, rule_tuple, backend.get_num_threads(), y, index)
+    else:
+        _select_numba(*xpad_planes, rows, cols, *stride, *pad, *dilation, rule_tuple, y, index)
+    if np.isnan(x).any():
+        _keep_last_nan_numba(*xpad_planes, *x.shape[2:], kh, kw, *stride, *pad, *dilation, y, index)
+    return y, index
+
+
+def plane_indices(index, shape, geometry):
+    """Window positions (select_pool's index) as flat positions in the input plane, row W + column,
+    int64: what PyTorch's max_pool2d returns with return_indices."""
+    (_, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = geometry
+    index = index.astype(np.int64)
+    rows = np.arange(oh)[:, None] * sh - ph + index // kw * dh
+    columns = np.arange(ow) * sw - pw + index % kw * dw
+    return rows * shape[3] + columns
+
+
 class SelectPool2dFunction(Function):
     """y = the window element kept by the rule (max, or max |x| with its sign)
     dx = g added at the kept element of each window, zero elsewhere"""
 
-    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, rule=MAX):
-        op = "max_pool2d" if rule == MAX else "max_abs_pool2d"
-        self.geometry = pool_geometry(op, x.shape, kernel_size, stride, padding, ceil_mode)
-        self.x_shape, self.end = x.shape, end_padding(x.shape, self.geometry)
-        (kh, kw), stride, pad, _, out = self.geometry
-        if backend.use_numba(x):
-            y = np.empty(x.shape[:2] + out, dtype=x.dtype)
-            # the smallest integer that holds a window position (uint8 up to 16x16 windows): written here
-            # and read back by the backward, int64 positions made training steps 5-8% slower
-            self.index = np.empty(x.shape[:2] + out, dtype=np.min_scalar_type(kh * kw - 1))
-            xpad = x
-            if any(pad) or any(self.end):
-                (ph, pw), (eh, ew) = pad, self.end
-                xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=np.nan)
-            xpad_planes = planes(xpad)  # np.pad's copy is NCHW
-            rows, cols, rule_tuple = tuple(range(kh)), tuple(range(kw)), (rule,) * rule
-            if stride == (kh, kw) and xpad is x and x.shape[3] % kw == 0 and self.index.dtype == np.uint8:
-                _select_tiles_numba(*xpad_planes, rows, cols, rule_tuple, backend.get_num_threads(), y, self.index)
-            else:
-                _select_numba(*xpad_planes, rows, cols, *stride, *pad, rule_tuple, y, self.index)
-            if np.isnan(x).any():
-                _keep_last_nan_numba(*xpad_planes, *x.shape[2:], kh, kw, *stride, *pad, y, self.index)
-            self.channel_major = is_channel_major(x)  # dx gets x's layout: conv2d's backward then copies nothing
-            return y
-        col, real = _windows(x, self.geometry, self.end)
-        self.index = select_reference(col, real, rule)
-        return np.take_along_axis(col, self.index[:, :, None], axis=2)[:, :, 0]
+    def forward(self, x, geometry, rule=MAX):
+        self.geometry, self.x_shape, self.end = geometry, x.shape, end_padding(x.shape, geometry)
+        y, self.index = select_pool(x, geometry, rule)
+        self.channel_major = is_channel_major(x)  # dx gets x's layout: conv2d's backward then copies nothing
+        return y
 
     def backward(self, g):
         if backend.use_numba(g):
-            (_, kw), stride, pad, _, _ = self.geometry
+            kernel, stride, pad, dilation, _ = self.geometry
             n, c, h, w = self.x_shape
             if self.channel_major:
                 dx = np.zeros((c, n, h, w), g.dtype).transpose(1, 0, 2, 3)
             else:
                 dx = np.zeros(self.x_shape, g.dtype)
-            _scatter_numba(np.ascontiguousarray(g), self.index, tuple(range(kw)), *stride, *pad, *planes(dx))
+            cols, steps = tuple(range(kernel[1])), ((0,) * dilation[0], (0,) * dilation[1])
+            _scatter_numba(np.ascontiguousarray(g), self.index, cols, steps, *stride, *pad, *planes(dx))
             return dx
         return pool_backward_reference(g, self.index, self.x_shape, self.geometry, self.end)
 
 
+def check_divisor(op, divisor_override):
+    """None, or a nonzero int (PyTorch refuses 0; a negative one it takes)."""
+    if divisor_override is not None and (not isinstance(divisor_override, (int, np.integer))
+                                         or isinstance(divisor_override, bool) or divisor_override == 0):
+        raise ValueError(f"{op}: divisor_override must be None or a nonzero int, got {divisor_override!r}")
+
+
 class AvgPool2dFunction(Function):
-    """y = window sum / count   (padding counted as zeros; count from avg_divisor, kh kw by default)
+    """y = window sum / count   (padding counted as zeros; count from avg_divisor, or divisor_override)
     dx = window_sums_adjoint(g / count): each pixel gets g / count from every window covering it"""
 
-    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                divisor_override=None):
+        check_divisor("avg_pool2d", divisor_override)
         self.geometry = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding, ceil_mode)
         self.x_shape, self.end = x.shape, end_padding(x.shape, self.geometry)
-        self.count = avg_divisor(x.shape, self.geometry, count_include_pad).astype(x.dtype)
+        if divisor_override is None:
+            self.count = avg_divisor(x.shape, self.geometry, count_include_pad).astype(x.dtype)
+        else:
+            self.count = np.asarray(divisor_override, dtype=x.dtype)
         return window_sums_array(_pad_end(x, self.end), *self.geometry) / self.count
 
     def backward(self, g):
@@ -334,20 +389,32 @@ class AvgPool2dFunction(Function):
         return _crop_end(dx, self.x_shape)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, *, ceil_mode=False):
-    # ceil_mode by keyword only: PyTorch's fourth positional argument here is dilation
-    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                                      rule=MAX)
+def _select_pool2d(op, rule, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    x = as_tensor(x)
+    geometry = pool_geometry(op, x.shape, kernel_size, stride, padding, ceil_mode, dilation)
+    y = SelectPool2dFunction.apply(x, geometry=geometry, rule=rule)
+    if not return_indices:
+        return y
+    # a second selection pass, off the training path, rather than a second output for every call
+    return y, Tensor(plane_indices(select_pool(x.data, geometry, rule)[1], x.shape, geometry))
 
 
-def max_abs_pool2d(x, kernel_size, stride=None, padding=0, *, ceil_mode=False):
-    return SelectPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                                      rule=MAX_ABS)
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """PyTorch's max_pool2d, arguments in its order; with return_indices, (y, indices), each index the
+    kept element's flat position in its input plane."""
+    return _select_pool2d("max_pool2d", MAX, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def max_abs_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The element of largest |x| with its sign; arguments and indices as max_pool2d's."""
+    return _select_pool2d("max_abs_pool2d", MAX_ABS, x, kernel_size, stride, padding, dilation, ceil_mode,
+                          return_indices)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    """PyTorch's avg_pool2d, arguments in its order."""
     return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                                   count_include_pad=count_include_pad)
+                                   count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
 def global_avg_pool2d(x):
@@ -394,44 +461,57 @@ def adaptive_avg_pool2d(x, output_size):
     return AdaptiveAvgPool2dFunction.apply(x, output_size=output_size)
 
 
-class _Pool(nn.Module):
+class _SelectPool(nn.Module):
     function = None
 
-    def __init__(self, kernel_size, stride=None, padding=0, *, ceil_mode=False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
-        check_pool_args(type(self).__name__, kernel_size, stride, padding)
+        check_pool_args(type(self).__name__, kernel_size, stride, padding, dilation)
         # kept as given, and the stride defaulting to the kernel size, as PyTorch's pooling modules keep them
-        self.kernel_size, self.padding, self.ceil_mode = kernel_size, padding, ceil_mode
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x):
-        return type(self).function(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
+        return type(self).function(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                                   self.return_indices)
 
-    def extra_repr(self):
-        ceil = ", ceil_mode=True" if self.ceil_mode else ""
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}{ceil}"
+    def extra_repr(self):  # PyTorch's MaxPool2d repr
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool2d(_Pool):
+class MaxPool2d(_SelectPool):
+    """PyTorch's MaxPool2d, arguments in its order."""
     function = staticmethod(max_pool2d)
 
 
-class MaxAbsPool2d(_Pool):
+class MaxAbsPool2d(_SelectPool):
+    """MaxPool2d's arguments; keeps the element of largest |x| with its sign."""
     function = staticmethod(max_abs_pool2d)
 
 
-class AvgPool2d(_Pool):
-    function = staticmethod(avg_pool2d)
+class AvgPool2d(nn.Module):
+    """PyTorch's AvgPool2d, arguments in its order."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-        super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode)
-        self.count_include_pad = count_include_pad
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        check_pool_args("AvgPool2d", kernel_size, stride, padding)
+        check_divisor("AvgPool2d", divisor_override)
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
     def forward(self, x):
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                          self.divisor_override)
 
     def extra_repr(self):
-        return super().extra_repr() + ("" if self.count_include_pad else ", count_include_pad=False")
+        options = [name + "=" + repr(getattr(self, name)) for name, default in
+                   (("ceil_mode", False), ("count_include_pad", True), ("divisor_override", None))
+                   if getattr(self, name) != default]
+        return ", ".join([f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"] + options)
 
 
 class GlobalAvgPool2d(nn.Module):

@@ -124,7 +124,7 @@ def test_a_parallel_kernel_runs_threaded_only_from_the_size_limit_up(monkeypatch
     size = g.nbytes + index.nbytes + 8 * 16  # and dx, (1, 1, 4, 4)
     for limit, expected in ((size, "parallel"), (size + 1, "serial")):
         monkeypatch.setattr(backend, "PARALLEL_MIN_BYTES", limit)
-        dx = kernel(g, index, (0, 1), 2, 2, 0, 0, np.zeros((1, 1, 4, 4)), 16, 16)
+        dx = kernel(g, index, (0, 1), ((0,), (0,)), 2, 2, 0, 0, np.zeros((1, 1, 4, 4)), 16, 16)
         assert calls.pop() == expected
         np.testing.assert_array_equal(dx[0, 0], np.kron(np.ones((2, 2)), [[1.0, 0.0], [0.0, 0.0]]))
 
@@ -135,7 +135,8 @@ import numpy as np
 from minigrad import backend
 from layers import pooling
 backend.PARALLEL_MIN_BYTES = 0 if sys.argv[1] == "parallel" else 1 << 60
-pooling._scatter_numba(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), np.int64), (0, 1), 2, 2, 0, 0, np.zeros((1, 1, 4, 4)), 16, 16)
+pooling._scatter_numba(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), np.int64), (0, 1), ((0,), (0,)), 2, 2, 0, 0,
+                       np.zeros((1, 1, 4, 4)), 16, 16)
 for which in ("serial", "parallel"):
     print(which, sum(getattr(pooling._scatter_numba, which).stats.cache_hits.values()))
 """

@@ -267,7 +267,9 @@ DEPTHWISE_SCS = ("--in-channels", "3", "--out-channels", "6", "--groups", "3")  
 
 @pytest.mark.parametrize("layer,variant,extra", [(layer, variant, ()) for layer, variant in LAYERS]
                          + [("scs", "rohrer", DEPTHWISE_SCS), ("scs", "pisoni", DEPTHWISE_SCS),
-                            ("maxabspool2d", None, ("--ceil-mode", "1", "--height", "7", "--kernel-size", "3"))])
+                            ("maxabspool2d", None, ("--ceil-mode", "1", "--height", "7", "--kernel-size", "3")),
+                            ("maxabspool2d", None, ("--dilation", "2", "--kernel-size", "3", "--stride", "1",
+                                                    "--padding", "1"))])
 def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
     """The test suite's independent torch ports read an export and reproduce it."""
     torch = pytest.importorskip("torch")
@@ -288,7 +290,8 @@ def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
             out = torch.nn.functional.conv2d(*t, stride=g["stride"], padding=g["padding"], dilation=g["dilation"],
                                              groups=g["groups"])
         elif layer == "maxabspool2d":
-            out = torch_max_abs_pool(torch, t[0], g["kernel"], g["stride"], g["padding"], bool(g["ceil_mode"]))
+            out = torch_max_abs_pool(torch, t[0], g["kernel"], g["stride"], g["padding"], g["dilation"],
+                                     bool(g["ceil_mode"]))
         else:
             out = torch_scs(torch, *t, g["stride"], g["padding"], variant, g["groups"])
     out.backward(torch.tensor(arrays["grad_output"]))

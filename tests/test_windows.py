@@ -315,16 +315,25 @@ def test_layers_compute_only_the_gradients_asked_for(each_backend, layer, stride
 
 
 @st.composite
-def pool_cases(draw, spread=True, name="max_pool2d"):
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+def pool_cases(draw, spread=True, name="max_pool2d", dilation=None):
+    """(x, settings) for the pool called name; the max pools' dilation drawn unless given (the ci
+    profile's 25 derandomized draws may leave a drawn setting at its simplest value)."""
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     stride = draw(st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)))
     padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
-    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(kh, 7)), draw(st.integers(kw, 7)))
-    # tie-free inputs keep every window's winner clear of the finite-difference step
-    x = draw(tie_free_arrays(shape) if spread else arrays(shape))
     settings = dict(kernel_size=(kh, kw), stride=stride, padding=padding, ceil_mode=draw(st.booleans()))
+    dh, dw = 1, 1
     if name == "avg_pool2d":
         settings["count_include_pad"] = draw(st.booleans())
+        settings["divisor_override"] = draw(st.none() | st.sampled_from([-2, 1, 3, 5]))
+    else:
+        dh, dw = settings["dilation"] = dilation or draw(st.sampled_from([(1, 1), (1, 2), (2, 1), (2, 3)]))
+    # at least a window's span less its padding: then every window holds an element of x (docs/windows.md)
+    low_h, low_w = max(kh, dh * (kh - 1) + 1 - padding[0]), max(kw, dw * (kw - 1) + 1 - padding[1])
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(low_h, low_h + 5)),
+             draw(st.integers(low_w, low_w + 5)))
+    # tie-free inputs keep every window's winner clear of the finite-difference step
+    x = draw(tie_free_arrays(shape) if spread else arrays(shape))
     return x, settings
 
 
@@ -398,9 +407,9 @@ def test_select_kernel_for_tiling_windows_equals_the_general_kernel(kernel_threa
         tiles = np.empty(out, np.float32), np.empty(out, np.uint8)
         general = np.empty(out, np.float32), np.empty(out, np.uint8)
         pooling._select_tiles_numba(*pooling.planes(x), rows, cols, rule_tuple, parts, *tiles)
-        pooling._select_numba(*pooling.planes(x), rows, cols, *kernel, 0, 0, rule_tuple, *general)
+        pooling._select_numba(*pooling.planes(x), rows, cols, *kernel, 0, 0, 1, 1, rule_tuple, *general)
         for y, index in (tiles, general):
-            pooling._keep_last_nan_numba(*pooling.planes(x), *x.shape[2:], *kernel, *kernel, 0, 0, y, index)
+            pooling._keep_last_nan_numba(*pooling.planes(x), *x.shape[2:], *kernel, *kernel, 0, 0, 1, 1, y, index)
         np.testing.assert_array_equal(tiles[0], general[0])
         np.testing.assert_array_equal(tiles[1], general[1])
     check()
@@ -450,11 +459,15 @@ def test_max_pool_commutes_with_relu(each_backend):
     check()
 
 
-def torch_max_abs_pool(torch, x, kernel_size, stride, padding, ceil_mode=False):
-    """A port of brohrer's PyTorch MaxAbsPool2d rule: max of x and of -x; the positive side wins ties."""
-    pool = lambda v: torch.nn.functional.max_pool2d(v, kernel_size, stride, padding, ceil_mode=ceil_mode)  # noqa: E731
-    high, low = pool(x), -pool(-x)
-    return torch.where(high >= -low, high, low)
+def torch_max_abs_pool(torch, x, kernel_size, stride, padding, dilation=1, ceil_mode=False, return_indices=False):
+    """A port of brohrer's PyTorch MaxAbsPool2d rule: max of x and of -x; the positive side wins ties
+    (and with return_indices, that side's index)."""
+    def pool(v):
+        return torch.nn.functional.max_pool2d(v, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+    (high, high_at), (low, low_at) = pool(x), pool(-x)
+    keep_high = high >= low
+    y = torch.where(keep_high, high, -low)
+    return (y, torch.where(keep_high, high_at, low_at)) if return_indices else y
 
 
 @pytest.mark.parametrize("name", sorted(POOLS))
@@ -484,29 +497,33 @@ def test_avg_pool_without_count_include_pad_averages_only_the_input(each_backend
     @given(pool_cases(name="avg_pool2d"))
     def check(case):
         x, kw = case
-        y = F.avg_pool2d(mg.tensor(np.ones_like(x)), **dict(kw, count_include_pad=False))
+        y = F.avg_pool2d(mg.tensor(np.ones_like(x)), **dict(kw, count_include_pad=False, divisor_override=None))
         np.testing.assert_array_equal(y.data, 1.0)
     check()
 
 
-def test_pool_modules_take_ceil_mode_and_count_include_pad_where_pytorch_does():
-    """AvgPool2d takes them positionally in PyTorch's order; MaxPool2d's fourth positional argument is
-    PyTorch's dilation, so there ceil_mode is by keyword only rather than silently taking a dilation.
-    Output sizes by the formula of PyTorch's docs: ceil((n + 2p - k) / s) + 1, less one when the last
-    window would start past the input and its left padding (7 rows, k 2, s 2, p 1: 5 - 1)."""
-    avg = layers.AvgPool2d(2, 2, 1, True, False)
-    assert (avg.ceil_mode, avg.count_include_pad) == (True, False)
-    assert repr(avg) == "AvgPool2d(kernel_size=2, stride=2, padding=1, ceil_mode=True, count_include_pad=False)"
-    with pytest.raises(TypeError):
-        layers.MaxPool2d(2, 2, 0, 1)
-    pools = [layers.MaxPool2d(3, 2, ceil_mode=True), layers.MaxAbsPool2d(3, 2, ceil_mode=True), avg]
+def test_pool_modules_take_their_settings_positionally_in_pytorchs_order():
+    """MaxPool2d(k, s, p, dilation, return_indices, ceil_mode) and AvgPool2d(k, s, p, ceil_mode,
+    count_include_pad, divisor_override), as PyTorch's modules (the functions put ceil_mode before
+    return_indices, as PyTorch's do). Output sizes by the formula of PyTorch's docs:
+    ceil((n + 2p - d (k - 1) - 1) / s) + 1, less one when the last window would start past the input
+    and its left padding (7 rows, k 2, s 2, p 1: 5 - 1)."""
+    avg = layers.AvgPool2d(2, 2, 1, True, False, 3)
+    assert (avg.ceil_mode, avg.count_include_pad, avg.divisor_override) == (True, False, 3)
+    assert repr(avg) == ("AvgPool2d(kernel_size=2, stride=2, padding=1, ceil_mode=True, count_include_pad=False, "
+                         "divisor_override=3)")
+    pools = [layers.MaxPool2d(3, 2, 1, 2, False, True), layers.MaxAbsPool2d(3, 2, 1, 2, False, True), avg]
+    assert [(m.dilation, m.return_indices, m.ceil_mode) for m in pools[:2]] == [(2, False, True)] * 2
     x = mg.tensor(np.random.default_rng(0).standard_normal((1, 2, 7, 6)))
     assert [m(x).shape for m in pools] == [(1, 2, 3, 3), (1, 2, 3, 3), (1, 2, 4, 4)]
     assert [m(x).shape for m in (layers.MaxPool2d(3, 2), layers.AvgPool2d(2, 2, 1))] == [(1, 2, 3, 2), (1, 2, 4, 4)]
+    y, indices = layers.MaxPool2d(3, 2, 0, 1, True)(x)
+    assert y.shape == indices.shape == (1, 2, 3, 2) and indices.dtype == np.int64
     torch = pytest.importorskip("torch")
-    ts = [torch.nn.MaxPool2d(3, 2, ceil_mode=True), torch.nn.AvgPool2d(2, 2, 1, True, False)]
+    ts = [torch.nn.MaxPool2d(3, 2, 1, 2, False, True), torch.nn.AvgPool2d(2, 2, 1, True, False, 3)]
     assert [m(torch.tensor(x.data)).shape for m in ts] == [(1, 2, 3, 3), (1, 2, 4, 4)]
     assert (ts[1].ceil_mode, ts[1].count_include_pad) == (avg.ceil_mode, avg.count_include_pad)
+    assert repr(pools[0]) == repr(ts[0]) == "MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True)"
 
 
 @pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
@@ -525,7 +542,8 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
         x = np.where(data.draw(arrays(x.shape, 0, 1)) < 0.3, np.nan, np.round(x)).astype(dtype)  # NaNs, ties
         if data.draw(st.booleans()):
             x = as_channel_major(x)
-        out = pooling.pool_geometry(name, x.shape, kw["kernel_size"], kw["stride"], kw["padding"], kw["ceil_mode"])[4]
+        out = pooling.pool_geometry(name, x.shape, kw["kernel_size"], kw["stride"], kw["padding"], kw["ceil_mode"],
+                                    kw["dilation"])[4]
         upstream = np.random.default_rng(seed).standard_normal(x.shape[:2] + out).astype(dtype)
         results = {}
         for be in ("numpy", "numba") if backend.numba_available() else ("numpy",):
@@ -561,6 +579,90 @@ def test_ceil_mode_overhang_is_padding_when_x_has_a_nan(each_backend, name):
     np.testing.assert_array_equal(y.data, [[[[np.nan, 5], [7, 8]]]])
     y.backward(np.ones(y.shape))
     np.testing.assert_array_equal(t.grad, [[[[1, 0, 0], [0, 0, 1], [0, 1, 1]]]])
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+def test_return_indices_gives_each_kept_elements_place_in_its_plane(each_backend, name):
+    """indices index each input plane flattened, as PyTorch's: x's plane gathered there is y, on inputs
+    with ties and NaN; both backends give the same indices; and torch's max_pool2d (or the port of
+    Rohrer's max-|x| pool built on it) gives them too."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+
+    @given(pool_cases(spread=False, name=name), st.data())
+    def check(case, data):
+        x, kw = case
+        x = np.where(data.draw(arrays(x.shape, 0, 1)) < 0.1, np.nan, np.round(x))
+        y, indices = POOLS[name](mg.tensor(x), **kw, return_indices=True)
+        assert indices.dtype == np.int64 and indices.shape == y.shape
+        planes = x.reshape(x.shape[0], x.shape[1], -1)
+        np.testing.assert_array_equal(np.take_along_axis(planes, indices.data.reshape(planes.shape[:2] + (-1,)), 2),
+                                      y.data.reshape(planes.shape[:2] + (-1,)))
+        np.testing.assert_array_equal(y.data, POOLS[name](mg.tensor(x), **kw).data)
+        if torch is not None:
+            t_y, t_indices = torch_pool(torch, name, torch.tensor(x), dict(kw, return_indices=True))
+            np.testing.assert_array_equal(indices.data, t_indices.numpy())
+            np.testing.assert_array_equal(y.data, t_y.numpy())
+    check()
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+@pytest.mark.parametrize("dilation", [(2, 1), (1, 3), (2, 2)])
+def test_dilated_pools_numba_equals_reference_and_torch(kernel_threads, name, dilation):
+    """Dilated windows on both paths: the same values, indices and gradients bit for bit, ties and NaN
+    included; and torch's (or the max-|x| port's) values and indices."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+
+    @given(pool_cases(spread=False, name=name, dilation=dilation), st.data(), SEEDS)
+    def check(case, data, seed):
+        x, kw = case
+        # -1, 0 and 1 only: ties in most windows, which the first real element of each must win
+        x = np.where(data.draw(arrays(x.shape, 0, 1)) < 0.1, np.nan, np.clip(np.round(x), -1, 1))
+        results = []
+        for be in ("numpy", "numba"):
+            with backend.use_backend(be):
+                t = mg.tensor(x, requires_grad=True)
+                y, indices = POOLS[name](t, **kw, return_indices=True)
+                y.backward(np.random.default_rng(seed).standard_normal(y.shape))
+                results.append((y.data, indices.data, t.grad))
+        for a, b in zip(*results):
+            np.testing.assert_array_equal(a, b)
+        if torch is not None:
+            t_y, t_indices = torch_pool(torch, name, torch.tensor(x), dict(kw, return_indices=True))
+            np.testing.assert_array_equal(results[0][0], t_y.numpy())
+            np.testing.assert_array_equal(results[0][1], t_indices.numpy())
+    check()
+
+
+def test_return_indices_agree_across_backends():
+    if not backend.numba_available():
+        pytest.skip("numba not installed")
+
+    @given(pool_cases(spread=False), st.sampled_from(sorted(set(POOLS) - {"avg_pool2d"})))
+    def check(case, name):
+        x, kw = case
+        x = np.round(x)
+        results = []
+        for be in ("numpy", "numba"):
+            with backend.use_backend(be):
+                results.append(POOLS[name](mg.tensor(x), **kw, return_indices=True)[1].data)
+        np.testing.assert_array_equal(*results)
+    check()
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+def test_dilated_pool_refuses_windows_of_padding_only(name):
+    """Positions -1 and 2 of a 2-wide row are both padding: PyTorch returns -inf there and an index
+    outside the plane; minigrad says which window, before any kernel runs."""
+    with pytest.raises(ValueError, match=rf"{name}: window 0 along W reads only padding \(positions \[-1, 2\] "
+                                         r"of an input 2 long\): kernel \(1, 2\), dilation \(1, 3\), padding \(0, 1\)"):
+        POOLS[name](mg.tensor(np.ones((1, 1, 1, 2))), (1, 2), 1, (0, 1), (1, 3))
 
 
 def test_max_abs_pool_tie_rule(each_backend):
@@ -792,7 +894,7 @@ def test_modules_keep_window_settings_as_pairs_as_pytorch_does():
 def test_pool_modules_keep_settings_as_given_with_the_stride_defaulting_to_the_kernel_as_pytorch_does():
     pools = [layers.MaxPool2d(2), layers.AvgPool2d(3, padding=1), layers.MaxAbsPool2d((2, 3), stride=(1, 2))]
     assert [(m.kernel_size, m.stride, m.padding) for m in pools] == [(2, 2, 0), (3, 3, 1), ((2, 3), (1, 2), 0)]
-    assert repr(pools[0]) == "MaxPool2d(kernel_size=2, stride=2, padding=0)"
+    assert repr(pools[0]) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     torch = pytest.importorskip("torch")
     ts = [torch.nn.MaxPool2d(2), torch.nn.AvgPool2d(3, padding=1), torch.nn.MaxPool2d((2, 3), stride=(1, 2))]
     assert [(t.kernel_size, t.stride, t.padding) for t in ts] == [(m.kernel_size, m.stride, m.padding) for m in pools]
