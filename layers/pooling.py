@@ -417,6 +417,63 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
                                    count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
+def unpool_output_size(op, shape, kernel, stride, padding, output_size):
+    """PyTorch's: (H - 1) s - 2p + k per axis, or output_size ((H, W) or (N, C, H, W)) if it lies
+    strictly within a stride of that."""
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(shape[2:], kernel, stride, padding))
+    if output_size is None:
+        size = default
+    else:
+        size = tuple(int(v) for v in output_size)[-2:]
+        if len(output_size) not in (2, 4) or any(not d - s < v < d + s for v, d, s in zip(size, default, stride)):
+            raise ValueError(f"{op}: output_size {tuple(output_size)} must be (H, W) or (N, C, H, W) with H, W within "
+                             f"a stride {stride} of {default}, exclusive")
+    if min(size) < 1:
+        raise ValueError(f"{op}: input {tuple(shape)} with kernel {kernel}, stride {stride} and padding {padding} "
+                         f"unpools to {size}")
+    return size
+
+
+class MaxUnpool2dFunction(Function):
+    """y[n, c].flat[indices[n, c, k]] = x[n, c].flat[k], zero elsewhere; a repeated index keeps its
+    last write (in x's C order), as PyTorch's CPU kernel does
+    dx[n, c].flat[k] = g[n, c].flat[indices[n, c, k]] where k wrote last, zero where it was overwritten
+    (PyTorch gives every repeat g there, which is not the VJP of its own forward: docs/windows.md)"""
+
+    def forward(self, x, indices, size):
+        n, c = x.shape[:2]
+        plane = size[0] * size[1]
+        keys = (np.arange(n * c)[:, None] * plane + indices.reshape(n * c, x.shape[2] * x.shape[3])).ravel()
+        order = np.argsort(keys, kind="stable")  # a key's writes in x's order
+        last = np.ones(keys.size, bool)
+        last[order[:-1]] = keys[order[:-1]] != keys[order[1:]]
+        self.keys, self.last, self.x_shape = keys, last, x.shape
+        y = np.zeros(n * c * plane, dtype=x.dtype)
+        y[keys[last]] = x.ravel()[last]
+        return y.reshape(n, c, *size)
+
+    def backward(self, g):
+        return np.where(self.last, g.ravel()[self.keys], 0).reshape(self.x_shape)
+
+
+def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """PyTorch's max_unpool2d: x's values put back where max_pool2d(..., return_indices=True) found them."""
+    x = as_tensor(x)
+    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    kernel, stride, padding, _ = window_args("max_unpool2d", kernel_size, kernel_size if stride is None else stride,
+                                             padding)
+    if x.ndim != 4 or indices.shape != x.shape:
+        raise ValueError(f"max_unpool2d: expected a 4-D NCHW input and indices of its shape, got {x.shape} "
+                         f"and {indices.shape}")
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"max_unpool2d: indices must hold integers, got dtype {indices.dtype}")
+    size = unpool_output_size("max_unpool2d", x.shape, kernel, stride, padding, output_size)
+    outside = (indices < 0) | (indices >= size[0] * size[1])
+    if outside.any():
+        raise ValueError(f"max_unpool2d: index {indices[outside][0]} outside the {size[0]} x {size[1]} output planes")
+    return MaxUnpool2dFunction.apply(x, indices=indices, size=size)
+
+
 def global_avg_pool2d(x):
     """Mean over H and W, keeping them as size 1 (PyTorch's adaptive_avg_pool2d(x, 1))."""
     if x.ndim != 4:
@@ -512,6 +569,21 @@ class AvgPool2d(nn.Module):
                    (("ceil_mode", False), ("count_include_pad", True), ("divisor_override", None))
                    if getattr(self, name) != default]
         return ", ".join([f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"] + options)
+
+
+class MaxUnpool2d(nn.Module):
+    """PyTorch's MaxUnpool2d: settings kept as pairs, as PyTorch keeps them."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding, _ = window_args(
+            "MaxUnpool2d", kernel_size, kernel_size if stride is None else stride, padding)
+
+    def forward(self, x, indices, output_size=None):
+        return max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class GlobalAvgPool2d(nn.Module):

@@ -665,6 +665,113 @@ def test_dilated_pool_refuses_windows_of_padding_only(name):
         POOLS[name](mg.tensor(np.ones((1, 1, 1, 2))), (1, 2), 1, (0, 1), (1, 3))
 
 
+@st.composite
+def unpool_cases(draw):
+    """(x, indices, kernel, stride, output size): indices anywhere in the output planes, repeats
+    allowed, and x's values all different, so a repeat's last write is the one that shows."""
+    k, s = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    size = tuple((n - 1) * s + k for n in shape[2:])
+    indices = draw(arrays(shape, 0, size[0] * size[1] - 1e-9)).astype(np.int64)
+    return draw(tie_free_arrays(shape)), indices, k, s, size
+
+
+def test_max_unpool_gradients():
+    @given(unpool_cases(), SEEDS)
+    def check(case, seed):
+        x, indices, k, s, _ = case
+        mg.gradcheck(lambda t: F.max_unpool2d(t, indices, k, s), [x], mode="directional", seed=seed)
+        mg.gradcheck(lambda t: F.max_unpool2d(t, indices, k, s), [x])
+    check()
+
+
+def test_max_unpool_puts_each_value_at_its_index_the_last_write_winning():
+    """A plain loop over x in C order, writing y.flat[index] = value, is the forward; the gradient
+    reaches only the writes that stayed (no torch needed)."""
+    @given(unpool_cases(), SEEDS)
+    def check(case, seed):
+        x, indices, k, s, size = case
+        expected = np.zeros(x.shape[:2] + size)
+        stayed = np.zeros(x.shape, bool)
+        for n, c in np.ndindex(*x.shape[:2]):
+            last = {}
+            for position, index in enumerate(indices[n, c].ravel()):
+                last[index] = position
+            for index, position in last.items():
+                expected[n, c].flat[index] = x[n, c].flat[position]
+                stayed[n, c].flat[position] = True
+        t = mg.tensor(x, requires_grad=True)
+        y = F.max_unpool2d(t, mg.Tensor(indices), k, s)
+        np.testing.assert_array_equal(y.data, expected)
+        g = np.random.default_rng(seed).standard_normal(y.shape)
+        y.backward(g)
+        gathered = np.take_along_axis(g.reshape(g.shape[0], g.shape[1], -1), indices.reshape(*x.shape[:2], -1), 2)
+        np.testing.assert_array_equal(t.grad, np.where(stayed, gathered.reshape(x.shape), 0))
+    check()
+
+
+def test_max_unpool_undoes_max_pool_as_torch_does(each_backend):
+    """Values put back where max_pool2d found them, PyTorch's output sizes; values and gradients
+    equal torch's where windows do not overlap. Where they do, an element kept by two windows is
+    written twice with the same value: torch's values still, but torch sends it the gradient of
+    both writes (2 g there, not g: its backward is not the VJP of its forward), minigrad that of
+    the one that stayed."""
+    torch = pytest.importorskip("torch")
+
+    @given(pool_cases(), st.booleans(), SEEDS)
+    def check(case, whole_shape, seed):
+        x, kw = case
+        kw = dict(kw, dilation=(1, 1), ceil_mode=False)
+        y, indices = F.max_pool2d(mg.tensor(x), **kw, return_indices=True)
+        settings = dict(kernel_size=kw["kernel_size"], stride=kw["stride"], padding=kw["padding"])
+        output_size = x.shape if whole_shape else x.shape[2:]  # the input's: rows left over by the windows too
+        t = mg.tensor(y.data, requires_grad=True)
+        out = F.max_unpool2d(t, indices, **settings, output_size=output_size)
+        ty = torch.tensor(y.data, requires_grad=True)
+        t_out = torch.nn.functional.max_unpool2d(ty, torch.tensor(indices.data), **settings, output_size=output_size)
+        np.testing.assert_array_equal(out.data, t_out.detach().numpy())
+        g = np.random.default_rng(seed).standard_normal(out.shape)
+        out.backward(g)
+        t_out.backward(torch.tensor(g))
+        repeats = np.array([np.unique(plane, return_counts=True)[1].max() > 1 for plane in
+                            indices.data.reshape(-1, indices.shape[2] * indices.shape[3])]).any()
+        if not repeats:
+            np.testing.assert_array_equal(t.grad, ty.grad.numpy())
+    check()
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.array([[[[0, 6, 1]]]]), (1, 2)), ValueError,
+     r"max_unpool2d: index 6 outside the 1 x 6 output planes"),
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.array([[[[0, -1, 1]]]]), (1, 2)), ValueError,
+     r"max_unpool2d: index -1 outside"),
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 2), int), (1, 2)), ValueError,
+     r"max_unpool2d: expected a 4-D NCHW input and indices of its shape, got \(1, 1, 1, 3\) and \(1, 1, 1, 2\)"),
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 3)), (1, 2)), TypeError,
+     r"max_unpool2d: indices must hold integers, got dtype float64"),
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 3), int), (1, 2), output_size=(1, 8)), ValueError,
+     r"max_unpool2d: output_size \(1, 8\) must be \(H, W\) or \(N, C, H, W\) with H, W within a stride \(1, 2\) of "
+     r"\(1, 6\), exclusive"),
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 3), int), 2, 1, 1), ValueError,
+     r"max_unpool2d: input \(1, 1, 1, 3\) with kernel \(2, 2\), stride \(1, 1\) and padding \(1, 1\) unpools to \(0, 2\)"),
+    (lambda: layers.MaxUnpool2d(0), ValueError, r"MaxUnpool2d: kernel_size must be >= 1"),
+])
+def test_max_unpool_refuses_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_max_unpool_module_as_pytorchs():
+    module = layers.MaxUnpool2d(2, padding=(0, 1))
+    x = mg.tensor(np.arange(6.0).reshape(1, 1, 2, 3))
+    indices = np.array([[[[0, 2, 4], [6, 9, 11]]]])
+    assert module(x, indices).shape == (1, 1, 4, 4) and module(x, indices, (1, 1, 5, 5)).shape == (1, 1, 5, 5)
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.MaxUnpool2d(2, padding=(0, 1))
+    assert repr(module) == repr(tm)
+    np.testing.assert_array_equal(module(x, indices).data, tm(torch.tensor(x.data), torch.tensor(indices)).numpy())
+
+
 def test_max_abs_pool_tie_rule(each_backend):
     # windows of 2: (|x| wins), (+a beats -a in either order), (equal values: the first gets the gradient)
     x = np.array([[[[-3.0, 1.0, -2.0, 2.0, 2.0, -2.0, 5.0, 5.0]]]])
