@@ -740,6 +740,20 @@ def test_max_unpool_undoes_max_pool_as_torch_does(each_backend):
     check()
 
 
+def test_max_unpool_gradient_where_torch_counts_a_repeat_twice():
+    """5 is kept by both windows of 2 and written twice to the same place: d y[1] / d x[1] is 1, so x[1]
+    gets g[1] = 10 (docs/windows.md). torch 2.13 gives 20."""
+    x = mg.tensor(np.array([[[[1.0, 5.0, 2.0, 0.0]]]]), requires_grad=True)
+    g = np.array([[[[1.0, 10.0, 100.0, 1000.0]]]])
+    F.max_unpool2d(*F.max_pool2d(x, (1, 2), 1, return_indices=True), (1, 2), 1).backward(g)
+    np.testing.assert_array_equal(x.grad, [[[[0, 10, 100, 0]]]])
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x.data, requires_grad=True)
+    torch.nn.functional.max_unpool2d(*torch.nn.functional.max_pool2d(tx, (1, 2), 1, return_indices=True), (1, 2), 1
+                                      ).backward(torch.tensor(g))
+    np.testing.assert_array_equal(tx.grad.numpy(), [[[[0, 20, 100, 0]]]])
+
+
 @pytest.mark.parametrize("call,error,message", [
     (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.array([[[[0, 6, 1]]]]), (1, 2)), ValueError,
      r"max_unpool2d: index 6 outside the 1 x 6 output planes"),
