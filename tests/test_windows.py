@@ -317,8 +317,12 @@ def test_layers_compute_only_the_gradients_asked_for(each_backend, layer, stride
 @st.composite
 def pool_cases(draw, spread=True, name="max_pool2d", dilation=None):
     """(x, settings) for the pool called name; the max pools' dilation drawn unless given (the ci
-    profile's 25 derandomized draws may leave a drawn setting at its simplest value)."""
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    profile's 25 derandomized draws may leave a drawn setting at its simplest value). Given a dilation,
+    kernels of 2 and 4, whose padding of 2 starts windows two rows into it. Few sizes and dilations:
+    the numba kernels compile once for each (the bounds-checked rerun of these tests, which compiles
+    afresh, went from 110 to 181 s with sizes to 4 and four dilations drawn everywhere; 150 s so)."""
+    sizes = st.integers(1, 3) if dilation is None else st.sampled_from([2, 4])
+    kh, kw = draw(sizes), draw(sizes)
     stride = draw(st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)))
     padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
     settings = dict(kernel_size=(kh, kw), stride=stride, padding=padding, ceil_mode=draw(st.booleans()))
@@ -327,7 +331,7 @@ def pool_cases(draw, spread=True, name="max_pool2d", dilation=None):
         settings["count_include_pad"] = draw(st.booleans())
         settings["divisor_override"] = draw(st.none() | st.sampled_from([-2, 1, 3, 5]))
     else:
-        dh, dw = settings["dilation"] = dilation or draw(st.sampled_from([(1, 1), (1, 2), (2, 1), (2, 3)]))
+        dh, dw = settings["dilation"] = dilation or draw(st.sampled_from([(1, 1), (2, 2)]))
     # at least a window's span less its padding: then every window holds an element of x (docs/windows.md)
     low_h, low_w = max(kh, dh * (kh - 1) + 1 - padding[0]), max(kw, dw * (kw - 1) + 1 - padding[1])
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(low_h, low_h + 5)),
@@ -610,8 +614,7 @@ def test_return_indices_gives_each_kept_elements_place_in_its_plane(each_backend
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
-@pytest.mark.parametrize("dilation", [(2, 1), (1, 3), (2, 2)])
-def test_dilated_pools_numba_equals_reference_and_torch(kernel_threads, name, dilation):
+def test_dilated_pools_numba_equals_reference_and_torch(kernel_threads, name):
     """Dilated windows on both paths: the same values, indices and gradients bit for bit, ties and NaN
     included; and torch's (or the max-|x| port's) values and indices."""
     try:
@@ -619,7 +622,7 @@ def test_dilated_pools_numba_equals_reference_and_torch(kernel_threads, name, di
     except ImportError:
         torch = None
 
-    @given(pool_cases(spread=False, name=name, dilation=dilation), st.data(), SEEDS)
+    @given(pool_cases(spread=False, name=name, dilation=(2, 3)), st.data(), SEEDS)
     def check(case, data, seed):
         x, kw = case
         # -1, 0 and 1 only: ties in most windows, which the first real element of each must win
@@ -638,6 +641,19 @@ def test_dilated_pools_numba_equals_reference_and_torch(kernel_threads, name, di
             np.testing.assert_array_equal(results[0][0], t_y.numpy())
             np.testing.assert_array_equal(results[0][1], t_indices.numpy())
     check()
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+def test_dilated_pool_ties_go_to_the_first_element_of_x_in_window_order(each_backend, name):
+    """All equal: every window keeps its first position, in row-major order, that is not padding.
+    With padding 2 and dilation 2 (3 across), windows at the border start one row (column) into it."""
+    h, w, k, d, p = 7, 9, 4, (2, 3), 2
+    _, indices = POOLS[name](mg.tensor(np.ones((1, 1, h, w))), k, 1, p, d, return_indices=True)
+    expected = np.empty(indices.shape, np.int64)
+    for oh, ow in np.ndindex(*indices.shape[2:]):
+        expected[0, 0, oh, ow] = next((oh - p + i * d[0]) * w + ow - p + j * d[1] for i in range(k) for j in range(k)
+                                      if 0 <= oh - p + i * d[0] < h and 0 <= ow - p + j * d[1] < w)
+    np.testing.assert_array_equal(indices.data, expected)
 
 
 def test_return_indices_agree_across_backends():
