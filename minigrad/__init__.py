@@ -14,7 +14,7 @@ from .ops import (abs, add, amax, amin, cat, clip, clone, concatenate, cross_ent
                   where)
 from .random import manual_seed
 from .tensor import Function, Tensor, as_tensor, is_grad_enabled, no_grad, tensor
-from .windows import (col2im, col2im_array, im2col, im2col_array, window_args, window_geometry, window_sums_adjoint,
-                      window_sums_array)
+from .windows import (col2im, col2im_array, fold, im2col, im2col_array, unfold, window_args, window_geometry,
+                      window_sums_adjoint, window_sums_array)
 
 __version__ = "0.1.0"

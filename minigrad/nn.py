@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from . import ops
+from . import ops, windows
 from .io import atomic_write, load_npz
 from .random import default_rng
 from .tensor import Tensor, as_dtype
@@ -221,6 +221,39 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Unfold(Module):
+    """PyTorch's nn.Unfold: windows as columns, (N, C, H, W) -> (N, C kh kw, L) (windows.unfold)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        windows.window_args("Unfold", kernel_size, stride, padding, dilation)
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, x):
+        return windows.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):  # PyTorch's
+        return f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+
+
+class Fold(Module):
+    """PyTorch's nn.Fold: columns summed back onto (N, C, H, W) images, unfold's adjoint (windows.fold)."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        windows.int_pair(output_size, "output_size", "Fold")
+        windows.window_args("Fold", kernel_size, stride, padding, dilation)
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, x):
+        return windows.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):  # PyTorch's
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
 
 
 class Flatten(Module):

@@ -14,12 +14,12 @@ kernel (the fast path), chosen by ``minigrad.backend``; the two agree bit for bi
 """
 import numpy as np
 
-from . import backend
+from . import backend, ops
 from .backend import jit, prange, unsigned
-from .tensor import Function
+from .tensor import Function, as_tensor
 
 
-def _pair(value, name, op):
+def int_pair(value, name, op):
     if isinstance(value, (int, np.integer)):
         return int(value), int(value)
     if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) == 1 and len(value) == 2 and all(
@@ -31,8 +31,8 @@ def _pair(value, name, op):
 def window_args(op, kernel_size, stride=1, padding=0, dilation=1):
     """Validate a window's settings, which need no input (modules check them when built); return
     (kernel, stride, padding, dilation), each a pair. Errors name the op and the offending values."""
-    kernel, stride = _pair(kernel_size, "kernel_size", op), _pair(stride, "stride", op)
-    padding, dilation = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+    kernel, stride = int_pair(kernel_size, "kernel_size", op), int_pair(stride, "stride", op)
+    padding, dilation = int_pair(padding, "padding", op), int_pair(dilation, "dilation", op)
     if min(kernel) < 1:
         raise ValueError(f"{op}: kernel_size must be >= 1, got {kernel}")
     if min(stride) < 1:
@@ -389,3 +389,31 @@ def col2im(col, input_shape, kernel_size, stride=1, padding=0, dilation=1):
     """Differentiable adjoint of im2col: windows summed back onto an (N, C, H, W) image."""
     return Col2Im.apply(col, input_shape=tuple(input_shape), kernel_size=kernel_size, stride=stride,
                         padding=padding, dilation=dilation)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """PyTorch's unfold (nn.Unfold), im2col in PyTorch's layout: (N, C, H, W) -> (N, C kh kw, OH OW),
+    rows (c, i, j) as im2col's, then each image's windows. A permute of im2col's axes."""
+    x = as_tensor(x)
+    window_geometry("unfold", x.shape, kernel_size, stride, padding, dilation)  # errors name unfold, not im2col
+    col = im2col(x, kernel_size, stride, padding, dilation)  # (C, kh, kw, N, OH, OW)
+    c, kh, kw, n, oh, ow = col.shape
+    return ops.reshape(ops.permute(col, (3, 0, 1, 2, 4, 5)), (n, c * kh * kw, oh * ow))
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """PyTorch's fold (nn.Fold), unfold's adjoint: (N, C kh kw, L) -> (N, C, H, W) with (H, W) =
+    output_size, each column added onto the window it came from (col2im, after the inverse permute)."""
+    x = as_tensor(x)
+    size = int_pair(output_size, "output_size", "fold")
+    if x.ndim != 3:
+        raise ValueError(f"fold: expected a 3-D input (N, C*kh*kw, L), got shape {x.shape}")
+    kernel, stride, padding, dilation, out = window_geometry("fold", (x.shape[0], 1) + size, kernel_size, stride,
+                                                             padding, dilation)
+    k = kernel[0] * kernel[1]
+    if x.shape[1] % k or x.shape[2] != out[0] * out[1]:
+        raise ValueError(f"fold: input {x.shape} needs C*{k} rows for kernel {kernel} and {out[0]}*{out[1]} = "
+                         f"{out[0] * out[1]} columns for output_size {size}")
+    n, c = x.shape[0], x.shape[1] // k
+    col = ops.permute(ops.reshape(x, (n, c) + kernel + out), (1, 2, 3, 0, 4, 5))
+    return col2im(col, (n, c) + size, kernel, stride, padding, dilation)

@@ -43,6 +43,83 @@ def test_col2im_is_the_adjoint_of_im2col(g, data):
     assert np.isclose(np.sum(mg.im2col(mg.tensor(x), **kw).data * c), np.sum(x * mg.col2im(c, x.shape, **kw).data))
 
 
+def fold_kwargs(g):  # PyTorch's order for unfold and fold: kernel_size, dilation, padding, stride
+    return dict(kernel_size=(g["kh"], g["kw"]), dilation=g["dilation"], padding=g["padding"], stride=g["stride"])
+
+
+@given(conv_geometries(groups=False), st.data())
+def test_unfold_and_fold_gradients(each_backend, g, data):
+    x = draw_input(data, g)
+    mg.gradcheck(lambda t: mg.unfold(t, **fold_kwargs(g)), [x], mode="directional", seed=data.draw(SEEDS))
+    columns = mg.unfold(mg.tensor(x), **fold_kwargs(g)).data
+    mg.gradcheck(lambda t: mg.fold(t, x.shape[2:], **fold_kwargs(g)), [columns], mode="directional",
+                 seed=data.draw(SEEDS))
+
+
+@given(conv_geometries(groups=False), st.data())
+def test_unfold_is_a_conv_and_fold_its_adjoint(each_backend, g, data):
+    """unfold's rows, weighted by a flattened kernel, are conv2d's output (no torch needed); and
+    <unfold(x), c> == <x, fold(c)>."""
+    x = draw_input(data, g)
+    columns = mg.unfold(mg.tensor(x), **fold_kwargs(g)).data
+    weight = np.random.default_rng(data.draw(SEEDS)).standard_normal((3, g["c_in"], g["kh"], g["kw"]))
+    y = F.conv2d(mg.tensor(x), mg.tensor(weight), stride=g["stride"], padding=g["padding"], dilation=g["dilation"]).data
+    assert_close(weight.reshape(3, -1) @ columns, y.reshape(*y.shape[:2], -1), rtol=1e-12, atol=1e-12)
+    c = np.random.default_rng(data.draw(SEEDS)).standard_normal(columns.shape)
+    assert_close(np.sum(x * mg.fold(c, x.shape[2:], **fold_kwargs(g)).data), np.sum(columns * c), rtol=1e-10,
+                 atol=1e-10, name="<x, fold(c)>")
+
+
+def test_unfold_and_fold_against_torch(each_backend):
+    torch = pytest.importorskip("torch")
+
+    @given(conv_geometries(groups=False), st.data())
+    def check(g, data):
+        x = draw_input(data, g)
+        tx = torch.tensor(x, requires_grad=True)
+        t_columns = torch.nn.functional.unfold(tx, **fold_kwargs(g))
+        t = mg.tensor(x, requires_grad=True)
+        columns = mg.unfold(t, **fold_kwargs(g))
+        np.testing.assert_array_equal(columns.data, t_columns.detach().numpy())
+        c = np.random.default_rng(data.draw(SEEDS)).standard_normal(columns.shape)
+        tc = torch.tensor(c, requires_grad=True)
+        t_folded = torch.nn.functional.fold(tc, x.shape[2:], **fold_kwargs(g))
+        c_t = mg.tensor(c, requires_grad=True)
+        folded = mg.fold(c_t, x.shape[2:], **fold_kwargs(g))
+        assert_close(folded.data, t_folded.detach().numpy(), rtol=1e-12, atol=1e-12, name="fold")
+        upstream = np.random.default_rng(data.draw(SEEDS)).standard_normal(x.shape)
+        folded.backward(upstream)
+        t_folded.backward(torch.tensor(upstream))
+        np.testing.assert_array_equal(c_t.grad, tc.grad.numpy())  # a gather: no sum to reorder
+        columns.backward(c)
+        t_columns.backward(torch.tensor(c))
+        assert_close(t.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-12, name="unfold grad")
+    check()
+
+
+def test_unfold_and_fold_modules_as_pytorchs():
+    unfold, fold = mg.nn.Unfold(2, padding=1), mg.nn.Fold((3, 4), 2, padding=1)
+    x = mg.tensor(np.arange(24.0).reshape(2, 1, 3, 4))
+    assert unfold(x).shape == (2, 4, 20) and fold(unfold(x)).shape == (2, 1, 3, 4)
+    torch = pytest.importorskip("torch")
+    assert (repr(unfold), repr(fold)) == (repr(torch.nn.Unfold(2, padding=1)), repr(torch.nn.Fold((3, 4), 2, padding=1)))
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: mg.fold(np.ones((1, 5, 6)), (3, 4), 2), r"fold: input \(1, 5, 6\) needs C\*4 rows for kernel \(2, 2\) "
+                                                     r"and 2\*3 = 6 columns for output_size \(3, 4\)"),
+    (lambda: mg.fold(np.ones((1, 4, 5)), (3, 4), 2), r"fold: input \(1, 4, 5\) needs C\*4 rows .* 6 columns"),
+    (lambda: mg.fold(np.ones((4, 6)), (3, 4), 2), r"fold: expected a 3-D input \(N, C\*kh\*kw, L\), got shape \(4, 6\)"),
+    (lambda: mg.fold(np.ones((1, 4, 6)), (3, 4, 5), 2), r"fold: output_size must be an int or a pair of ints"),
+    (lambda: mg.unfold(np.ones((1, 1, 3, 4)), 5), r"unfold: kernel \(5, 5\)"),
+    (lambda: mg.nn.Unfold(2, stride=0), r"Unfold: stride must be >= 1"),
+    (lambda: mg.nn.Fold((3, 4, 5), 2), r"Fold: output_size must be an int or a pair of ints"),
+])
+def test_unfold_and_fold_refuse_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
 @given(conv_geometries(groups=False), st.data())
 def test_window_sums_adjoint_is_the_adjoint(each_backend, g, data):
     """<window_sums(x), s> == <x, window_sums_adjoint(s)>: the backward of avg pooling and of SCS's norms."""
