@@ -391,14 +391,27 @@ def test_layers_compute_only_the_gradients_asked_for(each_backend, layer, stride
         assert_close(a, b, rtol=1e-12, atol=1e-12, name=f"{layer} input {i} grad with a constant x")
 
 
+# The threaded compilation of a pool kernel is the serial one's source with its loop over planes on
+# threads, and each window size compiles anew (about 2.2 s threaded, 0.5 s serial), so the threaded
+# compilations are tested on these windows (a square and a tall one, both dilated windows starting
+# in the padding) and the serial ones on every size drawn: the cold suite spent 200 s of its 680
+# compiling the threaded kernels for every size.
+THREADED_WINDOWS = [(2, 2), (3, 2)]
+THREADED_DILATED_WINDOWS = [(4, 2), (2, 4)]
+
+
 @st.composite
-def pool_cases(draw, spread=True, name="max_pool2d", dilation=None):
+def pool_cases(draw, spread=True, name="max_pool2d", dilation=None, threads="serial"):
     """(x, settings) for the pool called name; for the max pools, dilation 1 unless given. Given a
     dilation, kernels of 2 and 4, whose padding of 2 starts windows two rows into it. The numba kernels
     compile once for each window size and dilation, so the tests draw few (the bounds-checked rerun
-    of the kernel tests took 181 s with sizes up to 4 and four dilations drawn everywhere, 110 s before)."""
-    sizes = st.integers(1, 3) if dilation is None else st.sampled_from([2, 4])
-    kh, kw = draw(sizes), draw(sizes)
+    of the kernel tests took 181 s with sizes up to 4 and four dilations drawn everywhere, 110 s
+    before), and with threads="threads" (kernel_threads) only THREADED_WINDOWS."""
+    if threads == "threads":
+        kh, kw = draw(st.sampled_from(THREADED_WINDOWS if dilation is None else THREADED_DILATED_WINDOWS))
+    else:
+        sizes = st.integers(1, 3) if dilation is None else st.sampled_from([2, 4])
+        kh, kw = draw(sizes), draw(sizes)
     stride = draw(st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)))
     padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
     settings = dict(kernel_size=(kh, kw), stride=stride, padding=padding, ceil_mode=draw(st.booleans()))
@@ -448,7 +461,7 @@ def test_pool_gradients(each_backend, name):
 @pytest.mark.parametrize("name", sorted(POOLS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pool_numba_equals_reference(kernel_threads, name, dtype):
-    @given(pool_cases(spread=False, name=name), st.booleans(), SEEDS)  # ties allowed: both paths must break them alike
+    @given(pool_cases(spread=False, name=name, threads=kernel_threads), st.booleans(), SEEDS)  # ties allowed: both paths must break them alike
     def check(case, channel_major, seed):
         x, kw = case
         x = np.round(x, 0).astype(dtype)  # rounding makes ties (and +a/-a pairs) common
@@ -468,7 +481,8 @@ def test_pool_numba_equals_reference(kernel_threads, name, dtype):
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
-@pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 3), (2, 3), (3, 1), (1, 4)])
+@pytest.mark.parametrize("kernel_threads, kernel", [("serial", k) for k in [(1, 1), (2, 2), (3, 3), (2, 3), (3, 1), (1, 4)]]
+                         + [("threads", k) for k in THREADED_WINDOWS], indirect=["kernel_threads"])
 @pytest.mark.parametrize("rule", [pooling.MAX, pooling.MAX_ABS])
 def test_select_kernel_for_tiling_windows_equals_the_general_kernel(kernel_threads, kernel, rule):
     """Windows that tile the image (stride = kernel, no padding, a whole number of windows across)
@@ -616,7 +630,7 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
     except ImportError:  # the backends are still compared with each other
         torch = None
 
-    @given(pool_cases(spread=False), st.data(), SEEDS)
+    @given(pool_cases(spread=False, threads=kernel_threads), st.data(), SEEDS)
     def check(case, data, seed):
         x, kw = case
         x = np.where(data.draw(arrays(x.shape, 0, 1)) < 0.3, np.nan, np.round(x)).astype(dtype)  # NaNs, ties
@@ -698,7 +712,7 @@ def test_dilated_pools_numba_equals_reference_and_torch(kernel_threads, name):
     except ImportError:
         torch = None
 
-    @given(pool_cases(spread=False, name=name, dilation=(2, 3)), st.data(), SEEDS)
+    @given(pool_cases(spread=False, name=name, dilation=(2, 3), threads=kernel_threads), st.data(), SEEDS)
     def check(case, data, seed):
         x, kw = case
         # -1, 0 and 1 only: ties in most windows, which the first real element of each must win
