@@ -61,8 +61,12 @@ def rerun_kernel_tests(**environment):
     the serial compilations: the threaded ones are the same source (prange runs the same index
     arithmetic), and compiling them a second time made these reruns 40% of the suite's time."""
     tests = ["tests/test_windows.py", "tests/test_scs.py", "tests/test_twist.py"]
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "numba and not threads", *tests]
-    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, **environment), timeout=600,
+    # one process (-n 0): the suite's other worker keeps the second core busy
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "-k", "numba and not threads",
+               *tests]
+    env = dict(os.environ, **environment)
+    env.pop("PYTEST_XDIST_WORKER", None)  # not a worker: conftest would give it the worker's numba cache
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
@@ -85,6 +89,17 @@ def test_kernels_run_as_python_with_the_jit_disabled():
     """NUMBA_DISABLE_JIT=1 runs the kernels' Python source (for debugging and coverage); the pool
     scatter then raised OverflowError, its uint8 window index wrapping in NumPy scalar arithmetic."""
     rerun_kernel_tests(NUMBA_DISABLE_JIT="1")
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_each_xdist_worker_compiles_into_its_own_numba_cache():
+    """conftest sets NUMBA_CACHE_DIR per pytest-xdist worker (workers saving into one cache at once
+    can corrupt it); numba reads it once, at import, so this fails if numba is imported first."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        pytest.skip("not run by a pytest-xdist worker (-n 0)")
+    import numba
+    assert os.path.basename(numba.config.CACHE_DIR) == worker
 
 
 def test_float16_takes_the_reference_path_on_the_numba_backend():
