@@ -5,8 +5,9 @@ from pathlib import Path
 # that: two processes saving at once can file two signatures under one data file, which a later run
 # then loads for the wrong one (numba/numba#4807; IndexDataCacheFile.save numbers a new file from the
 # index it read). So each worker keeps its own cache, set before minigrad's kernels are defined.
+NUMBA_CACHES = Path(__file__).resolve().parents[1] / ".pytest_cache" / "numba"  # the suite's own numba caches
 if "PYTEST_XDIST_WORKER" in os.environ:
-    parent = os.environ.get("NUMBA_CACHE_DIR") or Path(__file__).resolve().parents[1] / ".pytest_cache" / "numba"
+    parent = os.environ.get("NUMBA_CACHE_DIR") or NUMBA_CACHES
     os.environ["NUMBA_CACHE_DIR"] = str(Path(parent) / os.environ["PYTEST_XDIST_WORKER"])
 
 import numpy as np

@@ -8,6 +8,8 @@ import pytest
 
 from minigrad import backend
 
+from .conftest import NUMBA_CACHES
+
 SCRIPT = """
 import sys
 sys.modules["numba"] = None  # numba cannot be imported
@@ -73,15 +75,12 @@ def rerun_kernel_tests(**environment):
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
-def test_numba_kernels_stay_in_bounds(request, tmp_path):
+def test_numba_kernels_stay_in_bounds():
     """The kernels index with unsigned ints and numba checks no bounds by default, so an index
     mistake writes past an array silently; rerun every kernel-versus-reference test with checks on.
     numba keys its cache by source, not by options, so the checked compilations are cached apart,
-    in pytest's cache directory when there is one: compiling them took 2 of the suite's 6 minutes
-    on every run."""
-    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    directory = cache.mkdir("numba-boundscheck") if cache is not None else tmp_path
-    rerun_kernel_tests(NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(directory))
+    beside the workers' caches: compiling them took 2 of the suite's 6 minutes on every run."""
+    rerun_kernel_tests(NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(NUMBA_CACHES / "boundscheck"))
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")

@@ -406,7 +406,8 @@ def pool_cases(draw, spread=True, name="max_pool2d", dilation=None, threads="ser
     dilation, kernels of 2 and 4, whose padding of 2 starts windows two rows into it. The numba kernels
     compile once for each window size and dilation, so the tests draw few (the bounds-checked rerun
     of the kernel tests took 181 s with sizes up to 4 and four dilations drawn everywhere, 110 s
-    before), and with threads="threads" (kernel_threads) only THREADED_WINDOWS."""
+    before), and with threads="threads" (kernel_threads) only THREADED_WINDOWS (THREADED_DILATED_WINDOWS
+    given a dilation)."""
     if threads == "threads":
         kh, kw = draw(st.sampled_from(THREADED_WINDOWS if dilation is None else THREADED_DILATED_WINDOWS))
     else:
