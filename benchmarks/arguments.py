@@ -1,6 +1,7 @@
 """Command-line argument types for the benchmarks, kept free of numpy: the thread counts they set
 must reach the environment before numpy, numba and torch load."""
 import argparse
+import os
 
 LAYERS, WORKLOADS = ("conv2d", "scs", "twist"), ("A", "B")  # workloads.CASES's, checked by a test
 
@@ -9,6 +10,15 @@ def positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def thread_count(text):
+    """At most the CPUs this process may use (numba's own limit; more only slows both sides)."""
+    value = positive_int(text)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if value > cpus:
+        raise argparse.ArgumentTypeError(f"must be at most {cpus}, the CPUs this process may use, got {value}")
     return value
 
 

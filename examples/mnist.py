@@ -33,6 +33,12 @@ def checked(kind, ok, requirement):
     return parse
 
 
+def usable_cpus():
+    """The CPUs this process may run on: numba's default thread count, and the most worth asking for
+    (5,000 threads made an epoch ten times slower; 99,999 did not finish)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def positive(kind):
     # written so that nan, which compares false with everything, is refused too
     return checked(kind, lambda value: 0 < value < float("inf"), "a finite number > 0")
@@ -52,7 +58,9 @@ def parse_args(argv=None):
     p.add_argument("--eval", metavar="CHECKPOINT", help="only evaluate a saved checkpoint on the test set")
     p.add_argument("--plot", metavar="PATH", help="PNG of the learning curves and first-layer kernels")
     p.add_argument("--metrics-out", metavar="FILE", help="JSON summary of the run")
-    p.add_argument("--threads", type=positive(int), default=None, help="threads for numba and BLAS")
+    cpus = usable_cpus()
+    p.add_argument("--threads", type=checked(int, lambda value: 1 <= value <= cpus, f"between 1 and {cpus} (the CPUs "
+                   "this process may use)"), default=None, help="threads for numba and BLAS")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
     if args.resume and args.lr is not None:  # the optimizer state it restores carries the checkpoint's rate

@@ -16,6 +16,7 @@ def test_the_argument_choices_are_the_workloads():
     (["--workloads", "A,C"], "unknown C; choose from A, B"),
     (["--repeats", "0"], "must be >= 1, got 0"),
     (["--threads", "0"], "must be >= 1, got 0"),  # numba's traceback, after the sgemm run
+    (["--threads", "99999"], "the CPUs this process may use, got 99999"),  # numba started 99,999 threads
 ])
 def test_bench_refuses_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -23,11 +24,14 @@ def test_bench_refuses_bad_arguments(argv, message, capsys):
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["--batches", "0"], ["--batch-size", "-1"], ["--threads", "0"]])
-def test_training_benchmark_refuses_bad_arguments(argv, capsys):
+@pytest.mark.parametrize("argv, message", [
+    (["--batches", "0"], "must be >= 1"), (["--batch-size", "-1"], "must be >= 1"), (["--threads", "0"], "must be >= 1"),
+    (["--threads", "99999"], "the CPUs this process may use, got 99999"),
+])
+def test_training_benchmark_refuses_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         training.parse_args(argv)
-    assert exit_info.value.code == 2 and "must be >= 1" in capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_bench_runs_one_workload():

@@ -157,9 +157,21 @@ def test_export_takes_ceil_mode_as_a_flag():
     assert arrays["output"].shape == (2, 3, 4, 3)  # 7 and 5 rows of 2x2 windows, rounded up
 
 
-def test_export_takes_an_empty_batch_and_no_padding(tmp_path):
+def test_export_takes_an_empty_batch_and_no_padding(tmp_path, capsys):
     path = export_file(tmp_path, "conv2d", None, "--batch", "0", "--padding", "0")
     assert crosscheck.load(path)[0]["output"].shape == (0, 4, 5, 4)
+    capsys.readouterr()
+    assert cli(["verify", str(path)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("output "))
+    assert row.split()[-4:] == ["-", "-", "-", "yes"]  # no worst element (was "() nan nan": NaN values?)
+
+
+def test_a_geometry_too_large_for_memory_is_one_line(tmp_path, capsys):
+    """A typo'd size (two inputs of 10^6 x 10^6 pixels) ended in numpy's MemoryError traceback."""
+    out = tmp_path / "x.npz"
+    assert cli(["export", "--layer", "conv2d", "--height", "1000000", "--width", "1000000", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Unable to allocate") and err.count("\n") == 1 and not out.exists()
 
 
 def test_unwritable_export_is_one_line(tmp_path, monkeypatch, capsys):

@@ -120,6 +120,7 @@ def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp
     (["--lr", "inf"], "must be a finite number > 0, got inf"),
     (["--lr", "-0.1"], "must be a finite number > 0"),
     (["--seed", "-1"], "must be >= 0, got -1"),
+    (["--threads", "99999"], "(the CPUs this process may use), got 99999"),  # started 99,999 numba threads
     (["--model", "mlp"], "invalid choice"),
     (["--resume"], "--resume needs --checkpoint"),
     (["--checkpoint", "c.npz", "--resume", "--lr", "0.1"], "--lr does not apply with --resume"),  # was ignored

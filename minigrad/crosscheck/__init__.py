@@ -119,7 +119,7 @@ class Row:
     shape: tuple
     max_abs: float
     max_rel: float
-    worst: tuple
+    worst: tuple  # index of the element furthest outside the tolerance; None for an empty array
     expected: float
     actual: float
     ok: bool
@@ -143,7 +143,7 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
         a = np.asarray(actual[name], dtype=np.float64)
         e = np.asarray(e, dtype=np.float64)
         if e.size == 0:
-            rows.append(Row(name, e.shape, 0.0, 0.0, (), np.nan, np.nan, True))
+            rows.append(Row(name, e.shape, 0.0, 0.0, None, None, None, True))  # no worst element
             continue
         same = (a == e) | (np.isnan(a) & np.isnan(e))  # equal infinities and NaN against NaN agree
         with np.errstate(invalid="ignore"):  # inf - inf, where same already decided
@@ -163,8 +163,9 @@ def format_table(rows):
     lines = [f"{'array':<{width}} {'shape':<18} {'max abs err':>12} {'max rel err':>12} {'worst index':<18} "
              f"{'expected':>14} {'actual':>14}  ok"]
     for r in rows:
-        lines.append(f"{r.name:<{width}} {str(r.shape):<18} {r.max_abs:>12.3e} {r.max_rel:>12.3e} {str(r.worst):<18} "
-                     f"{r.expected:>14.6g} {r.actual:>14.6g}  {'yes' if r.ok else 'NO'}")
+        worst, expected, actual = ("-", "-", "-") if r.worst is None else (str(r.worst), f"{r.expected:.6g}", f"{r.actual:.6g}")
+        lines.append(f"{r.name:<{width}} {str(r.shape):<18} {r.max_abs:>12.3e} {r.max_rel:>12.3e} {worst:<18} "
+                     f"{expected:>14} {actual:>14}  {'yes' if r.ok else 'NO'}")
     return "\n".join(lines)
 
 

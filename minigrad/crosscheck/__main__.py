@@ -92,7 +92,7 @@ def main(argv=None):
             rows = compare({k: expected[k] for k in manifest["outputs"]}, actual, args.rtol, args.atol)
         else:
             rows = verify(args.file, args.rtol, args.atol)
-    except (UnusableFile, ValueError) as e:
+    except (UnusableFile, ValueError, MemoryError) as e:  # numpy names the size it could not allocate
         print(f"error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # an output that cannot be written
