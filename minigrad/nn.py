@@ -206,8 +206,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
         super().__init__()
-        check_count("Linear", "in_features", in_features)
-        check_count("Linear", "out_features", out_features)
+        check_count("Linear", "in_features", in_features, least=0)  # PyTorch allows empty layers: y = bias
+        check_count("Linear", "out_features", out_features, least=0)
         self.in_features, self.out_features = in_features, out_features
         bound = kaiming_uniform_bound(in_features)
         self.weight = Parameter(uniform((out_features, in_features), bound, rng, dtype))

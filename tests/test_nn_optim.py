@@ -47,14 +47,29 @@ def test_deleted_attributes_leave_the_parameters_and_modules():
 
 
 @pytest.mark.parametrize("args, message", [
-    ((3.5, 2), "in_features must be an int >= 1, got 3.5"),  # numpy's "'float' object cannot be interpreted"
-    ((True, 2), "in_features must be an int >= 1, got True"),  # "an integer is required"
-    (("3", 2), "in_features must be an int >= 1, got '3'"),  # "'<' not supported between str and int"
-    ((3, 0), "out_features must be an int >= 1, got 0"),
+    ((3.5, 2), "in_features must be an int >= 0, got 3.5"),  # numpy's "'float' object cannot be interpreted"
+    ((True, 2), "in_features must be an int >= 0, got True"),  # "an integer is required"
+    (("3", 2), "in_features must be an int >= 0, got '3'"),  # "'<' not supported between str and int"
+    ((3, -1), "out_features must be an int >= 0, got -1"),
 ])
 def test_linear_refuses_bad_feature_counts_naming_them(args, message):
     with pytest.raises(ValueError, match=f"Linear: {message}"):
         nn.Linear(*args)
+
+
+@pytest.mark.parametrize("in_features, out_features", [(0, 3), (3, 0)])
+def test_linear_with_no_features_is_pytorchs_empty_layer(in_features, out_features):
+    """PyTorch's nn.Linear takes 0 features (its bias bound is then 0): no inputs give y = bias, no
+    outputs an empty y; the gradients are those of y = x W^T + b. This refused 0 before."""
+    layer = nn.Linear(in_features, out_features, rng=np.random.default_rng(0), dtype=np.float64)
+    x = mg.tensor(np.random.default_rng(1).normal(size=(2, in_features)), requires_grad=True)
+    y = layer(x)
+    assert y.shape == (2, out_features) and layer.weight.shape == (out_features, in_features)
+    np.testing.assert_array_equal(y.data, np.broadcast_to(layer.bias.data, (2, out_features)))
+    y.sum().backward()
+    assert x.grad.shape == x.shape and not x.grad.any()  # no outputs, or no weights, to pass gradient
+    np.testing.assert_array_equal(layer.bias.grad, np.full(out_features, 2.0))
+    assert layer.weight.grad.shape == (out_features, in_features)
 
 
 def test_linear_init_is_pytorch_default_bound():
