@@ -831,6 +831,29 @@ def test_max_unpool_puts_each_value_at_its_index_the_last_write_winning():
     check()
 
 
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_unpool_numba_equals_reference(kernel_threads, dtype):
+    """The scatter kernel and its backward against the reference's sort, bit for bit, repeats included;
+    the input stored channel-major as conv2d's output is and indices of another integer type."""
+    @given(unpool_cases(), st.booleans(), SEEDS)
+    def check(case, channel_major, seed):
+        x, indices, k, s, _ = case
+        x = as_channel_major(x.astype(dtype)) if channel_major else x.astype(dtype)
+        g = np.random.default_rng(seed).standard_normal(((x.shape[2] - 1) * s + k, (x.shape[3] - 1) * s + k))
+        results = []
+        for be in ("numpy", "numba"):
+            with backend.use_backend(be):
+                t = mg.tensor(x, requires_grad=True)
+                y = F.max_unpool2d(t, indices.astype(np.int32), k, s)
+                y.backward(np.broadcast_to(g.astype(dtype), y.shape))
+                results.append((y.data, t.grad))
+        for a, b in zip(*results):
+            assert a.dtype == b.dtype == dtype
+            np.testing.assert_array_equal(a, b)
+    check()
+
+
 def test_max_unpool_undoes_max_pool_as_torch_does(each_backend):
     """Values put back where max_pool2d found them, PyTorch's output sizes; values and gradients
     equal torch's where windows do not overlap. Where they do, an element kept by two windows is
