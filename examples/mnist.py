@@ -46,7 +46,8 @@ def positive(kind):
 
 def parse_args(argv=None):
     p = OneLineParser(prog="python -m examples.mnist", description=__doc__.splitlines()[0])
-    p.add_argument("--model", choices=("scs", "twist", "conv"), default="scs")
+    p.add_argument("--model", choices=tuple(DEFAULTS), default=None,
+                   help="default: scs, or the checkpoint's with --eval or --resume")
     per_model = ", ".join(f"{d['epochs']} ({m})" for m, d in DEFAULTS.items())
     p.add_argument("--epochs", type=positive(int), default=None, help=f"default: {per_model}")
     p.add_argument("--batch-size", type=positive(int), default=64)
@@ -65,10 +66,10 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.resume and args.lr is not None:  # the optimizer state it restores carries the checkpoint's rate
         p.error("--lr does not apply with --resume: the checkpoint's learning rate and schedule continue")
-    args.epochs = args.epochs or DEFAULTS[args.model]["epochs"]
-    args.lr = args.lr or DEFAULTS[args.model]["lr"]
     if args.resume and not args.checkpoint:
         p.error("--resume needs --checkpoint PATH")
+    if args.model is not None or not (args.eval or args.resume):  # else main reads it from the checkpoint
+        fill_model_defaults(args, args.model or "scs")
     for option in ("checkpoint", "plot", "metrics_out"):
         path = getattr(args, option)
         if path and os.path.isdir(path):
@@ -89,6 +90,12 @@ def can_create_file_in(directory):
     return True
 
 
+def fill_model_defaults(args, model):
+    args.model = model
+    args.epochs = args.epochs or DEFAULTS[model]["epochs"]
+    args.lr = args.lr or DEFAULTS[model]["lr"]
+
+
 def main(argv=None):
     args = parse_args(argv)
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")  # see minigrad/__init__.py; numpy is not loaded yet
@@ -98,6 +105,8 @@ def main(argv=None):
     from examples import training
     from examples.mnist_data import DataError
     try:
+        if args.model is None:  # --eval or --resume without --model: the network the checkpoint holds
+            fill_model_defaults(args, training.checkpoint_model(args.eval or args.checkpoint))
         return training.run(args)
     except (DataError, training.CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -13,6 +13,7 @@ from minigrad.io import atomic_write, load_npz
 from . import mnist_data
 
 WIDTHS = (12, 24, 16)
+MODELS = ("scs", "twist", "conv")
 
 
 class CheckpointError(ValueError):
@@ -92,16 +93,27 @@ def save_checkpoint(path, model_name, model, opt, sched, epoch, rng, history):
         np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
 
 
-def load_checkpoint(path, model_name, model, opt=None, sched=None):
-    """Restore into model (and optimizer, scheduler); returns the meta dict. Nothing is changed on error."""
+def read_checkpoint(path):
+    """(meta, arrays) of a checkpoint file, or a CheckpointError saying why it is not one."""
     try:
         files = load_npz(path)
         meta = json.loads(str(files.pop("meta")))
-        assert meta.get("format") == "minigrad-mnist-checkpoint"
+        assert meta.get("format") == "minigrad-mnist-checkpoint" and meta.get("model") in MODELS
     except (OSError, ValueError, KeyError, AssertionError, zipfile.BadZipFile) as e:
         if isinstance(e, OSError) and e.errno is not None:  # missing, unreadable: not a format problem
             raise CheckpointError(f"{path}: cannot read checkpoint: {e.strerror}") from None
         raise CheckpointError(f"{path}: not a minigrad MNIST checkpoint ({type(e).__name__})") from None
+    return meta, files
+
+
+def checkpoint_model(path):
+    """The name of the network a checkpoint holds (what --eval and --resume build when --model is not given)."""
+    return read_checkpoint(path)[0]["model"]
+
+
+def load_checkpoint(path, model_name, model, opt=None, sched=None):
+    """Restore into model (and optimizer, scheduler); returns the meta dict. Nothing is changed on error."""
+    meta, files = read_checkpoint(path)
     if meta["model"] != model_name:
         raise CheckpointError(f"{path}: checkpoint holds a {meta['model']!r} model, not {model_name!r}")
     weights = {k[len("model/"):]: v for k, v in files.items() if k.startswith("model/")}

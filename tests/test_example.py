@@ -77,6 +77,26 @@ def test_metrics_plot_and_eval(tmp_path, small_data, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_eval_and_resume_build_the_checkpoints_network_unless_told(tmp_path, small_data, capsys):
+    """--eval and --resume without --model refused any checkpoint but an SCS one ("holds a 'twist'
+    model, not 'scs'"): they now build the network it holds, with that network's default epochs."""
+    ckpt = tmp_path / "c.npz"
+    assert run("--model", "twist", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    capsys.readouterr()
+    assert run("--eval", str(ckpt), data=small_data) == 0
+    assert capsys.readouterr().out.startswith("model twist: 20,022 parameters")
+    assert run("--checkpoint", str(ckpt), "--resume", data=small_data) == 0  # to twist's default of 12 epochs
+    out = capsys.readouterr().out
+    assert "resumed from" in out and "epoch 12/12" in out and "twist model" in out
+    assert run("--model", "conv", "--eval", str(ckpt), data=small_data) == 1  # told otherwise: refused
+    assert "holds a 'twist' model, not 'conv'" in capsys.readouterr().err
+
+
+def test_the_command_lines_models_are_the_networks_built():
+    from examples import training
+    assert tuple(mnist.DEFAULTS) == training.MODELS
+
+
 def test_summary_line_counts_one_epoch_in_the_singular(small_data, capsys):
     assert run("--model", "conv", "--epochs", "1", data=small_data) == 0
     assert "after 1 epoch in" in capsys.readouterr().out
