@@ -133,6 +133,13 @@ class Module:
     def eval(self):
         return self.train(False)
 
+    def requires_grad_(self, requires_grad=True):
+        """Freeze (False) or unfreeze every parameter: backward leaves a frozen one's grad None, and
+        the optimizers skip a parameter without a grad."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     def zero_grad(self):
         for p in self.parameters():
             p.grad = None

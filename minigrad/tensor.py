@@ -106,6 +106,19 @@ class Tensor:
     def item(self):
         return self.data.item()
 
+    def tolist(self):
+        return self.data.tolist()
+
+    def requires_grad_(self, requires_grad=True):
+        """PyTorch's: whether backward fills this leaf's grad (False freezes a parameter). A result's
+        flag comes from its inputs: turning it off is refused, as in PyTorch (detach() gives a leaf)."""
+        if self._creator is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: only a leaf tensor's flag can be turned off; detach() gives a leaf")
+        if requires_grad:
+            _check_differentiable(self.data, "requires_grad_")
+        self.requires_grad = bool(requires_grad)
+        return self
+
     def detach(self):
         return Tensor(self.data)
 

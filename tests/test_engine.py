@@ -502,3 +502,17 @@ def test_random_graphs_against_torch():
             assert_close(np.zeros(a.shape) if a.grad is None else a.grad, expected, rtol=1e-9, atol=1e-9,
                          name=f"grad of input {i}")
     check()
+
+
+def test_requires_grad_flag_as_pytorch_sets_it():
+    """requires_grad_ turns a leaf's flag on or off and returns it; a result's flag comes from its
+    inputs (PyTorch refuses to turn it off: detach() gives a leaf); integers take no gradient."""
+    leaf = mg.tensor(np.array([1.0, 2.0]))
+    assert leaf.requires_grad_() is leaf and leaf.requires_grad
+    y = leaf * 3
+    with pytest.raises(RuntimeError, match="only a leaf tensor's flag can be turned off"):
+        y.requires_grad_(False)
+    assert y.requires_grad_(True) is y and leaf.requires_grad_(False).requires_grad is False
+    with pytest.raises(TypeError, match="requires_grad_: gradients need floating-point data, got dtype int64"):
+        mg.tensor(np.array([1, 2])).requires_grad_()
+    assert mg.tensor(np.array([[1.5, 2.0]])).tolist() == [[1.5, 2.0]]

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import layers
 import minigrad as mg
 from minigrad import backend, nn, optim
 from minigrad.testing import arrays, assert_close
@@ -117,6 +118,33 @@ def test_module_traversal_follows_pytorch():
     ours.apply(lambda m: visited.append(type(m).__name__))
     theirs.apply(lambda m: t_visited.append(type(m).__name__))
     assert visited == t_visited
+
+
+@pytest.mark.parametrize("first", ["conv", "scs", "twist"])
+def test_requires_grad_false_freezes_a_layer(first):
+    """PyTorch's module.requires_grad_(False): backward leaves the frozen parameters' grads None (the
+    layers' backwards skip their weight gradients), the optimizer leaves them as they were, and the
+    layers after it get the gradients they get when nothing is frozen."""
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 2, 5, 5))
+    grads = []
+    for freeze in (False, True):
+        rng = np.random.default_rng(1)
+        head = {"conv": lambda: layers.Conv2d(2, 3, 3, padding=1, rng=rng, dtype=np.float64),
+                "scs": lambda: layers.SharpCosSim2d(2, 3, rng=rng, dtype=np.float64),
+                "twist": lambda: layers.ConvTwist2d(2, 3, rng=rng, dtype=np.float64)}[first]()
+        model = nn.Sequential(head, nn.Flatten(), nn.Linear(75, 4, rng=rng, dtype=np.float64))
+        assert head.requires_grad_(not freeze) is head
+        before = {k: v.copy() for k, v in head.state_dict().items()}
+        opt = optim.Adam(model.parameters(), lr=0.1)
+        t = mg.tensor(x, requires_grad=True)
+        model(t).sum().backward()
+        opt.step()
+        assert all((p.grad is None) == freeze for p in head.parameters())
+        if freeze:
+            assert all(np.array_equal(v, before[k]) for k, v in head.state_dict().items())
+        grads.append([model[2].weight.grad, model[2].bias.grad, t.grad])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
 def test_module_to_casts_parameters_in_place():
