@@ -98,7 +98,8 @@ def read_checkpoint(path):
     try:
         files = load_npz(path)
         meta = json.loads(str(files.pop("meta")))
-        assert meta.get("format") == "minigrad-mnist-checkpoint" and meta.get("model") in MODELS
+        assert isinstance(meta, dict) and meta.get("format") == "minigrad-mnist-checkpoint"
+        assert meta.get("model") in MODELS
     except (OSError, ValueError, KeyError, AssertionError, zipfile.BadZipFile) as e:
         if isinstance(e, OSError) and e.errno is not None:  # missing, unreadable: not a format problem
             raise CheckpointError(f"{path}: cannot read checkpoint: {e.strerror}") from None

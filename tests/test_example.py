@@ -113,7 +113,9 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
     (tmp_path / "truncated.npz").write_bytes(before[:300])
     np.save(tmp_path / "array.npy", np.zeros(3))  # np.load gave a bare array: a TypeError traceback
-    for bad in ("junk.npz", "truncated.npz", "array.npy"):
+    np.savez(tmp_path / "list.npz", meta=np.array("[1, 2]"))  # meta.get: an AttributeError traceback
+    np.savez(tmp_path / "mlp.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "mlp"}'))
+    for bad in ("junk.npz", "truncated.npz", "array.npy", "list.npz", "mlp.npz"):
         assert run("--model", "scs", "--eval", str(tmp_path / bad), data=small_data) == 1
         assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
     assert ckpt.read_bytes() == before
