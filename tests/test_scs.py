@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import layers
 import minigrad as mg
 from layers import functional as F
-from layers.scs import SharpenedCosineSimilarity
+from layers.scs import SharpenedCosineSimilarity, rows_of_groups
 from minigrad import backend
 from minigrad.testing import arrays, assert_close
 
@@ -30,10 +30,18 @@ def scs_cases(draw, max_size=6):
     return dict(x=x, weight=weight, p=p, q=q, stride=stride, padding=padding, groups=groups)
 
 
-def cosines(case, variant):
+def cosines(case, variant, with_patch_sums=False):
     fn = SharpenedCosineSimilarity()
     fn.forward(case["x"], case["weight"], case["p"], case["q"], case["stride"], case["padding"], variant, case["groups"])
-    return fn.c
+    return (fn.c, rows_of_groups(fn.S, fn.c.shape[0])) if with_patch_sums else fn.c
+
+
+def off_the_sign_jump(case, variant):
+    """Every cosine clear of 0, or exactly 0 because its patch is all zeros. y jumps by 2 eps^p across
+    c = 0, and a dot that cancels exactly in real arithmetic can leave a residue of either sign (an
+    FMA keeps a product's rounding error: 0.75 w - 0.75 w gave -2.5e-17 in our BLAS, 0 in torch's)."""
+    c, S = cosines(case, variant, with_patch_sums=True)
+    return bool(np.all((S == 0) | (np.abs(c) > 1e-9)))
 
 
 def torch_scs(torch, x, weight, p, q, stride, padding, variant, groups=1):
@@ -122,6 +130,7 @@ def test_against_torch_port(each_backend, variant):
     def check(case, seed, zero_patch):
         if zero_patch:  # MNIST background: whole patches of zeros, c exactly 0
             case["x"][:, :, : case["x"].shape[2] // 2] = 0
+        assume(off_the_sign_jump(case, variant))
         ours, g = run(case, variant, seed=seed)
         ts = [torch.tensor(np.asarray(case[k]), requires_grad=True) for k in ("x", "weight", "p", "q")]
         port = lambda: torch_scs(torch, *ts, case["stride"], case["padding"], variant, case["groups"])  # noqa: E731
