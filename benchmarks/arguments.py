@@ -1,7 +1,8 @@
 """Command-line argument types for the benchmarks, kept free of numpy: the thread counts they set
 must reach the environment before numpy, numba and torch load."""
 import argparse
-import os
+
+from examples.mnist import usable_cpus  # numpy-free too
 
 LAYERS, WORKLOADS = ("conv2d", "scs", "twist"), ("A", "B")  # workloads.CASES's, checked by a test
 
@@ -15,8 +16,7 @@ def positive_int(text):
 
 def thread_count(text):
     """At most the CPUs this process may use (numba's own limit; more only slows both sides)."""
-    value = positive_int(text)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    value, cpus = positive_int(text), usable_cpus()
     if value > cpus:
         raise argparse.ArgumentTypeError(f"must be at most {cpus}, the CPUs this process may use, got {value}")
     return value

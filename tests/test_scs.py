@@ -30,18 +30,23 @@ def scs_cases(draw, max_size=6):
     return dict(x=x, weight=weight, p=p, q=q, stride=stride, padding=padding, groups=groups)
 
 
-def cosines(case, variant, with_patch_sums=False):
+def forward_state(case, variant):
+    """The Function after its forward: c, S and the rest of what it keeps for the backward."""
     fn = SharpenedCosineSimilarity()
     fn.forward(case["x"], case["weight"], case["p"], case["q"], case["stride"], case["padding"], variant, case["groups"])
-    return (fn.c, rows_of_groups(fn.S, fn.c.shape[0])) if with_patch_sums else fn.c
+    return fn
+
+
+def cosines(case, variant):
+    return forward_state(case, variant).c
 
 
 def off_the_sign_jump(case, variant):
     """Every cosine clear of 0, or exactly 0 because its patch is all zeros. y jumps by 2 eps^p across
     c = 0, and a dot that cancels exactly in real arithmetic can leave a residue of either sign (an
     FMA keeps a product's rounding error: 0.75 w - 0.75 w gave -2.5e-17 in our BLAS, 0 in torch's)."""
-    c, S = cosines(case, variant, with_patch_sums=True)
-    return bool(np.all((S == 0) | (np.abs(c) > 1e-9)))
+    fn = forward_state(case, variant)
+    return bool(np.all((rows_of_groups(fn.S, fn.c.shape[0]) == 0) | (np.abs(fn.c) > 1e-9)))
 
 
 def torch_scs(torch, x, weight, p, q, stride, padding, variant, groups=1):
