@@ -11,6 +11,8 @@ import tempfile
 
 
 DEFAULTS = {"scs": dict(epochs=40, lr=0.03), "twist": dict(epochs=12, lr=0.005), "conv": dict(epochs=20, lr=0.01)}
+RUN_DEFAULTS = dict(seed=0, batch_size=64)  # a checkpoint records its run's; --resume and --eval take them
+TRAINING_ONLY = ("resume", "checkpoint", "epochs", "lr", "batch_size", "seed")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -50,9 +52,10 @@ def parse_args(argv=None):
                    help="default: scs, or the checkpoint's with --eval or --resume")
     per_model = ", ".join(f"{d['epochs']} ({m})" for m, d in DEFAULTS.items())
     p.add_argument("--epochs", type=positive(int), default=None, help=f"default: {per_model}")
-    p.add_argument("--batch-size", type=positive(int), default=64)
+    p.add_argument("--batch-size", type=positive(int), default=None, help="default: 64, or the checkpoint's with --resume")
     p.add_argument("--lr", type=positive(float), default=None, help="Adam learning rate (default per model)")
-    p.add_argument("--seed", type=checked(int, lambda value: value >= 0, ">= 0"), default=0)
+    p.add_argument("--seed", type=checked(int, lambda value: value >= 0, ">= 0"), default=None,
+                   help="default: 0, or the checkpoint's with --resume")
     p.add_argument("--data", default="bundled", help="'bundled' (default, offline), 'mnist' (full, cached) or a directory")
     p.add_argument("--checkpoint", metavar="PATH", help="save model, optimizer and RNG state after every epoch")
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint (its learning rate and schedule)")
@@ -64,12 +67,15 @@ def parse_args(argv=None):
                    "this process may use)"), default=None, help="threads for numba and BLAS")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
+    given = [f"--{option.replace('_', '-')}" for option in TRAINING_ONLY if getattr(args, option) not in (None, False)]
+    if args.eval and given:  # else --eval --resume neither resumed nor said so, and --epochs 5 looked like training
+        p.error(f"--eval only evaluates the checkpoint: {', '.join(given)} do{'es' * (len(given) == 1)} not apply")
     if args.resume and args.lr is not None:  # the optimizer state it restores carries the checkpoint's rate
         p.error("--lr does not apply with --resume: the checkpoint's learning rate and schedule continue")
     if args.resume and not args.checkpoint:
         p.error("--resume needs --checkpoint PATH")
-    if args.model is not None or not (args.eval or args.resume):  # else main reads it from the checkpoint
-        fill_model_defaults(args, args.model or "scs")
+    if not (args.eval or args.resume):  # else main takes them from the checkpoint
+        fill_defaults(args, dict(RUN_DEFAULTS, model="scs"))
     for option in ("checkpoint", "plot", "metrics_out"):
         path = getattr(args, option)
         if path and os.path.isdir(path):
@@ -90,10 +96,28 @@ def can_create_file_in(directory):
     return True
 
 
-def fill_model_defaults(args, model):
-    args.model = model
-    args.epochs = args.epochs or DEFAULTS[model]["epochs"]
-    args.lr = args.lr or DEFAULTS[model]["lr"]
+def fill_defaults(args, run):
+    """Options not given take run's values (model, seed, batch size), then the model's epochs and lr."""
+    for option, value in run.items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
+    for option, value in DEFAULTS[args.model].items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
+
+
+def continue_run(args, path, meta):
+    """--eval and --resume continue the checkpoint's run: its network, seed and batch size unless told.
+    Told otherwise, --resume would not end at the weights an uninterrupted run reaches: refused."""
+    from examples.training import CheckpointError
+    saved = {k: meta[k] for k in ("model", "seed", "batch_size") if k in meta}  # older checkpoints: model only
+    for option, value in saved.items():
+        told = getattr(args, option)
+        if told is not None and told != value:
+            raise CheckpointError(f"{path}: checkpoint holds a {value!r} model, not {told!r}" if option == "model"
+                                  else f"{path}: the checkpoint's run has --{option.replace('_', '-')} {value}, "
+                                  f"not {told} (--resume continues it)")
+    fill_defaults(args, dict(RUN_DEFAULTS, **saved))
 
 
 def main(argv=None):
@@ -105,8 +129,9 @@ def main(argv=None):
     from examples import training
     from examples.mnist_data import DataError
     try:
-        if args.model is None:  # --eval or --resume without --model: the network the checkpoint holds
-            fill_model_defaults(args, training.checkpoint_model(args.eval or args.checkpoint))
+        if args.eval or args.resume:
+            path = args.eval or args.checkpoint
+            continue_run(args, path, training.read_checkpoint(path)[0])
         return training.run(args)
     except (DataError, training.CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)

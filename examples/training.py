@@ -82,12 +82,13 @@ def train_epoch(model, opt, x, y, batch_size, rng, bar=None, augment=True):
 
 # ------------------------------------------------------------------------ checkpoints
 
-def save_checkpoint(path, model_name, model, opt, sched, epoch, rng, history):
+def save_checkpoint(path, run, model, opt, sched, epoch, rng, history):
+    """run: the model's name, seed and batch size, which --resume and --eval continue with."""
     arrays = {f"model/{k}": v for k, v in model.state_dict().items()}
     opt_state = opt.state_dict()
     for i, state in enumerate(opt_state["state"]):
         arrays.update({f"optim/{i}/{k}": np.asarray(v) for k, v in state.items()})
-    meta = dict(format="minigrad-mnist-checkpoint", model=model_name, epoch=epoch, lr=opt_state["lr"],
+    meta = dict(format="minigrad-mnist-checkpoint", **run, epoch=epoch, lr=opt_state["lr"],
                 scheduler=sched.state_dict(), rng=rng.bit_generator.state, history=history)
     with atomic_write(path, suffix=".npz") as tmp:
         np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
@@ -100,16 +101,13 @@ def read_checkpoint(path):
         meta = json.loads(str(files.pop("meta")))
         assert isinstance(meta, dict) and meta.get("format") == "minigrad-mnist-checkpoint"
         assert meta.get("model") in MODELS
+        assert type(meta.get("seed", 0)) is int and meta.get("seed", 0) >= 0
+        assert type(meta.get("batch_size", 1)) is int and meta.get("batch_size", 1) >= 1
     except (OSError, ValueError, KeyError, AssertionError, zipfile.BadZipFile) as e:
         if isinstance(e, OSError) and e.errno is not None:  # missing, unreadable: not a format problem
             raise CheckpointError(f"{path}: cannot read checkpoint: {e.strerror}") from None
         raise CheckpointError(f"{path}: not a minigrad MNIST checkpoint ({type(e).__name__})") from None
     return meta, files
-
-
-def checkpoint_model(path):
-    """The name of the network a checkpoint holds (what --eval and --resume build when --model is not given)."""
-    return read_checkpoint(path)[0]["model"]
 
 
 def load_checkpoint(path, model_name, model, opt=None, sched=None):
@@ -213,7 +211,8 @@ def run(args, log=print):
         log(f"epoch {epoch}/{epochs}  train loss {loss:.4f}  train acc {train_acc:.2%}  "
             f"test acc {test_acc:.2%}  {seconds:.1f}s")
         if args.checkpoint:
-            save_checkpoint(args.checkpoint, args.model, model, opt, sched, epoch, rng, history)
+            save_checkpoint(args.checkpoint, dict(model=args.model, seed=args.seed, batch_size=args.batch_size),
+                            model, opt, sched, epoch, rng, history)
 
     seconds = time.perf_counter() - start
     final = history[-1]["test_accuracy"] if history else evaluate(model, test_x, test_y)
@@ -228,7 +227,8 @@ def write_outputs(args, model, description, history, accuracy, epochs, seconds):
     """--metrics-out's JSON and --plot's PNG, for a training run or an evaluated checkpoint."""
     if args.metrics_out:
         metrics = dict(model=args.model, test_accuracy=accuracy, params=model.num_parameters(), epochs=epochs,
-                       seconds=seconds, data=description, seed=args.seed, backend=mg.backend.get_backend(),
+                       seconds=seconds, data=description, seed=args.seed, batch_size=args.batch_size,
+                       backend=mg.backend.get_backend(),
                        history=[{k: v for k, v in h.items() if k != "batch_losses"} for h in history])
         with atomic_write(args.metrics_out) as tmp, open(tmp, "w") as f:
             json.dump(metrics, f, indent=2)

@@ -23,7 +23,7 @@ def small_data(tmp_path_factory):
 
 
 def run(*argv, data):
-    return mnist.main(["--data", str(data), "--no-progress", "--batch-size", "32", *argv])
+    return mnist.main(["--data", str(data), "--no-progress", *argv])
 
 
 def checkpoint_weights(path):
@@ -56,6 +56,47 @@ def test_resume_reaches_the_same_weights_as_an_uninterrupted_run(tmp_path, small
     assert a.keys() == b.keys()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_resume_continues_the_checkpoints_seed_and_batch_size(tmp_path, small_data, capsys):
+    """--resume took the command line's --batch-size and --seed (64 and 0 unless given), so resuming a
+    --batch-size 32 run without repeating it trained on with 64, ended elsewhere, and --metrics-out
+    reported seed 0. The checkpoint now records both; told other values, --resume refuses them."""
+    straight, resumed, metrics = tmp_path / "straight.npz", tmp_path / "resumed.npz", tmp_path / "m.json"
+    assert run("--seed", "3", "--batch-size", "32", "--epochs", "2", "--checkpoint", str(straight), data=small_data) == 0
+    assert run("--seed", "3", "--batch-size", "32", "--epochs", "1", "--checkpoint", str(resumed), data=small_data) == 0
+    before = resumed.read_bytes()
+    capsys.readouterr()
+    for told in (["--batch-size", "64"], ["--seed", "0"]):
+        assert run("--epochs", "2", "--checkpoint", str(resumed), "--resume", *told, data=small_data) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"the checkpoint's run has {told[0]} {3 if told[0] == '--seed' else 32}" in err
+    assert resumed.read_bytes() == before
+    assert run("--epochs", "2", "--checkpoint", str(resumed), "--resume", "--metrics-out", str(metrics),
+               data=small_data) == 0
+    a, b = checkpoint_weights(straight), checkpoint_weights(resumed)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    m = json.loads(metrics.read_text())
+    assert (m["seed"], m["batch_size"]) == (3, 32)
+    assert run("--eval", str(resumed), "--metrics-out", str(metrics), data=small_data) == 0
+    assert (json.loads(metrics.read_text())["seed"], json.loads(metrics.read_text())["batch_size"]) == (3, 32)
+
+
+def test_checkpoint_without_seed_and_batch_size_resumes_with_the_options_given(tmp_path, small_data):
+    """Checkpoints written before they recorded seed and batch size still resume, taking the command line's."""
+    ckpt = tmp_path / "c.npz"
+    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    with np.load(ckpt) as f:
+        files = {k: f[k] for k in f.files}
+    meta = json.loads(str(files.pop("meta")))
+    del meta["seed"], meta["batch_size"]
+    np.savez(ckpt, meta=np.array(json.dumps(meta)), **files)
+    assert run("--epochs", "2", "--seed", "5", "--batch-size", "32", "--checkpoint", str(ckpt), "--resume",
+               data=small_data) == 0
+    with np.load(ckpt) as f:
+        meta = json.loads(str(f["meta"]))
+    assert (meta["model"], meta["epoch"], meta["seed"], meta["batch_size"]) == ("conv", 2, 5, 32)
 
 
 def test_metrics_plot_and_eval(tmp_path, small_data, capsys):
@@ -115,7 +156,8 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     np.save(tmp_path / "array.npy", np.zeros(3))  # np.load gave a bare array: a TypeError traceback
     np.savez(tmp_path / "list.npz", meta=np.array("[1, 2]"))  # meta.get: an AttributeError traceback
     np.savez(tmp_path / "mlp.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "mlp"}'))
-    for bad in ("junk.npz", "truncated.npz", "array.npy", "list.npz", "mlp.npz"):
+    np.savez(tmp_path / "seed.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "scs", "seed": "x"}'))
+    for bad in ("junk.npz", "truncated.npz", "array.npy", "list.npz", "mlp.npz", "seed.npz"):
         assert run("--model", "scs", "--eval", str(tmp_path / bad), data=small_data) == 1
         assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
     assert ckpt.read_bytes() == before
@@ -148,6 +190,8 @@ def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp
     (["--checkpoint", "c.npz", "--resume", "--lr", "0.1"], "--lr does not apply with --resume"),  # was ignored
     (["--plot", "/nonexistent-dir/p.png"], "not writable or does not exist"),
     (["--checkpoint", "/"], "--checkpoint /: is a directory"),  # trained, then failed to replace it
+    (["--eval", "c.npz", "--epochs", "5"], "--eval only evaluates the checkpoint: --epochs does not apply"),
+    (["--eval", "c.npz", "--checkpoint", "d.npz", "--resume"], "--resume, --checkpoint do not apply"),  # evaluated
 ])
 def test_bad_options_exit_2_with_one_line(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
