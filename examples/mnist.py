@@ -76,6 +76,8 @@ def parse_args(argv=None):
         p.error("--resume needs --checkpoint PATH")
     if not (args.eval or args.resume):  # else main takes them from the checkpoint
         fill_defaults(args, dict(RUN_DEFAULTS, model="scs"))
+    if args.plot and not args.plot.lower().endswith(".png"):  # a PNG was written under any name given
+        p.error(f"--plot {args.plot}: writes a PNG, name it *.png")
     for option in ("checkpoint", "plot", "metrics_out"):
         path = getattr(args, option)
         if path and os.path.isdir(path):
