@@ -520,7 +520,7 @@ class Softmax(Function):
     dx = y (g - sum(g y))"""
     def forward(self, x, axis=-1):
         self.axis = axis = _normalize_axis(axis, x.ndim, "softmax")
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: an empty axis, as PyTorch
         self.y = e / e.sum(axis=axis, keepdims=True)
         return self.y
 
@@ -533,8 +533,9 @@ class LogSoftmax(Function):
     dx = g - softmax(x) sum(g)"""
     def forward(self, x, axis=-1):
         self.axis = axis = _normalize_axis(axis, x.ndim, "log_softmax")
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+        with np.errstate(divide="ignore"):  # log 0 only where the axis is empty, and then y is empty
+            y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         self.softmax = np.exp(y)
         return y
 

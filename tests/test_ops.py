@@ -11,8 +11,8 @@ import minigrad as mg
 from minigrad import backend, ops
 from minigrad.testing import arrays, assert_close, spread_apart
 
-shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
-pair_shapes = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
+shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
+pair_shapes = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0, max_side=3)
 
 
 @st.composite
@@ -117,7 +117,7 @@ def clip_case(draw):
 
 @st.composite
 def axis_case(draw):
-    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))))
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))))
     return [x], dict(dim=draw(st.integers(-max(x.ndim, 1), max(x.ndim, 1) - 1)))
 
 
