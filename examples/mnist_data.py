@@ -5,6 +5,7 @@ import http.client
 import math
 import os
 import shutil
+import textwrap
 import urllib.request
 import zlib
 from pathlib import Path
@@ -114,7 +115,7 @@ def download(directory, mirrors=MIRRORS, checksums=MD5, timeout=10.0):
                         raise DataError(f"checksum mismatch (md5 {actual}, expected {md5})")
                 break
             except (OSError, ValueError, http.client.HTTPException) as e:  # URLError is an OSError
-                failures.append(f"{mirror}{name}: {e}")
+                failures.append(f"{mirror}: {getattr(e, 'reason', e)}")  # URLError's str wraps its reason in <>
         else:
             raise DataError(f"could not download {name}: " + "; ".join(failures))
     return directory
@@ -131,7 +132,7 @@ def load(data="bundled", log=print):
         try:
             return (*load_dir(download(cache_dir(), mirrors=MIRRORS)), f"MNIST from {cache_dir()}")
         except DataError as e:
-            log(f"full MNIST unavailable ({str(e).splitlines()[0][:160]}); using the bundled 5,000 digits")
+            log(f"full MNIST unavailable ({textwrap.shorten(str(e), 300)}); using the bundled 5,000 digits")
             return (*load_dir(BUNDLED), "bundled mnist-5k (4,000 train / 1,000 test)")
     if not Path(data).is_dir():
         raise DataError(f"--data {data}: not 'bundled', 'mnist' or an existing directory")

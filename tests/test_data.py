@@ -172,6 +172,15 @@ def test_full_mnist_falls_back_to_bundled_in_one_line(tmp_path, monkeypatch):
     assert len(lines) == 1 and "using the bundled 5,000 digits" in lines[0]
 
 
+def test_the_fallback_line_gives_every_mirrors_reason(tmp_path, monkeypatch):
+    """The line was cut at 160 characters: offline, the second mirror's reason ended 'Name or servi'."""
+    monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path))
+    monkeypatch.setattr(mnist_data, "MIRRORS", (dead_url(), dead_url()))
+    lines = []
+    mnist_data.load("mnist", log=lines.append)
+    assert lines[0].count("Connection refused") == 2 and "<urlopen error" not in lines[0]
+
+
 def test_a_cache_that_cannot_be_created_falls_back_like_offline(tmp_path, monkeypatch):
     """mkdir's OSError escaped load("mnist"): the run ended with an error instead of the bundled digits."""
     (tmp_path / "file").write_text("")
