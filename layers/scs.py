@@ -29,7 +29,7 @@ from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_args, window_geometry,
                               window_sums_adjoint, window_sums_array)
 
-from .conv import check_channel_counts, check_conv_weight, check_groups
+from .conv import check_channel_counts, check_conv_weight, check_groups, resolve_padding
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
@@ -148,6 +148,7 @@ class SharpenedCosineSimilarity(Function):
     def forward(self, x, weight, p, q, stride=1, padding=0, variant="rohrer", groups=1):
         check_variant("sharpened_cosine_similarity", variant)
         _check_shapes(x, weight, p, q, groups)
+        padding = resolve_padding("sharpened_cosine_similarity", padding, weight.shape[2:], stride, 1)
         self.geometry = window_geometry("sharpened_cosine_similarity", x.shape, weight.shape[2:], stride, padding, 1)
         dtype = np.result_type(x, weight, p, q)
         x, weight, p, q = (np.asarray(a, dtype) for a in (x, weight, p, q))
@@ -220,8 +221,8 @@ def _check_shapes(x, weight, p, q, groups):
 
 def sharpened_cosine_similarity(x, weight, p, q, stride=1, padding=0, variant="rohrer", groups=1):
     """SCS of every patch of x with every kernel: x (N, C, H, W), weight (out, C/groups, kh, kw), p (out,)
-    the effective exponents, q the effective scalar. Returns (N, out, OH, OW). groups as conv2d's:
-    Rohrer's layer takes 1 or C (depthwise)."""
+    the effective exponents, q the effective scalar. Returns (N, out, OH, OW). padding and groups as
+    conv2d's ("same" is the seed's Keras layer's); Rohrer's layer takes groups 1 or C (depthwise)."""
     return SharpenedCosineSimilarity.apply(x, weight, p, q, stride=stride, padding=padding, variant=variant,
                                            groups=groups)
 
@@ -242,7 +243,9 @@ class SharpCosSim2d(nn.Module):
         super().__init__()
         check_variant("SharpCosSim2d", variant)
         check_channel_counts("SharpCosSim2d", in_channels, out_channels)
-        (kh, kw), stride, padding, _ = window_args("SharpCosSim2d", kernel_size, stride, padding)
+        numbers = resolve_padding("SharpCosSim2d", padding, kernel_size, stride, 1)
+        (kh, kw), stride, numbers, _ = window_args("SharpCosSim2d", kernel_size, stride, numbers)
+        padding = padding if isinstance(padding, str) else numbers  # kept as given, as Conv2d keeps it
         check_groups("SharpCosSim2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.variant, self.groups = stride, padding, variant, groups

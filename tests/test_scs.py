@@ -209,6 +209,9 @@ def test_zero_patches_give_zero_output_and_zero_gradient(each_backend):
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), -0.1), "q must be non-negative"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 2, 2)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1), "larger than the padded input"),
     (lambda: layers.SharpCosSim2d(1, 2, variant="tf"), "variant must be one of"),
+    (lambda: layers.SharpCosSim2d(1, 2, padding="full"), "padding must be an int, a pair of ints, 'valid' or 'same'"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1, stride=2,
+                                           padding="same"), "padding='same' needs stride 1"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 0, 5, 5)), np.ones((3, 0, 3, 3)), np.ones(3), 0.1), "needs at least one input and one output channel"),
 ])
 def test_bad_input(call, message):
@@ -271,6 +274,36 @@ def test_a_rohrer_state_dict_loads_as_is_and_trains_the_same(in_channels, out_ch
         ours_param = dict(ours.named_parameters())[name]
         assert_close(ours_param.data, param.detach().numpy(), rtol=0, atol=0, name=name)  # the same projections
         assert_close(ours_param.grad, param.grad.numpy(), rtol=1e-9, atol=1e-11, name=f"grad {name}")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(case=scs_cases(), name=st.sampled_from(["same", "valid"]))
+def test_padding_strings_are_conv2ds(variant, case, name):
+    """padding="same" (the seed's Keras layer's only padding) and "valid" were errors; they are the
+    numbers conv2d gives them: (k - 1) / 2 a side for odd k at stride 1, and 0."""
+    case = dict(case, stride=1 if name == "same" else case["stride"])
+    k = case["weight"].shape[-1]
+    by_name = run(dict(case, padding=name), variant)[0]
+    by_number = run(dict(case, padding=(k - 1) // 2 if name == "same" else 0), variant)[0]
+    for a, b in zip(by_name, by_number):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_the_layer_takes_padding_strings_as_rohrers_conv2d_subclass_does(padding):
+    torch = pytest.importorskip("torch")
+    from minigrad.crosscheck import load_torch_state_dict
+    theirs = torch_rohrer_module(torch, 2, 3, 5, stride=1, padding=padding)
+    ours = load_torch_state_dict(layers.SharpCosSim2d(2, 3, 5, padding=padding, dtype=np.float64), theirs.state_dict())
+    assert ours.padding == theirs.padding == padding and f"padding={padding}" in repr(ours)
+    x = np.random.default_rng(0).standard_normal((2, 2, 7, 6))
+    y, ty = ours(mg.tensor(x)), theirs(torch.tensor(x))
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    assert_close(y.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12, name="output")
+    for name, param in theirs.named_parameters():
+        assert_close(dict(ours.named_parameters())[name].grad, param.grad.numpy(), rtol=1e-9, atol=1e-11, name=name)
 
 
 @pytest.mark.parametrize("variant", ["rohrer", "pisoni"])
