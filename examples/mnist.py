@@ -78,6 +78,14 @@ def parse_args(argv=None):
         fill_defaults(args, dict(RUN_DEFAULTS, model="scs"))
     if args.plot and not args.plot.lower().endswith(".png"):  # a PNG was written under any name given
         p.error(f"--plot {args.plot}: writes a PNG, name it *.png")
+    files = {}  # --eval run.npz --metrics-out run.npz replaced the checkpoint by JSON
+    for option in ("eval", "checkpoint", "plot", "metrics_out"):
+        if getattr(args, option):
+            path = os.path.realpath(getattr(args, option))
+            if path in files:
+                p.error(f"--{files[path].replace('_', '-')} and --{option.replace('_', '-')} name the same file, "
+                        f"{getattr(args, option)}")
+            files[path] = option
     for option in ("checkpoint", "plot", "metrics_out"):
         path = getattr(args, option)
         if path and os.path.isdir(path):

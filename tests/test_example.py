@@ -190,7 +190,9 @@ def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp
     (["--checkpoint", "c.npz", "--resume", "--lr", "0.1"], "--lr does not apply with --resume"),  # was ignored
     (["--plot", "/nonexistent-dir/p.png"], "not writable or does not exist"),
     (["--plot", "curves.pdf"], "--plot curves.pdf: writes a PNG, name it *.png"),  # wrote a PNG named .pdf
-    (["--checkpoint", "/"], "--checkpoint /: is a directory"),  # trained, then failed to replace it
+    (["--checkpoint", "/"], "--checkpoint /: is a directory"),
+    (["--eval", "c.npz", "--metrics-out", "./c.npz"], "--eval and --metrics-out name the same file, ./c.npz"),
+    (["--checkpoint", "c.npz", "--metrics-out", "c.npz"], "--checkpoint and --metrics-out name the same file"),  # trained, then failed to replace it
     (["--eval", "c.npz", "--epochs", "5"], "--eval only evaluates the checkpoint: --epochs does not apply"),
     (["--eval", "c.npz", "--checkpoint", "d.npz", "--resume"], "--resume, --checkpoint do not apply"),  # evaluated
 ])
