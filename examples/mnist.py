@@ -52,7 +52,8 @@ def parse_args(argv=None):
                    help="default: scs, or the checkpoint's with --eval or --resume")
     per_model = ", ".join(f"{d['epochs']} ({m})" for m, d in DEFAULTS.items())
     p.add_argument("--epochs", type=positive(int), default=None, help=f"default: {per_model}")
-    p.add_argument("--batch-size", type=positive(int), default=None, help="default: 64, or the checkpoint's with --resume")
+    p.add_argument("--batch-size", type=positive(int), default=None,
+                   help="default: 64, or the checkpoint's with --resume")
     p.add_argument("--lr", type=positive(float), default=None, help="Adam learning rate (default per model)")
     p.add_argument("--seed", type=checked(int, lambda value: value >= 0, ">= 0"), default=None,
                    help="default: 0, or the checkpoint's with --resume")

@@ -1,4 +1,5 @@
 """Modules: containers of parameters and sub-modules, with PyTorch's names and default inits."""
+import collections
 import math
 
 import numpy as np
@@ -7,6 +8,9 @@ from . import ops, windows
 from .io import atomic_write, load_npz
 from .random import default_rng
 from .tensor import Tensor, as_dtype
+
+
+IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
 
 
 class Parameter(Tensor):
@@ -147,13 +151,15 @@ class Module:
     def state_dict(self):
         return {name: p.data.copy() for name, p in self.named_parameters(remove_duplicate=False)}
 
-    def load_state_dict(self, state):
-        """Copy arrays (or tensors) into the parameters. Keys and shapes must match exactly; on any
-        mismatch nothing is changed and the error lists every problem."""
+    def load_state_dict(self, state, strict=True):
+        """Copy arrays (or tensors) into the parameters; returns (missing_keys, unexpected_keys).
+        strict: the keys must match exactly. Either way the shapes must, and on any problem nothing
+        is changed and the error lists every problem (PyTorch's rules)."""
         params = dict(self.named_parameters(remove_duplicate=False))
         arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state.items()}
-        problems = [f"missing key {k!r}" for k in params if k not in arrays]
-        problems += [f"unexpected key {k!r}" for k in arrays if k not in params]
+        missing, unexpected = [k for k in params if k not in arrays], [k for k in arrays if k not in params]
+        problems = [f"missing key {k!r}" for k in missing] + [f"unexpected key {k!r}" for k in unexpected]
+        problems = problems if strict else []
         problems += [f"{k!r}: shape {arrays[k].shape} != expected {p.shape}"
                      for k, p in params.items() if k in arrays and arrays[k].shape != p.shape]
         problems += [f"{k!r}: dtype {arrays[k].dtype} is not floating point"
@@ -161,7 +167,9 @@ class Module:
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for k, p in params.items():
-            p.data = arrays[k].astype(p.dtype, copy=True)
+            if k in arrays:
+                p.data = arrays[k].astype(p.dtype, copy=True)
+        return IncompatibleKeys(missing, unexpected)
 
     def save(self, path):
         """Write the state_dict to an .npz file, atomically."""

@@ -120,6 +120,26 @@ def test_module_traversal_follows_pytorch():
     assert visited == t_visited
 
 
+def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
+    """strict=False (PyTorch's) was a TypeError: a state_dict with extra keys, or without some,
+    could not be loaded. The keys present load, the rest stay; a wrong shape still refuses all."""
+    m, other = make_mlp(0), make_mlp(1)
+    partial = {k: v for k, v in m.state_dict().items() if k.startswith("1.")} | {"head.weight": np.ones(2)}
+    assert other.load_state_dict(partial, strict=False) == (["3.weight", "3.bias"], ["head.weight"])
+    for k, v in other.state_dict().items():
+        np.testing.assert_array_equal(v, (m if k.startswith("1.") else make_mlp(1)).state_dict()[k])
+    with pytest.raises(ValueError, match="missing key '3.weight'"):
+        other.load_state_dict(partial)
+    before = other.state_dict()
+    with pytest.raises(ValueError, match=r"'1.bias': shape \(5,\)"):
+        other.load_state_dict({"1.weight": m.state_dict()["1.weight"], "1.bias": np.ones(5)}, strict=False)
+    assert all(np.array_equal(v, before[k]) for k, v in other.state_dict().items())
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3))
+    t_partial = {k: torch.tensor(v) for k, v in partial.items()}
+    assert tuple(theirs.load_state_dict(t_partial, strict=False)) == make_mlp(1).load_state_dict(partial, strict=False)
+
+
 @pytest.mark.parametrize("first", ["conv", "scs", "twist"])
 def test_requires_grad_false_freezes_a_layer(first):
     """PyTorch's module.requires_grad_(False): backward leaves the frozen parameters' grads None (the
@@ -194,6 +214,7 @@ def test_state_dict_round_trip_and_strict_checks_leave_module_unchanged(tmp_path
         np.testing.assert_array_equal(v, m.state_dict()[k])
 
     path = tmp_path / "m.npz"
+    assert other.load_state_dict(m.state_dict()) == ([], [])
     m.save(path)
     np.testing.assert_array_equal(make_mlp(2).load(path).state_dict()["3.weight"], m.state_dict()["3.weight"])
 
