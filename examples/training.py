@@ -88,7 +88,7 @@ def save_checkpoint(path, run, model, opt, sched, epoch, rng, history):
     opt_state = opt.state_dict()
     for i, state in enumerate(opt_state["state"]):
         arrays.update({f"optim/{i}/{k}": np.asarray(v) for k, v in state.items()})
-    meta = dict(format="minigrad-mnist-checkpoint", **run, epoch=epoch, lr=opt_state["lr"],
+    meta = dict(format="minigrad-mnist-checkpoint", **run, epoch=epoch, param_groups=opt_state["param_groups"],
                 scheduler=sched.state_dict(), rng=rng.bit_generator.state, history=history)
     with atomic_write(path, suffix=".npz") as tmp:
         np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
@@ -125,12 +125,16 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None):
                 if k.startswith("optim/"):
                     _, i, name = k.split("/")
                     state[int(i)][name] = v
-            opt.load_state_dict({"lr": meta["lr"], "state": state})
+            # checkpoints written before optimizers had parameter groups hold one lr
+            groups = meta.get("param_groups") or [dict(lr=meta["lr"], params=list(range(len(state))))]
+            opt.load_state_dict({"param_groups": groups, "state": state})
     except (ValueError, IndexError) as e:
         model.load_state_dict(backup)
         raise CheckpointError(f"{path}: does not fit this {model_name!r} model: {e}") from None
     if sched is not None:
-        sched.load_state_dict(meta["scheduler"])
+        saved = meta["scheduler"]
+        sched.load_state_dict(saved if "base_lrs" in saved else dict(base_lrs=[saved["base_lr"]],
+                                                                     last_epoch=saved["last_epoch"]))
     return meta
 
 

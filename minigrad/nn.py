@@ -144,9 +144,13 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """grad None (PyTorch's default), or zeros where there was one (set_to_none=False)."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.fill(0)
 
     def state_dict(self):
         return {name: p.data.copy() for name, p in self.named_parameters(remove_duplicate=False)}

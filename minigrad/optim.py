@@ -1,6 +1,7 @@
 """Optimizers and learning-rate schedules with PyTorch's update formulas and state_dicts.
 
-Per parameter p with gradient g (weight decay wd, learning rate lr):
+Per parameter p with gradient g (weight decay wd, learning rate lr, ... read from p's group at
+each step):
 
 SGD     g <- g + wd p;  b <- g (first step) or mu b + (1 - dampening) g;
         g <- g + mu b (nesterov) or b;  p <- p - lr g
@@ -18,50 +19,89 @@ from .tensor import Tensor
 
 
 class Optimizer:
-    def __init__(self, params, lr):
-        name = type(self).__name__
+    """params: tensors, or dicts {"params": tensors, **settings}, PyTorch's parameter groups, whose
+    settings override the optimizer's defaults. Each group is a dict in ``param_groups``, read at
+    every step, so ``group["lr"] = 0.01`` takes effect at the next one, as in PyTorch."""
+
+    def __init__(self, params, defaults):
         if isinstance(params, Tensor):  # list() would iterate its elements
-            raise TypeError(f"{name}: params must be an iterable of tensors, got one tensor of shape {params.shape}")
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{name}: got an empty parameter list")
-        for i, p in enumerate(self.params):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors, got one tensor of "
+                            f"shape {params.shape}")
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        self.defaults, self.param_groups, self.state = defaults, [], []
+        for group in params if isinstance(params[0], dict) else [{"params": params}]:
+            self.add_param_group(group)
+
+    @property
+    def params(self):
+        """Every group's parameters, in order (the order of ``state``)."""
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def add_param_group(self, group):
+        name = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{name}: a parameter group is a dict with 'params', got {type(group).__name__}")
+        unknown = sorted(set(group) - set(self.defaults) - {"params"})
+        if unknown:
+            raise ValueError(f"{name}: a parameter group takes {sorted(self.defaults)}, got {unknown}")
+        params = [group["params"]] if isinstance(group["params"], Tensor) else list(group["params"])
+        seen = {id(p) for p in self.params}
+        for i, p in enumerate(params, start=len(seen)):  # numbered across the groups
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: parameter {i} is not a tensor (got {type(p).__name__})")
             if p._creator is not None:  # computed from others: it never receives a .grad
                 raise ValueError(f"{name}: parameter {i} is not a leaf tensor (it was computed by an op)")
-        if len({id(p) for p in self.params}) != len(self.params):  # it would be stepped twice
-            raise ValueError(f"{name}: a parameter appears more than once in the list")
-        if not lr >= 0:  # NaN too; 0 freezes the parameters, as PyTorch allows
-            raise ValueError(f"{name}: learning rate must be >= 0, got {lr}")
-        self.lr = lr
-        self.state = [{} for _ in self.params]
+            if id(p) in seen:  # it would be stepped twice
+                raise ValueError(f"{name}: a parameter appears more than once in the list")
+            seen.add(id(p))
+        group = {**self.defaults, **group, "params": params}
+        self._check(group)
+        self.param_groups.append(group)
+        self.state += [{} for _ in params]
 
-    def zero_grad(self):
+    def _check(self, group):
+        if not group["lr"] >= 0:  # NaN too; 0 freezes the parameters, as PyTorch allows
+            raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {group['lr']}")
+
+    def zero_grad(self, set_to_none=True):
+        """grad None (PyTorch's default), or zeros where there was one (set_to_none=False)."""
         for p in self.params:
-            p.grad = None
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.fill(0)
 
     def step(self):
-        for p, state in zip(self.params, self.state):
-            if p.grad is not None:
-                self._update(p, p.grad, state)
+        states = iter(self.state)
+        for group in self.param_groups:
+            for p, state in zip(group["params"], states):
+                if p.grad is not None:
+                    self._update(p, p.grad, state, group)
 
-    def _update(self, p, g, state):
+    def _update(self, p, g, state, group):
         raise NotImplementedError
 
     def state_dict(self):
-        return {"lr": self.lr, "state": [{k: np.copy(v) for k, v in s.items()} for s in self.state]}
+        """PyTorch's layout: each parameter's state, numbered across the groups, and each group's
+        settings with its parameters' numbers."""
+        numbers = iter(range(len(self.state)))
+        groups = [{**group, "params": [next(numbers) for _ in group["params"]]} for group in self.param_groups]
+        return {"state": [{k: np.copy(v) for k, v in s.items()} for s in self.state], "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        if len(state_dict["state"]) != len(self.params):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state for {len(state_dict['state'])} "
-                             f"parameters, optimizer has {len(self.params)}")
+        name = type(self).__name__
+        sizes = [len(group["params"]) for group in state_dict["param_groups"]]
+        if sizes != [len(group["params"]) for group in self.param_groups] or len(state_dict["state"]) != sum(sizes):
+            raise ValueError(f"{name}.load_state_dict: state for groups of {sizes} parameters, optimizer has "
+                             f"{[len(group['params']) for group in self.param_groups]}")
         for p, s in zip(self.params, state_dict["state"]):
             for k, v in s.items():
                 if np.ndim(v) and np.shape(v) != p.shape:
-                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k!r} has shape "
-                                     f"{np.shape(v)}, parameter has {p.shape}")
-        self.lr = state_dict["lr"]
+                    raise ValueError(f"{name}.load_state_dict: {k!r} has shape {np.shape(v)}, parameter has {p.shape}")
+        for group, saved in zip(self.param_groups, state_dict["param_groups"]):
+            group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = [_in_dtype(s, p.dtype) for p, s in zip(self.params, state_dict["state"])]
 
 
@@ -74,46 +114,54 @@ def _in_dtype(state, dtype):
 
 class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        super().__init__(params, lr)
-        if not (momentum >= 0 and weight_decay >= 0):
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got {momentum} and {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
-        self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
 
-    def _update(self, p, g, state):
-        if self.weight_decay:
-            g = g + self.weight_decay * p.data
-        if self.momentum:
+    def _check(self, group):
+        super()._check(group)
+        if not (group["momentum"] >= 0 and group["weight_decay"] >= 0):
+            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got {group['momentum']} and "
+                             f"{group['weight_decay']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
+
+    def _update(self, p, g, state, group):
+        momentum = group["momentum"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p.data
+        if momentum:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = g.copy()
             else:
                 if state["momentum_buffer"].dtype != p.dtype:
                     state.update(_in_dtype(state, p.dtype))
                 buf = state["momentum_buffer"]
-                buf *= self.momentum
-                buf += (1 - self.dampening) * g
+                buf *= momentum
+                buf += (1 - group["dampening"]) * g
             buf = state["momentum_buffer"]
-            g = g + self.momentum * buf if self.nesterov else buf
-        p.data -= (self.lr * g).astype(p.dtype, copy=False)
+            g = g + momentum * buf if group["nesterov"] else buf
+        p.data -= (group["lr"] * g).astype(p.dtype, copy=False)
 
 
 class Adam(Optimizer):
     decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, lr)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def _check(self, group):
+        super()._check(group)
+        betas, eps, weight_decay = group["betas"], group["eps"], group["weight_decay"]
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1 and eps >= 0 and weight_decay >= 0):
             raise ValueError(f"{type(self).__name__}: invalid betas {betas}, eps {eps} or weight_decay {weight_decay}")
-        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
 
-    def _update(self, p, g, state):
-        b1, b2 = self.betas
-        if self.weight_decay:
+    def _update(self, p, g, state, group):
+        (b1, b2), lr, weight_decay = group["betas"], group["lr"], group["weight_decay"]
+        if weight_decay:
             if self.decoupled:
-                p.data *= 1 - self.lr * self.weight_decay
+                p.data *= 1 - lr * weight_decay
             else:
-                g = g + self.weight_decay * p.data
+                g = g + weight_decay * p.data
         if not state:
             state.update(step=np.array(0), exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         elif state["exp_avg"].dtype != p.dtype:
@@ -121,16 +169,16 @@ class Adam(Optimizer):
         state["step"] = state["step"] + 1
         t = int(state["step"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        step_size, bias_root = self.lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
+        step_size, bias_root = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
         arrays = (p.data, g, m, v)
         if backend.use_numba(*arrays) and all(a.dtype == p.dtype and a.flags.c_contiguous for a in arrays):
             # the scalars in the arrays' dtype, as NumPy rounds a Python float meeting a float32 array
-            _adam_numba(*arrays, *(p.dtype.type(c) for c in (1 - b1, b2, 1 - b2, step_size, bias_root, self.eps)))
+            _adam_numba(*arrays, *(p.dtype.type(c) for c in (1 - b1, b2, 1 - b2, step_size, bias_root, group["eps"])))
             return
         m += (1 - b1) * (g - m)  # torch's lerp form of b1 m + (1 - b1) g
         v *= b2
         v += (1 - b2) * g * g
-        denom = np.sqrt(v) / bias_root + self.eps
+        denom = np.sqrt(v) / bias_root + group["eps"]
         p.data -= (step_size * m / denom).astype(p.dtype, copy=False)
 
 
@@ -153,14 +201,16 @@ class AdamW(Adam):
 
 
 class LRScheduler:
-    """Sets ``optimizer.lr`` from the epoch count; call ``step()`` once per epoch, after training it."""
+    """Sets each parameter group's lr from the epoch count and the lr the group started with; call
+    ``step()`` once per epoch, after training it."""
 
     def __init__(self, optimizer):
         self.optimizer = optimizer
-        self.base_lr = optimizer.lr
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
+        self._last_lr = list(self.base_lrs)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch, base_lr):
         raise NotImplementedError
 
     def step(self):
@@ -168,13 +218,19 @@ class LRScheduler:
         self._apply()
 
     def _apply(self):
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self._last_lr = [self.lr_at(self.last_epoch, base_lr) for base_lr in self.base_lrs]
+        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+            group["lr"] = lr
+
+    def get_last_lr(self):
+        """The lr of each group as this scheduler last set it (PyTorch's)."""
+        return list(self._last_lr)
 
     def state_dict(self):
-        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
+        return {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch}
 
     def load_state_dict(self, state):
-        self.base_lr, self.last_epoch = state["base_lr"], state["last_epoch"]
+        self.base_lrs, self.last_epoch = list(state["base_lrs"]), state["last_epoch"]
         self._apply()
 
 
@@ -187,8 +243,8 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
         self.step_size, self.gamma = step_size, gamma
 
-    def lr_at(self, epoch):
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def lr_at(self, epoch, base_lr):
+        return base_lr * self.gamma ** (epoch // self.step_size)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -200,8 +256,8 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
         self.T_max, self.eta_min = T_max, eta_min
 
-    def lr_at(self, epoch):
-        return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+    def lr_at(self, epoch, base_lr):
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
 
 class OneCycleLR(LRScheduler):
@@ -261,12 +317,14 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch, base_lr):  # every group follows the one cycle
         return self._at(epoch)[0]
 
     def _apply(self):
-        self.optimizer.lr, momentum = self._at(self.last_epoch)
-        if self.cycle_momentum and isinstance(self.optimizer, Adam):
-            self.optimizer.betas = (momentum, self.optimizer.betas[1])
-        elif self.cycle_momentum:
-            self.optimizer.momentum = momentum
+        super()._apply()
+        momentum = self._at(self.last_epoch)[1]
+        for group in self.optimizer.param_groups if self.cycle_momentum else ():
+            if isinstance(self.optimizer, Adam):
+                group["betas"] = (momentum, group["betas"][1])
+            else:
+                group["momentum"] = momentum

@@ -83,20 +83,27 @@ def test_resume_continues_the_checkpoints_seed_and_batch_size(tmp_path, small_da
     assert (json.loads(metrics.read_text())["seed"], json.loads(metrics.read_text())["batch_size"]) == (3, 32)
 
 
-def test_checkpoint_without_seed_and_batch_size_resumes_with_the_options_given(tmp_path, small_data):
-    """Checkpoints written before they recorded seed and batch size still resume, taking the command line's."""
-    ckpt = tmp_path / "c.npz"
-    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+def test_a_checkpoint_in_the_earlier_format_resumes_to_the_same_weights(tmp_path, small_data):
+    """Checkpoints written before they recorded seed and batch size, and before optimizers had
+    parameter groups (one lr, a scheduler with one base_lr), resume, taking the options given."""
+    straight, ckpt = tmp_path / "straight.npz", tmp_path / "c.npz"
+    options = ("--model", "conv", "--seed", "5", "--batch-size", "32")
+    assert run(*options, "--epochs", "2", "--checkpoint", str(straight), data=small_data) == 0
+    assert run(*options, "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
     with np.load(ckpt) as f:
         files = {k: f[k] for k in f.files}
     meta = json.loads(str(files.pop("meta")))
     del meta["seed"], meta["batch_size"]
+    meta["lr"] = meta.pop("param_groups")[0]["lr"]
+    meta["scheduler"] = dict(base_lr=meta["scheduler"]["base_lrs"][0], last_epoch=meta["scheduler"]["last_epoch"])
     np.savez(ckpt, meta=np.array(json.dumps(meta)), **files)
-    assert run("--epochs", "2", "--seed", "5", "--batch-size", "32", "--checkpoint", str(ckpt), "--resume",
-               data=small_data) == 0
+    assert run(*options[2:], "--epochs", "2", "--checkpoint", str(ckpt), "--resume", data=small_data) == 0
     with np.load(ckpt) as f:
         meta = json.loads(str(f["meta"]))
     assert (meta["model"], meta["epoch"], meta["seed"], meta["batch_size"]) == ("conv", 2, 5, 32)
+    a, b = checkpoint_weights(straight), checkpoint_weights(ckpt)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
 
 
 def test_metrics_plot_and_eval(tmp_path, small_data, capsys):

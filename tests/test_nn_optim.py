@@ -336,6 +336,130 @@ def test_optimizers_match_torch(name, kw):
         assert_close(m.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=f"{name} {k}")
 
 
+def _groups(model, name, torch_model=None):
+    """Two parameter groups, the first overriding lr and weight decay (and beta1 or momentum)."""
+    params = list(torch_model.parameters()) if torch_model is not None else model.parameters()
+    override = dict(lr=0.02, weight_decay=0.05, **(dict(betas=(0.5, 0.9)) if name != "sgd" else dict(momentum=0.3)))
+    return [dict(params=params[:2], **override), dict(params=params[2:])]
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS)
+def test_parameter_groups_and_a_changed_lr_match_torch(name, kw):
+    """PyTorch's parameter groups, each group's settings over the defaults, and its idiom for setting
+    the lr by hand (for group in opt.param_groups: group["lr"] = ...): a list of dicts was a TypeError
+    and there were no param_groups."""
+    torch = pytest.importorskip("torch")
+    if kw.get("nesterov"):
+        kw = dict(kw, dampening=0.0)
+    x, labels = np.random.default_rng(1).standard_normal((8, 2, 3)), np.arange(8) % 3
+    m = make_mlp(dtype=np.float64)
+    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
+    tm.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    opt, t_opt = OURS[name](_groups(m, name), **kw), _torch_optimizer(torch, name, _groups(m, name, tm), kw)
+    assert [sorted(g) for g in opt.param_groups] == [sorted(set(g) - {"foreach", "maximize", "capturable", "differentiable",
+                                                                      "fused", "amsgrad", "decoupled_weight_decay"})
+                                                     for g in t_opt.param_groups]
+    for step in range(6):
+        if step == 3:
+            for group, t_group in zip(opt.param_groups, t_opt.param_groups):
+                group["lr"] *= 0.5
+                t_group["lr"] *= 0.5
+        opt.zero_grad()
+        t_opt.zero_grad()
+        mg.cross_entropy(m(mg.tensor(x)), labels).backward()
+        torch.nn.functional.cross_entropy(tm(torch.tensor(x)), torch.tensor(labels)).backward()
+        opt.step()
+        t_opt.step()
+    for k, v in tm.state_dict().items():
+        assert_close(m.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=f"{name} {k}")
+
+
+def test_schedulers_set_each_groups_lr_from_its_own_start_as_torchs():
+    torch = pytest.importorskip("torch")
+    ours = [nn.Parameter(np.zeros(1)), nn.Parameter(np.zeros(1))]
+    theirs = [torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)]
+    opt = optim.SGD([dict(params=[ours[0]]), dict(params=[ours[1]], lr=0.01)], lr=0.1)
+    t_opt = torch.optim.SGD([dict(params=[theirs[0]]), dict(params=[theirs[1]], lr=0.01)], lr=0.1)
+    sched = optim.CosineAnnealingLR(opt, T_max=5)
+    t_sched = torch.optim.lr_scheduler.CosineAnnealingLR(t_opt, 5)
+    for _ in range(6):
+        t_opt.step()
+        sched.step()
+        t_sched.step()
+        assert sched.get_last_lr() == pytest.approx(t_sched.get_last_lr(), rel=1e-12)
+        assert [g["lr"] for g in opt.param_groups] == pytest.approx([g["lr"] for g in t_opt.param_groups], rel=1e-12)
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS)
+def test_parameter_groups_resume_exactly_from_a_state_dict(name, kw):
+    """A group's settings (an lr changed by hand included) come back with the state; a state_dict
+    whose groups are sized otherwise is refused."""
+    x, labels = np.random.default_rng(1).standard_normal((8, 2, 3)), np.arange(8) % 3
+
+    def train(model, opt, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            mg.cross_entropy(model(mg.tensor(x)), labels).backward()
+            opt.step()
+
+    straight = make_mlp(dtype=np.float64)
+    opt = OURS[name](_groups(straight, name), **kw)
+    train(straight, opt, 2)
+    opt.param_groups[1]["lr"] /= 4
+    saved_weights, saved = straight.state_dict(), opt.state_dict()
+    train(straight, opt, 3)
+    resumed = make_mlp(dtype=np.float64)
+    resumed.load_state_dict(saved_weights)
+    opt2 = OURS[name](_groups(resumed, name), **kw)
+    opt2.load_state_dict(saved)
+    assert opt2.param_groups[1]["lr"] == kw["lr"] / 4
+    train(resumed, opt2, 3)
+    for k, v in straight.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[k], v)
+    with pytest.raises(ValueError, match=r"state for groups of \[2, 2\] parameters, optimizer has \[4\]"):
+        OURS[name](make_mlp(dtype=np.float64).parameters(), **kw).load_state_dict(saved)
+
+
+def test_parameter_group_bad_input():
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    with pytest.raises(ValueError, match=r"SGD: a parameter group takes \['dampening', 'lr', .*\], got \['lrr'\]"):
+        optim.SGD([dict(params=[a], lrr=0.1)], lr=0.1)
+    with pytest.raises(ValueError, match="Adam: a parameter appears more than once"):  # PyTorch refuses it too
+        optim.Adam([dict(params=[a, b]), dict(params=[b])])
+    with pytest.raises(TypeError, match="Adam: a parameter group is a dict with 'params', got list"):
+        optim.Adam([dict(params=[a]), [b]])
+    with pytest.raises(ValueError, match="Adam: invalid betas"):  # each group's settings are checked
+        optim.Adam([dict(params=[a]), dict(params=[b], betas=(1.5, 0.9))])
+    with pytest.raises(ValueError, match="SGD: learning rate must be >= 0, got -1"):
+        optim.SGD([dict(params=[a], lr=-1)], lr=0.1)
+    opt = optim.SGD([dict(params=a)], lr=0.1)  # one tensor as a group's params, as PyTorch allows
+    opt.add_param_group(dict(params=[b], lr=0.2))
+    assert opt.params == [a, b] and [g["lr"] for g in opt.param_groups] == [0.1, 0.2] and len(opt.state) == 2
+
+
+@pytest.mark.parametrize("on", ["optimizer", "module"])
+def test_zero_grad_set_to_none_false_leaves_zeros_as_torchs(on):
+    """set_to_none=False (a TypeError before): a parameter the next loss does not reach keeps a zero
+    gradient, so SGD's momentum still moves it, as in PyTorch; with None it stays put."""
+    torch = pytest.importorskip("torch")
+    for set_to_none in (True, False):
+        m, tm = nn.Linear(2, 1, dtype=np.float64), torch.nn.Linear(2, 1).double()
+        tm.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+        opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+        t_opt = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
+        x = np.array([[1.0, -2.0]])
+        for weight_only in (False, True):  # the second loss does not reach the bias
+            (m if on == "module" else opt).zero_grad(set_to_none=set_to_none)
+            (tm if on == "module" else t_opt).zero_grad(set_to_none=set_to_none)
+            (m.weight if weight_only else m(mg.tensor(x))).sum().backward()
+            (tm.weight if weight_only else tm(torch.tensor(x))).sum().backward()
+            opt.step()
+            t_opt.step()
+        assert (m.bias.grad is None) == (tm.bias.grad is None) == set_to_none
+        for k, v in tm.state_dict().items():
+            assert_close(m.state_dict()[k], v.detach().numpy(), rtol=1e-12, atol=1e-12, name=k)
+
+
 @pytest.mark.parametrize("name,kw", OPTIMIZERS)
 def test_optimizers_match_torch_in_float32_to_a_few_roundings(name, kw):
     """Not bit for bit: torch's vectorised updates fuse multiply and add (docs/autograd.md)."""
@@ -464,7 +588,8 @@ def test_schedules_match_torch(make, torch_make):
         t_opt.step()
         sched.step()
         t_sched.step()
-        assert opt.lr == pytest.approx(t_opt.param_groups[0]["lr"], rel=1e-12)
+        assert opt.param_groups[0]["lr"] == pytest.approx(t_opt.param_groups[0]["lr"], rel=1e-12)
+        assert sched.get_last_lr() == pytest.approx(t_sched.get_last_lr(), rel=1e-12)
 
 
 ONE_CYCLE = [dict(max_lr=0.03, epochs=3, steps_per_epoch=7),  # Rohrer's recipe: the defaults, per step
@@ -473,8 +598,9 @@ ONE_CYCLE = [dict(max_lr=0.03, epochs=3, steps_per_epoch=7),  # Rohrer's recipe:
              dict(max_lr=0.1, total_steps=11, cycle_momentum=False)]
 
 
-def _momentum(opt):
-    return opt.betas[0] if isinstance(opt, optim.Adam) else opt.momentum
+def _lr_momentum(opt):
+    group = opt.param_groups[0]
+    return group["lr"], group["betas"][0] if isinstance(opt, optim.Adam) else group["momentum"]
 
 
 @pytest.mark.parametrize("kw", ONE_CYCLE)
@@ -491,7 +617,7 @@ def test_one_cycle_matches_torch_step_for_step(kw, name):
     sched, t_sched = optim.OneCycleLR(opt, **kw), torch.optim.lr_scheduler.OneCycleLR(t_opt, **kw)
     for _ in range(sched.total_steps + 1):
         group = t_opt.param_groups[0]
-        assert (opt.lr, _momentum(opt)) == (group["lr"], group["betas"][0] if name == "adam" else group["momentum"])
+        assert _lr_momentum(opt) == (group["lr"], group["betas"][0] if name == "adam" else group["momentum"])
         g = rng.standard_normal(w0.shape)
         p.grad, tp.grad = g.copy(), torch.tensor(g)
         opt.step()
@@ -512,10 +638,10 @@ def test_one_cycle_endpoints_and_resume():
     beta1 going the other way; a scheduler loaded from a state_dict continues alike."""
     opt = optim.Adam([nn.Parameter(np.zeros(2))])
     sched = optim.OneCycleLR(opt, max_lr=0.5, total_steps=10, pct_start=0.3)  # the peak at step 3 - 1
-    seen = [(opt.lr, opt.betas[0])]
+    seen = [_lr_momentum(opt)]
     for _ in range(9):
         sched.step()
-        seen.append((opt.lr, opt.betas[0]))
+        seen.append(_lr_momentum(opt))
     assert seen[0] == pytest.approx((0.5 / 25, 0.95), rel=1e-12)
     assert seen[2] == (0.5, 0.85) and seen[9] == (0.5 / 25 / 1e4, 0.95)
     lrs, betas = zip(*seen)
@@ -525,9 +651,9 @@ def test_one_cycle_endpoints_and_resume():
     resumed = optim.OneCycleLR(opt2, max_lr=0.5, total_steps=10, pct_start=0.3)
     sched.last_epoch = 4
     resumed.load_state_dict(sched.state_dict())
-    assert (opt2.lr, opt2.betas[0]) == seen[4]
+    assert _lr_momentum(opt2) == seen[4]
     resumed.step()
-    assert (opt2.lr, opt2.betas[0]) == seen[5]
+    assert _lr_momentum(opt2) == seen[5]
 
 
 @pytest.mark.parametrize("kw,message", [
