@@ -100,8 +100,11 @@ class Optimizer:
             for k, v in s.items():
                 if np.ndim(v) and np.shape(v) != p.shape:
                     raise ValueError(f"{name}.load_state_dict: {k!r} has shape {np.shape(v)}, parameter has {p.shape}")
-        for group, saved in zip(self.param_groups, state_dict["param_groups"]):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+        groups = [{**group, **saved, "params": group["params"]}
+                  for group, saved in zip(self.param_groups, state_dict["param_groups"])]
+        for group in groups:
+            self._check(group)
+        self.param_groups = groups
         self.state = [_in_dtype(s, p.dtype) for p, s in zip(self.params, state_dict["state"])]
 
 

@@ -435,6 +435,11 @@ def test_parameter_group_bad_input():
     opt = optim.SGD([dict(params=a)], lr=0.1)  # one tensor as a group's params, as PyTorch allows
     opt.add_param_group(dict(params=[b], lr=0.2))
     assert opt.params == [a, b] and [g["lr"] for g in opt.param_groups] == [0.1, 0.2] and len(opt.state) == 2
+    saved = opt.state_dict()
+    saved["param_groups"][1]["lr"] = float("nan")
+    with pytest.raises(ValueError, match="SGD: learning rate must be >= 0, got nan"):  # checked as a new group is
+        opt.load_state_dict(saved)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.2]
 
 
 @pytest.mark.parametrize("on", ["optimizer", "module"])
