@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from minigrad import backend
 
@@ -68,7 +69,9 @@ def rerun_kernel_tests(**environment):
                *tests]
     env = dict(os.environ, **environment)
     env.pop("PYTEST_XDIST_WORKER", None)  # not a worker: conftest would give it the worker's numba cache
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600,
+    # the ci profile's 25 examples a test take 160-300 s; the thorough profile's 300 ran past a fixed 600
+    timeout = 600 * max(1, settings.default.max_examples / 25)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
