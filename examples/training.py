@@ -83,7 +83,7 @@ def train_epoch(model, opt, x, y, batch_size, rng, bar=None, augment=True):
 # ------------------------------------------------------------------------ checkpoints
 
 def save_checkpoint(path, run, model, opt, sched, epoch, rng, history):
-    """run: the model's name, seed and batch size, which --resume and --eval continue with."""
+    """run: the model's name, seed and batch size, which --resume and --eval continue with, and the data."""
     arrays = {f"model/{k}": v for k, v in model.state_dict().items()}
     opt_state = opt.state_dict()
     for i, state in enumerate(opt_state["state"]):
@@ -200,6 +200,8 @@ def run(args, log=print):
         rng.bit_generator.state = meta["rng"]
         log(f"resumed from {args.checkpoint} after epoch {start_epoch}"
             + (f"; --epochs {epochs}: nothing left to train" if start_epoch >= epochs else ""))
+        if meta.get("data", description) != description:  # a moved directory reads differently: a note, not an error
+            log(f"note: the checkpoint's run trained on {meta['data']}; this run uses {description}")
 
     start = time.perf_counter()
     for epoch in range(start_epoch + 1, epochs + 1):
@@ -215,8 +217,8 @@ def run(args, log=print):
         log(f"epoch {epoch}/{epochs}  train loss {loss:.4f}  train acc {train_acc:.2%}  "
             f"test acc {test_acc:.2%}  {seconds:.1f}s")
         if args.checkpoint:
-            save_checkpoint(args.checkpoint, dict(model=args.model, seed=args.seed, batch_size=args.batch_size),
-                            model, opt, sched, epoch, rng, history)
+            save_checkpoint(args.checkpoint, dict(model=args.model, seed=args.seed, batch_size=args.batch_size,
+                                                  data=description), model, opt, sched, epoch, rng, history)
 
     seconds = time.perf_counter() - start
     final = history[-1]["test_accuracy"] if history else evaluate(model, test_x, test_y)

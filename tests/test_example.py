@@ -1,6 +1,7 @@
 """The MNIST example end to end on a small slice: determinism, resume, eval, outputs, bad input."""
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -79,8 +80,22 @@ def test_resume_continues_the_checkpoints_seed_and_batch_size(tmp_path, small_da
         np.testing.assert_array_equal(a[k], b[k])
     m = json.loads(metrics.read_text())
     assert (m["seed"], m["batch_size"]) == (3, 32)
+    assert "note: the checkpoint's run" not in capsys.readouterr().out
     assert run("--eval", str(resumed), "--metrics-out", str(metrics), data=small_data) == 0
     assert (json.loads(metrics.read_text())["seed"], json.loads(metrics.read_text())["batch_size"]) == (3, 32)
+
+
+def test_resume_on_other_data_says_so(tmp_path, small_data, capsys):
+    """--resume took another --data without a word, and the run no longer ends where an
+    uninterrupted one does; a note names both (a moved directory reads as other data: not an error)."""
+    ckpt, elsewhere = tmp_path / "c.npz", tmp_path / "elsewhere"
+    shutil.copytree(small_data, elsewhere)
+    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    capsys.readouterr()
+    assert run("--epochs", "2", "--checkpoint", str(ckpt), "--resume", data=elsewhere) == 0
+    out = capsys.readouterr().out
+    assert f"note: the checkpoint's run trained on MNIST files from {small_data}; this run uses MNIST files from " \
+           f"{elsewhere}" in out and "epoch 2/2" in out
 
 
 def test_a_checkpoint_in_the_earlier_format_resumes_to_the_same_weights(tmp_path, small_data):
