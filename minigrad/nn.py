@@ -147,10 +147,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """grad None (PyTorch's default), or zeros where there was one (set_to_none=False)."""
         for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.fill(0)
+            p.zero_grad(set_to_none)
 
     def state_dict(self):
         return {name: p.data.copy() for name, p in self.named_parameters(remove_duplicate=False)}

@@ -68,10 +68,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """grad None (PyTorch's default), or zeros where there was one (set_to_none=False)."""
         for p in self.params:
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.fill(0)
+            p.zero_grad(set_to_none)
 
     def step(self):
         states = iter(self.state)
@@ -93,9 +90,9 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         name = type(self).__name__
         sizes = [len(group["params"]) for group in state_dict["param_groups"]]
-        if sizes != [len(group["params"]) for group in self.param_groups] or len(state_dict["state"]) != sum(sizes):
-            raise ValueError(f"{name}.load_state_dict: state for groups of {sizes} parameters, optimizer has "
-                             f"{[len(group['params']) for group in self.param_groups]}")
+        ours = [len(group["params"]) for group in self.param_groups]
+        if sizes != ours or len(state_dict["state"]) != sum(sizes):
+            raise ValueError(f"{name}.load_state_dict: state for groups of {sizes} parameters, optimizer has {ours}")
         for p, s in zip(self.params, state_dict["state"]):
             for k, v in s.items():
                 if np.ndim(v) and np.shape(v) != p.shape:

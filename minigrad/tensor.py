@@ -122,8 +122,12 @@ class Tensor:
     def detach(self):
         return Tensor(self.data)
 
-    def zero_grad(self):
-        self.grad = None
+    def zero_grad(self, set_to_none=True):
+        """grad None (PyTorch's default), or zeros if there is one (set_to_none=False)."""
+        if set_to_none:
+            self.grad = None
+        elif self.grad is not None:
+            self.grad.fill(0)
 
     def backward(self, grad=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient."""
