@@ -22,6 +22,11 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def flag(option):
+    """The command-line spelling of an argparse dest: batch_size -> --batch-size."""
+    return "--" + option.replace("_", "-")
+
+
 def checked(kind, ok, requirement):
     """An argparse type: kind(text), refused unless ok(value)."""
     def parse(text):
@@ -68,7 +73,7 @@ def parse_args(argv=None):
                    "this process may use)"), default=None, help="threads for numba and BLAS")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
-    given = [f"--{option.replace('_', '-')}" for option in TRAINING_ONLY if getattr(args, option) not in (None, False)]
+    given = [flag(option) for option in TRAINING_ONLY if getattr(args, option) not in (None, False)]
     if args.eval and given:  # else --eval --resume neither resumed nor said so, and --epochs 5 looked like training
         p.error(f"--eval only evaluates the checkpoint: {', '.join(given)} do{'es' * (len(given) == 1)} not apply")
     if args.resume and args.lr is not None:  # the optimizer state it restores carries the checkpoint's rate
@@ -84,15 +89,14 @@ def parse_args(argv=None):
         if getattr(args, option):
             path = os.path.realpath(getattr(args, option))
             if path in files:
-                p.error(f"--{files[path].replace('_', '-')} and --{option.replace('_', '-')} name the same file, "
-                        f"{getattr(args, option)}")
+                p.error(f"{flag(files[path])} and {flag(option)} name the same file, {getattr(args, option)}")
             files[path] = option
     for option in ("checkpoint", "plot", "metrics_out"):
         path = getattr(args, option)
         if path and os.path.isdir(path):
-            p.error(f"--{option.replace('_', '-')} {path}: is a directory")
+            p.error(f"{flag(option)} {path}: is a directory")
         if path and not can_create_file_in(os.path.dirname(os.path.abspath(path))):
-            p.error(f"--{option.replace('_', '-')} {path}: directory is not writable or does not exist")
+            p.error(f"{flag(option)} {path}: directory is not writable or does not exist")
     return args
 
 
@@ -126,7 +130,7 @@ def continue_run(args, path, meta):
         told = getattr(args, option)
         if told is not None and told != value:
             raise CheckpointError(f"{path}: checkpoint holds a {value!r} model, not {told!r}" if option == "model"
-                                  else f"{path}: the checkpoint's run has --{option.replace('_', '-')} {value}, "
+                                  else f"{path}: the checkpoint's run has {flag(option)} {value}, "
                                   f"not {told} (--resume continues it)")
     fill_defaults(args, dict(RUN_DEFAULTS, **saved))
 
