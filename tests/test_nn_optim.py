@@ -308,13 +308,18 @@ OPTIMIZERS = [
 ]
 
 
+def _train(model, opt, x, labels, steps):
+    """steps of cross-entropy on (x, labels), x in the model's dtype."""
+    for _ in range(steps):
+        opt.zero_grad()
+        mg.cross_entropy(model(mg.tensor(x.astype(model.parameters()[0].dtype))), labels).backward()
+        opt.step()
+
+
 def _run_steps(name, kw, x, labels, steps=5):
     m = make_mlp(dtype=np.float64)
     opt = OURS[name](m.parameters(), **kw)
-    for _ in range(steps):
-        opt.zero_grad()
-        mg.cross_entropy(m(mg.tensor(x)), labels).backward()
-        opt.step()
+    _train(m, opt, x, labels, steps)
     return m, opt
 
 
@@ -394,25 +399,18 @@ def test_parameter_groups_resume_exactly_from_a_state_dict(name, kw):
     """A group's settings (an lr changed by hand included) come back with the state; a state_dict
     whose groups are sized otherwise is refused."""
     x, labels = np.random.default_rng(1).standard_normal((8, 2, 3)), np.arange(8) % 3
-
-    def train(model, opt, steps):
-        for _ in range(steps):
-            opt.zero_grad()
-            mg.cross_entropy(model(mg.tensor(x)), labels).backward()
-            opt.step()
-
     straight = make_mlp(dtype=np.float64)
     opt = OURS[name](_groups(straight, name), **kw)
-    train(straight, opt, 2)
+    _train(straight, opt, x, labels, 2)
     opt.param_groups[1]["lr"] /= 4
     saved_weights, saved = straight.state_dict(), opt.state_dict()
-    train(straight, opt, 3)
+    _train(straight, opt, x, labels, 3)
     resumed = make_mlp(dtype=np.float64)
     resumed.load_state_dict(saved_weights)
     opt2 = OURS[name](_groups(resumed, name), **kw)
     opt2.load_state_dict(saved)
     assert opt2.param_groups[1]["lr"] == kw["lr"] / 4
-    train(resumed, opt2, 3)
+    _train(resumed, opt2, x, labels, 3)
     for k, v in straight.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[k], v)
     with pytest.raises(ValueError, match=r"state for groups of \[2, 2\] parameters, optimizer has \[4\]"):
@@ -521,10 +519,7 @@ def test_optimizer_state_dict_resumes_exactly(name, kw):
     resumed.load_state_dict(weights)
     opt2 = OURS[name](resumed.parameters(), **kw)
     opt2.load_state_dict(state)
-    for _ in range(3):
-        opt2.zero_grad()
-        mg.cross_entropy(resumed(mg.tensor(x)), labels).backward()
-        opt2.step()
+    _train(resumed, opt2, x, labels, 3)
     for k, v in straight.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[k], v)
 
@@ -537,16 +532,9 @@ def test_optimizer_state_takes_the_parameters_dtype(name, kw):
     Against torch: its float32 run, state_dict, .double() and load, to float32's few roundings."""
     x = np.random.default_rng(1).standard_normal((8, 2, 3))
     labels = np.arange(8) % 3
-
-    def train(model, opt, steps):
-        for _ in range(steps):
-            opt.zero_grad()
-            mg.cross_entropy(model(mg.tensor(x.astype(model.parameters()[0].dtype))), labels).backward()
-            opt.step()
-
     m = make_mlp()
     opt = OURS[name](m.parameters(), **kw)
-    train(m, opt, 2)
+    _train(m, opt, x, labels, 2)
     loaded = make_mlp()
     loaded.load_state_dict(m.state_dict())
     loaded.double()
@@ -554,8 +542,8 @@ def test_optimizer_state_takes_the_parameters_dtype(name, kw):
     opt_loaded.load_state_dict(opt.state_dict())
     assert all(v.dtype == np.float64 for s in opt_loaded.state for k, v in s.items() if k != "step")
     m.double()
-    train(m, opt, 2)
-    train(loaded, opt_loaded, 2)
+    _train(m, opt, x, labels, 2)
+    _train(loaded, opt_loaded, x, labels, 2)
     assert all(v.dtype == np.float64 for s in opt.state for k, v in s.items() if k != "step")
     for k, v in m.state_dict().items():
         np.testing.assert_array_equal(loaded.state_dict()[k], v)
