@@ -650,20 +650,45 @@ def _extremum(op, x, dim, keepdim):
     x = as_tensor(x)
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r} (amax and amin reduce several dims)")
-    dim = _normalize_axis(dim, builtins.max(x.ndim, 1), op)[0]  # a 0-D tensor takes dim 0 or -1, as in torch
-    if x.ndim and x.shape[dim] == 0:
-        raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {dim}")
-    index = arg(x.data, axis=dim, keepdims=True) if x.ndim else np.zeros((), np.int64)
+    index = _positions(op, arg, x, dim, keepdim=True)
     values = gather(x, dim, index) if x.ndim else clone(x)  # a new tensor, as torch's: never x itself
     if not keepdim and x.ndim:
-        values, index = squeeze(values, dim), np.squeeze(index, dim)
-    return Extremum(values, Tensor(index.astype(np.int64)))
+        values, index = squeeze(values, dim), squeeze(index, dim)
+    return Extremum(values, index)
+
+
+def _positions(op, arg, x, dim, keepdim):
+    """arg (np.argmax or np.argmin) of x along an int dim, or over the flattened x when dim is None
+    (keepdim then keeps every axis at size 1): an int64 constant, outside the graph."""
+    if dim is None:
+        if x.numel() == 0:
+            raise ValueError(f"{op}: an empty tensor of shape {x.shape} has no extremum; give a dim")
+        return Tensor(np.full((1,) * x.ndim if keepdim else (), arg(x.data), np.int64))
+    dim = _one_axis(dim, builtins.max(x.ndim, 1), op)  # a 0-D tensor takes dim 0 or -1, as in torch
+    if not x.ndim:
+        return Tensor(np.zeros((), np.int64))
+    if x.shape[dim] == 0:
+        raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {dim}")
+    return Tensor(arg(x.data, axis=dim, keepdims=keepdim).astype(np.int64))
 
 
 @_numpy_names
 def max(x, dim=None, keepdim=False): return _extremum("max", x, dim, keepdim)  # noqa: A001
 @_numpy_names
 def min(x, dim=None, keepdim=False): return _extremum("min", x, dim, keepdim)  # noqa: A001
+
+
+@_numpy_names
+def argmax(x, dim=None, keepdim=False):
+    """torch.argmax: the position of the first maximum (a NaN counts as one, as in PyTorch) along dim,
+    or in the flattened tensor; int64, outside the graph."""
+    return _positions("argmax", np.argmax, as_tensor(x), dim, keepdim)
+
+
+@_numpy_names
+def argmin(x, dim=None, keepdim=False):
+    """torch.argmin: as argmax, for the first minimum."""
+    return _positions("argmin", np.argmin, as_tensor(x), dim, keepdim)
 
 
 def reshape(x, *shape):
@@ -763,7 +788,8 @@ def _attach_operators():
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
         "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-        "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+        "clip": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+        "argmax": argmax, "argmin": argmin,
         "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
         "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
         "softmax": softmax, "log_softmax": log_softmax,

@@ -259,8 +259,12 @@ def public_ops():
             if not name.startswith("_") and inspect.isfunction(fn) and fn.__module__ == ops.__name__}
 
 
+# integer positions, outside the graph (as in PyTorch): test_argmax_and_argmin_give_the_first_extremum_...
+NO_GRADIENT = ("argmax", "argmin")
+
+
 def test_every_public_op_has_a_gradient_test():
-    tested = {id(getattr(ops, name)) for name in CASES}
+    tested = {id(getattr(ops, name)) for name in (*CASES, *NO_GRADIENT)}
     untested = sorted(name for name, fn in public_ops().items() if id(fn) not in tested)
     assert not untested, f"public ops without a gradient test: {untested}"
     for name in public_ops():
@@ -389,6 +393,56 @@ def test_max_of_a_0d_tensor_along_dim_0_is_a_new_tensor():
     assert values is not scalar and not np.shares_memory(values.data, scalar.data)
     (values * 3).backward()
     assert values.item() == 2.0 and indices.item() == 0 and scalar.grad == 3.0
+
+
+@st.composite
+def arg_case(draw):
+    """Few distinct values and NaN, so ties and NaNs are common; the reduced axis never empty."""
+    x = draw(hnp.arrays(np.float64, draw(shapes), elements=st.sampled_from([-1.0, 0.0, 2.0, np.nan])))
+    ndim = max(x.ndim, 1)
+    dim = draw(st.none() | st.integers(-ndim, ndim - 1))
+    assume(x.size if dim is None else x.ndim == 0 or x.shape[dim])
+    return x, dim, draw(st.booleans())
+
+
+def first_extremum(line, name):
+    """The first NaN's position if there is one, as in PyTorch, else the first max (min)'s."""
+    line = list(line)
+    nans = [i for i, v in enumerate(line) if v != v]
+    return nans[0] if nans else line.index(max(line) if name == "argmax" else min(line))
+
+
+@given(case=arg_case(), name=st.sampled_from(["argmax", "argmin"]))
+def test_argmax_and_argmin_give_the_first_extremum_as_pytorch_does(case, name):
+    x, dim, keepdim = case
+    got = getattr(mg.tensor(x), name)(dim, keepdim=keepdim)
+    if dim is None:
+        expected = np.full((1,) * x.ndim if keepdim else (), first_extremum(x.ravel(), name))
+    elif x.ndim == 0:
+        expected = np.array(0)
+    else:
+        moved = np.moveaxis(x, dim, -1)
+        expected = np.array([first_extremum(line, name) for line in moved.reshape(-1, x.shape[dim])], np.int64)
+        expected = expected.reshape(moved.shape[:-1])
+        expected = np.expand_dims(expected, dim) if keepdim else expected
+    assert got.dtype == np.int64 and not got.requires_grad
+    np.testing.assert_array_equal(got.data, expected, strict=True)
+    try:
+        import torch
+    except ImportError:
+        return
+    np.testing.assert_array_equal(got.data, getattr(torch, name)(torch.tensor(x), dim, keepdim).numpy(), strict=True)
+
+
+def test_argmax_refuses_what_pytorch_refuses_naming_the_op():
+    with pytest.raises(ValueError, match=r"argmax: an empty tensor of shape \(0, 3\) has no extremum; give a dim"):
+        mg.argmax(mg.tensor(np.zeros((0, 3))))
+    with pytest.raises(ValueError, match=r"argmin: reducing an empty axis of shape \(0, 3\), dim 0"):
+        mg.argmin(mg.tensor(np.zeros((0, 3))), 0)
+    with pytest.raises(TypeError, match=r"argmax: dim must be an int, got \(0, 1\)"):
+        mg.argmax(mg.tensor(np.zeros((2, 3))), dim=(0, 1))
+    with pytest.raises(ValueError, match="argmin: dim 2 out of range for a 2-D tensor"):
+        mg.tensor(np.zeros((2, 3))).argmin(2)
 
 
 def test_gather_refuses_bad_indices_naming_the_op():
