@@ -86,7 +86,7 @@ def save_checkpoint(path, run, model, opt, sched, epoch, rng, history):
     """run: the model's name, seed and batch size, which --resume and --eval continue with, and the data."""
     arrays = {f"model/{k}": v for k, v in model.state_dict().items()}
     opt_state = opt.state_dict()
-    for i, state in enumerate(opt_state["state"]):
+    for i, state in opt_state["state"].items():
         arrays.update({f"optim/{i}/{k}": np.asarray(v) for k, v in state.items()})
     meta = dict(format="minigrad-mnist-checkpoint", **run, epoch=epoch, param_groups=opt_state["param_groups"],
                 scheduler=sched.state_dict(), rng=rng.bit_generator.state, history=history)
@@ -120,15 +120,15 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None):
         backup = model.state_dict()
         model.load_state_dict(weights)
         if opt is not None:
-            state = [{} for _ in opt.params]
+            state = {}
             for k, v in files.items():
                 if k.startswith("optim/"):
                     _, i, name = k.split("/")
-                    state[int(i)][name] = v
+                    state.setdefault(int(i), {})[name] = v
             # checkpoints written before optimizers had parameter groups hold one lr
-            groups = meta.get("param_groups") or [dict(lr=meta["lr"], params=list(range(len(state))))]
+            groups = meta.get("param_groups") or [dict(lr=meta["lr"], params=list(range(len(opt.params))))]
             opt.load_state_dict({"param_groups": groups, "state": state})
-    except (ValueError, IndexError) as e:
+    except ValueError as e:
         model.load_state_dict(backup)
         raise CheckpointError(f"{path}: does not fit this {model_name!r} model: {e}") from None
     if sched is not None:

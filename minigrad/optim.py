@@ -10,6 +10,7 @@ Adam    g <- g + wd p;  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
 AdamW   p <- p (1 - lr wd), then Adam's step without the wd term
 """
 import math
+from collections import defaultdict
 
 import numpy as np
 
@@ -21,7 +22,8 @@ from .tensor import Tensor
 class Optimizer:
     """params: tensors, or dicts {"params": tensors, **settings}, PyTorch's parameter groups, whose
     settings override the optimizer's defaults. Each group is a dict in ``param_groups``, read at
-    every step, so ``group["lr"] = 0.01`` takes effect at the next one, as in PyTorch."""
+    every step, so ``group["lr"] = 0.01`` takes effect at the next one, as in PyTorch. ``state[p]``
+    is parameter p's state (Adam's ``exp_avg``, ...), empty until p's first step, as in PyTorch."""
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):  # list() would iterate its elements
@@ -30,22 +32,19 @@ class Optimizer:
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        self.defaults, self.param_groups, self.state = defaults, [], []
+        self.defaults, self.param_groups, self.state = defaults, [], defaultdict(dict)
         for group in params if isinstance(params[0], dict) else [{"params": params}]:
             self.add_param_group(group)
 
     @property
     def params(self):
-        """Every group's parameters, in order (the order of ``state``)."""
+        """Every group's parameters, in order (numbered in that order by ``state_dict``)."""
         return [p for group in self.param_groups for p in group["params"]]
 
     def add_param_group(self, group):
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group is a dict with 'params', got {type(group).__name__}")
-        unknown = sorted(set(group) - set(self.defaults) - {"params"})
-        if unknown:
-            raise ValueError(f"{name}: a parameter group takes {sorted(self.defaults)}, got {unknown}")
         params = [group["params"]] if isinstance(group["params"], Tensor) else list(group["params"])
         seen = {id(p) for p in self.params}
         for i, p in enumerate(params, start=len(seen)):  # numbered across the groups
@@ -59,9 +58,11 @@ class Optimizer:
         group = {**self.defaults, **group, "params": params}
         self._check(group)
         self.param_groups.append(group)
-        self.state += [{} for _ in params]
 
     def _check(self, group):
+        unknown = sorted(set(group) - set(self.defaults) - {"params"})  # amsgrad=True would be ignored
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: a parameter group takes {sorted(self.defaults)}, got {unknown}")
         if not group["lr"] >= 0:  # NaN too; 0 freezes the parameters, as PyTorch allows
             raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {group['lr']}")
 
@@ -71,38 +72,45 @@ class Optimizer:
             p.zero_grad(set_to_none)
 
     def step(self):
-        states = iter(self.state)
         for group in self.param_groups:
-            for p, state in zip(group["params"], states):
+            for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p, p.grad, state, group)
+                    self._update(p, p.grad, group)
 
-    def _update(self, p, g, state, group):
+    def _update(self, p, g, group):
+        """One step of p (its state, if it needs one, in ``self.state[p]``)."""
         raise NotImplementedError
 
     def state_dict(self):
-        """PyTorch's layout: each parameter's state, numbered across the groups, and each group's
-        settings with its parameters' numbers."""
-        numbers = iter(range(len(self.state)))
-        groups = [{**group, "params": [next(numbers) for _ in group["params"]]} for group in self.param_groups]
-        return {"state": [{k: np.copy(v) for k, v in s.items()} for s in self.state], "param_groups": groups}
+        """PyTorch's layout: the parameters numbered across the groups, ``state`` each one's state by
+        number (those that have one), and ``param_groups`` each group's settings with its numbers."""
+        numbers = {id(p): i for i, p in enumerate(self.params)}
+        groups = [{**group, "params": [numbers[id(p)] for p in group["params"]]} for group in self.param_groups]
+        state = {numbers[id(p)]: {k: np.copy(v) for k, v in s.items()} for p, s in self.state.items()}
+        return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        name = type(self).__name__
+        name, params = type(self).__name__, self.params
         sizes = [len(group["params"]) for group in state_dict["param_groups"]]
         ours = [len(group["params"]) for group in self.param_groups]
-        if sizes != ours or len(state_dict["state"]) != sum(sizes):
+        if sizes != ours:
             raise ValueError(f"{name}.load_state_dict: state for groups of {sizes} parameters, optimizer has {ours}")
-        for p, s in zip(self.params, state_dict["state"]):
+        state = state_dict["state"]
+        if not isinstance(state, dict) or not all(isinstance(i, (int, np.integer)) and 0 <= i < len(params) for i in state):
+            keys = list(state)[:6] if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name}.load_state_dict: 'state' must map parameter numbers 0 to {len(params) - 1} "
+                             f"to their state, got {keys}")
+        for i, s in state.items():
             for k, v in s.items():
-                if np.ndim(v) and np.shape(v) != p.shape:
-                    raise ValueError(f"{name}.load_state_dict: {k!r} has shape {np.shape(v)}, parameter has {p.shape}")
+                if np.ndim(v) and np.shape(v) != params[i].shape:
+                    raise ValueError(f"{name}.load_state_dict: parameter {i}'s {k!r} has shape {np.shape(v)}, "
+                                     f"the parameter has {params[i].shape}")
         groups = [{**group, **saved, "params": group["params"]}
                   for group, saved in zip(self.param_groups, state_dict["param_groups"])]
         for group in groups:
             self._check(group)
         self.param_groups = groups
-        self.state = [_in_dtype(s, p.dtype) for p, s in zip(self.params, state_dict["state"])]
+        self.state = defaultdict(dict, {params[i]: _in_dtype(s, params[i].dtype) for i, s in state.items()})
 
 
 def _in_dtype(state, dtype):
@@ -125,11 +133,12 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
 
-    def _update(self, p, g, state, group):
+    def _update(self, p, g, group):
         momentum = group["momentum"]
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p.data
-        if momentum:
+        if momentum:  # only then has p a state, as in PyTorch
+            state = self.state[p]
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = g.copy()
             else:
@@ -155,13 +164,14 @@ class Adam(Optimizer):
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1 and eps >= 0 and weight_decay >= 0):
             raise ValueError(f"{type(self).__name__}: invalid betas {betas}, eps {eps} or weight_decay {weight_decay}")
 
-    def _update(self, p, g, state, group):
+    def _update(self, p, g, group):
         (b1, b2), lr, weight_decay = group["betas"], group["lr"], group["weight_decay"]
         if weight_decay:
             if self.decoupled:
                 p.data *= 1 - lr * weight_decay
             else:
                 g = g + weight_decay * p.data
+        state = self.state[p]
         if not state:
             state.update(step=np.array(0), exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         elif state["exp_avg"].dtype != p.dtype:

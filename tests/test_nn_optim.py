@@ -417,6 +417,68 @@ def test_parameter_groups_resume_exactly_from_a_state_dict(name, kw):
         OURS[name](make_mlp(dtype=np.float64).parameters(), **kw).load_state_dict(saved)
 
 
+def _torch_mlp(torch, model):
+    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
+    tm.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    return tm
+
+
+@pytest.mark.parametrize("name,kw", OPTIMIZERS)
+def test_a_torch_optimizers_state_dict_continues_here_as_in_torch(name, kw):
+    """opt.state[p] and state_dict()["state"], keyed by parameter number, hold what torch's hold (the
+    state was a list, one dict per parameter, with an empty one for a parameter never stepped): a torch
+    run's state_dict, its tensors as arrays and its groups cut to this optimizer's settings, continues
+    here to torch's weights."""
+    torch = pytest.importorskip("torch")
+    x, labels = np.random.default_rng(1).standard_normal((8, 2, 3)), np.arange(8) % 3
+    m = make_mlp(dtype=np.float64)
+    tm = _torch_mlp(torch, m)
+    opt, t_opt = OURS[name](m.parameters(), **kw), _torch_optimizer(torch, name, tm.parameters(), kw)
+    for _ in range(2):  # the last bias gets no gradient: no state in either
+        opt.zero_grad()
+        t_opt.zero_grad()
+        mg.cross_entropy(m(mg.tensor(x)), labels).backward()
+        torch.nn.functional.cross_entropy(tm(torch.tensor(x)), torch.tensor(labels)).backward()
+        m[3].bias.grad = tm[3].bias.grad = None
+        opt.step()
+        t_opt.step()
+    ours, theirs = opt.state_dict()["state"], t_opt.state_dict()["state"]
+    assert sorted(ours) == sorted(theirs) == ([0, 1, 2] if name != "sgd" or kw.get("momentum") else [])
+    for i in theirs:
+        assert sorted(ours[i]) == sorted(theirs[i])
+    assert sorted(opt.state[m[1].weight]) == sorted(t_opt.state[tm[1].weight]) and not opt.state[m[3].bias]
+    resumed = make_mlp(dtype=np.float64)
+    resumed.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
+    saved = t_opt.state_dict()
+    opt2 = OURS[name](resumed.parameters(), **kw)
+    opt2.load_state_dict({"state": {i: {k: v.numpy() for k, v in s.items()} for i, s in saved["state"].items()},
+                          "param_groups": [{k: v for k, v in group.items() if k in opt2.defaults or k == "params"}
+                                           for group in saved["param_groups"]]})
+    _train(resumed, opt2, x, labels, 3)
+    for _ in range(3):
+        t_opt.zero_grad()
+        torch.nn.functional.cross_entropy(tm(torch.tensor(x)), torch.tensor(labels)).backward()
+        t_opt.step()
+    for k, v in tm.state_dict().items():
+        assert_close(resumed.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=f"{name} {k}")
+    with pytest.raises(ValueError, match=r"a parameter group takes \[.*\], got \['amsgrad', .*'maximize'\]"):
+        OURS[name](make_mlp(dtype=np.float64).parameters(), **kw).load_state_dict(
+            {"state": {}, "param_groups": [dict(saved["param_groups"][0], amsgrad=False)]})
+
+
+def test_optimizer_load_state_dict_refuses_state_not_keyed_by_parameter_number():
+    opt = optim.Adam(make_mlp().parameters())
+    groups = opt.state_dict()["param_groups"]
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: 'state' must map parameter numbers 0 to 3 to their "
+                                         r"state, got \[4\]"):
+        opt.load_state_dict({"state": {4: {}}, "param_groups": groups})
+    with pytest.raises(ValueError, match=r"'state' must map .* got list"):  # this project's earlier layout
+        opt.load_state_dict({"state": [{}, {}, {}, {}], "param_groups": groups})
+    with pytest.raises(ValueError, match=r"parameter 2's 'exp_avg' has shape \(4, 3\), the parameter has \(3, 4\)"):
+        opt.load_state_dict({"state": {2: dict(step=np.array(1), exp_avg=np.zeros((4, 3)),
+                                               exp_avg_sq=np.zeros((3, 4)))}, "param_groups": groups})
+
+
 def test_parameter_group_bad_input():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     with pytest.raises(ValueError, match=r"SGD: a parameter group takes \['dampening', 'lr', .*\], got \['lrr'\]"):
@@ -431,7 +493,7 @@ def test_parameter_group_bad_input():
         optim.SGD([dict(params=[a], lr=-1)], lr=0.1)
     opt = optim.SGD([dict(params=a)], lr=0.1)  # one tensor as a group's params, as PyTorch allows
     opt.add_param_group(dict(params=[b], lr=0.2))
-    assert opt.params == [a, b] and [g["lr"] for g in opt.param_groups] == [0.1, 0.2] and len(opt.state) == 2
+    assert opt.params == [a, b] and [g["lr"] for g in opt.param_groups] == [0.1, 0.2] and not opt.state
     saved = opt.state_dict()
     saved["param_groups"][1]["lr"] = float("nan")
     with pytest.raises(ValueError, match="SGD: learning rate must be >= 0, got nan"):  # checked as a new group is
@@ -504,7 +566,7 @@ def test_adam_numba_kernel_equals_the_numpy_update(name, kw, dtype):
                     opt.step()
             np.testing.assert_array_equal(params[0].data, params[1].data)
         for key in ("exp_avg", "exp_avg_sq"):
-            np.testing.assert_array_equal(optimizers[0].state[0][key], optimizers[1].state[0][key])
+            np.testing.assert_array_equal(optimizers[0].state[params[0]][key], optimizers[1].state[params[1]][key])
     check()
 
 
@@ -540,11 +602,11 @@ def test_optimizer_state_takes_the_parameters_dtype(name, kw):
     loaded.double()
     opt_loaded = OURS[name](loaded.parameters(), **kw)
     opt_loaded.load_state_dict(opt.state_dict())
-    assert all(v.dtype == np.float64 for s in opt_loaded.state for k, v in s.items() if k != "step")
+    assert all(v.dtype == np.float64 for s in opt_loaded.state.values() for k, v in s.items() if k != "step")
     m.double()
     _train(m, opt, x, labels, 2)
     _train(loaded, opt_loaded, x, labels, 2)
-    assert all(v.dtype == np.float64 for s in opt.state for k, v in s.items() if k != "step")
+    assert all(v.dtype == np.float64 for s in opt.state.values() for k, v in s.items() if k != "step")
     for k, v in m.state_dict().items():
         np.testing.assert_array_equal(loaded.state_dict()[k], v)
     torch = pytest.importorskip("torch")
