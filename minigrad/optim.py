@@ -50,7 +50,7 @@ class Optimizer:
         for i, p in enumerate(params, start=len(seen)):  # numbered across the groups
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: parameter {i} is not a tensor (got {type(p).__name__})")
-            if p._creator is not None:  # computed from others: it never receives a .grad
+            if not p.is_leaf:  # computed from others: it never receives a .grad
                 raise ValueError(f"{name}: parameter {i} is not a leaf tensor (it was computed by an op)")
             if id(p) in seen:  # it would be stepped twice
                 raise ValueError(f"{name}: a parameter appears more than once in the list")

@@ -57,6 +57,7 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
     T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))  # torch's .T: axes reversed
+    is_leaf = property(lambda self: self._creator is None)  # torch's: made by the user, not by an op in the graph
 
     def size(self, dim=None):
         """PyTorch's size(): the shape, or the length of one dim (numel() counts the elements)."""
@@ -112,7 +113,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """PyTorch's: whether backward fills this leaf's grad (False freezes a parameter). A result's
         flag comes from its inputs: turning it off is refused, as in PyTorch (detach() gives a leaf)."""
-        if self._creator is not None and not requires_grad:
+        if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: only a leaf tensor's flag can be turned off; detach() gives a leaf")
         if requires_grad:
             _check_differentiable(self.data, "requires_grad_")

@@ -504,6 +504,17 @@ def test_random_graphs_against_torch():
     check()
 
 
+def test_is_leaf_as_pytorch_sets_it():
+    """A tensor the user made is a leaf; an op's result is one only when it needs no gradient."""
+    torch = pytest.importorskip("torch")
+    for requires_grad in (False, True):
+        ours, theirs = mg.tensor(np.ones(2), requires_grad=requires_grad), torch.ones(2, requires_grad=requires_grad)
+        results = [(ours * 2, theirs * 2), ((ours * 2).detach(), (theirs * 2).detach()), (ours, theirs)]
+        with mg.no_grad(), torch.no_grad():
+            results.append((ours * 2, theirs * 2))
+        assert [a.is_leaf for a, _ in results] == [b.is_leaf for _, b in results] == [not requires_grad, True, True, True]
+
+
 def test_requires_grad_flag_as_pytorch_sets_it():
     """requires_grad_ turns a leaf's flag on or off and returns it; a result's flag comes from its
     inputs (PyTorch refuses to turn it off: detach() gives a leaf); integers take no gradient."""
