@@ -144,6 +144,7 @@ def plot(path, history, model):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     first = next(p for name, p in model.named_parameters() if name.endswith("weight")).data[:, 0]
     fig = plt.figure(figsize=(13, 4), layout="constrained")
     curves, kernels = fig.subfigures(1, 2, width_ratios=(2, 1))
@@ -155,6 +156,7 @@ def plot(path, history, model):
     acc_ax.plot(epochs, [h["train_accuracy"] for h in history], "o-", label="train")
     acc_ax.plot(epochs, [h["test_accuracy"] for h in history], "s-", label="test")
     acc_ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
     acc_ax.legend()
     cols = int(np.ceil(np.sqrt(len(first))))
     limit = np.abs(first).max()
