@@ -217,6 +217,37 @@ class Sequential(Module):
         return x
 
 
+class ModuleList(Module):
+    """PyTorch's nn.ModuleList: modules registered as "0", "1", ..., so parameters() and state_dict()
+    find them (a plain list of modules hides them: an optimizer would never train them)."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self.extend(modules)
+
+    def __getitem__(self, index):
+        """A module by position, or a slice as a new ModuleList numbered from 0 (as PyTorch's)."""
+        modules = list(self._modules.values())
+        return ModuleList(modules[index]) if isinstance(index, slice) else modules[index]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        if not isinstance(module, Module):  # it would be a plain attribute, unregistered
+            raise TypeError(f"ModuleList: can only hold modules, got {type(module).__name__}")
+        setattr(self, str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+
 class Linear(Module):
     """y = x @ weight^T + bias, weight (out_features, in_features), PyTorch's default init."""
 

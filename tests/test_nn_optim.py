@@ -37,6 +37,55 @@ def test_sequential_slices_are_sequentials_with_the_original_names():
         m[4]
 
 
+class Blocks(nn.Module):
+    """Conv blocks in a ModuleList, then a linear head: a network written the PyTorch way."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([layers.Conv2d(1, 2, 3, padding=1)])
+        self.blocks.extend([layers.Conv2d(2, 2, 3, padding=1)]).append(layers.Conv2d(2, 3, 3))
+        self.head = nn.Linear(12, 4)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x).relu()
+        return self.head(x.flatten(1))
+
+
+def test_module_list_registers_its_modules_under_pytorchs_names():
+    """There was no ModuleList: a plain list of blocks hid their parameters from the optimizer."""
+    torch = pytest.importorskip("torch")
+
+    class TorchBlocks(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = torch.nn.ModuleList([torch.nn.Conv2d(1, 2, 3, padding=1)])
+            self.blocks.extend([torch.nn.Conv2d(2, 2, 3, padding=1)]).append(torch.nn.Conv2d(2, 3, 3))
+            self.head = torch.nn.Linear(12, 4)
+
+        forward = Blocks.forward
+
+    ours, theirs = Blocks().double(), TorchBlocks().double()
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and len(ours.parameters()) == 8
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 1, 4, 4))
+    assert_close(ours(mg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_module_list_indexing_and_bad_input():
+    convs = [layers.Conv2d(1, 1, 1) for _ in range(3)]
+    blocks = nn.ModuleList(convs)
+    assert list(blocks) == convs and len(blocks) == 3 and blocks[-1] is convs[2]
+    tail = blocks[1:]  # renumbered from 0, as PyTorch's ModuleList slice
+    assert isinstance(tail, nn.ModuleList) and list(tail) == convs[1:] and list(tail.state_dict()) == [
+        "0.weight", "0.bias", "1.weight", "1.bias"]
+    with pytest.raises(TypeError, match="ModuleList: can only hold modules, got list"):
+        blocks.append([layers.Conv2d(1, 1, 1)])
+    assert len(blocks) == 3
+    with pytest.raises(IndexError):
+        blocks[3]
+
+
 def test_deleted_attributes_leave_the_parameters_and_modules():
     """del left the Parameter in named_parameters, so the optimizer and state_dict still saw it."""
     layer = nn.Linear(3, 2, rng=np.random.default_rng(0))
