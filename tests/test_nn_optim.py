@@ -365,6 +365,21 @@ def _train(model, opt, x, labels, steps):
         opt.step()
 
 
+def _torch_mlp(torch, model):
+    """make_mlp's network in torch, float64, with model's weights."""
+    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
+    tm.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    return tm
+
+
+def _torch_train(torch, model, opt, x, labels, steps):
+    """_train's loop in torch."""
+    for _ in range(steps):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(torch.tensor(x)), torch.tensor(labels)).backward()
+        opt.step()
+
+
 def _run_steps(name, kw, x, labels, steps=5):
     m = make_mlp(dtype=np.float64)
     opt = OURS[name](m.parameters(), **kw)
@@ -378,14 +393,8 @@ def test_optimizers_match_torch(name, kw):
     x = np.random.default_rng(1).standard_normal((8, 2, 3))
     labels = np.arange(8) % 3
     m, _ = _run_steps(name, kw, x, labels)
-    init = make_mlp(dtype=np.float64).state_dict()
-    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
-    tm.load_state_dict({k: torch.tensor(v) for k, v in init.items()})
-    opt = _torch_optimizer(torch, name, tm.parameters(), kw)
-    for _ in range(5):
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(tm(torch.tensor(x)), torch.tensor(labels)).backward()
-        opt.step()
+    tm = _torch_mlp(torch, make_mlp(dtype=np.float64))
+    _torch_train(torch, tm, _torch_optimizer(torch, name, tm.parameters(), kw), x, labels, 5)
     for k, v in tm.state_dict().items():
         assert_close(m.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=f"{name} {k}")
 
@@ -407,8 +416,7 @@ def test_parameter_groups_and_a_changed_lr_match_torch(name, kw):
         kw = dict(kw, dampening=0.0)
     x, labels = np.random.default_rng(1).standard_normal((8, 2, 3)), np.arange(8) % 3
     m = make_mlp(dtype=np.float64)
-    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
-    tm.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    tm = _torch_mlp(torch, m)
     opt, t_opt = OURS[name](_groups(m, name), **kw), _torch_optimizer(torch, name, _groups(m, name, tm), kw)
     for group, t_group in zip(opt.param_groups, t_opt.param_groups, strict=True):  # torch's has more settings
         assert {k: v for k, v in group.items() if k != "params"} == {k: t_group[k] for k in group if k != "params"}
@@ -466,12 +474,6 @@ def test_parameter_groups_resume_exactly_from_a_state_dict(name, kw):
         OURS[name](make_mlp(dtype=np.float64).parameters(), **kw).load_state_dict(saved)
 
 
-def _torch_mlp(torch, model):
-    tm = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
-    tm.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
-    return tm
-
-
 @pytest.mark.parametrize("name,kw", OPTIMIZERS)
 def test_a_torch_optimizers_state_dict_continues_here_as_in_torch(name, kw):
     """opt.state[p] and state_dict()["state"], keyed by parameter number, hold what torch's hold (the
@@ -504,10 +506,7 @@ def test_a_torch_optimizers_state_dict_continues_here_as_in_torch(name, kw):
                           "param_groups": [{k: v for k, v in group.items() if k in opt2.defaults or k == "params"}
                                            for group in saved["param_groups"]]})
     _train(resumed, opt2, x, labels, 3)
-    for _ in range(3):
-        t_opt.zero_grad()
-        torch.nn.functional.cross_entropy(tm(torch.tensor(x)), torch.tensor(labels)).backward()
-        t_opt.step()
+    _torch_train(torch, tm, t_opt, x, labels, 3)
     for k, v in tm.state_dict().items():
         assert_close(resumed.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=f"{name} {k}")
     with pytest.raises(ValueError, match=r"a parameter group takes \[.*\], got \['amsgrad', .*'maximize'\]"):
