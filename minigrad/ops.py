@@ -554,15 +554,17 @@ class CrossEntropy(Function):
         if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
             raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[1]}), "
                              f"got min {labels.min()} max {labels.max()}")
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        shifted = logits - logits.max(axis=1, keepdims=True, initial=-np.inf)  # initial: no classes
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.labels, self.softmax = labels, np.exp(log_p)
-        return -log_p[np.arange(len(labels)), labels].mean()
+        with np.errstate(invalid="ignore"):  # an empty batch's mean is 0 / 0 = nan, as PyTorch's
+            return -log_p[np.arange(len(labels)), labels].sum() / len(labels)
 
     def backward(self, g):
         dx = self.softmax.copy()
         dx[np.arange(len(self.labels)), self.labels] -= 1
-        return dx * (g / len(self.labels))
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty batch: g / 0 meets no element
+            return dx * (g / len(self.labels))
 
 
 # ----------------------------------------------------------------------------------- public API

@@ -1,5 +1,6 @@
 """Every public op: float64 gradient checks over drawn shapes, values in both dtypes, torch cross-checks."""
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -123,8 +124,9 @@ def axis_case(draw):
 
 @st.composite
 def cross_entropy_case(draw):
-    n, c = draw(st.integers(1, 4)), draw(st.integers(1, 5))
-    labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    n = draw(st.integers(0, 4))  # an empty batch, with or without classes, gives nan, as in PyTorch
+    c = draw(st.integers(0 if n == 0 else 1, 5))
+    labels = np.array(draw(st.lists(st.integers(0, max(c - 1, 0)), min_size=n, max_size=n)), dtype=np.int64)
     return [draw(arrays((n, c)))], dict(labels=labels)
 
 
@@ -443,6 +445,17 @@ def test_argmax_refuses_what_pytorch_refuses_naming_the_op():
         mg.argmax(mg.tensor(np.zeros((2, 3))), dim=(0, 1))
     with pytest.raises(ValueError, match="argmin: dim 2 out of range for a 2-D tensor"):
         mg.tensor(np.zeros((2, 3))).argmin(2)
+
+
+@pytest.mark.parametrize("classes", [0, 4])
+def test_cross_entropy_of_an_empty_batch_is_nan_quietly_as_pytorchs(classes):
+    """With no classes NumPy's max raised; with some, NumPy warned of an empty mean and of g / 0."""
+    x = mg.tensor(np.zeros((0, classes)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = mg.cross_entropy(x, np.zeros(0, np.int64))
+        loss.backward()
+    assert np.isnan(loss.item()) and x.grad.shape == (0, classes)
 
 
 def test_gather_refuses_bad_indices_naming_the_op():
