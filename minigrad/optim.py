@@ -96,7 +96,9 @@ class Optimizer:
         if sizes != ours:
             raise ValueError(f"{name}.load_state_dict: state for groups of {sizes} parameters, optimizer has {ours}")
         state = state_dict["state"]
-        if not isinstance(state, dict) or not all(isinstance(i, (int, np.integer)) and 0 <= i < len(params) for i in state):
+        numbered = isinstance(state, dict) and all(isinstance(i, (int, np.integer)) and 0 <= i < len(params)
+                                                   for i in state)
+        if not numbered:
             keys = list(state)[:6] if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"{name}.load_state_dict: 'state' must map parameter numbers 0 to {len(params) - 1} "
                              f"to their state, got {keys}")
