@@ -41,6 +41,13 @@ def check_conv_weight(op, x_shape, weight_shape, groups):
                          f"channels with groups={groups}, input has {c_in} (shape {tuple(x_shape)})")
 
 
+def result_dtype(*arrays):
+    """NumPy's result dtype of the inputs, float64 where that is an integer or bool: an average or a
+    cosine of integers is not an integer (NumPy's mean takes them so)."""
+    dtype = np.result_type(*arrays)
+    return np.dtype(np.float64) if dtype.kind in "biu" else dtype
+
+
 def resolve_padding(op, padding, kernel_size, stride, dilation):
     """PyTorch's padding strings for convolutions as numbers: "valid" is none, "same" keeps H and W
     (stride 1 only, as in PyTorch) by d (k - 1) / 2 a side. An odd d (k - 1) would need one side

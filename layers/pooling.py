@@ -24,6 +24,8 @@ from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import (col2im_array, im2col_reference, window_args, window_geometry, window_sums_adjoint,
                              window_sums_array)
 
+from .conv import result_dtype
+
 MAX, MAX_ABS = 0, 1
 
 
@@ -377,6 +379,7 @@ class AvgPool2dFunction(Function):
                 divisor_override=None):
         check_divisor("avg_pool2d", divisor_override)
         self.geometry = pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding, ceil_mode)
+        x = x.astype(result_dtype(x), copy=False)  # window sums in uint8 overflowed
         self.x_shape, self.end = x.shape, end_padding(x.shape, self.geometry)
         if divisor_override is None:
             self.count = avg_divisor(x.shape, self.geometry, count_include_pad).astype(x.dtype)
@@ -541,6 +544,7 @@ class AdaptiveAvgPool2dFunction(Function):
 
     def forward(self, x, output_size):
         out = _adaptive_output_size("adaptive_avg_pool2d", x.shape, output_size)
+        x = x.astype(result_dtype(x), copy=False)  # an integer averaging matrix would be all zeros
         self.a_h, self.a_w = (averaging_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
         return self.a_h @ x @ self.a_w.T
 

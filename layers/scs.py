@@ -29,7 +29,7 @@ from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_args, window_geometry,
                               window_sums_adjoint, window_sums_array)
 
-from .conv import check_channel_counts, check_conv_weight, check_groups, resolve_padding
+from .conv import check_channel_counts, check_conv_weight, check_groups, resolve_padding, result_dtype
 
 VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
 
@@ -150,7 +150,7 @@ class SharpenedCosineSimilarity(Function):
         _check_shapes(x, weight, p, q, groups)
         padding = resolve_padding("sharpened_cosine_similarity", padding, weight.shape[2:], stride, 1)
         self.geometry = window_geometry("sharpened_cosine_similarity", x.shape, weight.shape[2:], stride, padding, 1)
-        dtype = np.result_type(x, weight, p, q)
+        dtype = result_dtype(x, weight, p, q)
         x, weight, p, q = (np.asarray(a, dtype) for a in (x, weight, p, q))
         self.variant, self.eps, self.groups = variant, dtype.type(VARIANTS[variant]), groups
         self.weight_shape, self.q_shape = weight.shape, q.shape

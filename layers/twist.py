@@ -20,7 +20,7 @@ from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange
 from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_args, window_geometry
 
-from .conv import Conv2d, check_channel_counts, check_channels
+from .conv import Conv2d, check_channel_counts, check_channels, result_dtype
 
 
 def twist_grids(h, w, dtype):
@@ -99,7 +99,7 @@ class ConvTwistFunction(Function):
     def forward(self, x, weight, weight_x, weight_y, center_x, center_y, stride=1):
         _check_shapes(x, weight, weight_x, weight_y, center_x, center_y)
         self.geometry = window_geometry("conv_twist", x.shape, 3, stride, 1, 1)
-        dtype = np.result_type(x, weight, weight_x, weight_y, center_x, center_y)
+        dtype = result_dtype(x, weight, weight_x, weight_y, center_x, center_y)
         n, (oh, ow), o = x.shape[0], self.geometry[4], weight.shape[0]
         self.x_shape = x.shape
         self.w = np.concatenate([weight, weight_x, weight_y]).reshape(3 * o, -1).astype(dtype, copy=False)

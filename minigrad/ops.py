@@ -515,10 +515,17 @@ class Stack(Function):
         return tuple(np.moveaxis(g, self.axis, 0))
 
 
+def _check_floating(x, op):
+    """softmax and its kin refuse integers, as PyTorch does (their max's -inf start overflowed them)."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: needs floating-point input, got dtype {x.dtype}; convert it with .float() or .double()")
+
+
 class Softmax(Function):
     """y = exp(x - max x) / sum exp(x - max x) along axis
     dx = y (g - sum(g y))"""
     def forward(self, x, axis=-1):
+        _check_floating(x, "softmax")
         self.axis = axis = _normalize_axis(axis, x.ndim, "softmax")
         e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: an empty axis, as PyTorch
         self.y = e / e.sum(axis=axis, keepdims=True)
@@ -532,6 +539,7 @@ class LogSoftmax(Function):
     """y = x - max x - ln sum exp(x - max x) along axis
     dx = g - softmax(x) sum(g)"""
     def forward(self, x, axis=-1):
+        _check_floating(x, "log_softmax")
         self.axis = axis = _normalize_axis(axis, x.ndim, "log_softmax")
         shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
         with np.errstate(divide="ignore"):  # log 0 only where the axis is empty, and then y is empty
@@ -551,6 +559,7 @@ class CrossEntropy(Function):
         if logits.ndim != 2 or labels.shape != logits.shape[:1] or labels.dtype.kind not in "iu":
             raise ValueError(f"cross_entropy: needs logits (N, C) and integer labels (N,), got "
                              f"{logits.shape} {logits.dtype} and {labels.shape} {labels.dtype}")
+        _check_floating(logits, "cross_entropy")
         if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
             raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[1]}), "
                              f"got min {labels.min()} max {labels.max()}")

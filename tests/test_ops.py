@@ -458,6 +458,17 @@ def test_cross_entropy_of_an_empty_batch_is_nan_quietly_as_pytorchs(classes):
     assert np.isnan(loss.item()) and x.grad.shape == (0, classes)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "cross_entropy"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.bool_])
+def test_softmax_and_its_kin_refuse_integers_naming_the_op_as_pytorch_does(name, dtype):
+    """NumPy's max with its -inf start raised 'cannot convert float infinity to integer' for them."""
+    x = mg.tensor(np.ones((2, 3), dtype))
+    call = {"softmax": lambda: mg.softmax(x, 1), "log_softmax": lambda: mg.log_softmax(x, 1),
+            "cross_entropy": lambda: mg.cross_entropy(x, np.array([0, 2]))}[name]
+    with pytest.raises(TypeError, match=f"{name}: needs floating-point input, got dtype {np.dtype(dtype)}"):
+        call()
+
+
 def test_gather_refuses_bad_indices_naming_the_op():
     x = mg.tensor(np.ones((2, 3)))
     with pytest.raises(IndexError, match=r"gather: index values must be in \[0, 3\) for dim 1"):

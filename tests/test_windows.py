@@ -360,6 +360,32 @@ def test_layers_in_batch_chunks_equal_one_chunk(each_backend, layer, n, stride, 
         mg.gradcheck(fn, [x] + args, mode="directional", seed=seed)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int64, np.bool_])
+@pytest.mark.parametrize("layer", ["avg_pool2d", "adaptive_avg_pool2d", "scs", "twist"])
+def test_layers_of_integers_give_float64_as_numpys_mean_equal_to_the_same_numbers_as_floats(each_backend, layer,
+                                                                                            dtype):
+    """An average, a cosine or a coordinate-weighted sum of integers is no integer. Before: uint8
+    window sums wrapped, adaptive pooling's averaging matrix truncated to zeros, SCS lost its eps
+    and ConvTwist its grids' fractions to the integer dtype."""
+    rng = np.random.default_rng(0)
+    low, high = (0, 2) if dtype in (np.uint8, np.bool_) else (-3, 4)
+    ints = lambda shape: rng.integers(low, high, shape).astype(dtype)  # noqa: E731
+    x = ints((2, 3, 6, 5)) if dtype == np.bool_ else rng.integers(0, 256, (2, 3, 6, 5)).astype(dtype)
+    weights = [ints((4, 3, 3, 3)) for _ in range(3)]
+    weights[0][:, 0, 1, 1] = 1  # no all-zero kernel: its cosine would be 0 / 0
+    fn, args = {
+        "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 1, 1), []),
+        "adaptive_avg_pool2d": (lambda x: F.adaptive_avg_pool2d(x, (4, 3)), []),
+        "scs": (lambda x, w, p, q: F.sharpened_cosine_similarity(x, w, p, q, padding=1),
+                [weights[0], np.ones(4, dtype), np.zeros((), dtype)]),
+        "twist": (lambda x, *w: F.conv_twist(x, *w), weights + [ints(4), ints(4)]),
+    }[layer]
+    got = fn(*(mg.tensor(a) for a in [x] + args))
+    expected = fn(*(mg.tensor(a.astype(np.float64)) for a in [x] + args))
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got.data, expected.data)
+
+
 @pytest.mark.parametrize("layer", ["conv2d", "scs", "twist"])
 @given(stride=st.integers(1, 2), seed=SEEDS)
 def test_layers_compute_only_the_gradients_asked_for(each_backend, layer, stride, seed):
