@@ -1,4 +1,5 @@
 """Modules, state_dicts, saving, and optimizers against PyTorch's formulas."""
+import inspect
 import os
 import stat
 
@@ -340,6 +341,28 @@ def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
 
 
 OURS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
+
+
+def test_classes_take_pytorchs_argument_names_with_its_defaults():
+    """A user's torch code constructs ours unchanged: every argument we take (but the init's rng and
+    dtype) is torch's, required where torch's is, with its default otherwise (SGD required lr)."""
+    torch = pytest.importorskip("torch")
+    pairs = {optim.SGD: torch.optim.SGD, optim.Adam: torch.optim.Adam, optim.AdamW: torch.optim.AdamW,
+             optim.StepLR: torch.optim.lr_scheduler.StepLR, optim.OneCycleLR: torch.optim.lr_scheduler.OneCycleLR,
+             optim.CosineAnnealingLR: torch.optim.lr_scheduler.CosineAnnealingLR,
+             nn.Linear: torch.nn.Linear, nn.Unfold: torch.nn.Unfold, nn.Fold: torch.nn.Fold,
+             layers.Conv2d: torch.nn.Conv2d, layers.MaxPool2d: torch.nn.MaxPool2d, layers.AvgPool2d: torch.nn.AvgPool2d,
+             layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d}
+    empty = inspect.Parameter.empty
+    for ours, theirs in pairs.items():
+        torch_args = inspect.signature(theirs).parameters
+        for name, arg in inspect.signature(ours).parameters.items():
+            if name in ("rng", "dtype"):
+                continue
+            assert name in torch_args, f"{ours.__name__}: torch's has no argument {name!r}"
+            default = torch_args[name].default
+            assert (arg.default is empty) == (default is empty) and (default is empty or arg.default == default), \
+                f"{ours.__name__}({name}=...): default {arg.default!r}, torch's {default!r}"
 
 
 def _torch_optimizer(torch, name, params, kw):
