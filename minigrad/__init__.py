@@ -8,7 +8,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 from . import backend, nn, optim  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck
 from .io import atomic_write
-from .ops import (abs, add, amax, amin, argmax, argmin, cat, clip, clone, concatenate, cross_entropy, div, exp,
+from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, clip, clone, concatenate, cross_entropy, div, exp,
                   flatten, gather, getitem, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg, pad,
                   permute, pow, relu, reshape, sigmoid, sign, softmax, sqrt, squeeze, stack, sub, sum, tanh, transpose,
                   unsqueeze, where)

@@ -609,7 +609,7 @@ def where(condition, a, b):
     return Where.apply(a, b, condition=condition.data if isinstance(condition, Tensor) else condition)
 
 
-def clip(x, low=None, high=None): return Clip.apply(x, low=low, high=high)
+def clip(x, min=None, max=None): return Clip.apply(x, low=min, high=max)  # noqa: A002  torch's and NumPy 2's names
 
 
 def _numpy_names(fn):
@@ -775,7 +775,8 @@ def softmax(x, dim=-1): return Softmax.apply(x, axis=dim)
 def log_softmax(x, dim=-1): return LogSoftmax.apply(x, axis=dim)
 
 
-cat = concatenate  # PyTorch's name
+cat = concatenate  # PyTorch's names
+clamp = clip
 
 
 def _to(x, dtype):
@@ -799,7 +800,7 @@ def _attach_operators():
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
         "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-        "clip": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
+        "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin,
         "argmax": argmax, "argmin": argmin,
         "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
         "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,

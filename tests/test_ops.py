@@ -113,7 +113,7 @@ def pad_case(draw):
 def clip_case(draw):
     low, high = sorted(draw(st.lists(st.floats(-2, 2), min_size=2, max_size=2)))
     x = draw(arrays(draw(shapes), away_from=(low, high)))
-    return [x], dict(low=low, high=high)
+    return [x], dict(min=low, max=high)
 
 
 @st.composite
@@ -210,7 +210,7 @@ CASES = {
     "maximum": (no_kwargs(binary(distinct=True)), lambda t, a, b: t.maximum(a, b)),
     "minimum": (no_kwargs(binary(distinct=True)), lambda t, a, b: t.minimum(a, b)),
     "where": (where_case(), lambda t, a, b, condition: t.where(t.from_numpy(condition), a, b)),
-    "clip": (clip_case(), lambda t, x, low, high: t.clamp(x, low, high)),
+    "clip": (clip_case(), lambda t, x, min, max: t.clamp(x, min, max)),  # noqa: A006
     "relu": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.relu(x)),
     "sigmoid": (no_kwargs(unary(-10, 10)), lambda t, x: t.sigmoid(x)),
     "tanh": (no_kwargs(unary()), lambda t, x: t.tanh(x)),
@@ -352,7 +352,7 @@ def test_special_points_follow_torch(name):
 def test_clip_boundaries_and_ties_of_max_follow_torch():
     torch = pytest.importorskip("torch")
     x = np.array([-np.inf, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, np.inf])
-    for name, kwargs in [("clip", dict(low=-1.0, high=1.0)), ("clip", dict(low=0.5, high=0.5)),
+    for name, kwargs in [("clip", dict(min=-1.0, max=1.0)), ("clip", dict(min=0.5, max=0.5)),
                          ("max", dict(dim=None, keepdim=False)), ("min", dict(dim=None, keepdim=False)),
                          ("amax", dict(dim=None, keepdim=False)), ("amin", dict(dim=None, keepdim=False))]:
         t = mg.tensor(x, requires_grad=True)
@@ -360,6 +360,20 @@ def test_clip_boundaries_and_ties_of_max_follow_torch():
         tt = torch.tensor(x, requires_grad=True)
         CASES[name][1](torch, tt, **kwargs).sum().backward()
         assert_close(t.grad, tt.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} {kwargs}")
+
+
+@pytest.mark.parametrize("use", [lambda lib, t: t.clamp(min=0), lambda lib, t: t.clip(max=0.5),
+                                 lambda lib, t: lib.clamp(t, min=-1, max=1), lambda lib, t: lib.clip(t, None, 1.5)])
+def test_clamp_and_clip_take_torchs_names_and_keywords(use):
+    """x.clamp(min=0), common in PyTorch code, had no method, and clip took low= and high=."""
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-2, 2, 17)
+    ours, theirs = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    use(mg, ours).sum().backward()
+    expected = use(torch, theirs)
+    expected.sum().backward()
+    np.testing.assert_array_equal(use(mg, ours).data, expected.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
 
 
 def test_max_and_min_along_a_dim_return_pytorchs_values_and_indices():
