@@ -381,6 +381,29 @@ def test_gradcheck_catches_a_wrong_backward_and_names_the_element():
         mg.gradcheck(lambda t: WrongCube.apply(t), [x])
 
 
+class SlightlyWrongScale(mg.Function):
+    """y = 5 x with its gradient a relative ``error`` off."""
+    error = 0.0
+
+    def forward(self, x):
+        return 5 * x
+
+    def backward(self, g):
+        return 5 * (1 + self.error) * g
+
+
+@pytest.mark.parametrize("mode", ["full", "directional"])
+def test_gradcheck_holds_its_documented_tolerance(mode, monkeypatch):
+    """|analytic - numeric| <= atol + rtol |numeric| with rtol 1e-3: a gradient 0.2% off fails, 0.05% passes
+    (the suite's other checks use grossly wrong gradients, which a ten times looser rtol also catches)."""
+    x = np.array([[1.0, -2.0]])
+    monkeypatch.setattr(SlightlyWrongScale, "error", 5e-4)
+    assert mg.gradcheck(lambda t: SlightlyWrongScale.apply(t), [x], mode=mode)
+    monkeypatch.setattr(SlightlyWrongScale, "error", 2e-3)
+    with pytest.raises(mg.GradcheckError, match="analytic .* != numeric"):
+        mg.gradcheck(lambda t: SlightlyWrongScale.apply(t), [x], mode=mode)
+
+
 def test_gradcheck_with_an_input_the_function_ignores():
     """An input that received no gradient raised NameError inside gradcheck instead of counting as 0."""
     x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])

@@ -159,6 +159,11 @@ EDGES = {
     "large p": lambda c: c.update(p=np.full_like(c["p"], 60.0)),
     "huge inputs": lambda c: c.update(x=c["x"] * 1e20),
     "tiny inputs": lambda c: c.update(x=c["x"] * 1e-20),
+    # just under pisoni's max(., 1e-12) floors, where the floored norm's gradient is 0 but the term
+    # it multiplies is not (far under them, as above, that term vanishes with x or w)
+    "inputs under the norm floor": lambda c: c.update(x=c["x"] * np.sqrt(0.5e-12 / np.sum(c["x"] ** 2))),
+    "kernels under the norm floor": lambda c: c.update(
+        weight=c["weight"] * np.sqrt(0.5e-12 / np.sum(c["weight"] ** 2, axis=(1, 2, 3), keepdims=True))),
 }
 
 
