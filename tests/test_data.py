@@ -45,6 +45,7 @@ def test_read_idx_round_trip(tmp_path, compress):
     (b"\x01\x00\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),
     (b"\x00\x00\x08\x03\x00\x00", "header is truncated"),
     (b"\x00\x00\x08\x01\x00\x00\x00\x05abc", r"header says \(5,\) \(5 bytes of data\) but the file holds 3"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x02abc", r"header says \(2,\) \(2 bytes of data\) but the file holds 3"),
     (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05abc", mtime=0)[:-6], "cannot read"),
     (b"\x1f\x8b\x08garbage", "cannot read"),
     # dimensions whose product is 2^64: in int64 it wrapped to 0 bytes, passed, and reshape failed
@@ -80,6 +81,14 @@ def test_load_dir_refuses_labels_that_are_not_digits(tmp_path, labels, code, mes
         write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", np.zeros((len(labels), 28, 28)))
         write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", labels, code=code)
     with pytest.raises(DataError, match=message):
+        load_dir(tmp_path)
+
+
+def test_load_dir_refuses_images_that_are_not_28_by_28(tmp_path):
+    for split in ("train", "t10k"):
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", np.zeros((2, 20, 20)))
+        write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", np.zeros(2))
+    with pytest.raises(DataError, match=r"train images \(2, 20, 20\) / labels \(2,\) are not MNIST-shaped"):
         load_dir(tmp_path)
 
 

@@ -6,7 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from examples import mnist, mnist_data
+import minigrad as mg
+from examples import mnist, mnist_data, training
 from tests.test_data import write_idx
 
 pytest.importorskip("tqdm")
@@ -185,6 +186,19 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     assert ckpt.read_bytes() == before
     assert run("--model", "conv", "--eval", str(tmp_path / "missing.npz"), data=small_data) == 1
     assert "missing.npz: cannot read checkpoint: No such file or directory" in capsys.readouterr().err
+
+
+def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_was(tmp_path, small_data):
+    """The weights load first, then the optimizer's state; when that fails the weights go back."""
+    ckpt = tmp_path / "c.npz"
+    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    model = training.build_model("conv", np.random.default_rng(5))
+    before = model.state_dict()
+    opt = mg.optim.Adam(model.parameters()[:2])  # the checkpoint's optimizer held all of them
+    with pytest.raises(training.CheckpointError, match="does not fit this 'conv' model"):
+        training.load_checkpoint(ckpt, "conv", model, opt)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name], err_msg=name)
 
 
 def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp_path, small_data, capsys):

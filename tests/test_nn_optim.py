@@ -126,7 +126,7 @@ def test_linear_with_no_features_is_pytorchs_empty_layer(in_features, out_featur
 def test_linear_init_is_pytorch_default_bound():
     layer = nn.Linear(50, 400, rng=np.random.default_rng(0))
     bound = 1 / np.sqrt(50)
-    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.weight.data).max() > 0.95 * bound
+    assert bound >= np.abs(layer.weight.data).max() > 0.998 * bound  # 20,000 draws reach it (1/sqrt(51) did not)
     assert layer.weight.dtype == np.float32
 
 

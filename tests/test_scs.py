@@ -315,8 +315,10 @@ def test_layer_with_groups_has_pytorch_weight_layout(variant):
     layer = layers.SharpCosSim2d(4, 8, groups=4, variant=variant, rng=np.random.default_rng(0))
     assert layer.weight.shape == (8, 1, 3, 3) and "groups=4" in repr(layer)
     assert layer(mg.tensor(np.ones((2, 4, 5, 5), np.float32))).shape == (2, 8, 5, 5)
-    if variant == "pisoni":  # glorot over the patch length C/groups kh kw
-        assert np.abs(layer.weight.data).max() <= np.sqrt(6 / (9 + 8))
+    if variant == "pisoni":  # glorot over the patch length C/groups kh kw, reached by enough draws
+        limit = np.sqrt(6 / (9 + 400))
+        wide = layers.SharpCosSim2d(4, 400, groups=4, variant=variant, rng=np.random.default_rng(0))
+        assert limit >= np.abs(wide.weight.data).max() > 0.998 * limit
 
 
 def test_pisoni_layer_parameterisation_and_gradients_reach_raw_parameters():
@@ -327,6 +329,10 @@ def test_pisoni_layer_parameterisation_and_gradients_reach_raw_parameters():
     p, q = layer.effective_p_q()
     np.testing.assert_allclose(p.data, np.full(4, 0.25))
     assert q.data.item() == 0
+    layer.p_raw.data[:], layer.q_raw.data[:] = np.log([1, 2, 3, 4]), -0.5  # p = softmax(p_raw), q = q_raw^2 / 10
+    p, q = layer.effective_p_q()
+    np.testing.assert_allclose(p.data, np.arange(1, 5) / 10, rtol=1e-15)
+    assert q.data.item() == 0.025
     layer.q_raw.data[:] = 0.3
     x = np.random.default_rng(1).standard_normal((1, 2, 5, 5))
     layer(mg.tensor(x)).sum().backward()

@@ -1088,6 +1088,8 @@ def test_conv2d_module_defaults_match_pytorch():
     assert conv.weight.shape == (6, 2, 3, 3) and conv.bias.shape == (6,) and conv.weight.dtype == np.float32
     bound = 1 / np.sqrt(2 * 9)
     assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    wide = layers.Conv2d(4, 600, 3, groups=2, rng=np.random.default_rng(0))  # enough draws to reach the bound
+    assert bound >= np.abs(wide.weight.data).max() > 0.998 * bound and bound >= np.abs(wide.bias.data).max() > 0.99 * bound
     assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
     assert layers.Conv2d(1, 2, 3, bias=False).bias is None
 
