@@ -256,7 +256,8 @@ def test_effective_p_q_match_the_layers():
         layer = layers.SharpCosSim2d(2, 5, variant=variant, rng=np.random.default_rng(0), dtype=np.float64)
         for name in raw_names:
             getattr(layer, name).data[:] = np.random.default_rng(1).uniform(-1, 2, getattr(layer, name).shape)
-        p, q = crosscheck.scs_effective_p_q(variant, **{n: getattr(layer, n).data for n in raw_names})
+        # copies: the layer's in-place projection below would also change an array that aliases p
+        p, q = crosscheck.scs_effective_p_q(variant, **{n: getattr(layer, n).data.copy() for n in raw_names})
         if variant == "rohrer":
             layer(mg.tensor(np.ones((1, 2, 3, 3))))  # applies the in-place p >= 0.1 projection
         p_layer, q_layer = layer.effective_p_q()
