@@ -1126,6 +1126,7 @@ def test_empty_batch_gives_empty_output_and_zero_gradients(each_backend, name):
 
 @pytest.mark.parametrize("call,message", [
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 2, 2))), np.ones((1, 1, 3, 3))), r"kernel \(3, 3\).*larger than the padded input \(2, 2\)"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 2))), np.ones((1, 1, 3, 3))), r"kernel \(3, 3\).*larger than the padded input \(5, 2\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), stride=0), r"stride must be >= 1, got \(0, 0\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), dilation=(1, 0)), r"dilation must be >= 1"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), padding=-1), r"padding must be >= 0"),
