@@ -362,6 +362,16 @@ def test_array_strategy_draws_values_the_dtype_holds_within_bounds(dtype, data):
     assert a.dtype == dtype and np.all((a >= low) & (a <= high))
 
 
+@given(arrays((20,), away_from=(0.0, 1.0), margin=0.1))
+def test_array_strategy_keeps_away_from_the_kinks_it_is_given(a):
+    assert np.all(np.abs(a) >= 0.1) and np.all(np.abs(a - 1) >= 0.1)
+
+
+def test_spread_apart_finds_the_nearest_pair():
+    assert testing.spread_apart([3.0, 0.0, 1.0], 1.0) and testing.spread_apart([5.0], 1.0)
+    assert not testing.spread_apart([3.0, 0.0, 2.5], 1.0) and not testing.spread_apart([0.0, 0.0], 1e-9)
+
+
 def test_assert_close_catches_infinities_and_nan():
     """inf against -inf or against a number passed: the NaN of inf - inf was skipped as no error."""
     inf, nan = np.inf, np.nan
@@ -402,6 +412,35 @@ def test_gradcheck_holds_its_documented_tolerance(mode, monkeypatch):
     monkeypatch.setattr(SlightlyWrongScale, "error", 2e-3)
     with pytest.raises(mg.GradcheckError, match="analytic .* != numeric"):
         mg.gradcheck(lambda t: SlightlyWrongScale.apply(t), [x], mode=mode)
+
+
+class ReversedGradient(mg.Function):
+    """y = 2 x with the gradient's entries in reverse order: right in sum, wrong entry by entry."""
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, g):
+        return 2 * g[::-1]
+
+
+def test_directional_gradcheck_catches_a_gradient_right_only_in_sum():
+    """v^T J u along random u and v: along u = ones the reversed gradient would pass."""
+    with pytest.raises(mg.GradcheckError, match="v\\^T J u"):
+        mg.gradcheck(lambda t: ReversedGradient.apply(t), [np.array([1.0, 2.0, 3.0])], mode="directional")
+
+
+def test_leaves_get_gradient_arrays_of_their_own():
+    """add's backward hands both inputs the same array: stored as is, a.grad and b.grad were one
+    array, so zeroing one zeroed the other, and backward(g) on a leaf kept the caller's g."""
+    a, b = mg.tensor(np.ones(3), requires_grad=True), mg.tensor(np.ones(3), requires_grad=True)
+    (a + b).backward(np.full(3, 2.0))
+    assert a.grad is not b.grad
+    a.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(b.grad, np.full(3, 2.0))
+    g = np.full(3, 5.0)
+    a.backward(g)
+    a.grad += 1
+    np.testing.assert_array_equal(g, np.full(3, 5.0))
 
 
 def test_gradcheck_with_an_input_the_function_ignores():

@@ -188,6 +188,24 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     assert "missing.npz: cannot read checkpoint: No such file or directory" in capsys.readouterr().err
 
 
+def test_random_shift_moves_each_image_by_up_to_two_pixels_each_way():
+    images = np.zeros((500, 1, 28, 28), np.float32)
+    images[:, 0, 14, 14] = 1
+    shifted = training.random_shift(images, np.random.default_rng(0))
+    assert shifted.shape == images.shape and np.all(shifted.sum(axis=(1, 2, 3)) == 1)
+    offsets = {tuple(np.argwhere(image[0])[0] - 14) for image in shifted}
+    assert offsets == {(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)}  # all 25, the +2s included
+
+
+def test_prepare_scales_bytes_to_the_unit_interval_and_evaluate_leaves_the_model_training():
+    x = training.prepare(np.array([[[0, 51, 255]]], np.uint8))
+    assert x.shape == (1, 1, 1, 3) and x.dtype == np.float32
+    np.testing.assert_array_equal(x.ravel(), np.float32([0, 0.2, 1]))
+    model = training.build_model("conv", np.random.default_rng(0))
+    training.evaluate(model, np.zeros((3, 1, 28, 28), np.float32), np.zeros(3, int))
+    assert all(m.training for m in model.modules())
+
+
 def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_was(tmp_path, small_data):
     """The weights load first, then the optimizer's state; when that fails the weights go back."""
     ckpt = tmp_path / "c.npz"

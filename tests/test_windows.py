@@ -314,6 +314,7 @@ def test_batch_chunks_cover_the_batch_in_equal_slices(n, bytes_per_image, budget
     assert [c.start for c in chunks] == [0] + [c.stop for c in chunks[:-1]] and chunks[-1].stop == n
     sizes = [c.stop - c.start for c in chunks]
     assert len(set(sizes[:-1])) <= 1 and 1 <= sizes[-1] <= sizes[0]
+    assert sizes[0] - sizes[-1] < len(chunks)  # as equal as they can be: 10 images in 2 chunks are 5 + 5, not 9 + 1
     per_chunk = max(1, budget // bytes_per_image)  # images whose columns fit in the budget
     assert sizes[0] <= per_chunk and len(chunks) == -(-n // per_chunk)
 
