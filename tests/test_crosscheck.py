@@ -33,6 +33,8 @@ def test_export_then_verify(tmp_path, layer, variant, capsys):
     assert manifest["layer"] == layer and manifest["dtype"] == "float64" and manifest["formula"]
     assert all(a.dtype == np.float64 for a in arrays.values())
     assert "output" in manifest["outputs"] and all(k in arrays for k in manifest["outputs"] + manifest["inputs"])
+    # a random upstream gradient: with ones, a port whose input gradient is right only in sum would agree
+    assert np.unique(arrays["grad_output"]).size == arrays["grad_output"].size
 
 
 def test_export_geometry_options(tmp_path):

@@ -269,6 +269,24 @@ def test_state_dict_round_trip_and_strict_checks_leave_module_unchanged(tmp_path
     np.testing.assert_array_equal(make_mlp(2).load(path).state_dict()["3.weight"], m.state_dict()["3.weight"])
 
 
+def test_load_state_dict_copies_so_training_leaves_the_callers_arrays_alone():
+    """As PyTorch's: the optimizer steps parameters in place, which must not reach the loaded dict."""
+    m, state = make_mlp(0), make_mlp(1).state_dict()
+    saved = {k: v.copy() for k, v in state.items()}
+    m.load_state_dict(state)
+    for p in m.parameters():
+        p.data -= 1.0
+    for k, v in state.items():
+        np.testing.assert_array_equal(v, saved[k], err_msg=k)
+
+
+def test_load_npz_refuses_pickled_objects(tmp_path):
+    """A checkpoint or export is plain arrays; an object array would run pickle on load."""
+    np.savez(tmp_path / "objects.npz", a=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        mg.io.load_npz(tmp_path / "objects.npz")
+
+
 def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
     m = make_mlp()
     path = tmp_path / "m.npz"
