@@ -348,6 +348,8 @@ def test_a_backward_with_the_wrong_count_or_shape_is_named():
     assert a.grad is None and b.grad is None
     GradientOfShape.apply(a, shape=(2, 3)).sum().backward()  # a broadcast of (3,) sums back to it
     np.testing.assert_array_equal(a.grad, np.full(3, 2.0))
+    with pytest.raises(ValueError, match=r"backward: gradient shape \(1,\) != output shape \(3,\)"):
+        (a * 2).backward(np.ones(1))  # NumPy would broadcast it into a wrong gradient
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])

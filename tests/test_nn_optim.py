@@ -108,6 +108,18 @@ def test_linear_refuses_bad_feature_counts_naming_them(args, message):
         nn.Linear(*args)
 
 
+def test_linear_names_an_input_of_the_wrong_width():
+    with pytest.raises(ValueError, match=r"Linear: expected last dimension 3, got input shape \(2, 4\)"):
+        nn.Linear(3, 2)(mg.tensor(np.ones((2, 4), np.float32)))
+
+
+def test_only_parameters_and_modules_are_registered():
+    """As in PyTorch, a plain tensor attribute (a constant mask, say) is neither trained nor saved."""
+    m = nn.Linear(2, 2)
+    m.mask = mg.tensor(np.ones(2), requires_grad=True)
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"] and "mask" not in m.state_dict()
+
+
 @pytest.mark.parametrize("in_features, out_features", [(0, 3), (3, 0)])
 def test_linear_with_no_features_is_pytorchs_empty_layer(in_features, out_features):
     """PyTorch's nn.Linear takes 0 features (its bias bound is then 0): no inputs give y = bias, no
@@ -809,6 +821,15 @@ def test_one_cycle_endpoints_and_resume():
 def test_one_cycle_refuses_bad_settings(kw, message):
     with pytest.raises(ValueError, match=message):
         optim.OneCycleLR(optim.Adam([nn.Parameter(np.zeros(2))]), **kw)
+
+
+def test_one_cycle_cycles_momentum_only_of_optimizers_that_have_one():
+    class Plain(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, dict(lr=0.1))
+    with pytest.raises(ValueError, match="OneCycleLR: cycle_momentum needs Adam's beta1 or SGD's momentum, got Plain"):
+        optim.OneCycleLR(Plain([nn.Parameter(np.zeros(2))]), max_lr=1.0, total_steps=10)
+    optim.OneCycleLR(Plain([nn.Parameter(np.zeros(2))]), max_lr=1.0, total_steps=10, cycle_momentum=False)
 
 
 def test_optimizer_bad_input():
