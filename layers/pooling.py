@@ -110,15 +110,23 @@ def _windows(x, geometry, end):
     return col.transpose(2, 0, 1, 3, 4), real.reshape(1, 1, -1, *out)
 
 
+def magnitude(a):
+    """|a| exactly: a signed integer's abs read as unsigned, since abs(-128) is -128 in int8."""
+    size = np.abs(a)
+    return size.view(f"u{size.itemsize}") if size.dtype.kind == "i" else size
+
+
 def select_reference(col, real, rule):
-    """Index (into the kh*kw window) of the element each window keeps, by the rules above."""
-    if rule == MAX:
-        index = np.argmax(np.where(real, col, -np.inf), axis=2)
-    else:
-        key = np.where(real, np.abs(col), -1.0)
-        best = key == key.max(axis=2, keepdims=True)
+    """Index (into the kh*kw window) of the element each window keeps, by the rules above. Keys stay
+    in x's dtype, so that integers compare exactly (a float key rounds int64's)."""
+    key = col if rule == MAX else magnitude(col)
+    # padding takes its window's least key, which no real element loses to
+    top = np.where(real, key, key.min(axis=2, keepdims=True)).max(axis=2, keepdims=True)
+    best = real & (key == top)
+    index = np.argmax(best, axis=2)
+    if rule == MAX_ABS:
         positive = best & (col > 0)
-        index = np.where(positive.any(axis=2), np.argmax(positive, axis=2), np.argmax(best, axis=2))
+        index = np.where(positive.any(axis=2), np.argmax(positive, axis=2), index)
     nan = real & np.isnan(col)
     last_nan = nan.shape[2] - 1 - np.argmax(nan[:, :, ::-1], axis=2)
     return np.where(nan.any(axis=2), last_nan, index)

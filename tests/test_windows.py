@@ -975,6 +975,52 @@ def test_max_pool_first_maximum_gets_the_gradient_and_padding_never_wins(each_ba
     np.testing.assert_array_equal(t.grad.ravel(), [2, 1, 0])
 
 
+def pool_by_hand(x, k, s, p, name):
+    """(values, flat indices) of a max or max-|x| pool, one window at a time in Python's own ints and
+    floats: max() keeps the first of the window's elements (padding is none of them) with the largest
+    key, |v| then v > 0 for max-|x|, so that +a beats -a."""
+    key = (lambda v: v) if name == "max_pool2d" else (lambda v: (abs(v), v > 0))  # noqa: E731
+    n, c, h, w = x.shape
+    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    values, indices = np.empty((n, c, oh, ow), x.dtype), np.empty((n, c, oh, ow), np.int64)
+    for b, ch, i, j in np.ndindex(n, c, oh, ow):
+        window = [(r * w + q, x[b, ch, r, q].item()) for r in range(i * s - p, i * s - p + k)
+                  for q in range(j * s - p, j * s - p + k) if 0 <= r < h and 0 <= q < w]
+        indices[b, ch, i, j], values[b, ch, i, j] = max(window, key=lambda item: key(item[1]))
+    return values, indices
+
+
+@st.composite
+def extreme_arrays(draw):
+    """Integers of every width with their extremes, or floats of few values with infinities: ties
+    everywhere, int8's -128 (whose abs is -128 in int8), int64's beyond float64's 2^53."""
+    dtype = np.dtype(draw(st.sampled_from(["int8", "int16", "int32", "int64", "uint8", "uint64",
+                                           "float32", "float64"])))
+    if dtype.kind == "f":
+        specials = [-np.inf, np.inf, -2.0, -1.0, 0.0, 1.0, 2.0]
+    else:
+        low, high = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+        specials = sorted(v for v in {low, low + 1, -1, 0, 1, 2**60, 2**60 + 1, high - 1, high} if low <= v <= high)
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6)))
+    values = draw(st.lists(st.sampled_from(specials), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+    return np.array(values, dtype=dtype).reshape(shape)
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
+@given(x=extreme_arrays(), k=st.integers(1, 3), s=st.integers(1, 2), data=st.data())
+def test_pools_of_extreme_values_keep_what_python_keeps(each_backend, name, x, k, s, data):
+    """Before: the reference path compared max-|x| keys in the input's dtype, so int8's -128 lost to
+    every other value, and max keys in float64, so int64's 2^60 + 1 tied 2^60; and it let padding (a 0)
+    win a window of -inf's, with an index outside the input (-4), where numba and PyTorch keep -inf."""
+    p = data.draw(st.integers(0, k // 2))
+    assume(min(x.shape[2:]) + 2 * p >= k)
+    y, index = POOLS[name](mg.tensor(x), k, s, p, return_indices=True)
+    values, indices = pool_by_hand(x, k, s, p, name)
+    assert y.dtype == x.dtype
+    np.testing.assert_array_equal(y.data, values)
+    np.testing.assert_array_equal(index.data, indices)
+
+
 @pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
 def test_pools_with_windows_of_more_than_256_positions(each_backend, name):
     """The numba path stores each kept position in the smallest integer type that holds it; a
