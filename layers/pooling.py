@@ -538,26 +538,44 @@ def _adaptive_output_size(op, shape, output_size):
     return tuple(n if v is None else int(v) for n, v in zip(shape[2:], pair))
 
 
-def averaging_matrix(size, out, dtype):
-    """(out, size): row i averages PyTorch's adaptive window i, [floor(i size / out), ceil((i + 1) size / out))."""
+def adaptive_windows(size, out):
+    """(starts, ends) of PyTorch's adaptive windows along an axis: window i is
+    [floor(i size / out), ceil((i + 1) size / out))."""
     i = np.arange(out)
-    start, end = i * size // out, -(-(i + 1) * size // out)
-    inside = (np.arange(size) >= start[:, None]) & (np.arange(size) < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
+    return i * size // out, -(-(i + 1) * size // out)
+
+
+def _average_windows(x, axis, out):
+    """x with its axis replaced by the means over each of out adaptive windows along it. Sums over the
+    window alone: an averaging matrix's zeros would multiply every infinity into NaN (0 inf)."""
+    y = np.empty(x.shape[:axis] + (out,) + x.shape[axis + 1:], x.dtype)
+    xs, ys = np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1)
+    for i, (start, end) in enumerate(zip(*adaptive_windows(x.shape[axis], out))):
+        ys[..., i] = xs[..., start:end].mean(axis=-1)
+    return y
+
+
+def _spread_windows(g, axis, size):
+    """The adjoint of _average_windows: each g[i] / (window i's length) added over window i."""
+    dx = np.zeros(g.shape[:axis] + (size,) + g.shape[axis + 1:], g.dtype)
+    gs, dxs = np.moveaxis(g, axis, -1), np.moveaxis(dx, axis, -1)
+    for i, (start, end) in enumerate(zip(*adaptive_windows(size, g.shape[axis]))):
+        dxs[..., start:end] += gs[..., i, None] / (end - start)
+    return dx
 
 
 class AdaptiveAvgPool2dFunction(Function):
-    """y = A_h x A_w^T   (A's rows average the adaptive windows along H and along W: averaging_matrix)
-    dx = A_h^T g A_w"""
+    """y[i, j] = mean of x over adaptive window i along H and j along W (adaptive_windows), one axis at a time
+    dx = the adjoint: g[i, j] / (window size) spread over its window, one axis at a time"""
 
     def forward(self, x, output_size):
-        out = _adaptive_output_size("adaptive_avg_pool2d", x.shape, output_size)
-        x = x.astype(result_dtype(x), copy=False)  # an integer averaging matrix would be all zeros
-        self.a_h, self.a_w = (averaging_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
-        return self.a_h @ x @ self.a_w.T
+        oh, ow = _adaptive_output_size("adaptive_avg_pool2d", x.shape, output_size)
+        x = x.astype(result_dtype(x), copy=False)  # an integer mean would truncate
+        self.size = x.shape[2:]
+        return _average_windows(_average_windows(x, 2, oh), 3, ow)
 
     def backward(self, g):
-        return self.a_h.T @ g @ self.a_w
+        return _spread_windows(_spread_windows(g, 3, self.size[1]), 2, self.size[0])
 
 
 def adaptive_avg_pool2d(x, output_size):

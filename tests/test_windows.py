@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import layers
 import minigrad as mg
@@ -1088,6 +1089,29 @@ def test_adaptive_avg_pool_equals_avg_pool_on_whole_windows_and_the_mean(case):
             assert_close(F.adaptive_avg_pool2d(t, (oh, ow)).data, F.avg_pool2d(t, (h // oh, w // ow)).data,
                          rtol=1e-13, atol=1e-15, name=f"output {(oh, ow)}")
     assert_close(F.adaptive_avg_pool2d(t, (None, None)).data, x, rtol=0, atol=0)
+
+
+@given(adaptive_cases(least=1), st.data())
+def test_adaptive_avg_pool_keeps_infinities_and_nan_in_their_windows(case, data):
+    """Window by window, as PyTorch's kernel sums (an infinity gives +-inf, NaN with the other sign or a
+    NaN, in its windows only), forward and backward. Before: the averaging matrices' zeros turned one
+    infinity into NaN over its whole plane (0 inf), in y and in dx."""
+    x, output_size = case
+    specials = st.sampled_from([np.inf, -np.inf, np.nan, 1.0, -2.0])
+    x = np.where(data.draw(hnp.arrays(bool, x.shape)), data.draw(hnp.arrays(np.float64, x.shape, elements=specials)), x)
+    t = mg.tensor(x, requires_grad=True)
+    y = F.adaptive_avg_pool2d(t, output_size)
+    g = np.where(data.draw(hnp.arrays(bool, y.shape)), data.draw(hnp.arrays(np.float64, y.shape, elements=specials)), 1.0)
+    y.backward(g)
+    expected, dx = np.empty(y.shape), np.zeros(x.shape)
+    (h, w), (oh, ow) = x.shape[2:], y.shape[2:]
+    for i, j in np.ndindex(oh, ow):  # PyTorch's window i of n along an axis of size s: [i s // n, ceil((i + 1) s / n))
+        rows, cols = range(i * h // oh, -(-(i + 1) * h // oh)), range(j * w // ow, -(-(j + 1) * w // ow))
+        window = np.s_[:, :, rows.start:rows.stop, cols.start:cols.stop]
+        expected[:, :, i, j] = x[window].mean(axis=(2, 3))
+        dx[window] += g[:, :, i, j, None, None] / (len(rows) * len(cols))
+    assert_close(y.data, expected, rtol=1e-13, atol=1e-15, name="value")
+    assert_close(t.grad, dx, rtol=1e-13, atol=1e-15, name="grad")
 
 
 def test_adaptive_avg_pool_against_torch():
