@@ -462,19 +462,9 @@ class Gather(Function):
 
 
 class Pad(Function):
-    """y = x padded with a constant; pad_width as np.pad's ((before, after), ...)
+    """y = x padded with a constant; pad_width as np.pad's ((before, after), ...), one pair per axis
     dx = g with the padding sliced off"""
-    def forward(self, x, pad_width, value=0.0):
-        widths = np.asarray(pad_width)
-        if widths.dtype.kind not in "iu":  # as np.pad: a cast to int would truncate 1.5 to 1
-            raise ValueError(f"pad: pad_width must be ints, got {pad_width!r}")
-        try:
-            pad_width = np.broadcast_to(widths, (x.ndim, 2))
-        except ValueError:
-            raise ValueError(f"pad: pad_width {pad_width!r} does not fit a {x.ndim}-D tensor "
-                             f"(one (before, after) pair per axis, or one pair or int for all)") from None
-        if (pad_width < 0).any():
-            raise ValueError(f"pad: negative padding {pad_width.tolist()}")
+    def forward(self, x, pad_width, value):
         self.inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, x.shape))
         return np.pad(x, pad_width, constant_values=value)
 
@@ -764,7 +754,21 @@ def getitem(x, index):
     return GetItem.apply(x, index=index)
 
 
-def pad(x, pad_width, value=0.0): return Pad.apply(x, pad_width=pad_width, value=value)
+def pad(x, pad, value=None):  # noqa: A002 - torch's name
+    """torch.nn.functional.pad, constant mode: pad = (before, after) for the last axis, then for the
+    one before it, and so on for as many axes as it has pairs; value None pads with 0."""
+    x = as_tensor(x)
+    widths = np.asarray(pad)
+    ints = widths.dtype.kind in "iu" or widths.size == 0  # as np.pad: a cast to int would truncate 1.5 to 1
+    if widths.ndim != 1 or widths.size % 2 or widths.size > 2 * x.ndim or not ints:
+        raise ValueError(f"pad: pad must be (before, after) pairs of ints, last axis first, at most one pair per "
+                         f"axis of a {x.ndim}-D tensor; got {pad!r}")
+    if (widths < 0).any():
+        raise ValueError(f"pad: negative padding {widths.tolist()} (cropping is not supported; slice instead)")
+    pairs = [(0, 0)] * (x.ndim - widths.size // 2) + widths.reshape(-1, 2)[::-1].tolist()
+    return Pad.apply(x, pad_width=pairs, value=0 if value is None else value)
+
+
 @_numpy_names
 def concatenate(xs, dim=0): return Concatenate.apply(*xs, axis=dim)
 @_numpy_names

@@ -163,10 +163,12 @@ def test_bad_input_errors_name_the_op_and_shapes():
     # pad cast its widths to int, so 1.5 padded by 1 where np.pad refuses it; a wrong pairing and
     # where's condition gave NumPy's broadcast message, naming no op
     x = mg.tensor(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"pad: pad_width must be ints, got 1.5"):
-        mg.pad(x, 1.5)
-    with pytest.raises(ValueError, match=r"pad: pad_width \(\(1, 2, 3\),\) does not fit a 2-D tensor"):
-        mg.pad(x, ((1, 2, 3),))
+    for bad in [1, (1.5, 1), (1, 2, 3), ((1, 2),), (1, 1) * 3]:  # odd, floats, nested, too many for 2-D
+        with pytest.raises(ValueError, match=r"pad: pad must be \(before, after\) pairs of ints, last axis first, at "
+                                             r"most one pair per axis of a 2-D tensor; got " + re.escape(repr(bad))):
+            mg.pad(x, bad)
+    with pytest.raises(ValueError, match=r"pad: negative padding \[1, -1\]"):
+        mg.pad(x, (1, -1))
     with pytest.raises(ValueError, match=r"where: condition \(4,\), a \(2, 3\) and b \(2, 3\) do not broadcast"):
         mg.where(np.ones(4, bool), x, x)
     with pytest.raises(ValueError, match=r"flatten: start_dim 1 comes after end_dim 0 for a 2-D tensor"):

@@ -105,8 +105,8 @@ def stack_case(draw):
 @st.composite
 def pad_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))))
-    widths = [(draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(x.ndim)]
-    return [x], dict(pad_width=widths, value=draw(st.floats(-1, 1)))
+    widths = draw(st.lists(st.integers(0, 2), max_size=2 * x.ndim).filter(lambda w: len(w) % 2 == 0))
+    return [x], dict(pad=tuple(widths), value=draw(st.none() | st.floats(-1, 1)))
 
 
 @st.composite
@@ -230,8 +230,7 @@ CASES = {
     "squeeze": (squeeze_case(), lambda t, x, dim: t.squeeze(x) if dim is None else t.squeeze(x, dim)),
     "getitem": (getitem_case(), lambda t, x, index: x.reshape(-1)[  # torch has no negative steps: gather flat positions
         t.from_numpy(np.array(np.arange(x.numel()).reshape(tuple(x.shape))[index]))]),
-    "pad": (pad_case(), lambda t, x, pad_width, value: t.nn.functional.pad(
-        x, [w for pair in reversed(pad_width) for w in pair], value=value)),
+    "pad": (pad_case(), lambda t, x, pad, value: t.nn.functional.pad(x, pad, value=value)),
     "concatenate": (join_case(), lambda t, *xs, dim: t.cat(xs, dim=dim)),
     "stack": (stack_case(), lambda t, *xs, dim: t.stack(xs, dim=dim)),
     "softmax": (axis_case(), lambda t, x, dim: t.softmax(x, dim=dim)),
