@@ -101,6 +101,38 @@ def test_compare_non_finite_values():
         assert row.max_abs == (0 if ok else inf)
 
 
+def test_compare_reports_relative_error_and_marks_each_row(tmp_path, capsys):
+    """max rel err is |a - e| / |e| (a relative error of 1e-3 on values of 1e-3 read as 1e-6 when the
+    denominator was floored at 1); the ok column says NO on the row that differs; tolerances of 0
+    compare exactly (0 is a tolerance, not nonsense)."""
+    expected = {"small": np.array([1e-3, -2e-3]), "same": np.array([5.0])}
+    actual = {"small": np.array([1.001e-3, -2e-3]), "same": np.array([5.0])}
+    small, same = crosscheck.compare(expected, actual, rtol=1e-5, atol=0)
+    assert np.isclose(small.max_rel, 1e-3, rtol=1e-6) and np.isclose(small.max_abs, 1e-6, rtol=1e-6)
+    assert not small.ok and same.ok
+    assert [line.split()[-1] for line in crosscheck.format_table([small, same]).splitlines()] == ["ok", "NO", "yes"]
+    path = export_file(tmp_path, "conv2d", None)
+    assert cli(["compare", str(path), str(path), "--rtol", "0", "--atol", "0"]) == 0
+    arrays, _ = crosscheck.load(path)
+    np.savez(tmp_path / "off.npz", **dict(arrays, output=np.nextafter(arrays["output"], np.inf)))
+    assert cli(["compare", str(path), str(tmp_path / "off.npz"), "--rtol", "0", "--atol", "0"]) == 1
+
+
+def test_load_and_verify_refuse_what_they_cannot_recompute(tmp_path):
+    """A manifest of another format, an input the manifest lists but the file lacks, a layer nobody
+    registered: each is an UnusableFile naming the problem, not a KeyError (or a silent pass)."""
+    path = export_file(tmp_path, "twist", None)
+    arrays, manifest = crosscheck.load(path)
+    without_center_y = {k: v for k, v in arrays.items() if k != "center_y"}
+    cases = [("other-format", dict(manifest, format="minigrad-crosscheck/0"), arrays, "not a minigrad crosscheck export"),
+             ("no-input", manifest, without_center_y, r"inputs missing: \{'center_y'\}"),
+             ("unknown", dict(manifest, layer="dense"), arrays, "layer 'dense' is not registered")]
+    for name, changed_manifest, changed_arrays, message in cases:
+        crosscheck.save(tmp_path / f"{name}.npz", changed_arrays, changed_manifest)
+        with pytest.raises(crosscheck.UnusableFile, match=message):
+            crosscheck.verify(tmp_path / f"{name}.npz")
+
+
 def test_compare_table_columns_line_up_for_long_array_names(tmp_path, capsys):
     """ConvTwist's gradients have names longer than the table's first column once was."""
     expected = export_file(tmp_path, "twist", None)

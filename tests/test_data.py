@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import http.server
 import os
+import socket
 import threading
 
 import numpy as np
@@ -43,6 +44,7 @@ def test_read_idx_round_trip(tmp_path, compress):
 @pytest.mark.parametrize("content,message", [
     (b"", "not an IDX file"),
     (b"\x01\x00\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),
+    (b"\x00\x01\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),  # the magic's second byte is 0 too
     (b"\x00\x00\x08\x03\x00\x00", "header is truncated"),
     (b"\x00\x00\x08\x01\x00\x00\x00\x05abc", r"header says \(5,\) \(5 bytes of data\) but the file holds 3"),
     (b"\x00\x00\x08\x01\x00\x00\x00\x02abc", r"header says \(2,\) \(2 bytes of data\) but the file holds 3"),
@@ -146,6 +148,34 @@ def test_download_success_and_second_mirror_fallback(tmp_path, mirror):
     out = mnist_data.download(tmp_path / "cache", mirrors=(dead_url(), mirror.url), checksums=md5s(), timeout=5)
     assert sorted(os.listdir(out)) == sorted(SHA256)
     assert load_dir(out)[0].shape == (4000, 28, 28)
+
+
+def test_a_cached_file_with_the_wrong_checksum_is_fetched_again(tmp_path, mirror):
+    name = "train-labels-idx1-ubyte.gz"
+    (tmp_path / name).write_bytes(b"a truncated earlier copy")
+    mnist_data.download(tmp_path, mirrors=(mirror.url,), checksums=md5s(), timeout=5)
+    assert (tmp_path / name).read_bytes() == (BUNDLED / name).read_bytes()
+
+
+def test_a_server_that_never_answers_times_out(tmp_path):
+    """urlopen without a timeout waits for ever on a server that accepts the connection and says nothing."""
+    silent = socket.create_server(("127.0.0.1", 0))  # the kernel completes connections; nobody reads them
+    errors = []
+
+    def fetch():
+        try:
+            mnist_data.download(tmp_path, mirrors=(f"http://127.0.0.1:{silent.getsockname()[1]}/",),
+                                checksums=md5s(), timeout=0.5)
+        except DataError as e:
+            errors.append(str(e))
+    try:
+        thread = threading.Thread(target=fetch, daemon=True)
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive(), "download still waiting after 30 s"
+    finally:
+        silent.close()
+    assert len(errors) == 1 and "timed out" in errors[0] and os.listdir(tmp_path) == []
 
 
 def test_checksum_mismatch_leaves_nothing(tmp_path, mirror):
