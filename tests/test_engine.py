@@ -135,6 +135,13 @@ def test_no_grad_records_nothing():
     assert not y.requires_grad and mg.is_grad_enabled()
 
 
+def test_backward_without_a_gradient_takes_any_one_element_output():
+    """As PyTorch's: an output of one element, whatever its shape, is a scalar for backward()."""
+    x = mg.tensor([2.0], requires_grad=True)
+    (x * x).reshape(1, 1).backward()
+    np.testing.assert_array_equal(x.grad, [4.0])
+
+
 def test_detach_numpy_item():
     x = mg.tensor([[3.0]], requires_grad=True)
     assert not x.detach().requires_grad and x.item() == 3.0 and x.numpy() is x.data
@@ -149,8 +156,11 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.tensor(np.ones((2, 3))) @ mg.tensor(np.ones((2, 3)))
     with pytest.raises(RuntimeError, match="non-scalar"):
         (mg.tensor(np.ones(2), requires_grad=True) * 2).backward()
-    with pytest.raises(ValueError, match="cross_entropy"):
-        mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array([0, 3]))
+    for labels in ([0, 3], [0, -1]):  # -1 picked the last class, as NumPy indexes
+        with pytest.raises(ValueError, match=r"cross_entropy: labels must lie in \[0, 3\)"):
+            mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array(labels))
+    with pytest.raises(ValueError, match=r"stack: needs tensors of one shape, got \[\(2,\), \(3,\)\]"):
+        mg.stack([mg.tensor(np.ones(2)), mg.tensor(np.ones(3))])
     with pytest.raises(TypeError, match="object"):
         mg.tensor(np.array([None, 1]))
     with pytest.raises(ValueError, match="softmax: dim 5 out of range for a 2-D tensor"):
@@ -347,6 +357,9 @@ def test_a_backward_with_the_wrong_count_or_shape_is_named():
         with pytest.raises(RuntimeError, match=rf"GradientOfShape.backward: gradient 0 has shape "
                                                rf"{re.escape(str(shape))}.*input 0's shape \(3,\)"):
             GradientOfShape.apply(a, shape=shape).sum().backward()
+    column = mg.tensor(np.ones((3, 1)), requires_grad=True)  # fewer dims than the input: an IndexError once
+    with pytest.raises(RuntimeError, match=r"gradient 0 has shape \(3,\).*input 0's shape \(3, 1\)"):
+        GradientOfShape.apply(column, shape=(3,)).sum().backward()
     assert a.grad is None and b.grad is None
     GradientOfShape.apply(a, shape=(2, 3)).sum().backward()  # a broadcast of (3,) sums back to it
     np.testing.assert_array_equal(a.grad, np.full(3, 2.0))

@@ -120,6 +120,25 @@ def test_only_parameters_and_modules_are_registered():
     assert [n for n, _ in m.named_parameters()] == ["weight", "bias"] and "mask" not in m.state_dict()
 
 
+def test_reassigning_an_attribute_unregisters_what_it_held():
+    """A parameter or module replaced by a plain value (None, a constant) is no longer trained or saved,
+    and one kind replaced by the other moves registries, as in PyTorch."""
+    m = nn.Sequential(nn.Linear(2, 2))
+    m.head = nn.Linear(2, 1)
+    m.scale = nn.Parameter(np.ones(1, np.float32))
+    m.head, m.scale = nn.Parameter(np.zeros(3, np.float32)), None
+    assert sorted(m.state_dict()) == ["0.bias", "0.weight", "head"] and m.head.shape == (3,)
+    m.head = mg.tensor(np.ones(2))
+    assert sorted(m.state_dict()) == ["0.bias", "0.weight"] and list(m.children()) == [m[0]]
+
+
+def test_load_state_dict_refuses_integer_arrays():
+    m = nn.Linear(2, 1)
+    state = dict(m.state_dict(), bias=np.array([1]))
+    with pytest.raises(ValueError, match=r"'bias': dtype int64 is not floating point"):
+        m.load_state_dict(state)
+
+
 @pytest.mark.parametrize("in_features, out_features", [(0, 3), (3, 0)])
 def test_linear_with_no_features_is_pytorchs_empty_layer(in_features, out_features):
     """PyTorch's nn.Linear takes 0 features (its bias bound is then 0): no inputs give y = bias, no

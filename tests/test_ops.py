@@ -349,16 +349,19 @@ def test_special_points_follow_torch(name):
 
 
 def test_clip_boundaries_and_ties_of_max_follow_torch():
+    """The extrema's ties share the gradient (x had none at its max and min, inf and -inf, so a
+    gradient of 1 for every tied element passed)."""
     torch = pytest.importorskip("torch")
     x = np.array([-np.inf, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, np.inf])
-    for name, kwargs in [("clip", dict(min=-1.0, max=1.0)), ("clip", dict(min=0.5, max=0.5)),
-                         ("max", dict(dim=None, keepdim=False)), ("min", dict(dim=None, keepdim=False)),
-                         ("amax", dict(dim=None, keepdim=False)), ("amin", dict(dim=None, keepdim=False))]:
-        t = mg.tensor(x, requires_grad=True)
+    ties = np.array([[2.0, -1.0, 2.0, 0.0, -1.0], [2.0, 2.0, 2.0, -1.0, 0.0]])
+    for a, name, kwargs in [(x, "clip", dict(min=-1.0, max=1.0)), (x, "clip", dict(min=0.5, max=0.5))] + [
+            (a, name, dict(dim=dim, keepdim=False)) for a in (x, ties) for name in ("max", "min", "amax", "amin")
+            for dim in (None, -1) if dim is None or name.startswith("a")]:
+        t = mg.tensor(a, requires_grad=True)
         call(name, [t], kwargs).sum().backward()
-        tt = torch.tensor(x, requires_grad=True)
+        tt = torch.tensor(a, requires_grad=True)
         CASES[name][1](torch, tt, **kwargs).sum().backward()
-        assert_close(t.grad, tt.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} {kwargs}")
+        assert_close(t.grad, tt.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} {kwargs} of {a.tolist()}")
 
 
 @pytest.mark.parametrize("use", [lambda lib, t: t.clamp(min=0), lambda lib, t: t.clip(max=0.5),
