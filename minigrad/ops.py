@@ -218,11 +218,9 @@ class Where(Function):
 
 
 class Clip(Function):
-    """y = min(max(x, low), high)
+    """y = min(max(x, low), high)   (so high everywhere if low > high, as in PyTorch and NumPy)
     dx = g [low <= x <= high]   (the boundary passes the gradient, as PyTorch's clamp)"""
     def forward(self, x, low=None, high=None):
-        if low is not None and high is not None and low > high:
-            raise ValueError(f"clip: low {low} > high {high}")
         if x.dtype.kind == "f":  # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64)
             low, high = (None if b is None else x.dtype.type(b) for b in (low, high))
         self.inside = np.ones(x.shape, dtype=bool)

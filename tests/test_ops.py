@@ -350,17 +350,22 @@ def test_special_points_follow_torch(name):
 
 def test_clip_boundaries_and_ties_of_max_follow_torch():
     """The extrema's ties share the gradient (x had none at its max and min, inf and -inf, so a
-    gradient of 1 for every tied element passed)."""
+    gradient of 1 for every tied element passed). A min above the max gives the max everywhere and no
+    gradient, as PyTorch's clamp (and NumPy's clip) do; it was refused."""
     torch = pytest.importorskip("torch")
     x = np.array([-np.inf, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, np.inf])
     ties = np.array([[2.0, -1.0, 2.0, 0.0, -1.0], [2.0, 2.0, 2.0, -1.0, 0.0]])
-    for a, name, kwargs in [(x, "clip", dict(min=-1.0, max=1.0)), (x, "clip", dict(min=0.5, max=0.5))] + [
+    clips = [dict(min=-1.0, max=1.0), dict(min=0.5, max=0.5), dict(min=1.0, max=-0.5)]
+    for a, name, kwargs in [(x, "clip", bounds) for bounds in clips] + [
             (a, name, dict(dim=dim, keepdim=False)) for a in (x, ties) for name in ("max", "min", "amax", "amin")
             for dim in (None, -1) if dim is None or name.startswith("a")]:
         t = mg.tensor(a, requires_grad=True)
-        call(name, [t], kwargs).sum().backward()
+        y = call(name, [t], kwargs)
+        y.sum().backward()
         tt = torch.tensor(a, requires_grad=True)
-        CASES[name][1](torch, tt, **kwargs).sum().backward()
+        ty = CASES[name][1](torch, tt, **kwargs)
+        ty.sum().backward()
+        assert_close(y.data, ty.detach().numpy(), rtol=0, atol=0, name=f"{name} {kwargs} of {a.tolist()}")
         assert_close(t.grad, tt.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} {kwargs} of {a.tolist()}")
 
 
