@@ -128,6 +128,13 @@ def test_metrics_plot_and_eval(tmp_path, small_data, capsys):
                "--checkpoint", str(ckpt), data=small_data) == 0
     m = json.loads(metrics.read_text())
     assert {"test_accuracy", "params", "epochs", "seconds", "model", "data"} <= set(m) and m["epochs"] == 2
+    assert [h["epoch"] for h in m["history"]] == [1, 2] and m["history"][-1]["test_accuracy"] == m["test_accuracy"]
+    assert all(set(h) == {"epoch", "train_loss", "train_accuracy", "test_accuracy", "seconds"} and
+               0 < h["train_accuracy"] <= 1 for h in m["history"])  # the batches' correct predictions counted
+    with np.load(ckpt) as f:
+        meta = json.loads(str(f["meta"]))
+    # the cosine schedule stepped once per epoch: after 2 of its 2 epochs the lr is 0
+    assert meta["scheduler"]["last_epoch"] == 2 and meta["param_groups"][0]["lr"] == pytest.approx(0, abs=1e-18)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     capsys.readouterr()
     assert run("--model", "conv", "--eval", str(ckpt), data=small_data) == 0
@@ -180,7 +187,8 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     np.savez(tmp_path / "list.npz", meta=np.array("[1, 2]"))  # meta.get: an AttributeError traceback
     np.savez(tmp_path / "mlp.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "mlp"}'))
     np.savez(tmp_path / "seed.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "scs", "seed": "x"}'))
-    for bad in ("junk.npz", "truncated.npz", "array.npy", "list.npz", "mlp.npz", "seed.npz"):
+    np.savez(tmp_path / "minus.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "scs", "seed": -1}'))
+    for bad in ("junk.npz", "truncated.npz", "array.npy", "list.npz", "mlp.npz", "seed.npz", "minus.npz"):
         assert run("--model", "scs", "--eval", str(tmp_path / bad), data=small_data) == 1
         assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
     assert ckpt.read_bytes() == before

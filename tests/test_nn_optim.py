@@ -726,6 +726,7 @@ def test_optimizer_state_takes_the_parameters_dtype(name, kw):
     opt_loaded = OURS[name](loaded.parameters(), **kw)
     opt_loaded.load_state_dict(opt.state_dict())
     assert all(v.dtype == np.float64 for s in opt_loaded.state.values() for k, v in s.items() if k != "step")
+    assert all(s["step"].dtype.kind == "i" for s in opt_loaded.state.values() if "step" in s)  # a count, not cast
     m.double()
     _train(m, opt, x, labels, 2)
     _train(loaded, opt_loaded, x, labels, 2)
@@ -875,6 +876,9 @@ def test_optimizer_bad_input():
         optim.SGD(make_mlp().parameters(), lr=0.1, momentum=-0.5)
     with pytest.raises(ValueError, match="got 0.0 and nan"):
         optim.SGD(make_mlp().parameters(), lr=0.1, weight_decay=float("nan"))
+    for settings in (dict(momentum=0.0), dict(momentum=0.9, dampening=0.1)):  # PyTorch refuses both
+        with pytest.raises(ValueError, match="SGD: nesterov needs momentum > 0 and dampening 0"):
+            optim.SGD(make_mlp().parameters(), lr=0.1, nesterov=True, **settings)
     with pytest.raises(ValueError, match="learning rate must be >= 0, got nan"):
         optim.Adam(make_mlp().parameters(), lr=float("nan"))
     m = make_mlp()
