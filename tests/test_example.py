@@ -186,8 +186,9 @@ def test_checkpoint_from_another_model_is_one_clear_error(tmp_path, small_data, 
     np.save(tmp_path / "array.npy", np.zeros(3))  # np.load gave a bare array: a TypeError traceback
     np.savez(tmp_path / "list.npz", meta=np.array("[1, 2]"))  # meta.get: an AttributeError traceback
     np.savez(tmp_path / "mlp.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "mlp"}'))
-    np.savez(tmp_path / "seed.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "scs", "seed": "x"}'))
-    np.savez(tmp_path / "minus.npz", meta=np.array('{"format": "minigrad-mnist-checkpoint", "model": "scs", "seed": -1}'))
+    for name, seed in (("seed", '"x"'), ("minus", "-1")):
+        np.savez(tmp_path / f"{name}.npz", meta=np.array(f'{{"format": "minigrad-mnist-checkpoint", "model": "scs", '
+                                                          f'"seed": {seed}}}'))
     for bad in ("junk.npz", "truncated.npz", "array.npy", "list.npz", "mlp.npz", "seed.npz", "minus.npz"):
         assert run("--model", "scs", "--eval", str(tmp_path / bad), data=small_data) == 1
         assert "not a minigrad MNIST checkpoint" in capsys.readouterr().err
