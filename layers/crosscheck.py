@@ -85,10 +85,12 @@ def cases():
              "NCHW; dilation and ceil_mode (0 or 1) as PyTorch's max_pool2d takes them",
              "y = the window element of largest |x|, with its sign (ties: positive, then first)",
              _pool_draw, _pool_compute),
-        Case("scs", dict(n=2, c_in=2, c_out=3, h=6, w=6, kernel=3, stride=1, padding=1, groups=1), ("rohrer", "pisoni"),
+        Case("scs", dict(n=2, c_in=2, c_out=3, h=6, w=6, kernel=3, stride=1, padding=1, groups=1),
+             ("rohrer", "pisoni", "rohrer_jax"),
              "NCHW; weight (out, in/groups, k, k); p effective per output channel (out,); q effective (1,); "
              "groups as conv2d's, patch norms per group",
              "rohrer: c = x.w / ((sqrt(S + 1e-6) + q) |w|), y = sign(c) (|c| + 1e-6)^p; "
+             "rohrer_jax: as rohrer with sqrt(|w|^2 + 1e-6) for |w|; "
              "pisoni: c = x.w / ((sqrt(max(S, 1e-12)) + q)(sqrt(max(|w|^2, 1e-12)) + q)), y = sign(c) (|c| + 1e-12)^p",
              _scs_draw, _scs_compute),
         Case("twist", dict(n=2, c_in=2, c_out=3, h=7, w=6, stride=1), (),

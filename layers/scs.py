@@ -3,8 +3,9 @@
 Per output channel o and patch m (col = im2col(x), one column per patch; docs/scs.md):
 
     dot = W @ col            S = sum over the patch's window of sum_c x^2     wn2 = sum_k W[o, k]^2
-    variant "rohrer"  nx = sqrt(S + 1e-6) + q              nw = sqrt(wn2)               eps = 1e-6
-    variant "pisoni"  nx = sqrt(max(S, 1e-12)) + q         nw = sqrt(max(wn2, 1e-12)) + q   eps = 1e-12
+    variant "rohrer"      nx = sqrt(S + 1e-6) + q          nw = sqrt(wn2)               eps = 1e-6
+    variant "rohrer_jax"  nx = sqrt(S + 1e-6) + q          nw = sqrt(wn2 + 1e-6)        eps = 1e-6
+    variant "pisoni"      nx = sqrt(max(S, 1e-12)) + q     nw = sqrt(max(wn2, 1e-12)) + q   eps = 1e-12
     c = dot / (nw nx)        a = |c| + eps                  y = sign(c) a^p = sign(c) exp(p ln a)
 
 With groups G (as conv2d's, Rohrer's layer takes 1 or C): W @ col per group, S sums x^2 over the
@@ -31,23 +32,25 @@ from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_args
 
 from .conv import check_channel_counts, check_conv_weight, check_groups, resolve_padding, result_dtype
 
-VARIANTS = {"rohrer": 1e-6, "pisoni": 1e-12}  # eps of the power base; also the norm floors
+VARIANTS = {"rohrer": 1e-6, "rohrer_jax": 1e-6, "pisoni": 1e-12}  # eps of the power base; also in the norms
+LAYER_VARIANTS = ("rohrer", "pisoni")  # the sources whose parameterisation SharpCosSim2d owns
 
 
-def check_variant(op, variant):
-    if variant not in VARIANTS:
-        raise ValueError(f"{op}: variant must be one of {sorted(VARIANTS)}, got {variant!r}")
+def check_variant(op, variant, variants=VARIANTS):
+    if variant not in variants:
+        raise ValueError(f"{op}: variant must be one of {sorted(variants)}, got {variant!r}")
 
 
 # ------------------------------------------------------------------------ NumPy reference (spec)
 
 def norms_reference(S, wn2, q, variant):
     """(sx, nx, nw, sw): input-patch and kernel norms; sx, sw the bare square roots before adding q."""
-    if variant == "rohrer":
-        sx, sw = np.sqrt(S + 1e-6), np.sqrt(wn2)
-        return sx, sx + q, sw, sw
-    sx, sw = np.sqrt(np.maximum(S, 1e-12)), np.sqrt(np.maximum(wn2, 1e-12))
-    return sx, sx + q, sw + q, sw
+    if variant == "pisoni":
+        sx, sw = np.sqrt(np.maximum(S, 1e-12)), np.sqrt(np.maximum(wn2, 1e-12))
+        return sx, sx + q, sw + q, sw
+    sx = np.sqrt(S + 1e-6)
+    sw = np.sqrt(wn2 + 1e-6) if variant == "rohrer_jax" else np.sqrt(wn2)
+    return sx, sx + q, sw, sw
 
 
 def rows_of_groups(nx, o_count):
@@ -222,7 +225,9 @@ def _check_shapes(x, weight, p, q, groups):
 def sharpened_cosine_similarity(x, weight, p, q, stride=1, padding=0, variant="rohrer", groups=1):
     """SCS of every patch of x with every kernel: x (N, C, H, W), weight (out, C/groups, kh, kw), p (out,)
     the effective exponents, q the effective scalar. Returns (N, out, OH, OW). padding and groups as
-    conv2d's ("same" is the seed's Keras layer's); Rohrer's layer takes groups 1 or C (depthwise)."""
+    conv2d's ("same" is the seed's Keras layer's); Rohrer's layer takes groups 1 or C (depthwise).
+    variant: "rohrer" (his PyTorch layer), "rohrer_jax" (his JAX layer, eps in the kernel norm too),
+    "pisoni" (the seed's Keras layer)."""
     return SharpenedCosineSimilarity.apply(x, weight, p, q, stride=stride, padding=padding, variant=variant,
                                            groups=groups)
 
@@ -236,12 +241,14 @@ class SharpCosSim2d(nn.Module):
     "pisoni": weight glorot-uniform as Keras draws it for (1, C*kh*kw, out); p = softmax(p_raw),
               p_raw = 0 (every exponent starts at 1/out); q = q_raw^2 / 10, q_raw = 0.
     groups as conv2d's (weight (out, in/groups, kh, kw)); Rohrer's layer takes 1 or in_channels.
+    The "rohrer_jax" formula is sharpened_cosine_similarity's only (docs/scs.md maps his JAX layer's
+    parameters onto it).
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=1, variant="rohrer",
                  groups=1, rng=None, dtype=np.float32):
         super().__init__()
-        check_variant("SharpCosSim2d", variant)
+        check_variant("SharpCosSim2d", variant, LAYER_VARIANTS)
         check_channel_counts("SharpCosSim2d", in_channels, out_channels)
         numbers = resolve_padding("SharpCosSim2d", padding, kernel_size, stride, 1)
         (kh, kw), stride, numbers, _ = window_args("SharpCosSim2d", kernel_size, stride, numbers)

@@ -14,7 +14,8 @@ from minigrad.crosscheck.__main__ import main as cli
 from tests.golden.regenerate import GOLDEN
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
-LAYERS = [("conv2d", None), ("maxabspool2d", None), ("scs", "rohrer"), ("scs", "pisoni"), ("twist", None)]
+LAYERS = [("conv2d", None), ("maxabspool2d", None), ("scs", "rohrer"), ("scs", "pisoni"), ("scs", "rohrer_jax"),
+          ("twist", None)]
 
 
 def export_file(tmp_path, layer, variant, *extra):
@@ -299,6 +300,18 @@ def test_effective_p_q_match_the_layers():
         assert q == pytest.approx(float(q_layer.data.reshape(-1)[0]), rel=1e-12)
 
 
+def test_effective_p_q_of_rohrers_jax_layer():
+    """His Flax layer keeps p and q raw, p = exp(p / p_scale), q = exp(-q / q_scale), scales 5 and 0.3
+    by default; its initial p = 1, q = 10 are p = e^0.2, q = e^-33.3."""
+    p, q = crosscheck.scs_effective_p_q("rohrer_jax", p=np.ones((1, 3, 1, 1)), q=np.full((1, 1, 1, 1), 10.0))
+    np.testing.assert_allclose(p, np.full(3, np.e ** 0.2), rtol=1e-15)
+    assert q == pytest.approx(np.e ** (-10 / 0.3), rel=1e-15)
+    p, q = crosscheck.scs_effective_p_q("rohrer_jax", p=np.array([2.0, -1.0]), q=np.array([0.6]), p_scale=2,
+                                        q_scale=0.6)
+    np.testing.assert_allclose(p, [np.e, np.e ** -0.5], rtol=1e-15)
+    assert q == pytest.approx(1 / np.e, rel=1e-15)
+
+
 def test_torch_state_dict_and_pt_file_load_into_a_module(tmp_path):
     torch = pytest.importorskip("torch")
     state = {"center_x": torch.rand(3), "center_y": torch.rand(3), "conv.weight": torch.rand(3, 2, 3, 3),
@@ -356,7 +369,8 @@ def jax_port_from_the_docs():
 
 @pytest.mark.parametrize("layer,variant,extra", [
     ("scs", "rohrer", ()), ("scs", "pisoni", ("--stride", "2")), ("scs", "rohrer", DEPTHWISE_SCS),
-    ("scs", "pisoni", ("--in-channels", "4", "--out-channels", "6", "--groups", "2")), ("twist", None, ())])
+    ("scs", "pisoni", ("--in-channels", "4", "--out-channels", "6", "--groups", "2")), ("scs", "rohrer_jax", ()),
+    ("scs", "rohrer_jax", DEPTHWISE_SCS), ("twist", None, ())])
 def test_the_jax_port_in_the_docs_reproduces_exports(tmp_path, layer, variant, extra, monkeypatch):
     """docs/crosscheck.md's JAX example, run as a user runs it, agrees with the export (when jax is installed)."""
     pytest.importorskip("jax")

@@ -11,7 +11,7 @@ from layers.scs import SharpenedCosineSimilarity, rows_of_groups
 from minigrad import backend
 from minigrad.testing import arrays, assert_close
 
-VARIANTS = ["rohrer", "pisoni"]
+VARIANTS = ["rohrer", "pisoni", "rohrer_jax"]
 SEEDS = st.integers(0, 2**31 - 1)
 
 
@@ -58,6 +58,8 @@ def torch_scs(torch, x, weight, p, q, stride, padding, variant, groups=1):
     wn2 = (weight * weight).sum(dim=(1, 2, 3)).view(1, -1, 1, 1)
     if variant == "rohrer":
         nx, nw, eps = torch.sqrt(S + 1e-6) + q, torch.sqrt(wn2), 1e-6
+    elif variant == "rohrer_jax":  # his JAX layer: the kernel norm takes eps too
+        nx, nw, eps = torch.sqrt(S + 1e-6) + q, torch.sqrt(wn2 + 1e-6), 1e-6
     else:
         nx, nw, eps = torch.sqrt(torch.clamp(S, min=1e-12)) + q, torch.sqrt(torch.clamp(wn2, min=1e-12)) + q, 1e-12
     c = torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding, groups=groups) / (nx * nw)
@@ -218,6 +220,7 @@ def test_zero_patches_give_zero_output_and_zero_gradient(each_backend):
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), -0.1), "q must be non-negative"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 2, 2)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1), "larger than the padded input"),
     (lambda: layers.SharpCosSim2d(1, 2, variant="tf"), "variant must be one of"),
+    (lambda: layers.SharpCosSim2d(1, 2, variant="rohrer_jax"), r"variant must be one of \['pisoni', 'rohrer'\]"),
     (lambda: layers.SharpCosSim2d(1, 2, padding="full"), "padding must be an int, a pair of ints, 'valid' or 'same'"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1, stride=2,
                                            padding="same"), "padding='same' needs stride 1"),
@@ -314,7 +317,7 @@ def test_layer_takes_a_kernel_size_pair_as_conv2d_does(variant):
         layers.SharpCosSim2d(2, 4, kernel_size=(3, 0))
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", ["rohrer", "pisoni"])
 def test_layer_with_groups_has_pytorch_weight_layout(variant):
     layer = layers.SharpCosSim2d(4, 8, groups=4, variant=variant, rng=np.random.default_rng(0))
     assert layer.weight.shape == (8, 1, 3, 3) and "groups=4" in repr(layer)

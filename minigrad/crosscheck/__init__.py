@@ -246,7 +246,13 @@ def load_torch_state_dict(module, state):
 
 def scs_effective_p_q(variant, **raw):
     """Effective (p, q) of the SCS formula from a variant's raw parameters:
-    pisoni: p = softmax(p_raw), q = q_raw^2 / 10;  rohrer: p = max(p, 0.1), q = exp(log_q)."""
+    pisoni: p = softmax(p_raw), q = q_raw^2 / 10;  rohrer: p = max(p, 0.1), q = exp(log_q);
+    rohrer_jax: p = exp(p / p_scale), q = exp(-q / q_scale), the scales 5 and 0.3 unless given (his
+    Flax layer's fields)."""
+    if variant == "rohrer_jax":
+        p_scale, q_scale = raw.get("p_scale", 5.0), raw.get("q_scale", 0.3)
+        return np.exp(np.asarray(raw["p"], dtype=np.float64).reshape(-1) / p_scale), float(
+            np.exp(-np.asarray(raw["q"]).reshape(-1)[0] / q_scale))
     if variant == "pisoni":
         p_raw = np.asarray(raw["p_raw"], dtype=np.float64)
         e = np.exp(p_raw - p_raw.max())

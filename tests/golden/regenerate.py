@@ -13,6 +13,7 @@ GOLDEN = {
     "maxabspool2d.npz": ("maxabspool2d", dict(kernel=3, stride=2, padding=1, h=7, w=8), None),
     "scs-rohrer.npz": ("scs", dict(stride=2, h=7), "rohrer"),
     "scs-pisoni.npz": ("scs", {}, "pisoni"),
+    "scs-rohrer_jax.npz": ("scs", dict(c_in=2, c_out=4, groups=2), "rohrer_jax"),
     "twist.npz": ("twist", {}, None),
     "twist-stride2.npz": ("twist", dict(stride=2, h=9, w=6), None),
 }
