@@ -218,6 +218,8 @@ def test_zero_patches_give_zero_output_and_zero_gradient(each_backend):
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.array([1, np.nan, 2]), 0.1),
      "p must be positive, got min nan"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), -0.1), "q must be non-negative"),
+    (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3), np.ones(0)),
+     r"q must be a scalar, got shape \(0,\)"),
     (lambda: F.sharpened_cosine_similarity(np.ones((1, 2, 2, 2)), np.ones((3, 2, 3, 3)), np.ones(3), 0.1), "larger than the padded input"),
     (lambda: layers.SharpCosSim2d(1, 2, variant="tf"), "variant must be one of"),
     (lambda: layers.SharpCosSim2d(1, 2, variant="rohrer_jax"), r"variant must be one of \['pisoni', 'rohrer'\]"),

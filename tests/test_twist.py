@@ -222,6 +222,8 @@ def test_reparam_gradient_is_antisymmetric():
     (lambda: F.conv_twist(np.ones((1, 3, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones(3)), r"weight has shape \(3, 2, 3, 3\); .* \(out, 3, 3, 3\)"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones(2), np.ones(3)), r"center_x must have shape \(3,\)"),
     (lambda: F.conv_twist(np.ones((2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones((3, 2, 3, 3)), np.ones(3), np.ones(3)), "4-D NCHW"),
+    (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones((1, 3))),  # 3 values
+     r"center_y must have shape \(3,\), got \(1, 3\)"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones(3), stride=0), "stride must be >= 1"),
     (lambda: layers.ConvTwist2d(1, 2, symmetrize="both"), "symmetrize must be one of"),
     (lambda: layers.ConvTwist2d(1, 2, init_max=float("nan")), "init_max must be >= 0, got nan"),
