@@ -125,7 +125,8 @@ def test_load_and_verify_refuse_what_they_cannot_recompute(tmp_path):
     path = export_file(tmp_path, "twist", None)
     arrays, manifest = crosscheck.load(path)
     without_center_y = {k: v for k, v in arrays.items() if k != "center_y"}
-    cases = [("other-format", dict(manifest, format="minigrad-crosscheck/0"), arrays, "not a minigrad crosscheck export"),
+    other_format = dict(manifest, format="minigrad-crosscheck/0")
+    cases = [("other-format", other_format, arrays, "not a minigrad crosscheck export"),
              ("no-input", manifest, without_center_y, r"inputs missing: \{'center_y'\}"),
              ("unknown", dict(manifest, layer="dense"), arrays, "layer 'dense' is not registered")]
     for name, changed_manifest, changed_arrays, message in cases:
