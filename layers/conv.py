@@ -1,6 +1,7 @@
 """conv2d as im2col + one batched matrix product, with its backward written out."""
 import numpy as np
 
+import minigrad as mg
 from minigrad import Function, nn
 from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_args, window_geometry
 
@@ -49,23 +50,29 @@ def result_dtype(*arrays):
 
 
 def resolve_padding(op, padding, kernel_size, stride, dilation):
-    """PyTorch's padding strings for convolutions as numbers: "valid" is none, "same" keeps H and W
-    (stride 1 only, as in PyTorch) by d (k - 1) / 2 a side. An odd d (k - 1) would need one side
-    padded more, which the windows' symmetric padding cannot do: an error saying so."""
+    """PyTorch's padding strings for convolutions as numbers: (padding, extra). "valid" is none;
+    "same" keeps H and W (stride 1 only, as in PyTorch) by d (k - 1) in total per axis, half on each
+    side, and where that total is odd the pixel left over goes at the bottom or right, where PyTorch
+    (and TensorFlow) put it: extra = (bottom, right), 0 or 1 each."""
     if not isinstance(padding, str):
-        return padding
+        return padding, (0, 0)
     if padding == "valid":
-        return 0
+        return 0, (0, 0)
     if padding != "same":
         raise ValueError(f"{op}: padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
     kernel, stride, _, dilation = window_args(op, kernel_size, stride, 0, dilation)
     if stride != (1, 1):
         raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
     total = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
-    if total[0] % 2 or total[1] % 2:
-        raise ValueError(f"{op}: padding='same' for kernel {kernel} with dilation {dilation} pads {total} in total, "
-                         f"one more on one side than the other; minigrad pads both sides alike: give padding as numbers")
-    return total[0] // 2, total[1] // 2
+    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
+
+
+def pad_for_windows(op, x, kernel_size, padding, stride, dilation):
+    """x and the padding the windows take: a padding string resolved, its one-sided extra (an odd
+    "same") padded onto x here as a graph op, whose gradient crops it off, since the windows pad
+    both sides alike. Call it once the weight's shape is checked: kernel_size is read from it."""
+    padding, (bottom, right) = resolve_padding(op, padding, kernel_size, stride, dilation)
+    return (mg.pad(x, (0, right, 0, bottom)) if bottom or right else x), padding
 
 
 class Conv2dFunction(Function):
@@ -79,7 +86,6 @@ class Conv2dFunction(Function):
 
     def forward(self, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         check_conv_weight("conv2d", x.shape, weight.shape, groups)
-        padding = resolve_padding("conv2d", padding, weight.shape[2:], stride, dilation)
         if bias is not None and bias.shape != weight.shape[:1]:
             raise ValueError(f"conv2d: bias shape {bias.shape} != ({weight.shape[0]},)")
         self.geometry = window_geometry("conv2d", x.shape, weight.shape[2:], stride, padding, dilation)
@@ -106,6 +112,9 @@ class Conv2dFunction(Function):
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """PyTorch's conv2d (cross-correlation): x (N, C, H, W), weight (out, C/groups, kh, kw); padding
     an int, a pair, "valid" or "same"."""
+    x, weight = mg.as_tensor(x), mg.as_tensor(weight)
+    check_conv_weight("conv2d", x.shape, weight.shape, groups)
+    x, padding = pad_for_windows("conv2d", x, weight.shape[2:], padding, stride, dilation)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return Conv2dFunction.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
@@ -118,7 +127,7 @@ class Conv2d(nn.Module):
                  bias=True, rng=None, dtype=np.float32):
         super().__init__()
         check_channel_counts("Conv2d", in_channels, out_channels)
-        numbers = resolve_padding("Conv2d", padding, kernel_size, stride, dilation)
+        numbers, _ = resolve_padding("Conv2d", padding, kernel_size, stride, dilation)
         (kh, kw), stride, numbers, dilation = window_args("Conv2d", kernel_size, stride, numbers, dilation)
         padding = padding if isinstance(padding, str) else numbers
         check_groups("Conv2d", in_channels, out_channels, groups)

@@ -30,7 +30,8 @@ from minigrad.backend import jit, prange, unsigned
 from minigrad.windows import (im2col_matmul, im2col_matmul_backward, window_args, window_geometry,
                               window_sums_adjoint, window_sums_array)
 
-from .conv import check_channel_counts, check_conv_weight, check_groups, resolve_padding, result_dtype
+from .conv import (check_channel_counts, check_conv_weight, check_groups, pad_for_windows, resolve_padding,
+                   result_dtype)
 
 VARIANTS = {"rohrer": 1e-6, "rohrer_jax": 1e-6, "pisoni": 1e-12}  # eps of the power base; also in the norms
 LAYER_VARIANTS = ("rohrer", "pisoni")  # the sources whose parameterisation SharpCosSim2d owns
@@ -151,7 +152,6 @@ class SharpenedCosineSimilarity(Function):
     def forward(self, x, weight, p, q, stride=1, padding=0, variant="rohrer", groups=1):
         check_variant("sharpened_cosine_similarity", variant)
         _check_shapes(x, weight, p, q, groups)
-        padding = resolve_padding("sharpened_cosine_similarity", padding, weight.shape[2:], stride, 1)
         self.geometry = window_geometry("sharpened_cosine_similarity", x.shape, weight.shape[2:], stride, padding, 1)
         dtype = result_dtype(x, weight, p, q)
         x, weight, p, q = (np.asarray(a, dtype) for a in (x, weight, p, q))
@@ -228,6 +228,9 @@ def sharpened_cosine_similarity(x, weight, p, q, stride=1, padding=0, variant="r
     conv2d's ("same" is the seed's Keras layer's); Rohrer's layer takes groups 1 or C (depthwise).
     variant: "rohrer" (his PyTorch layer), "rohrer_jax" (his JAX layer, eps in the kernel norm too),
     "pisoni" (the seed's Keras layer)."""
+    x, weight = mg.as_tensor(x), mg.as_tensor(weight)
+    check_conv_weight("sharpened_cosine_similarity", x.shape, weight.shape, groups)
+    x, padding = pad_for_windows("sharpened_cosine_similarity", x, weight.shape[2:], padding, stride, 1)
     return SharpenedCosineSimilarity.apply(x, weight, p, q, stride=stride, padding=padding, variant=variant,
                                            groups=groups)
 
@@ -250,7 +253,7 @@ class SharpCosSim2d(nn.Module):
         super().__init__()
         check_variant("SharpCosSim2d", variant, LAYER_VARIANTS)
         check_channel_counts("SharpCosSim2d", in_channels, out_channels)
-        numbers = resolve_padding("SharpCosSim2d", padding, kernel_size, stride, 1)
+        numbers, _ = resolve_padding("SharpCosSim2d", padding, kernel_size, stride, 1)
         (kh, kw), stride, numbers, _ = window_args("SharpCosSim2d", kernel_size, stride, numbers)
         padding = padding if isinstance(padding, str) else numbers  # kept as given, as Conv2d keeps it
         check_groups("SharpCosSim2d", in_channels, out_channels, groups)

@@ -307,6 +307,29 @@ def test_padding_strings_are_conv2ds(variant, case, name):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note that it pads a copy
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(case=scs_cases(), kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)), seed=SEEDS)
+def test_same_padding_of_any_kernel_against_torch_port(variant, case, kernel, seed):
+    """padding="same" where d (k - 1) is odd (an even kernel) pads the pixel left over at the bottom
+    or right, as torch's conv2d, which Rohrer's layer calls, does. It was refused."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)  # normal draws: no cancelling dots to filter (drawn arrays filtered most)
+    x, weight = rng.standard_normal(case["x"].shape), rng.standard_normal(case["weight"].shape[:2] + kernel)
+    case = dict(case, x=x, weight=weight, stride=1, padding="same")
+    kh, kw = kernel
+    as_numbers = dict(case, x=np.pad(x, ((0, 0), (0, 0), (0, 1 - kh % 2), (0, 1 - kw % 2))),
+                      padding=((kh - 1) // 2, (kw - 1) // 2))
+    assume(off_the_sign_jump(as_numbers, variant))
+    ours, g = run(case, variant, seed=seed)
+    assert ours[0].shape[2:] == x.shape[2:]
+    ts = [torch.tensor(np.asarray(case[k]), requires_grad=True) for k in ("x", "weight", "p", "q")]
+    y = torch_scs(torch, *ts, 1, "same", variant, case["groups"])
+    y.backward(torch.tensor(g))
+    for name, a, e in zip(("y", "x", "weight", "p", "q"), ours, [y.detach().numpy()] + [t.grad.numpy() for t in ts]):
+        assert_close(a, e, rtol=1e-9, atol=1e-12, name=f"{variant} {name}")
+
+
 @pytest.mark.parametrize("variant", ["rohrer", "pisoni"])
 def test_layer_takes_a_kernel_size_pair_as_conv2d_does(variant):
     """kernel_size=(3, 5) raised "'<' not supported between instances of 'tuple' and 'int'"."""
