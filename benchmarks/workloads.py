@@ -1,4 +1,7 @@
-"""The benchmark workloads: each builds a minigrad and a torch closure running forward+backward."""
+"""The benchmark workloads: each builds a minigrad and a torch step running forward+backward.
+
+A step returns its leaves' gradients (arrays for minigrad, tensors for torch: no copy in the timed
+call), in the same order on both sides, so a test can check the two compute the same thing."""
 from dataclasses import dataclass
 from typing import Callable
 
@@ -40,13 +43,20 @@ def conv_case(key):
     b = np.zeros(out, np.float32)
 
     def build_minigrad():
-        xt, wt, bt = mg.tensor(x, requires_grad=True), mg.tensor(w, requires_grad=True), mg.tensor(b, requires_grad=True)
-        return lambda: F.conv2d(xt, wt, bt, padding=1).backward(g)
+        leaves = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+
+        def step():
+            F.conv2d(*leaves, padding=1).backward(g)
+            return [t.grad for t in leaves]
+        return step
 
     def build_torch(torch):
-        xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-        gt = torch.tensor(g)
-        return lambda: torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(gt)
+        leaves, gt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)], torch.tensor(g)
+
+        def step():
+            torch.nn.functional.conv2d(*leaves, padding=1).backward(gt)
+            return [t.grad for t in leaves]
+        return step
 
     return Case("conv2d", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
 
@@ -58,12 +68,18 @@ def scs_case(key):
     log_q = np.full(1, np.log(1e-3), np.float32)
 
     def build_minigrad():
-        ts = [mg.tensor(a, requires_grad=True) for a in (x, w, p, log_q)]
-        return lambda: F.sharpened_cosine_similarity(ts[0], ts[1], ts[2], mg.exp(ts[3]), padding=1).backward(g)
+        leaves = [mg.tensor(a, requires_grad=True) for a in (x, w, p, log_q)]
+
+        def step():
+            xt, wt, pt, qt = leaves
+            F.sharpened_cosine_similarity(xt, wt, pt, mg.exp(qt), padding=1).backward(g)
+            return [t.grad for t in leaves]
+        return step
 
     def build_torch(torch):
         """Rohrer's SharpCosSim2d forward (938c153): patch norms as a conv of x^2 with a ones kernel."""
-        xt, wt, pt, qt = (torch.tensor(a, requires_grad=True) for a in (x, w, p, log_q))
+        leaves = [torch.tensor(a, requires_grad=True) for a in (x, w, p, log_q)]
+        xt, wt, pt, qt = leaves
         gt, ones = torch.tensor(g), torch.ones((1,) + w.shape[1:])
 
         def step():
@@ -72,6 +88,7 @@ def scs_case(key):
             xn = torch.sqrt(torch.nn.functional.conv2d(xt * xt, ones, padding=1) + 1e-6) + q
             c = torch.nn.functional.conv2d(xt, wn, padding=1) / xn
             (torch.sign(c) * (torch.abs(c) + 1e-6) ** pt.view(1, -1, 1, 1)).backward(gt)
+            return [t.grad for t in leaves]
         return step
 
     return Case("scs", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
@@ -85,8 +102,12 @@ def twist_case(key):
     def build_minigrad():
         module = layers.ConvTwist2d(shape[1], out)
         module.load_state_dict(state)
-        xt = mg.tensor(x, requires_grad=True)
-        return lambda: module(xt).backward(g)
+        xt, params = mg.tensor(x, requires_grad=True), dict(module.named_parameters())
+
+        def step():
+            module(xt).backward(g)
+            return [xt.grad] + [params[k].grad for k in state]
+        return step
 
     def build_torch(torch):
         """The seed's module: three Conv2d calls, grids from np.indices, in-place symmetrisation."""
@@ -102,6 +123,7 @@ def twist_case(key):
             for k in ("conv_x.weight", "conv_y.weight"):
                 p[k].data = (p[k] - p[k].flip(2).flip(3)) / 2
             (y + XX * conv(p["conv_x.weight"]) + YY * conv(p["conv_y.weight"])).backward(gt)
+            return [xt.grad] + [p[k].grad for k in state]
         return step
 
     return Case("twist", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out, 3))

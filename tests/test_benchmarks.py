@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 
+import minigrad as mg
 from benchmarks import bench, products, training, workloads
 from benchmarks.arguments import LAYERS, WORKLOADS
+from minigrad.testing import assert_close
 
 
 def test_the_argument_choices_are_the_workloads():
@@ -54,6 +56,40 @@ def test_the_recorded_products_are_all_of_a_workloads_contractions(case):
     the whole BLAS share: the recorded FLOPs are the workload's 3 x 2 N O C kh kw H W (x 3 for twist)."""
     _, flops = products.record(case.build_minigrad())
     assert flops == case.flops
+
+
+@pytest.mark.parametrize("case", workloads.CASES, ids=lambda case: f"{case.layer}-{case.key}")
+def test_each_workloads_torch_step_computes_what_minigrads_does(case):
+    """A ratio means something only if both sides do the same work: the torch step (Rohrer's formula,
+    the seed's module) gives minigrad's gradients, in float32, for every leaf."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = case.build_minigrad()(), case.build_torch(torch)()
+    assert len(ours) == len(theirs)
+    for i, (a, t) in enumerate(zip(ours, theirs)):
+        expected = t.numpy()
+        assert_close(a, expected, rtol=1e-3, atol=1e-4 * np.abs(expected).max(), name=f"{case.layer} leaf {i}")
+
+
+@pytest.mark.parametrize("name", ["scs", "twist", "conv"])
+def test_the_training_benchmarks_torch_networks_are_the_examples(name):
+    """The same loss and the same gradient for every parameter from the same weights and batch: the
+    throughput ratio compares one network written twice."""
+    torch = pytest.importorskip("torch")
+    from examples import mnist_data
+    from examples import training as example
+    images, labels = mnist_data.load_dir(mnist_data.BUNDLED)[:2]
+    x, y = example.prepare(images[:32]), labels[:32].astype(np.int64)
+    model = example.build_model(name, np.random.default_rng(0))
+    net = training.torch_network(torch, name, model.state_dict())
+    loss = mg.cross_entropy(model(mg.tensor(x)), y)
+    loss.backward()
+    t_loss = torch.nn.functional.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(y))
+    t_loss.backward()
+    assert_close(loss.data, t_loss.detach().numpy(), rtol=1e-5, name=f"{name} loss")
+    grads = dict(model.named_parameters())
+    for key, param in net.named_parameters():
+        expected = param.grad.numpy()
+        assert_close(grads[key].grad, expected, rtol=1e-3, atol=1e-4 * np.abs(expected).max(), name=f"{name} {key}")
 
 
 def test_replay_repeats_each_recorded_product_into_its_output(rng):
