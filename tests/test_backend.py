@@ -57,6 +57,23 @@ def test_use_backend_restores_the_previous_choice():
     with pytest.raises(ValueError, match="expected one of"):
         backend.set_backend("fortran")
     assert backend.get_backend() == before
+    with pytest.raises(KeyError), backend.use_backend("numpy"):  # a failure inside the block
+        {}["missing"]
+    assert backend.get_backend() == before
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_set_num_threads_caps_at_numbas_pool_and_get_num_threads_reads_it():
+    """More threads than numba started (NUMBA_NUM_THREADS) gives all of them, where numba raises."""
+    import numba
+    before, most = backend.get_num_threads(), numba.config.NUMBA_NUM_THREADS
+    try:
+        backend.set_num_threads(most + 1)
+        assert backend.get_num_threads() == numba.get_num_threads() == most
+        backend.set_num_threads(1)
+        assert backend.get_num_threads() == 1
+    finally:
+        backend.set_num_threads(before)
 
 
 def rerun_kernel_tests(**environment):

@@ -42,6 +42,7 @@ def test_sobel_near_identity_translates(results, name, shift):
 def test_twist_rotation_keeps_the_radius_and_turns_by_the_predicted_angle(results):
     _, before, after = results["rotate"]
     (i0, j0), (i1, j1) = (np.subtract(centre_of_mass(im), CENTRE) for im in (before, after))
+    assert np.hypot(i0, j0) > 10  # off the centre, so the picture shows the turn (a centred digit barely moved)
     assert np.hypot(i1, j1) == pytest.approx(np.hypot(i0, j0), abs=0.3)
     turned = np.arctan2(i1, j1) - np.arctan2(i0, j0)  # rows point down: positive is clockwise on screen
     assert turned == pytest.approx(300 * 0.08 / CENTRE, abs=0.05)
