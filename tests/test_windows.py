@@ -308,7 +308,8 @@ def test_conv2d_padding_strings_against_torch(padding, c_in, c_out, kh, kw, dila
     for name, a, t in zip("xwb", mt, ts):
         assert_close(a.grad, t.grad.numpy(), name=f"conv2d grad {name}")
     module = layers.Conv2d(c_in, c_out, (kh, kw), padding=padding, dilation=dilation, dtype=np.float64)
-    assert module.padding == torch.nn.Conv2d(c_in, c_out, (kh, kw), padding=padding, dilation=dilation).padding == padding
+    theirs = torch.nn.Conv2d(c_in, c_out, (kh, kw), padding=padding, dilation=dilation)
+    assert module.padding == theirs.padding == padding
     module.load_state_dict({"weight": weight, "bias": bias})
     np.testing.assert_array_equal(module(mg.tensor(x)).data, out.data)
 
