@@ -811,12 +811,14 @@ def test_return_indices_agree_across_backends():
 
 
 @pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
-def test_dilated_pool_refuses_windows_of_padding_only(name):
-    """Positions -1 and 2 of a 2-wide row are both padding: PyTorch returns -inf there and an index
-    outside the plane; minigrad says which window, before any kernel runs."""
-    with pytest.raises(ValueError, match=rf"{name}: window 0 along W reads only padding \(positions \[-1, 2\] "
-                                         r"of an input 2 long\): kernel \(1, 2\), dilation \(1, 3\), padding \(0, 1\)"):
-        POOLS[name](mg.tensor(np.ones((1, 1, 1, 2))), (1, 2), 1, (0, 1), (1, 3))
+@pytest.mark.parametrize("width, dilation", [(2, 3), (1, 2)])  # dilation 2 as well: it went unchecked once
+def test_dilated_pool_refuses_windows_of_padding_only(name, width, dilation):
+    """Positions -1 and d - 1 of a row d - 1 wide are both padding: PyTorch returns -inf there and an
+    index outside the plane; minigrad says which window, before any kernel runs."""
+    message = (rf"{name}: window 0 along W reads only padding \(positions \[-1, {dilation - 1}\] of an input {width} "
+               rf"long\): kernel \(1, 2\), dilation \(1, {dilation}\), padding \(0, 1\)")
+    with pytest.raises(ValueError, match=message):
+        POOLS[name](mg.tensor(np.ones((1, 1, 1, width))), (1, 2), 1, (0, 1), (1, dilation))
 
 
 @st.composite
@@ -943,6 +945,10 @@ def test_max_unpool_gradient_where_torch_counts_a_repeat_twice():
     (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 3), int), (1, 2), output_size=(1, 8)), ValueError,
      r"max_unpool2d: output_size \(1, 8\) must be \(H, W\) or \(N, C, H, W\) with H, W within a stride \(1, 2\) of "
      r"\(1, 6\), exclusive"),
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 3), int), (1, 2), output_size=(1, 4)), ValueError,
+     r"max_unpool2d: output_size \(1, 4\) must be"),  # a whole stride below is out, as in PyTorch
+    (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 3), int), (1, 2), output_size=(1, 1, 6)),
+     ValueError, r"max_unpool2d: output_size \(1, 1, 6\) must be \(H, W\) or \(N, C, H, W\)"),
     (lambda: F.max_unpool2d(np.ones((1, 1, 1, 3)), np.zeros((1, 1, 1, 3), int), 2, 1, 1), ValueError,
      r"max_unpool2d: input \(1, 1, 1, 3\) with kernel \(2, 2\), stride \(1, 1\) and padding \(1, 1\) unpools to \(0, 2\)"),
     (lambda: layers.MaxUnpool2d(0), ValueError, r"MaxUnpool2d: kernel_size must be >= 1"),
