@@ -67,11 +67,15 @@ def resolve_padding(op, padding, kernel_size, stride, dilation):
     return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
 
 
-def pad_for_windows(op, x, kernel_size, padding, stride, dilation):
-    """x and the padding the windows take: a padding string resolved, its one-sided extra (an odd
-    "same") padded onto x here as a graph op, whose gradient crops it off, since the windows pad
-    both sides alike. Call it once the weight's shape is checked: kernel_size is read from it."""
-    padding, (bottom, right) = resolve_padding(op, padding, kernel_size, stride, dilation)
+def pad_for_windows(op, x, weight, padding, stride, dilation, groups):
+    """x and the padding the windows take. Numbers pass through; a padding string is resolved, its
+    one-sided extra (an odd "same") padded onto x here as a graph op, whose gradient crops it off,
+    since the windows pad both sides alike. weight is checked first: the kernel size is read from it."""
+    if not isinstance(padding, str):
+        return x, padding
+    x, weight = mg.as_tensor(x), mg.as_tensor(weight)
+    check_conv_weight(op, x.shape, weight.shape, groups)
+    padding, (bottom, right) = resolve_padding(op, padding, weight.shape[2:], stride, dilation)
     return (mg.pad(x, (0, right, 0, bottom)) if bottom or right else x), padding
 
 
@@ -112,9 +116,7 @@ class Conv2dFunction(Function):
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """PyTorch's conv2d (cross-correlation): x (N, C, H, W), weight (out, C/groups, kh, kw); padding
     an int, a pair, "valid" or "same"."""
-    x, weight = mg.as_tensor(x), mg.as_tensor(weight)
-    check_conv_weight("conv2d", x.shape, weight.shape, groups)
-    x, padding = pad_for_windows("conv2d", x, weight.shape[2:], padding, stride, dilation)
+    x, padding = pad_for_windows("conv2d", x, weight, padding, stride, dilation, groups)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return Conv2dFunction.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
 

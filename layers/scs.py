@@ -228,9 +228,7 @@ def sharpened_cosine_similarity(x, weight, p, q, stride=1, padding=0, variant="r
     conv2d's ("same" is the seed's Keras layer's); Rohrer's layer takes groups 1 or C (depthwise).
     variant: "rohrer" (his PyTorch layer), "rohrer_jax" (his JAX layer, eps in the kernel norm too),
     "pisoni" (the seed's Keras layer)."""
-    x, weight = mg.as_tensor(x), mg.as_tensor(weight)
-    check_conv_weight("sharpened_cosine_similarity", x.shape, weight.shape, groups)
-    x, padding = pad_for_windows("sharpened_cosine_similarity", x, weight.shape[2:], padding, stride, 1)
+    x, padding = pad_for_windows("sharpened_cosine_similarity", x, weight, padding, stride, 1, groups)
     return SharpenedCosineSimilarity.apply(x, weight, p, q, stride=stride, padding=padding, variant=variant,
                                            groups=groups)
 
