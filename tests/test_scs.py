@@ -88,6 +88,19 @@ def test_gradients(each_backend, variant):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+@given(case=scs_cases(), kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)), seed=SEEDS)
+def test_same_padding_gradients(variant, case, kernel, seed):
+    """padding="same" of any kernel, the even ones padding x by one more pixel at the bottom or right first."""
+    weight = np.random.default_rng(seed).standard_normal(case["weight"].shape[:2] + kernel)
+    case = dict(case, weight=weight, stride=1, padding="same")
+    assume(np.abs(cosines(dict(case, padding=((kernel[0] - 1) // 2, (kernel[1] - 1) // 2),
+                               x=np.pad(case["x"], ((0, 0), (0, 0), (0, 1 - kernel[0] % 2), (0, 1 - kernel[1] % 2)))),
+                          variant)).min() > 1e-3)
+    fn = lambda *t: F.sharpened_cosine_similarity(*t, padding="same", variant=variant, groups=case["groups"])  # noqa: E731
+    mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")], mode="directional", seed=seed)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 @given(case=scs_cases(max_size=4))
 def test_full_jacobian(variant, case):
     assume(np.abs(cosines(case, variant)).min() > 1e-3)

@@ -233,6 +233,13 @@ def test_conv2d_gradients(each_backend, g, data):
     mg.gradcheck(lambda *t: F.conv2d(*t, **kw), [x, w], mode="directional", seed=data.draw(SEEDS))
 
 
+@given(st.integers(1, 4), st.integers(1, 4), st.data())
+def test_conv2d_same_padding_gradients(each_backend, kh, kw, data):
+    """padding="same" of any kernel, the even ones padding x by one more pixel at the bottom or right first."""
+    x, w, b = data.draw(arrays((2, 2, 5, 4))), data.draw(arrays((3, 2, kh, kw))), data.draw(arrays((3,)))
+    mg.gradcheck(lambda *t: F.conv2d(*t, padding="same"), [x, w, b], mode="directional", seed=data.draw(SEEDS))
+
+
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(g=conv_geometries(), data=st.data())
