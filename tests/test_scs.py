@@ -96,7 +96,8 @@ def test_same_padding_gradients(variant, case, kernel, seed):
     assume(np.abs(cosines(dict(case, padding=((kernel[0] - 1) // 2, (kernel[1] - 1) // 2),
                                x=np.pad(case["x"], ((0, 0), (0, 0), (0, 1 - kernel[0] % 2), (0, 1 - kernel[1] % 2)))),
                           variant)).min() > 1e-3)
-    fn = lambda *t: F.sharpened_cosine_similarity(*t, padding="same", variant=variant, groups=case["groups"])  # noqa: E731
+    fn = lambda *t: F.sharpened_cosine_similarity(*t, padding="same", variant=variant,  # noqa: E731
+                                                  groups=case["groups"])
     mg.gradcheck(fn, [case[k] for k in ("x", "weight", "p", "q")], mode="directional", seed=seed)
 
 
