@@ -195,8 +195,7 @@ class Module:
 class Sequential(Module):
     def __init__(self, *modules):
         super().__init__()
-        for i, m in enumerate(modules):
-            setattr(self, str(i), m)
+        self.extend(modules)
 
     def __getitem__(self, index):
         """A module by position, or a slice as a Sequential that keeps the modules' names (as PyTorch's)."""
@@ -210,6 +209,22 @@ class Sequential(Module):
 
     def __len__(self):
         return len(self._modules)
+
+    def append(self, module):
+        """Add a module at the end, named by its position (PyTorch's)."""
+        name = str(len(self))
+        if not isinstance(module, Module):  # a plain attribute, which forward would skip
+            raise TypeError(f"Sequential: module {name} is not a Module (got {type(module).__name__})")
+        if name in self._modules:  # a slice keeps its names; PyTorch replaces that module
+            raise ValueError(f"Sequential.append: this Sequential is a slice, named {list(self._modules)}: "
+                             f"{name!r} is taken")
+        setattr(self, name, module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
 
     def forward(self, x):
         for m in self._modules.values():

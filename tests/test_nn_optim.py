@@ -38,6 +38,32 @@ def test_sequential_slices_are_sequentials_with_the_original_names():
         m[4]
 
 
+def test_sequential_grows_as_pytorchs():
+    """Sequential had no append or extend."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    ours = nn.Sequential(nn.Flatten()).append(nn.Linear(6, 4, rng=rng)).extend([nn.ReLU(), nn.Linear(4, 3, rng=rng)])
+    theirs = torch.nn.Sequential(torch.nn.Flatten()).append(torch.nn.Linear(6, 4))
+    theirs.extend([torch.nn.ReLU(), torch.nn.Linear(4, 3)])
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and len(ours) == 4
+    ours.double().load_state_dict({k: v.detach().numpy() for k, v in theirs.double().state_dict().items()})
+    x = rng.standard_normal((2, 2, 3))
+    assert_close(ours(mg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_sequential_refuses_what_is_not_a_module():
+    """A function among Sequential's modules became a plain attribute that forward skipped."""
+    ours = make_mlp()
+    with pytest.raises(TypeError, match="Sequential: module 1 is not a Module \\(got function\\)"):
+        nn.Sequential(nn.ReLU(), lambda x: 2 * x)
+    with pytest.raises(TypeError, match="Sequential: module 4 is not a Module \\(got int\\)"):
+        ours.append(3)
+    tail = ours[2:]  # named "2" and "3": PyTorch's append would replace "2"
+    with pytest.raises(ValueError, match="Sequential.append: this Sequential is a slice, named \\['2', '3'\\]"):
+        tail.append(nn.ReLU())
+    assert len(ours) == 4 and len(tail) == 2
+
+
 class Blocks(nn.Module):
     """Conv blocks in a ModuleList, then a linear head: a network written the PyTorch way."""
 
