@@ -573,6 +573,9 @@ def test_parameter_groups_resume_exactly_from_a_state_dict(name, kw):
         np.testing.assert_array_equal(resumed.state_dict()[k], v)
     with pytest.raises(ValueError, match=r"state for groups of \[2, 2\] parameters, optimizer has \[4\]"):
         OURS[name](make_mlp(dtype=np.float64).parameters(), **kw).load_state_dict(saved)
+    swapped = make_mlp(dtype=np.float64).parameters()  # as many groups, other sizes
+    with pytest.raises(ValueError, match=r"state for groups of \[2, 2\] parameters, optimizer has \[1, 3\]"):
+        OURS[name]([{"params": swapped[:1]}, {"params": swapped[1:]}], **kw).load_state_dict(saved)
 
 
 @pytest.mark.parametrize("name,kw", OPTIMIZERS)
@@ -717,6 +720,27 @@ def test_adam_numba_kernel_equals_the_numpy_update(name, kw, dtype):
         for key in ("exp_avg", "exp_avg_sq"):
             np.testing.assert_array_equal(optimizers[0].state[params[0]][key], optimizers[1].state[params[1]][key])
     check()
+
+
+@pytest.mark.parametrize("name,kw", [case for case in OPTIMIZERS if case[0] != "sgd"])
+def test_adam_steps_parameters_and_gradients_in_any_memory_order(name, kw):
+    """The fused kernel flattens its arrays, which numba can only do for C-ordered ones: a parameter
+    loaded from a transposed array (Fortran order) or a gradient set as a view takes NumPy's path."""
+    rng = np.random.default_rng(0)
+    w0, grads = rng.standard_normal((3, 4)), rng.standard_normal((5, 3, 8))[:, :, ::2]  # strided views
+    results = []
+    for choice in ("numpy", "numba") if backend.numba_available() else ("numpy",):
+        with backend.use_backend(choice):
+            params = [nn.Parameter(w0.copy()), nn.Parameter(np.asfortranarray(w0)),
+                      nn.Parameter(np.ascontiguousarray(w0.T).T)]
+            opt = OURS[name](params, **kw)
+            for g in grads:
+                params[0].grad, params[1].grad, params[2].grad = g.copy(), np.asfortranarray(g), g
+                opt.step()
+            results.append([p.data for p in params])
+    for result in results:
+        for data in result:
+            np.testing.assert_array_equal(data, results[0][0])
 
 
 @pytest.mark.parametrize("name,kw", OPTIMIZERS)
@@ -916,3 +940,6 @@ def test_optimizer_bad_input():
     assert all(np.array_equal(before[k], v) for k, v in m.state_dict().items())
     with pytest.raises(ValueError, match="invalid betas"):
         optim.Adam(make_mlp().parameters(), eps=float("nan"))
+    for make in (optim.Adam, optim.AdamW):  # PyTorch refuses it too
+        with pytest.raises(ValueError, match=f"{make.__name__}: invalid betas .* or weight_decay -0.1"):
+            make(make_mlp().parameters(), weight_decay=-0.1)
