@@ -39,7 +39,7 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     rng = np.random.default_rng(seed)
     v = _unit(rng.standard_normal(out.shape))
     analytic = _vjp(evaluate, arrays, v)
-    if any(not np.array_equal(a, b) for a, b in zip(_vjp(evaluate, arrays, v), analytic)):
+    if any(not np.array_equal(a, b, equal_nan=True) for a, b in zip(_vjp(evaluate, arrays, v), analytic)):
         raise GradcheckError("gradcheck: backward is not deterministic (two passes differ)")
 
     def f_dot_v(values, direction):
@@ -87,5 +87,5 @@ def _vjp(evaluate, arrays, v):
 
 def _compare(analytic, numeric, atol, rtol, eps, where, entry):
     if not abs(analytic - numeric) <= atol + rtol * abs(numeric):
-        raise GradcheckError(f"gradcheck: {where}, {entry}: analytic {analytic!r} != numeric {numeric!r} "
+        raise GradcheckError(f"gradcheck: {where}, {entry}: analytic {float(analytic)!r} != numeric {float(numeric)!r} "
                              f"(eps={eps}, atol={atol}, rtol={rtol})")

@@ -404,7 +404,8 @@ def test_gradcheck_catches_a_wrong_backward_and_names_the_element():
     for mode in ("full", "directional"):
         with pytest.raises(mg.GradcheckError, match="analytic .* != numeric"):
             mg.gradcheck(lambda t: WrongCube.apply(t), [x], mode=mode)
-    with pytest.raises(mg.GradcheckError, match=r"d x\[0, 0\]"):
+    # plain floats: NumPy 2 wrote them "np.float64(2.0)"
+    with pytest.raises(mg.GradcheckError, match=r"d out\[0, 0\] / d x\[0, 0\]: analytic 2\.0 != numeric (3\.0|2\.9999)"):
         mg.gradcheck(lambda t: WrongCube.apply(t), [x])
 
 
@@ -467,6 +468,46 @@ def test_gradcheck_with_an_input_the_function_ignores():
         assert mg.gradcheck(lambda a, b: a * 2, [x, y], mode=mode)
         with pytest.raises(mg.GradcheckError, match="input 0"):
             mg.gradcheck(lambda a, b: SecondFactorOnly.apply(a, b), [x, y], mode=mode)  # a's None is wrong
+
+
+class NaNGradient(mg.Function):
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, g):
+        return np.full_like(g, np.nan)
+
+
+def test_gradcheck_fails_a_nan_gradient():
+    """NaN compares false with every bound: the check is written so that false fails. The two passes'
+    NaNs were reported as a nondeterministic backward."""
+    for mode in ("full", "directional"):
+        with pytest.raises(mg.GradcheckError, match="analytic nan != numeric"):
+            mg.gradcheck(lambda t: NaNGradient.apply(t), [np.array([1.0, 2.0])], mode=mode)
+
+
+def test_gradcheck_of_an_output_outside_the_graph():
+    """An output that does not require a gradient has analytic Jacobian 0: right for a constant,
+    caught for a result computed off the graph."""
+    x = np.array([1.0, -2.0])
+    for mode in ("full", "directional"):
+        assert mg.gradcheck(lambda t: mg.tensor(np.ones(3)), [x], mode=mode)
+        with pytest.raises(mg.GradcheckError, match="analytic 0.0 != numeric"):
+            mg.gradcheck(lambda t: mg.tensor(t.data * 3), [x], mode=mode)
+
+
+def test_gradcheck_checks_float32_inputs_in_float64():
+    """eps = 1e-6 is below float32's resolution: the inputs become float64 copies first."""
+    dtypes = set()
+
+    def cube(t):
+        dtypes.add(t.dtype)
+        return Cube.apply(t)
+
+    x = np.array([[0.5, -1.25, 2.0]], dtype=np.float32)
+    for mode in ("full", "directional"):
+        assert mg.gradcheck(cube, [x], mode=mode)
+    assert dtypes == {np.dtype(np.float64)} and x.dtype == np.float32
 
 
 def test_gradcheck_keeps_a_0d_input_0d():
