@@ -48,12 +48,19 @@ class Module:
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name}")
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            self._modules.pop(name, None)
+            self._parameters[name] = value  # a name already registered keeps its place, as in PyTorch
         elif isinstance(value, Module):
+            self._parameters.pop(name, None)
             self._modules[name] = value
+        elif value is None:
+            self._parameters.pop(name, None)
+            self._modules.pop(name, None)
+        elif name in self._parameters or name in self._modules:  # it would silently stop being trained
+            kind = ("parameter", "Parameter") if name in self._parameters else ("child module", "Module")
+            raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind[0]} {name!r} "
+                            f"({kind[1]} or None expected; to change a parameter's values, set its .data)")
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):

@@ -147,14 +147,14 @@ def test_only_parameters_and_modules_are_registered():
 
 
 def test_reassigning_an_attribute_unregisters_what_it_held():
-    """A parameter or module replaced by a plain value (None, a constant) is no longer trained or saved,
-    and one kind replaced by the other moves registries, as in PyTorch."""
+    """A parameter or module replaced by None is no longer trained or saved, and one kind replaced by
+    the other moves registries, as in PyTorch."""
     m = nn.Sequential(nn.Linear(2, 2))
     m.head = nn.Linear(2, 1)
     m.scale = nn.Parameter(np.ones(1, np.float32))
     m.head, m.scale = nn.Parameter(np.zeros(3, np.float32)), None
     assert sorted(m.state_dict()) == ["0.bias", "0.weight", "head"] and m.head.shape == (3,)
-    m.head = mg.tensor(np.ones(2))
+    m.head = None
     assert sorted(m.state_dict()) == ["0.bias", "0.weight"] and list(m.children()) == [m[0]]
 
 
@@ -225,6 +225,51 @@ def test_module_traversal_follows_pytorch():
     ours.apply(lambda m: visited.append(type(m).__name__))
     theirs.apply(lambda m: t_visited.append(type(m).__name__))
     assert visited == t_visited
+
+
+def test_a_parameter_tied_between_two_modules_is_listed_once_as_in_pytorch():
+    """Weight tying: one Parameter assigned to two modules comes once from parameters() (an
+    optimizer would step it twice), while state_dict names it under both keys."""
+    first, second = nn.Linear(3, 3), nn.Linear(3, 3)
+    second.weight = first.weight
+    ours = nn.Sequential(first, nn.ReLU(), second)
+    assert [n for n, _ in ours.named_parameters()] == ["0.weight", "0.bias", "2.bias"]
+    assert [n for n, _ in ours.named_parameters(remove_duplicate=False)] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert ours.num_parameters() == 15 and list(ours.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    optim.Adam(ours.parameters())  # refuses a parameter listed twice
+    torch = pytest.importorskip("torch")
+    t_first, t_second = torch.nn.Linear(3, 3), torch.nn.Linear(3, 3)
+    t_second.weight = t_first.weight
+    theirs = torch.nn.Sequential(t_first, torch.nn.ReLU(), t_second)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.num_parameters() == sum(p.numel() for p in theirs.parameters())
+
+
+def test_assigning_to_a_registered_name_follows_pytorch():
+    """A Parameter assigned over a parameter moved it to the end of named_parameters (so an optimizer
+    numbered it differently from PyTorch's, and torch's optimizer state loaded onto the wrong
+    parameters); a plain array or tensor assigned over one silently unregistered it: never trained,
+    gone from state_dict. PyTorch keeps the place and refuses the array."""
+    m = nn.Linear(2, 3)
+    m.weight = nn.Parameter(np.zeros((3, 2), np.float32))
+    assert list(m.state_dict()) == ["weight", "bias"]
+    for value in (np.zeros((3, 2), np.float32), mg.tensor(np.zeros((3, 2), np.float32)), 3):
+        with pytest.raises(TypeError, match=f"Linear: cannot assign {type(value).__name__} as parameter 'weight' "
+                                            "\\(Parameter or None expected"):
+            m.weight = value
+    seq = nn.Sequential(nn.Linear(1, 1))
+    with pytest.raises(TypeError, match="Sequential: cannot assign int as child module '0' \\(Module or None"):
+        setattr(seq, "0", 3)
+    assert list(m.state_dict()) == ["weight", "bias"] and len(seq) == 1
+    m.bias = None  # as in PyTorch: no bias
+    assert list(m.state_dict()) == ["weight"] and m(mg.tensor(np.ones((1, 2), np.float32))).shape == (1, 3)
+    m.weight = layers.Conv2d(1, 1, 1)  # a module in a parameter's place, as PyTorch allows
+    assert list(m.state_dict()) == ["weight.weight", "weight.bias"] and m.parameters() == m.weight.parameters()
+    torch = pytest.importorskip("torch")
+    t = torch.nn.Linear(2, 3)
+    t.weight = torch.nn.Parameter(torch.zeros(3, 2))
+    assert list(t.state_dict()) == ["weight", "bias"]
 
 
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
