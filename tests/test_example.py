@@ -215,6 +215,64 @@ def test_prepare_scales_bytes_to_the_unit_interval_and_evaluate_leaves_the_model
     assert all(m.training for m in model.modules())
 
 
+class Always(mg.nn.Module):
+    """Answers one digit for every image."""
+
+    def __init__(self, digit):
+        super().__init__()
+        self.digit = digit
+
+    def forward(self, x):
+        return mg.tensor(np.eye(10, dtype=np.float32)[np.full(x.shape[0], self.digit)])
+
+
+class Bar:
+    """tqdm's two calls, counted."""
+
+    def __init__(self):
+        self.updates, self.postfix = 0, None
+
+    def update(self, n):
+        self.updates += n
+
+    def set_postfix(self, **values):
+        self.postfix = values
+
+
+def test_evaluate_is_the_fraction_answered_right_over_any_batching():
+    labels = np.array([3, 3, 1, 2, 3, 0, 0])
+    images = np.zeros((7, 1, 28, 28), np.float32)
+    for batch_size in (500, 2, 7):
+        assert training.evaluate(Always(3), images, labels, batch_size) == 3 / 7
+        assert training.evaluate(Always(7), images, labels, batch_size) == 0
+
+
+def test_an_epoch_reports_each_batch_once():
+    """10 images in batches of 4: three batches, three losses, the bar moved three times."""
+    rng = np.random.default_rng(0)
+    x, y = training.prepare(rng.integers(0, 256, (10, 28, 28), dtype=np.uint8)), rng.integers(0, 10, 10)
+    model = training.build_model("conv", rng)
+    bar = Bar()
+    loss, accuracy, losses = training.train_epoch(model, mg.optim.Adam(model.parameters()), x, y, 4, rng, bar)
+    assert len(losses) == 3 and bar.updates == 3 and set(bar.postfix) == {"loss"}
+    assert loss == np.mean(losses) and accuracy * 10 == round(accuracy * 10) and 0 <= accuracy <= 1
+
+
+def test_run_sets_the_thread_count(small_data, monkeypatch):
+    """main's environment variables reach numba only before it starts: run sets numba's count itself."""
+    if not mg.backend.numba_available() or mg.backend.get_num_threads() == 1:
+        pytest.skip("numba not installed, or already on one thread")
+    monkeypatch.setattr(training, "evaluate", lambda *args: 0.5)
+    monkeypatch.setattr(training, "train_epoch", lambda *args: (1.0, 0.5, [1.0]))
+    before = mg.backend.get_num_threads()
+    try:
+        args = mnist.parse_args(["--threads", "1", "--epochs", "1", "--data", str(small_data), "--no-progress"])
+        assert training.run(args, log=lambda line: None) == 0
+        assert mg.backend.get_num_threads() == 1
+    finally:
+        mg.backend.set_num_threads(before)
+
+
 def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_was(tmp_path, small_data):
     """The weights load first, then the optimizer's state; when that fails the weights go back."""
     ckpt = tmp_path / "c.npz"
@@ -224,6 +282,8 @@ def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_
     opt = mg.optim.Adam(model.parameters()[:2])  # the checkpoint's optimizer held all of them
     with pytest.raises(training.CheckpointError, match="does not fit this 'conv' model"):
         training.load_checkpoint(ckpt, "conv", model, opt)
+    with pytest.raises(training.CheckpointError, match="holds a 'conv' model, not 'scs'"):  # its own check
+        training.load_checkpoint(ckpt, "scs", training.build_model("scs", np.random.default_rng(5)))
     for name, array in model.state_dict().items():
         np.testing.assert_array_equal(array, before[name], err_msg=name)
 
