@@ -142,6 +142,8 @@ class Conv2d(nn.Module):
     def forward(self, x):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
-    def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}, bias={self.bias is not None}")
+    def extra_repr(self):  # PyTorch's: the settings that differ from the defaults
+        settings = [(self.padding != (0, 0), f"padding={self.padding}"), (self.dilation != (1, 1), f"dilation={self.dilation}"),
+                    (self.groups != 1, f"groups={self.groups}"), (self.bias is None, "bias=False")]
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+                + "".join(f", {text}" for differs, text in settings if differs))

@@ -157,6 +157,13 @@ def test_init_antisymmetry_rotation_centres_and_keys():
         assert c.shape == (5,) and np.abs(c).max() <= 1.5
 
 
+def test_module_prints_its_settings_and_convs():
+    module = layers.ConvTwist2d(1, 2, stride=2, symmetrize="reparam")
+    conv = "Conv2d(1, 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)"  # as torch prints it
+    assert repr(module).splitlines() == ["ConvTwist2d(stride=(2, 2), symmetrize='reparam'", f"  (conv): {conv}",
+                                         f"  (conv_x): {conv}", f"  (conv_y): {conv}", ")"]
+
+
 def test_init_order_under_a_seed():
     """conv.weight, conv_x.weight, conv_y.weight (drawn, then overwritten), center_x, center_y."""
     module = layers.ConvTwist2d(2, 3, init_max=1.5, rng=np.random.default_rng(42))

@@ -1189,6 +1189,18 @@ def test_conv2d_module_defaults_match_pytorch():
     assert layers.Conv2d(1, 2, 3, bias=False).bias is None
 
 
+@pytest.mark.parametrize("args, kw", [((1, 2, 3), {}), ((1, 2, 3), dict(stride=2, padding=1, bias=False)),
+                                      ((4, 6, (1, 3)), dict(dilation=(2, 1), groups=2)),
+                                      ((2, 4, 2), dict(padding="same", dilation=2)), ((2, 4, 3), dict(padding="valid"))])
+def test_conv2d_module_prints_as_pytorchs(args, kw):
+    """Side by side with a torch model, print(model) reads the same: the settings that differ from the
+    defaults (every setting was printed)."""
+    torch = pytest.importorskip("torch")
+    assert repr(layers.Conv2d(*args, **kw)) == repr(torch.nn.Conv2d(*args, **kw))
+    block = mg.nn.Sequential(layers.Conv2d(*args, **kw), mg.nn.ReLU())
+    assert repr(block) == repr(torch.nn.Sequential(torch.nn.Conv2d(*args, **kw), torch.nn.ReLU()))
+
+
 EMPTY_BATCH_LAYERS = {
     "conv2d": (lambda: layers.Conv2d(3, 4, 3, padding=1), (0, 4, 8, 8)),
     "conv2d groups": (lambda: layers.Conv2d(4, 6, 3, stride=2, groups=2), (0, 6, 3, 3)),
