@@ -273,6 +273,32 @@ def test_run_sets_the_thread_count(small_data, monkeypatch):
         mg.backend.set_num_threads(before)
 
 
+def test_plot_draws_losses_per_epoch_and_kernels_on_one_scale_centred_at_zero(tmp_path, monkeypatch):
+    """Two epochs of three batches: the loss curve's x runs 1/3 to 2 epochs; every kernel's colours
+    span -max|w| to max|w| of the first layer, so white is 0 and kernels compare."""
+    axes = pytest.importorskip("matplotlib.axes")
+    drawn = {"plot": [], "imshow": []}
+
+    def recording(name, method):
+        def record(self, *args, **kw):
+            drawn[name].append((args, kw))
+            return method(self, *args, **kw)
+        return record
+
+    for name in drawn:
+        monkeypatch.setattr(axes.Axes, name, recording(name, getattr(axes.Axes, name)))
+    model = training.build_model("conv", np.random.default_rng(0))
+    history = [dict(epoch=e, train_accuracy=0.5, test_accuracy=0.5, batch_losses=[3.0, 2.0, 1.0]) for e in (1, 2)]
+    training.plot(tmp_path / "p.png", history, model)
+    (x, losses), _ = drawn["plot"][0]
+    np.testing.assert_allclose(x, np.arange(1, 7) / 3)
+    assert list(losses) == [3.0, 2.0, 1.0] * 2
+    first = model[0].weight.data[:, 0]
+    assert len(drawn["imshow"]) == len(first)
+    for (image,), kw in drawn["imshow"]:
+        assert (kw["vmin"], kw["vmax"]) == (-np.abs(first).max(), np.abs(first).max())
+
+
 def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_was(tmp_path, small_data):
     """The weights load first, then the optimizer's state; when that fails the weights go back."""
     ckpt = tmp_path / "c.npz"
