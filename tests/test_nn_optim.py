@@ -463,6 +463,13 @@ def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
     assert os.listdir(tmp_path) == ["d"] and os.listdir(target) == []
 
 
+def test_save_into_a_missing_directory_names_it(tmp_path):
+    target = tmp_path / "runs" / "m.npz"
+    with pytest.raises(FileNotFoundError, match=f"cannot write {target}: directory {tmp_path / 'runs'} does not exist"):
+        make_mlp().save(target)
+    assert os.listdir(tmp_path) == []
+
+
 OURS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
 
 
