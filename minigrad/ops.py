@@ -91,11 +91,10 @@ class Pow(Function):
     def backward(self, g):
         a, b = self.a, self.b
         ga = gb = None
-        with np.errstate(divide="ignore", invalid="ignore"):  # a = 0: 0^(b-1) and ln 0 are infinite
-            if self.needs_input_grad[0]:
-                ga = np.where(b == 0, 0, g * b * a ** (b - 1))
-            if self.needs_input_grad[1]:
-                gb = np.where((a == 0) & (b >= 0), 0, g * self.y * np.log(a))
+        if self.needs_input_grad[0]:  # a = 0: 0^(b-1) and ln 0 are infinite, and where() drops them
+            ga = np.where(b == 0, 0, g * b * a ** (b - 1))
+        if self.needs_input_grad[1]:
+            gb = np.where((a == 0) & (b >= 0), 0, g * self.y * np.log(a))
         return ga, gb
 
 
@@ -530,8 +529,7 @@ class LogSoftmax(Function):
         _check_floating(x, "log_softmax")
         self.axis = axis = _normalize_axis(axis, x.ndim, "log_softmax")
         shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
-        with np.errstate(divide="ignore"):  # log 0 only where the axis is empty, and then y is empty
-            y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # log 0 only on an empty axis
         self.softmax = np.exp(y)
         return y
 
@@ -554,14 +552,12 @@ class CrossEntropy(Function):
         shifted = logits - logits.max(axis=1, keepdims=True, initial=-np.inf)  # initial: no classes
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.labels, self.softmax = labels, np.exp(log_p)
-        with np.errstate(invalid="ignore"):  # an empty batch's mean is 0 / 0 = nan, as PyTorch's
-            return -log_p[np.arange(len(labels)), labels].sum() / len(labels)
+        return -log_p[np.arange(len(labels)), labels].sum() / len(labels)  # an empty batch: 0 / 0 = nan, as PyTorch's
 
     def backward(self, g):
         dx = self.softmax.copy()
         dx[np.arange(len(self.labels)), self.labels] -= 1
-        with np.errstate(divide="ignore", invalid="ignore"):  # an empty batch: g / 0 meets no element
-            return dx * (g / len(self.labels))
+        return dx * (g / len(self.labels))  # an empty batch: g / 0 meets no element
 
 
 # ----------------------------------------------------------------------------------- public API

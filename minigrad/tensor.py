@@ -145,28 +145,29 @@ class Tensor:
                 raise ValueError(f"backward: gradient shape {grad.shape} != output shape {self.shape}")
 
         grads = {id(self): grad}
-        for node in reversed(_topological_order(self)):
-            g = grads.pop(id(node), None)
-            if g is None:  # every path to it returned None: a zero gradient, as in PyTorch
-                continue
-            if node._creator is None:
-                node.grad = g.copy() if node.grad is None else node.grad + g
-                continue
-            fn = node._creator
-            input_grads = fn.backward(g)
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
-            if len(input_grads) != len(fn.inputs):
-                raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} gradients for "
-                                   f"{len(fn.inputs)} inputs")
-            for i, (t, gi) in enumerate(zip(fn.inputs, input_grads)):
-                if gi is None or not t.requires_grad:
+        with np.errstate(all="ignore"):  # see Function.apply
+            for node in reversed(_topological_order(self)):
+                g = grads.pop(id(node), None)
+                if g is None:  # every path to it returned None: a zero gradient, as in PyTorch
                     continue
-                summed = _sum_to_shape(np.asarray(gi), t.shape).astype(t.dtype, copy=False)
-                if summed.shape != t.shape:
-                    raise RuntimeError(f"{type(fn).__name__}.backward: gradient {i} has shape {np.shape(gi)}, "
-                                       f"which does not sum to input {i}'s shape {t.shape}")
-                grads[id(t)] = grads[id(t)] + summed if id(t) in grads else summed
+                if node._creator is None:
+                    node.grad = g.copy() if node.grad is None else node.grad + g
+                    continue
+                fn = node._creator
+                input_grads = fn.backward(g)
+                if not isinstance(input_grads, tuple):
+                    input_grads = (input_grads,)
+                if len(input_grads) != len(fn.inputs):
+                    raise RuntimeError(f"{type(fn).__name__}.backward returned {len(input_grads)} gradients for "
+                                       f"{len(fn.inputs)} inputs")
+                for i, (t, gi) in enumerate(zip(fn.inputs, input_grads)):
+                    if gi is None or not t.requires_grad:
+                        continue
+                    summed = _sum_to_shape(np.asarray(gi), t.shape).astype(t.dtype, copy=False)
+                    if summed.shape != t.shape:
+                        raise RuntimeError(f"{type(fn).__name__}.backward: gradient {i} has shape {np.shape(gi)}, "
+                                           f"which does not sum to input {i}'s shape {t.shape}")
+                    grads[id(t)] = grads[id(t)] + summed if id(t) in grads else summed
 
     # the differentiable operators are attached in ops.py, next to the Functions that implement them
 
@@ -250,7 +251,8 @@ class Function:
     def apply(cls, *inputs, **params):
         fn = cls()
         tensors = tuple(as_tensor(x) for x in inputs)
-        out = np.asarray(fn.forward(*(t.data for t in tensors), **params))
+        with np.errstate(all="ignore"):  # inf and NaN are results, as in PyTorch and the numba kernels, not warnings
+            out = np.asarray(fn.forward(*(t.data for t in tensors), **params))
         requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
         result = Tensor(out)
         if requires_grad:

@@ -1,5 +1,6 @@
 """im2col/col2im, conv2d and pooling: gradients, backends, torch and scipy cross-checks, bad input."""
 import importlib
+import warnings
 from unittest.mock import patch
 
 import numpy as np
@@ -14,6 +15,7 @@ from layers import functional as F
 from layers import pooling
 from minigrad import backend, windows
 from minigrad.testing import arrays, assert_close, conv_geometries, output_size, tie_free_arrays
+from .conftest import BACKENDS
 
 SEEDS = st.integers(0, 2**31 - 1)
 
@@ -1308,3 +1310,39 @@ def test_output_size_formula():
     assert output_size(g) == (14, 5)
     assert F.conv2d(mg.tensor(np.ones((1, 1, 28, 13))), np.ones((1, 1, 3, 5)), stride=(2, 1), padding=(1, 0),
                     dilation=(1, 2)).shape[2:] == (14, 5)
+
+
+NON_FINITE = {
+    "max_pool2d": lambda t: F.max_pool2d(t, 2),
+    "avg_pool2d": lambda t: F.avg_pool2d(t, 2),
+    "max_abs_pool2d": lambda t: F.max_abs_pool2d(t, 2),
+    "adaptive_avg_pool2d": lambda t: F.adaptive_avg_pool2d(t, 1),
+    "global_avg_pool2d": F.global_avg_pool2d,
+    "conv2d": lambda t: F.conv2d(t, mg.tensor(np.ones((1, 1, 1, 1)))),
+    "sharpened_cosine_similarity": lambda t: F.sharpened_cosine_similarity(
+        t, mg.tensor(np.ones((1, 1, 1, 1))), mg.tensor(np.ones(1)), mg.tensor(np.array(0.1))),
+    "softmax": lambda t: mg.softmax(t.reshape(1, 4), dim=1),
+    "log_softmax": lambda t: mg.log_softmax(t.reshape(1, 4), dim=1),
+    "cross_entropy": lambda t: mg.cross_entropy(t.reshape(1, 4), np.array([0])),
+    "log": lambda t: mg.log(t - 1),
+    "div": lambda t: t / (t - 1),
+}
+
+
+@pytest.mark.parametrize("name", NON_FINITE)
+def test_infinities_give_nan_and_inf_without_warnings_on_both_backends(name):
+    """inf - inf, 0 / 0, log 0: IEEE results and no warning, as PyTorch and the numba kernels give them;
+    NumPy's reference path warned (an error under -W error) where numba did not."""
+    x = np.array([[[[np.inf, -np.inf], [1.0, np.inf]]]])
+    results = []
+    for choice in BACKENDS:
+        with backend.use_backend(choice), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            t = mg.tensor(x, requires_grad=True)
+            y = NON_FINITE[name](t)
+            y.backward(np.ones(y.shape))
+            results.append((y.data, t.grad))
+    assert not np.isfinite(results[0][0]).all() or not np.isfinite(results[0][1]).all()  # the case reached
+    for y, grad in results[1:]:
+        np.testing.assert_array_equal(y, results[0][0])
+        np.testing.assert_array_equal(grad, results[0][1])
