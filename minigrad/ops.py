@@ -108,7 +108,10 @@ class MatMul(Function):
         b2 = b[:, None] if b.ndim == 1 else b
         if a2.shape[-1] != b2.shape[-2]:
             raise ValueError(f"matmul: inner dimensions differ: {a.shape} @ {b.shape}")
-        _check_same_shape_or_broadcast("matmul", a2[..., :1, :1], b2[..., :1, :1])
+        try:
+            np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: the batch dimensions of {a.shape} @ {b.shape} do not broadcast") from None
         self.a, self.b = a, b
         return a @ b
 

@@ -154,6 +154,10 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.tensor(np.ones(2)) + mg.tensor(np.ones(3))
     with pytest.raises(ValueError, match="matmul: inner dimensions"):
         mg.tensor(np.ones((2, 3))) @ mg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"matmul: operands must be at least 1-D, got shapes \(\) and \(3,\)"):
+        mg.matmul(mg.tensor(2.0), mg.tensor(np.ones(3)))
+    with pytest.raises(ValueError, match=r"matmul: the batch dimensions of \(2, 1, 3\) @ \(3, 3, 2\) do not broadcast"):
+        mg.tensor(np.ones((2, 1, 3))) @ mg.tensor(np.ones((3, 3, 2)))
     with pytest.raises(RuntimeError, match="non-scalar"):
         (mg.tensor(np.ones(2), requires_grad=True) * 2).backward()
     for labels in ([0, 3], [0, -1]):  # -1 picked the last class, as NumPy indexes
