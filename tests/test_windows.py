@@ -1112,7 +1112,7 @@ def test_adaptive_avg_pool_equals_avg_pool_on_whole_windows_and_the_mean(case):
     assert_close(F.adaptive_avg_pool2d(t, (None, None)).data, x, rtol=0, atol=0)
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf, NumPy's warning
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf in the reference below
 @given(adaptive_cases(least=1), st.data())
 def test_adaptive_avg_pool_keeps_infinities_and_nan_in_their_windows(case, data):
     """Window by window, as PyTorch's kernel sums (an infinity gives +-inf, NaN with the other sign or a
