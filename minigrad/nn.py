@@ -326,10 +326,18 @@ class Fold(Module):
 
 
 class Flatten(Module):
-    """Flatten every axis after the first (batch) axis."""
+    """PyTorch's nn.Flatten: axes start_dim to end_dim merged into one; by default every axis after
+    the batch axis (ops.flatten)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        return ops.reshape(x, (x.shape[0], int(np.prod(x.shape[1:]))))  # -1 is ambiguous for an empty batch
+        return ops.flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self):  # PyTorch's
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class ReLU(Module):

@@ -187,6 +187,8 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.where(np.ones(4, bool), x, x)
     with pytest.raises(ValueError, match=r"flatten: start_dim 1 comes after end_dim 0 for a 2-D tensor"):
         x.flatten(1, 0)
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape \(2, 3\) into \(4, 2\)"):  # NumPy's named no op
+        x.reshape(4, 2)
     with pytest.raises(ValueError, match=r"flatten: dim 2 out of range for a 2-D tensor"):
         x.flatten(2)
     with pytest.raises(ValueError, match=r"unsqueeze: dim 3 out of range for a 2-D tensor \(from -3 to 2\)"):

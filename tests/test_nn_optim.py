@@ -51,6 +51,30 @@ def test_sequential_grows_as_pytorchs():
     assert_close(ours(mg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("dims", [(), (0,), (1, 2), (-3, -2), (2, 3)])
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (0, 3, 4, 5), (3, 4, 5)])
+def test_flatten_module_takes_pytorchs_dims(dims, shape):
+    """nn.Flatten took no arguments (nn.Flatten(0) was a TypeError) and made a 1-D input (n,) into
+    (n, 1), where PyTorch's refuses it."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Flatten(*dims), torch.nn.Flatten(*dims)
+    assert repr(ours) == repr(theirs)
+    x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    try:
+        expected = theirs(torch.tensor(x)).numpy()
+    except IndexError:
+        with pytest.raises(ValueError, match="flatten: dim .* out of range"):
+            ours(mg.tensor(x))
+        return
+    np.testing.assert_array_equal(ours(mg.tensor(x)).data, expected)
+    assert ours(mg.tensor(x)).shape == expected.shape
+
+
+def test_flatten_module_refuses_a_1d_input_as_pytorch_does():
+    with pytest.raises(ValueError, match="flatten: dim 1 out of range for a 1-D tensor"):
+        nn.Flatten()(mg.tensor(np.ones(6)))
+
+
 def test_sequential_refuses_what_is_not_a_module():
     """A function among Sequential's modules became a plain attribute that forward skipped."""
     ours = make_mlp()
