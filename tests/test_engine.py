@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 from minigrad import testing
+from minigrad.tensor import _topological_order
 from minigrad.testing import arrays, assert_close
 
 
@@ -128,11 +129,36 @@ def test_numpy_conversions_and_comparisons_follow_pytorch():
     np.testing.assert_array_equal(np.exp(x.detach()), np.exp(a))
 
 
+def test_backward_visits_each_node_of_a_diamond_graph_once():
+    """y = y + y ten times: 2^10 paths to x, 11 nodes. Without the visited set the walk listed a
+    node once per path, exponential time for graphs that reuse results (each step's gradient still
+    arrived once)."""
+    x = mg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(10):
+        y = y + y
+    assert len(_topological_order(y)) == 11
+    y.backward()
+    assert x.grad[0] == 2.0**10
+
+
+def test_zero_grad_keeps_a_zeroed_array_when_asked():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    x.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+    x.zero_grad()
+    assert x.grad is None
+
+
 def test_no_grad_records_nothing():
     x = mg.tensor([1.0], requires_grad=True)
     with mg.no_grad():
         y = x * 2
     assert not y.requires_grad and mg.is_grad_enabled()
+    with pytest.raises(ZeroDivisionError), mg.no_grad():
+        1 / 0
+    assert mg.is_grad_enabled()  # restored after an exception too
 
 
 def test_backward_without_a_gradient_takes_any_one_element_output():
@@ -160,6 +186,9 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.tensor(np.ones((2, 1, 3))) @ mg.tensor(np.ones((3, 3, 2)))
     with pytest.raises(RuntimeError, match="non-scalar"):
         (mg.tensor(np.ones(2), requires_grad=True) * 2).backward()
+    with pytest.raises(ValueError, match=r"cross_entropy: needs logits \(N, C\) and integer labels \(N,\), got "
+                                         r"\(2, 3\) float64 and \(3,\) int64"):
+        mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array([0, 1, 2]))
     for labels in ([0, 3], [0, -1]):  # -1 picked the last class, as NumPy indexes
         with pytest.raises(ValueError, match=r"cross_entropy: labels must lie in \[0, 3\)"):
             mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array(labels))
@@ -189,6 +218,9 @@ def test_bad_input_errors_name_the_op_and_shapes():
         x.flatten(1, 0)
     with pytest.raises(ValueError, match=r"reshape: cannot reshape \(2, 3\) into \(4, 2\)"):  # NumPy's named no op
         x.reshape(4, 2)
+    for axes in ((0, 0), (0, 1, 2)):
+        with pytest.raises(ValueError, match=r"permute: \(0, .*\) is not a permutation of the axes of a 2-D tensor"):
+            x.permute(*axes)
     with pytest.raises(ValueError, match=r"flatten: dim 2 out of range for a 2-D tensor"):
         x.flatten(2)
     with pytest.raises(ValueError, match=r"unsqueeze: dim 3 out of range for a 2-D tensor \(from -3 to 2\)"):

@@ -479,6 +479,20 @@ def test_cross_entropy_of_an_empty_batch_is_nan_quietly_as_pytorchs(classes):
     assert np.isnan(loss.item()) and x.grad.shape == (0, classes)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_and_its_kin_take_logits_far_beyond_exps_range(dtype):
+    """exp(1000) overflows: the max is subtracted first, so y and its gradients are those of the
+    shifted logits, as in PyTorch (checked by hand here: one logit 1000 above the rest takes it all)."""
+    logits = np.array([[1000.0, 0.0, -1000.0], [-5000.0, -5000.0, -5000.0]], dtype)
+    x = mg.tensor(logits, requires_grad=True)
+    np.testing.assert_array_equal(mg.softmax(x, dim=1).data, np.array([[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], dtype))
+    np.testing.assert_allclose(mg.log_softmax(x, dim=1).data, [[0, -1000, -2000], [-np.log(3)] * 3], rtol=1e-6)
+    loss = mg.cross_entropy(x, np.array([1, 0]))
+    loss.backward()
+    np.testing.assert_allclose(loss.item(), (1000 + np.log(3)) / 2, rtol=1e-6)
+    np.testing.assert_allclose(x.grad, [[0.5, -0.5, 0], [-1 / 3, 1 / 6, 1 / 6]], rtol=1e-6, atol=1e-30)
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "cross_entropy"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.bool_])
 def test_softmax_and_its_kin_refuse_integers_naming_the_op_as_pytorch_does(name, dtype):
