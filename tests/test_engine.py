@@ -142,6 +142,16 @@ def test_backward_visits_each_node_of_a_diamond_graph_once():
     assert x.grad[0] == 2.0**10
 
 
+def test_a_function_with_integer_output_is_refused_in_the_graph():
+    class Floor(mg.Function):
+        def forward(self, x):
+            return np.floor(x).astype(np.int64)
+
+    assert Floor.apply(mg.tensor([1.5])).dtype == np.int64  # outside the graph, fine
+    with pytest.raises(TypeError, match="Floor: gradients need floating-point data, got dtype int64"):
+        Floor.apply(mg.tensor([1.5], requires_grad=True))
+
+
 def test_zero_grad_keeps_a_zeroed_array_when_asked():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
