@@ -143,7 +143,11 @@ class Conv2d(nn.Module):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):  # PyTorch's: the settings that differ from the defaults
-        settings = [(self.padding != (0, 0), f"padding={self.padding}"), (self.dilation != (1, 1), f"dilation={self.dilation}"),
-                    (self.groups != 1, f"groups={self.groups}"), (self.bias is None, "bias=False")]
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-                + "".join(f", {text}" for differs, text in settings if differs))
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + (", bias=False" if self.bias is None else "")

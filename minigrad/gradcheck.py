@@ -87,5 +87,5 @@ def _vjp(evaluate, arrays, v):
 
 def _compare(analytic, numeric, atol, rtol, eps, where, entry):
     if not abs(analytic - numeric) <= atol + rtol * abs(numeric):
-        raise GradcheckError(f"gradcheck: {where}, {entry}: analytic {float(analytic)!r} != numeric {float(numeric)!r} "
-                             f"(eps={eps}, atol={atol}, rtol={rtol})")
+        raise GradcheckError(f"gradcheck: {where}, {entry}: analytic {float(analytic)!r} != numeric "
+                             f"{float(numeric)!r} (eps={eps}, atol={atol}, rtol={rtol})")

@@ -1193,7 +1193,8 @@ def test_conv2d_module_defaults_match_pytorch():
 
 @pytest.mark.parametrize("args, kw", [((1, 2, 3), {}), ((1, 2, 3), dict(stride=2, padding=1, bias=False)),
                                       ((4, 6, (1, 3)), dict(dilation=(2, 1), groups=2)),
-                                      ((2, 4, 2), dict(padding="same", dilation=2)), ((2, 4, 3), dict(padding="valid"))])
+                                      ((2, 4, 2), dict(padding="same", dilation=2)),
+                                      ((2, 4, 3), dict(padding="valid"))])
 def test_conv2d_module_prints_as_pytorchs(args, kw):
     """Side by side with a torch model, print(model) reads the same: the settings that differ from the
     defaults (every setting was printed)."""
