@@ -555,7 +555,8 @@ class CrossEntropy(Function):
         shifted = logits - logits.max(axis=1, keepdims=True, initial=-np.inf)  # initial: no classes
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.labels, self.softmax = labels, np.exp(log_p)
-        return -log_p[np.arange(len(labels)), labels].sum() / len(labels)  # an empty batch: 0 / 0 = nan, as PyTorch's
+        # n in the logits' dtype: NumPy 1.x made float32 / int float64. An empty batch: 0 / 0 = nan, as PyTorch's
+        return -log_p[np.arange(len(labels)), labels].sum() / logits.dtype.type(len(labels))
 
     def backward(self, g):
         dx = self.softmax.copy()
