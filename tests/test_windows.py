@@ -1276,6 +1276,12 @@ def test_bad_geometry_is_a_clear_value_error(call, message):
     (lambda: layers.Conv2d(3, 4, 3, stride=0), r"Conv2d: stride must be >= 1, got \(0, 0\)"),
     (lambda: layers.Conv2d(3, 4, 3, padding=-1), r"Conv2d: padding must be >= 0"),
     (lambda: layers.Conv2d(3, 4, 3, dilation=(1, 0)), r"Conv2d: dilation must be >= 1"),
+    # one axis bad, either one (a check of one axis passed the other)
+    (lambda: layers.Conv2d(3, 4, (3, 0)), r"Conv2d: kernel_size must be >= 1, got \(3, 0\)"),
+    (lambda: layers.Conv2d(3, 4, 3, stride=(0, 1)), r"Conv2d: stride must be >= 1, got \(0, 1\)"),
+    (lambda: layers.Conv2d(3, 4, 3, padding=(0, -1)), r"Conv2d: padding must be >= 0, got \(0, -1\)"),
+    (lambda: layers.Conv2d(3, 4, 3, dilation=(0, 1)), r"Conv2d: dilation must be >= 1, got \(0, 1\)"),
+    (lambda: layers.Conv2d(3, 4, (3, 2.5)), r"Conv2d: kernel_size must be an int or a pair of ints, got \(3, 2.5\)"),
     (lambda: layers.SharpCosSim2d(3, 4, stride=0), r"SharpCosSim2d: stride must be >= 1"),
     (lambda: layers.SharpCosSim2d(3, 4.5), r"SharpCosSim2d: out_channels must be an int >= 1, got 4.5"),
     (lambda: layers.ConvTwist2d(0, 4), r"ConvTwist2d: in_channels must be an int >= 1, got 0"),  # named Conv2d
