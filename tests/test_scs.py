@@ -247,6 +247,16 @@ def test_bad_input(call, message):
         call()
 
 
+@pytest.mark.parametrize("variant", ["rohrer", "pisoni"])
+def test_layer_parameters_take_the_dtype_asked_for(variant):
+    """float32 by default, as PyTorch's modules are; float64 when asked."""
+    for dtype in (np.float32, np.float64):
+        kw = {} if dtype == np.float32 else dict(dtype=dtype)
+        layer = layers.SharpCosSim2d(2, 3, variant=variant, **kw)
+        assert {name: p.dtype for name, p in layer.named_parameters()} == {
+            name: np.dtype(dtype) for name, _ in layer.named_parameters()}
+
+
 def test_rohrer_layer_parameterisation_and_projections():
     layer = layers.SharpCosSim2d(3, 500, rng=np.random.default_rng(0))
     assert [n for n, _ in layer.named_parameters()] == ["weight", "p", "log_q"]
