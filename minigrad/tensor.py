@@ -130,21 +130,22 @@ class Tensor:
         elif self.grad is not None:
             self.grad.fill(0)
 
-    def backward(self, grad=None):
-        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient."""
+    def backward(self, gradient=None):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient;
+        ``gradient`` is dL/d(self) (PyTorch's name), ones for a one-element tensor."""
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require a gradient")
-        if grad is None:
+        if gradient is None:
             if self.numel() != 1:
                 raise RuntimeError(
                     f"backward: a gradient must be given for a non-scalar output of shape {self.shape}")
-            grad = np.ones_like(self.data)
+            gradient = np.ones_like(self.data)
         else:
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(f"backward: gradient shape {grad.shape} != output shape {self.shape}")
+            gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+            if gradient.shape != self.shape:
+                raise ValueError(f"backward: gradient shape {gradient.shape} != output shape {self.shape}")
 
-        grads = {id(self): grad}
+        grads = {id(self): gradient}
         with np.errstate(all="ignore"):  # see Function.apply
             for node in reversed(_topological_order(self)):
                 g = grads.pop(id(node), None)

@@ -1,4 +1,5 @@
 """Autograd semantics, the Function API, dtype rules, bad input, and the gradient checker itself."""
+import inspect
 import operator
 import re
 
@@ -150,6 +151,16 @@ def test_a_function_with_integer_output_is_refused_in_the_graph():
     assert Floor.apply(mg.tensor([1.5])).dtype == np.int64  # outside the graph, fine
     with pytest.raises(TypeError, match="Floor: gradients need floating-point data, got dtype int64"):
         Floor.apply(mg.tensor([1.5], requires_grad=True))
+
+
+def test_backward_takes_the_gradient_by_pytorchs_name():
+    """y.backward(gradient=g), as torch code writes it, was a TypeError (the argument was named grad)."""
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).backward(gradient=np.array([1.0, -1.0]))
+    np.testing.assert_array_equal(x.grad, [3.0, -3.0])
+    torch = pytest.importorskip("torch")
+    assert list(inspect.signature(mg.Tensor.backward).parameters)[1] == "gradient"
+    assert "gradient" in inspect.signature(torch.Tensor.backward).parameters
 
 
 def test_zero_grad_keeps_a_zeroed_array_when_asked():
