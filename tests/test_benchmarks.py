@@ -81,6 +81,8 @@ def test_the_training_benchmarks_torch_networks_are_the_examples(name):
     x, y = example.prepare(images[:32]), labels[:32].astype(np.int64)
     model = example.build_model(name, np.random.default_rng(0))
     net = training.torch_network(torch, name, model.state_dict())
+    if name == "conv":  # PyTorch's own modules only: printed alike, line for line
+        assert repr(model) == repr(net)
     loss = mg.cross_entropy(model(mg.tensor(x)), y)
     loss.backward()
     t_loss = torch.nn.functional.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(y))
