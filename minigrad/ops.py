@@ -126,11 +126,17 @@ class MatMul(Function):
         return ga, gb
 
 
+def _as_float(x):
+    """Integers and booleans in float64 before a float-valued function (as conv's result_dtype):
+    NumPy's exp of uint8 is float16, three digits, and sigmoid's -|x| wraps around in unsigned ints."""
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
 class Exp(Function):
     """y = exp(x)
     dx = g y"""
     def forward(self, x):
-        self.y = np.exp(x)
+        self.y = np.exp(_as_float(x))
         return self.y
 
     def backward(self, g):
@@ -141,8 +147,8 @@ class Log(Function):
     """y = ln(x)
     dx = g / x"""
     def forward(self, x):
-        self.x = x
-        return np.log(x)
+        self.x = _as_float(x)
+        return np.log(self.x)
 
     def backward(self, g):
         return g / self.x
@@ -152,7 +158,7 @@ class Sqrt(Function):
     """y = sqrt(x)
     dx = g / (2 y)"""
     def forward(self, x):
-        self.y = np.sqrt(x)
+        self.y = np.sqrt(_as_float(x))
         return self.y
 
     def backward(self, g):
@@ -277,8 +283,9 @@ class Sigmoid(Function):
     dx = g y (1 - y)"""
     def forward(self, x):
         # exp of a negative argument only, so large |x| neither overflows nor warns
+        x = _as_float(x)
         e = np.exp(-np.abs(x))
-        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)  # NumPy 1.x: 0-D float32 to float64
         return self.y
 
     def backward(self, g):
@@ -289,7 +296,7 @@ class Tanh(Function):
     """y = tanh(x)
     dx = g (1 - y^2)"""
     def forward(self, x):
-        self.y = np.tanh(x)
+        self.y = np.tanh(_as_float(x))
         return self.y
 
     def backward(self, g):
@@ -311,6 +318,11 @@ def _normalize_axis(axis, ndim, op):
     return normalized if ndim else ()
 
 
+def _reduced_axes(axis, ndim, op):
+    """The axes a reduction reduces: as in PyTorch, an empty dim (() or []) is every axis, as None is."""
+    return _normalize_axis(None if isinstance(axis, (tuple, list)) and not axis else axis, ndim, op)
+
+
 def _one_axis(dim, ndim, op):
     """The one axis an int dim names among ndim (as torch, a tuple is not a dim here)."""
     if not isinstance(dim, (int, np.integer)):
@@ -327,7 +339,7 @@ class Sum(Function):
     dx = g broadcast back over the summed axes"""
     def forward(self, x, axis=None, keepdims=False):
         self.shape = x.shape
-        self.axes, self.keepdims = _normalize_axis(axis, x.ndim, "sum"), keepdims
+        self.axes, self.keepdims = _reduced_axes(axis, x.ndim, "sum"), keepdims
         return np.sum(x, axis=self.axes, keepdims=keepdims)
 
     def backward(self, g):
@@ -339,7 +351,7 @@ class Mean(Function):
     dx = g / n broadcast back"""
     def forward(self, x, axis=None, keepdims=False):
         self.shape = x.shape
-        self.axes, self.keepdims = _normalize_axis(axis, x.ndim, "mean"), keepdims
+        self.axes, self.keepdims = _reduced_axes(axis, x.ndim, "mean"), keepdims
         self.n = int(np.prod([x.shape[a] for a in self.axes]))
         return np.mean(x, axis=self.axes, keepdims=keepdims)
 
@@ -354,7 +366,7 @@ class Amax(Function):
 
     def forward(self, x, axis=None, keepdims=False, op=None):
         op = op or type(self).__name__.lower()  # max(x) and min(x) reduce with these too
-        self.axes, self.keepdims = _normalize_axis(axis, x.ndim, op), keepdims
+        self.axes, self.keepdims = _reduced_axes(axis, x.ndim, op), keepdims
         if any(x.shape[a] == 0 for a in self.axes):
             raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {axis}")
         y = self.reduce(x, axis=self.axes, keepdims=True)

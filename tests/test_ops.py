@@ -38,7 +38,7 @@ def reduction(draw, unique=False):
         assume(spread_apart(x, 1e-3))
     ndim = max(x.ndim, 1)  # a 0-D tensor takes dim 0 or -1, as in PyTorch (they raised AxisError, IndexError)
     axis = draw(st.none() | st.integers(-ndim, ndim - 1)
-                | st.lists(st.integers(0, ndim - 1), min_size=1, unique=True).map(tuple))
+                | st.lists(st.integers(0, ndim - 1), unique=True).map(tuple))  # () too: every axis, as torch
     return [x], dict(dim=axis, keepdim=draw(st.booleans()))
 
 
@@ -491,6 +491,18 @@ def test_softmax_and_its_kin_take_logits_far_beyond_exps_range(dtype):
     loss.backward()
     np.testing.assert_allclose(loss.item(), (1000 + np.log(3)) / 2, rtol=1e-6)
     np.testing.assert_allclose(x.grad, [[0.5, -0.5, 0], [-1 / 3, 1 / 6, 1 / 6]], rtol=1e-6, atol=1e-30)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.int64, np.bool_])
+def test_float_valued_ops_of_integers_give_pytorchs_values_in_float64(name, dtype):
+    """sigmoid cast its result back to the input's dtype: sigmoid of [1, 2, 3] was [0, 0, 0]. Integers
+    give float64, as NumPy promotes them (PyTorch gives its default float32)."""
+    torch = pytest.importorskip("torch")
+    x = np.array([0, 1, 2, 3, 30] if dtype != np.bool_ else [False, True], dtype)
+    out = getattr(mg, name)(mg.tensor(x))
+    assert out.dtype == np.float64
+    assert_close(out.data, getattr(torch, name)(torch.from_numpy(x)).double().numpy(), rtol=1e-6, atol=0, name=name)
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "cross_entropy"])
