@@ -54,9 +54,9 @@ class Module:
         elif isinstance(value, Module):
             self._parameters.pop(name, None)
             self._modules[name] = value
-        elif value is None:
-            self._parameters.pop(name, None)
-            self._modules.pop(name, None)
+        elif value is None and (name in self._parameters or name in self._modules):
+            registry = self._parameters if name in self._parameters else self._modules
+            registry[name] = None  # the name stays registered, in its place, as in PyTorch
         elif name in self._parameters or name in self._modules:  # it would silently stop being trained
             kind = ("parameter", "Parameter") if name in self._parameters else ("child module", "Module")
             raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind[0]} {name!r} "
@@ -84,7 +84,7 @@ class Module:
                 return
             seen.add(id(module))
             yield name, module
-            for child_name, child in module._modules.items():
+            for child_name, child in module.named_children():
                 yield from walk(child, f"{name}.{child_name}" if name else child_name)
         yield from walk(self, prefix)
 
@@ -92,10 +92,10 @@ class Module:
         return (m for _, m in self.named_modules())
 
     def named_children(self):
-        return iter(self._modules.items())
+        return ((name, m) for name, m in self._modules.items() if m is not None)
 
     def children(self):
-        return iter(self._modules.values())
+        return (m for _, m in self.named_children())
 
     def named_parameters(self, prefix="", remove_duplicate=True):
         """(dotted name, parameter) in registration order, depth first; a shared parameter comes
@@ -103,7 +103,7 @@ class Module:
         seen = set()
         for module_name, module in self.named_modules(prefix, remove_duplicate):
             for name, p in module._parameters.items():
-                if remove_duplicate and id(p) in seen:
+                if p is None or remove_duplicate and id(p) in seen:
                     continue
                 seen.add(id(p))
                 yield (f"{module_name}.{name}" if module_name else name), p

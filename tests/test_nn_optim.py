@@ -297,6 +297,28 @@ def test_assigning_to_a_registered_name_follows_pytorch():
     assert list(t.state_dict()) == ["weight", "bias"]
 
 
+def test_a_name_set_to_none_stays_registered_as_in_pytorch():
+    """None unregistered the name: a Parameter assigned after it went to the end of named_parameters
+    (optimizer numbering and state_dict order no longer PyTorch's), and an array assigned after it
+    silently became a plain attribute, never trained. PyTorch keeps the name, holding None."""
+    torch = pytest.importorskip("torch")
+    m, t = nn.Sequential(nn.Linear(2, 3), nn.ReLU()), torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+    for net, value, parameter in ((m, np.zeros((3, 2), np.float32), nn.Parameter),
+                                  (t, torch.zeros(3, 2), torch.nn.Parameter)):
+        net[0].weight, net.extra = None, None
+        assert [n for n, _ in net.named_parameters()] == ["0.bias"] and list(net.state_dict()) == ["0.bias"]
+        with pytest.raises(TypeError, match="cannot assign .* as parameter 'weight'"):
+            net[0].weight = value
+        net[0].weight = parameter(value)
+        assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias"]
+        first = net[0]
+        setattr(net, "0", None)
+        assert [n for n, _ in net.named_children()] == ["1"] and len(list(net.modules())) == 2 and len(net) == 2
+        setattr(net, "0", first)
+        assert list(net.state_dict()) == ["0.weight", "0.bias"]
+    assert repr(m) == repr(t)
+
+
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
     """strict=False (PyTorch's) was a TypeError: a state_dict with extra keys, or without some,
     could not be loaded. The keys present load, the rest stay; a wrong shape still refuses all."""
