@@ -11,7 +11,8 @@ Rules (docs/windows.md):
   value wins, as in brohrer/sharpened-cosine-similarity's PyTorch MaxAbsPool2d (7193a5d), and among
   equal values the first position. The gradient goes only to the kept element. NaN as max_pool2d.
 - ceil_mode (all three): PyTorch's output size, rounding up, so that windows may run past the
-  input's end, each still starting inside the input or its left padding; the overhang is padding.
+  input's end, each still starting inside the input or its left padding; the overhang is padding
+  (a kernel wider than the padded input too, if rounding up gives it a window).
 - dilation (the max pools): window positions d apart, as in conv2d; a window that would read only
   padding is refused (PyTorch returns -inf there, with an index outside the input).
 - return_indices (the max pools): each kept element's flat position in its input plane (h W + w),
@@ -42,8 +43,16 @@ def check_pool_args(op, kernel_size, stride, padding, dilation=1):
 
 
 def pool_geometry(op, shape, kernel_size, stride, padding, ceil_mode=False, dilation=1):
-    geometry = window_geometry(op, shape, kernel_size, kernel_size if stride is None else stride, padding, dilation)
-    kernel, stride, pad, dilation, out = geometry
+    stride = kernel_size if stride is None else stride
+    seen = shape
+    if ceil_mode and len(shape) == 4:  # a window may reach past the padding, as far as the kernels pad x's end
+        kernel, steps, pad, dil = window_args(op, kernel_size, stride, padding, dilation)
+        out = tuple(_ceil_output_size(n, k, s, p, d) for n, k, s, p, d in zip(shape[2:], kernel, steps, pad, dil))
+        if min(out) < 1:
+            raise ValueError(f"{op}: kernel {kernel} with dilation {dil} and stride {steps} leaves no window on the "
+                             f"input {tuple(shape[2:])} with padding {pad}, even with ceil_mode (output size {out})")
+        seen = tuple(shape[:2]) + tuple(max(n, d * (k - 1) + 1 - 2 * p) for n, k, p, d in zip(shape[2:], kernel, pad, dil))
+    kernel, stride, pad, dilation, out = window_geometry(op, seen, kernel_size, stride, padding, dilation)
     _check_half_padding(op, kernel, pad)
     if ceil_mode:
         out = tuple(_ceil_output_size(n, k, s, p, d) for n, k, s, p, d in zip(shape[2:], kernel, stride, pad, dilation))

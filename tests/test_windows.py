@@ -466,6 +466,9 @@ def pool_cases(draw, spread=True, name="max_pool2d", dilation=None, threads="ser
         dh, dw = settings["dilation"] = dilation or (1, 1)
     # at least a window's span less its padding: then every window holds an element of x (docs/windows.md)
     low_h, low_w = max(kh, dh * (kh - 1) + 1 - padding[0]), max(kw, dw * (kw - 1) + 1 - padding[1])
+    if settings["ceil_mode"] and (dh, dw) == (1, 1):  # a window wider than the padded input, if it rounds up to one
+        sh, sw = stride or (kh, kw)
+        low_h, low_w = max(1, kh + 1 - 2 * padding[0] - sh), max(1, kw + 1 - 2 * padding[1] - sw)
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(low_h, low_h + 5)),
              draw(st.integers(low_w, low_w + 5)))
     # tie-free inputs keep every window's winner clear of the finite-difference step
@@ -703,6 +706,29 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
                 tol = 1e-12 if dtype == np.float64 else 1e-6
                 assert_close(grad, other_grad, rtol=tol, atol=tol, name=f"{name} grad with NaN")
     check()
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_ceil_mode_takes_a_kernel_wider_than_the_padded_input_as_pytorch_does(name):
+    """A 3x3 kernel over 6 x 2 images with ceil_mode: PyTorch rounds the 2 columns up to one window;
+    this was refused as a kernel larger than the padded input. A kernel that leaves no window, even
+    rounded up, is still refused."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 2))
+    t = mg.tensor(x, requires_grad=True)
+    y = POOLS[name](t, 3, ceil_mode=True)
+    assert y.shape == (2, 3, 2, 1)
+    y.backward(np.ones(y.shape))
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch_pool(torch, name, tx, dict(kernel_size=3, stride=None, padding=0, ceil_mode=True))
+    ty.sum().backward()
+    assert_close(y.data, ty.detach().numpy(), name=f"{name} value")
+    assert_close(t.grad, tx.grad.numpy(), name=f"{name} grad")
+    with pytest.raises(ValueError, match=rf"{name}: kernel \(4, 4\) with dilation \(1, 1\) and stride \(1, 1\) leaves "
+                                         r"no window on the input \(6, 2\) with padding \(0, 0\), even with ceil_mode"):
+        POOLS[name](t, 4, stride=1, ceil_mode=True)
+    with pytest.raises(RuntimeError, match="Output size is too small"):
+        torch_pool(torch, name, tx, dict(kernel_size=4, stride=1, padding=0, ceil_mode=True))
 
 
 @pytest.mark.parametrize("name", ["max_pool2d", "max_abs_pool2d"])
