@@ -643,6 +643,15 @@ def test_avg_pool_without_count_include_pad_averages_only_the_input(each_backend
     check()
 
 
+def test_avg_pool_counts_padding_but_not_a_ceil_mode_overhang_past_it(each_backend):
+    """4 pixels, kernel 3, stride 2, padding 1, ceil_mode: windows [-1, 2), [1, 4), [3, 6), the last
+    clipped to the padded input's end, 5: it averages 2 positions, one of them padding (PyTorch's
+    count). Along each axis the windows of ones average 2/3, 1 and 1/2."""
+    y = F.avg_pool2d(mg.tensor(np.ones((1, 1, 4, 4))), 3, 2, 1, ceil_mode=True)
+    along = np.array([2 / 3, 1, 1 / 2])
+    np.testing.assert_allclose(y.data[0, 0], np.outer(along, along), rtol=1e-15)
+
+
 def test_pool_modules_take_their_settings_positionally_in_pytorchs_order():
     """MaxPool2d(k, s, p, dilation, return_indices, ceil_mode) and AvgPool2d(k, s, p, ceil_mode,
     count_include_pad, divisor_override), as PyTorch's modules (the functions put ceil_mode before
