@@ -1,5 +1,6 @@
 """im2col/col2im, conv2d and pooling: gradients, backends, torch and scipy cross-checks, bad input."""
 import importlib
+import re
 import warnings
 from unittest.mock import patch
 
@@ -650,6 +651,20 @@ def test_avg_pool_counts_padding_but_not_a_ceil_mode_overhang_past_it(each_backe
     y = F.avg_pool2d(mg.tensor(np.ones((1, 1, 4, 4))), 3, 2, 1, ceil_mode=True)
     along = np.array([2 / 3, 1, 1 / 2])
     np.testing.assert_allclose(y.data[0, 0], np.outer(along, along), rtol=1e-15)
+
+
+@pytest.mark.parametrize("divisor", [0, True, 2.5, "2", np.float64(2)])
+def test_avg_pool_refuses_a_divisor_override_that_is_not_a_nonzero_int_as_pytorch_does(divisor):
+    """PyTorch refuses 0 ("divisor must be not zero") and anything not an int, True included."""
+    x = mg.tensor(np.ones((1, 1, 4, 4)))
+    message = rf"divisor_override must be None or a nonzero int, got {re.escape(repr(divisor))}"
+    with pytest.raises(ValueError, match="avg_pool2d: " + message):
+        F.avg_pool2d(x, 2, divisor_override=divisor)
+    with pytest.raises(ValueError, match="AvgPool2d: " + message):
+        layers.AvgPool2d(2, divisor_override=divisor)
+    torch = pytest.importorskip("torch")
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.nn.functional.avg_pool2d(torch.ones(1, 1, 4, 4), 2, divisor_override=divisor)
 
 
 def test_pool_modules_take_their_settings_positionally_in_pytorchs_order():
