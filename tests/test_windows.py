@@ -1300,6 +1300,8 @@ def test_empty_batch_gives_empty_output_and_zero_gradients(each_backend, name):
     (lambda: F.max_pool2d(mg.tensor(np.ones((1, 1, 5, 5))), 2, padding=2), r"max_pool2d: padding \(2, 2\) must be at most half"),
     (lambda: F.max_pool2d(mg.tensor(np.ones((1, 1, 5, 5))), (3, 2), padding=(1, 2)),  # the width alone too much
      r"max_pool2d: padding \(1, 2\) must be at most half the kernel size \(3, 2\)"),
+    (lambda: F.avg_pool2d(mg.tensor(np.ones((1, 1, 5, 5))), (2, 3), padding=(2, 1)),  # the height alone
+     r"avg_pool2d: padding \(2, 1\) must be at most half the kernel size \(2, 3\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((2, 1, 3, 3)), np.ones((1, 2))),  # broadcast silently
      r"conv2d: bias shape \(1, 2\) != \(2,\)"),
     (lambda: F.avg_pool2d(mg.tensor(np.ones((1, 1, 1, 5))), 2), r"avg_pool2d: kernel \(2, 2\)"),
