@@ -63,6 +63,30 @@ class Module:
                             f"({kind[1]} or None expected; to change a parameter's values, set its .data)")
         object.__setattr__(self, name, value)
 
+    def add_module(self, name, module):
+        """PyTorch's: register module (or None, a place kept for one) under name, as setattr would."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {type(module).__name__} is not a Module")
+        self._register(self._modules, "module", name, module)
+
+    def register_parameter(self, name, param):
+        """PyTorch's: register param (or None: Conv2d(bias=False) keeps a place for its bias) under name."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter: cannot register {type(param).__name__} as "
+                            f"parameter {name!r} (Parameter or None expected)")
+        self._register(self._parameters, "parameter", name, param)
+
+    def _register(self, registry, kind, name, value):
+        """Names as PyTorch checks them: a KeyError for one that is not an attribute name or is taken."""
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: {kind} name must be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{type(self).__name__}: {kind} name must be non-empty and without '.', got {name!r}")
+        if hasattr(self, name) and name not in registry:
+            raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists")
+        registry[name] = None  # a new name's place, which setattr fills
+        setattr(self, name, value)
+
     def __delattr__(self, name):
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
@@ -195,8 +219,13 @@ class Module:
         return ""
 
     def __repr__(self):
-        children = "".join(f"\n  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items())
-        return f"{type(self).__name__}({self.extra_repr()}{children}{chr(10) if children else ''})"
+        """PyTorch's layout: the settings inline when there are no children, else a line above them."""
+        lines = self.extra_repr().split("\n") if self.extra_repr() else []
+        children = [f"({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items()]
+        if len(lines) == 1 and not children:
+            return f"{type(self).__name__}({lines[0]})"
+        body = "".join("\n  " + line for line in lines + children)
+        return f"{type(self).__name__}({body}{chr(10) if body else ''})"
 
 
 class Sequential(Module):

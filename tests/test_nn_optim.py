@@ -319,6 +319,35 @@ def test_a_name_set_to_none_stays_registered_as_in_pytorch():
     assert repr(m) == repr(t)
 
 
+def test_add_module_and_register_parameter_as_pytorchs():
+    """Custom modules written for PyTorch register parts by name in loops; minigrad had neither method.
+    The same calls give the same names, order, repr and kinds of error."""
+    torch = pytest.importorskip("torch")
+    for lib, Parameter in ((nn, nn.Parameter), (torch.nn, torch.nn.Parameter)):
+        m = lib.Linear(2, 3)
+        m.register_parameter("scale", Parameter(np.ones(3, np.float32) if lib is nn else torch.ones(3)))
+        m.register_parameter("bias", None)  # keeps its place, holding None
+        m.register_parameter("shift", None)
+        for i in range(2):
+            m.add_module(f"block{i}", lib.ReLU())
+        m.add_module("spare", None)
+        assert [n for n, _ in m.named_parameters()] == ["weight", "scale"]
+        assert [n for n, _ in m.named_children()] == ["block0", "block1"]
+        for call, error in [(lambda: m.add_module("a.b", lib.ReLU()), KeyError), (lambda: m.add_module("", None), KeyError),
+                            (lambda: m.add_module(3, None), TypeError), (lambda: m.add_module("weight", lib.ReLU()), KeyError),
+                            (lambda: m.add_module("in_features", None), KeyError), (lambda: m.add_module("x", 3), TypeError),
+                            (lambda: m.register_parameter("in_features", None), KeyError),
+                            (lambda: m.register_parameter("block0", None), KeyError),
+                            (lambda: m.register_parameter("x", lib.ReLU()), TypeError)]:
+            with pytest.raises(error):
+                call()
+        m.bias = Parameter(np.zeros(3, np.float32) if lib is nn else torch.zeros(3))
+        if lib is nn:
+            ours = m
+    assert list(ours.state_dict()) == list(m.state_dict()) == ["weight", "bias", "scale"]
+    assert repr(ours) == repr(m)
+
+
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
     """strict=False (PyTorch's) was a TypeError: a state_dict with extra keys, or without some,
     could not be loaded. The keys present load, the rest stay; a wrong shape still refuses all."""

@@ -157,11 +157,23 @@ def test_init_antisymmetry_rotation_centres_and_keys():
         assert c.shape == (5,) and np.abs(c).max() <= 1.5
 
 
-def test_module_prints_its_settings_and_convs():
+def test_module_prints_its_settings_and_convs_as_torch_lays_them_out():
+    """The settings on a line of their own above the children, as PyTorch prints a module with both
+    (they shared the first line)."""
     module = layers.ConvTwist2d(1, 2, stride=2, symmetrize="reparam")
     conv = "Conv2d(1, 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)"  # as torch prints it
-    assert repr(module).splitlines() == ["ConvTwist2d(stride=(2, 2), symmetrize='reparam'", f"  (conv): {conv}",
+    assert repr(module).splitlines() == ["ConvTwist2d(", "  stride=(2, 2), symmetrize='reparam'", f"  (conv): {conv}",
                                          f"  (conv_x): {conv}", f"  (conv_y): {conv}", ")"]
+    torch = pytest.importorskip("torch")
+
+    class ConvTwist2d(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.conv_x, self.conv_y = (torch.nn.Conv2d(1, 2, 3, 2, 1, bias=False) for _ in range(3))
+
+        def extra_repr(self):
+            return module.extra_repr()
+    assert repr(module) == repr(ConvTwist2d())
 
 
 def test_init_order_under_a_seed():
