@@ -14,10 +14,10 @@ IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unex
 
 
 class Parameter(Tensor):
-    """A tensor a Module trains: it always requires a gradient."""
+    """A tensor a Module registers and trains; requires_grad=False freezes it (PyTorch's signature)."""
 
-    def __init__(self, data, dtype=None):
-        super().__init__(data, requires_grad=True, dtype=dtype)
+    def __init__(self, data, requires_grad=True):
+        super().__init__(data, requires_grad=requires_grad)
 
 
 def check_count(op, name, value, least=1):

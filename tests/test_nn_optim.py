@@ -348,6 +348,23 @@ def test_add_module_and_register_parameter_as_pytorchs():
     assert repr(ours) == repr(m)
 
 
+def test_a_parameter_made_without_a_gradient_is_frozen_as_in_pytorch():
+    """Parameter(data, requires_grad=False), PyTorch's signature (its second argument was a dtype): the
+    module lists and saves it, backward leaves its grad None and the optimizer leaves it alone."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, as_array in ((nn, lambda v: np.array(v, np.float32)), (torch.nn, torch.tensor)):
+        m = lib.Linear(2, 1)
+        m.weight = lib.Parameter(as_array([[0.5, -1.0]]), False)
+        m.bias = lib.Parameter(as_array([0.25]))
+        optimizer = (optim if lib is nn else torch.optim).SGD(m.parameters(), lr=0.5)
+        m(as_array([[1.0, 2.0]])).sum().backward()
+        optimizer.step()
+        results.append((m.weight.requires_grad, m.weight.grad is None, list(m.state_dict()),
+                        np.asarray(m.weight.data).tolist(), np.asarray(m.bias.data).tolist()))
+    assert results[0] == results[1] == (False, True, ["weight", "bias"], [[0.5, -1.0]], [-0.25])
+
+
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
     """strict=False (PyTorch's) was a TypeError: a state_dict with extra keys, or without some,
     could not be loaded. The keys present load, the rest stay; a wrong shape still refuses all."""
