@@ -33,7 +33,8 @@ def checked(kind, ok, requirement):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+            expected = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {expected}") from None
         if not ok(value):
             raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
         return value

@@ -329,6 +329,7 @@ def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp
 @pytest.mark.parametrize("argv,message", [
     (["--epochs", "0"], "must be a finite number > 0"),
     (["--lr", "abc"], "is not a number"),
+    (["--epochs", "1.5"], "argument --epochs: '1.5' is not a whole number"),  # said "is not a number"
     (["--lr", "nan"], "must be a finite number > 0, got nan"),
     (["--lr", "inf"], "must be a finite number > 0, got inf"),
     (["--lr", "-0.1"], "must be a finite number > 0"),
