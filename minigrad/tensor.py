@@ -73,6 +73,10 @@ class Tensor:
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({np.array2string(self.data, prefix='Tensor(')}, dtype={self.dtype}{grad})"
 
+    def __format__(self, spec):
+        """A 0-D tensor formats as its value, as PyTorch's does (f"{loss:.4f}"); others as their repr."""
+        return format(self.data.item(), spec) if self.ndim == 0 else super().__format__(spec)
+
     def numpy(self):
         return self.data
 

@@ -707,3 +707,17 @@ def test_requires_grad_flag_as_pytorch_sets_it():
     with pytest.raises(TypeError, match="requires_grad_: gradients need floating-point data, got dtype int64"):
         mg.tensor(np.array([1, 2])).requires_grad_()
     assert mg.tensor(np.array([[1.5, 2.0]])).tolist() == [[1.5, 2.0]]
+
+
+@pytest.mark.parametrize("value", [1.23456, np.float32(2.5), 3, True])
+@pytest.mark.parametrize("spec", ["", ".3f", ">8", "e"])
+def test_a_0d_tensor_formats_as_its_value_as_in_pytorch(value, spec):
+    """f"{loss:.4f}", as PyTorch training loops print a loss, was a TypeError."""
+    torch = pytest.importorskip("torch")
+    if spec in (".3f", "e") and isinstance(value, bool):
+        spec = "d"
+    t = mg.tensor(value, requires_grad=isinstance(value, float))
+    expected = torch.from_numpy(np.array(t.data))  # the same dtype
+    assert format(t, spec) == format(expected, spec)
+    with pytest.raises(TypeError):  # more than 0-D, as in PyTorch
+        format(mg.tensor([value]), ".3f")
