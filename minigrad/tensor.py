@@ -66,6 +66,10 @@ class Tensor:
     def numel(self):
         return self.data.size
 
+    def dim(self):
+        """PyTorch's: the number of dims (ndim)."""
+        return self.data.ndim
+
     def __len__(self):
         return len(self.data)
 
