@@ -137,7 +137,10 @@ class Conv2d(nn.Module):
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         bound = nn.kaiming_uniform_bound(in_channels // groups * kh * kw)
         self.weight = nn.Parameter(nn.uniform((out_channels, in_channels // groups, kh, kw), bound, rng, dtype))
-        self.bias = nn.Parameter(nn.uniform((out_channels,), bound, rng, dtype)) if bias else None
+        if bias:
+            self.bias = nn.Parameter(nn.uniform((out_channels,), bound, rng, dtype))
+        else:
+            self.register_parameter("bias", None)  # a place kept for one, as in PyTorch
 
     def forward(self, x):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -309,7 +309,10 @@ class Linear(Module):
         self.in_features, self.out_features = in_features, out_features
         bound = kaiming_uniform_bound(in_features)
         self.weight = Parameter(uniform((out_features, in_features), bound, rng, dtype))
-        self.bias = Parameter(uniform((out_features,), bound, rng, dtype)) if bias else None
+        if bias:
+            self.bias = Parameter(uniform((out_features,), bound, rng, dtype))
+        else:
+            self.register_parameter("bias", None)  # a place kept for one, as in PyTorch
 
     def forward(self, x):
         if x.shape[-1] != self.in_features:

@@ -365,6 +365,21 @@ def test_a_parameter_made_without_a_gradient_is_frozen_as_in_pytorch():
     assert results[0] == results[1] == (False, True, ["weight", "bias"], [[0.5, -1.0]], [-0.25])
 
 
+@pytest.mark.parametrize("make", [lambda lib: lib.Linear(2, 3, bias=False),
+                                  lambda lib: (layers if lib is nn else lib).Conv2d(2, 3, 1, bias=False)])
+def test_a_layer_without_bias_keeps_a_place_for_one_as_pytorchs(make):
+    """bias=False left bias a plain attribute: an array assigned to it silently became a constant added
+    by forward, never trained. PyTorch registers the name holding None, and refuses that array."""
+    torch = pytest.importorskip("torch")
+    for lib, Parameter, value in ((nn, nn.Parameter, np.zeros(3, np.float32)),
+                                  (torch.nn, torch.nn.Parameter, torch.zeros(3))):
+        m = make(lib)
+        with pytest.raises(TypeError, match="cannot assign"):
+            m.bias = value
+        m.bias = Parameter(value)
+        assert list(m.state_dict()) == ["weight", "bias"]
+
+
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
     """strict=False (PyTorch's) was a TypeError: a state_dict with extra keys, or without some,
     could not be loaded. The keys present load, the rest stay; a wrong shape still refuses all."""
