@@ -182,7 +182,13 @@ class Tensor:
 
 
 def _compare(ufunc, a, b):
-    return Tensor(ufunc(a.data, b.data if isinstance(b, Tensor) else b))
+    """A mask, for numbers, arrays and tensors; anything else (None, a string) gets Python's rule, as
+    in PyTorch: t == None is False, t < None a TypeError."""
+    b = b.data if isinstance(b, Tensor) else b
+    numeric = isinstance(b, (int, float, complex, np.generic, np.ndarray, list, tuple))
+    if not numeric or np.asarray(b).dtype.kind in "OSU":
+        return NotImplemented
+    return Tensor(ufunc(a.data, b))
 
 
 def _topological_order(root):

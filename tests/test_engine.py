@@ -124,6 +124,10 @@ def test_numpy_conversions_and_comparisons_follow_pytorch():
     with pytest.raises(ValueError, match="ambiguous"):
         bool(mg.tensor([0.0, 0.0]))
     assert {t: 1}[t] == 1  # hashing stays by identity
+    # not a number: Python's rule, as in PyTorch (t == None was a mask, bool(t == None) an error)
+    assert (t == None) is False and (t != None) is True and (t == "a") is False  # noqa: E711
+    with pytest.raises(TypeError):
+        t < None  # noqa: B015
     x = mg.tensor(a, requires_grad=True)
     with pytest.raises(RuntimeError, match="requires a gradient cannot become an ndarray"):
         np.exp(x)  # would leave the graph without a word
