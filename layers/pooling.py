@@ -51,7 +51,8 @@ def pool_geometry(op, shape, kernel_size, stride, padding, ceil_mode=False, dila
         if min(out) < 1:
             raise ValueError(f"{op}: kernel {kernel} with dilation {dil} and stride {steps} leaves no window on the "
                              f"input {tuple(shape[2:])} with padding {pad}, even with ceil_mode (output size {out})")
-        seen = tuple(shape[:2]) + tuple(max(n, d * (k - 1) + 1 - 2 * p) for n, k, p, d in zip(shape[2:], kernel, pad, dil))
+        reach = (d * (k - 1) + 1 - 2 * p for k, p, d in zip(kernel, pad, dil))  # a window's span less the padding
+        seen = tuple(shape[:2]) + tuple(max(n, r) for n, r in zip(shape[2:], reach))
     kernel, stride, pad, dilation, out = window_geometry(op, seen, kernel_size, stride, padding, dilation)
     _check_half_padding(op, kernel, pad)
     if ceil_mode:

@@ -285,7 +285,7 @@ class Sigmoid(Function):
         # exp of a negative argument only, so large |x| neither overflows nor warns
         x = _as_float(x)
         e = np.exp(-np.abs(x))
-        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)  # NumPy 1.x: 0-D float32 to float64
+        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         return self.y
 
     def backward(self, g):

@@ -333,9 +333,11 @@ def test_add_module_and_register_parameter_as_pytorchs():
         m.add_module("spare", None)
         assert [n for n, _ in m.named_parameters()] == ["weight", "scale"]
         assert [n for n, _ in m.named_children()] == ["block0", "block1"]
-        for call, error in [(lambda: m.add_module("a.b", lib.ReLU()), KeyError), (lambda: m.add_module("", None), KeyError),
-                            (lambda: m.add_module(3, None), TypeError), (lambda: m.add_module("weight", lib.ReLU()), KeyError),
-                            (lambda: m.add_module("in_features", None), KeyError), (lambda: m.add_module("x", 3), TypeError),
+        for call, error in [(lambda: m.add_module("a.b", lib.ReLU()), KeyError),
+                            (lambda: m.add_module("", None), KeyError), (lambda: m.add_module(3, None), TypeError),
+                            (lambda: m.add_module("weight", lib.ReLU()), KeyError),
+                            (lambda: m.add_module("in_features", None), KeyError),
+                            (lambda: m.add_module("x", 3), TypeError),
                             (lambda: m.register_parameter("in_features", None), KeyError),
                             (lambda: m.register_parameter("block0", None), KeyError),
                             (lambda: m.register_parameter("x", lib.ReLU()), TypeError)]:

@@ -750,9 +750,10 @@ def test_ceil_mode_takes_a_kernel_wider_than_the_padded_input_as_pytorch_does(na
     assert_close(y.data, ty.detach().numpy(), name=f"{name} value")
     assert_close(t.grad, tx.grad.numpy(), name=f"{name} grad")
     for stride, out in ((1, -1), (2, 0)):
-        with pytest.raises(ValueError, match=rf"{name}: kernel \(4, 4\) with dilation \(1, 1\) and stride \({stride}, "
-                                             rf"{stride}\) leaves no window on the input \(6, 2\) with padding \(0, 0\), "
-                                             rf"even with ceil_mode \(output size \(\d, {out}\)\)"):
+        message = (rf"{name}: kernel \(4, 4\) with dilation \(1, 1\) and stride \({stride}, {stride}\) leaves no "
+                   rf"window on the input \(6, 2\) with padding \(0, 0\), even with ceil_mode "
+                   rf"\(output size \(\d, {out}\)\)")
+        with pytest.raises(ValueError, match=message):
             POOLS[name](t, 4, stride=stride, ceil_mode=True)
         with pytest.raises(RuntimeError, match="Output size is too small"):
             torch_pool(torch, name, tx, dict(kernel_size=4, stride=stride, padding=0, ceil_mode=True))
