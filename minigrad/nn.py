@@ -51,8 +51,7 @@ class Module:
         if isinstance(value, Parameter):
             self._modules.pop(name, None)
             self._parameters[name] = value  # a name already registered keeps its place, as in PyTorch
-        elif isinstance(value, Module):
-            self._parameters.pop(name, None)
+        elif isinstance(value, Module) and name not in self._parameters:  # over a parameter: refused below
             self._modules[name] = value
         elif value is None and (name in self._parameters or name in self._modules):
             registry = self._parameters if name in self._parameters else self._modules
@@ -65,25 +64,28 @@ class Module:
 
     def add_module(self, name, module):
         """PyTorch's: register module (or None, a place kept for one) under name, as setattr would."""
-        if module is not None and not isinstance(module, Module):
+        if module is not None and not isinstance(module, Module):  # checked before the name, as PyTorch does
             raise TypeError(f"{type(self).__name__}.add_module: {type(module).__name__} is not a Module")
-        self._register(self._modules, "module", name, module)
+        self._register(self._modules, Module, name, module)
 
     def register_parameter(self, name, param):
         """PyTorch's: register param (or None: Conv2d(bias=False) keeps a place for its bias) under name."""
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"{type(self).__name__}.register_parameter: cannot register {type(param).__name__} as "
-                            f"parameter {name!r} (Parameter or None expected)")
-        self._register(self._parameters, "parameter", name, param)
+        self._register(self._parameters, Parameter, name, param)
 
     def _register(self, registry, kind, name, value):
-        """Names as PyTorch checks them: a KeyError for one that is not an attribute name or is taken."""
+        """PyTorch's checks: a KeyError for a name that is not an attribute name or is taken, then a
+        TypeError for a value that is neither a kind nor None."""
         if not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__}: {kind} name must be a string, got {type(name).__name__}")
+            raise TypeError(f"{type(self).__name__}: a {kind.__name__}'s name must be a string, "
+                            f"got {type(name).__name__}")
         if not name or "." in name:
-            raise KeyError(f"{type(self).__name__}: {kind} name must be non-empty and without '.', got {name!r}")
+            raise KeyError(f"{type(self).__name__}: a {kind.__name__}'s name must be non-empty and without '.', "
+                           f"got {name!r}")
         if hasattr(self, name) and name not in registry:
             raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists")
+        if value is not None and not isinstance(value, kind):
+            raise TypeError(f"{type(self).__name__}: cannot register {type(value).__name__} as {name!r} "
+                            f"({kind.__name__} or None expected)")
         registry[name] = None  # a new name's place, which setattr fills
         setattr(self, name, value)
 

@@ -289,9 +289,12 @@ def test_assigning_to_a_registered_name_follows_pytorch():
     assert list(m.state_dict()) == ["weight", "bias"] and len(seq) == 1
     m.bias = None  # as in PyTorch: no bias
     assert list(m.state_dict()) == ["weight"] and m(mg.tensor(np.ones((1, 2), np.float32))).shape == (1, 3)
-    m.weight = layers.Conv2d(1, 1, 1)  # a module in a parameter's place, as PyTorch allows
-    assert list(m.state_dict()) == ["weight.weight", "weight.bias"] and m.parameters() == m.weight.parameters()
+    with pytest.raises(TypeError, match="cannot assign Conv2d as parameter 'weight'"):  # as PyTorch; it was taken
+        m.weight = layers.Conv2d(1, 1, 1)
+    assert list(m.state_dict()) == ["weight"]
     torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="cannot assign .* as parameter 'weight'"):
+        torch.nn.Linear(2, 3).weight = torch.nn.Conv2d(1, 1, 1)
     t = torch.nn.Linear(2, 3)
     t.weight = torch.nn.Parameter(torch.zeros(3, 2))
     assert list(t.state_dict()) == ["weight", "bias"]
@@ -380,6 +383,46 @@ def test_a_layer_without_bias_keeps_a_place_for_one_as_pytorchs(make):
             m.bias = value
         m.bias = Parameter(value)
         assert list(m.state_dict()) == ["weight", "bias"]
+
+
+ATTRIBUTE_OPS = st.lists(st.tuples(st.sampled_from(["set", "del", "add_module", "register_parameter"]),
+                                    st.sampled_from(["a", "b", "weight", "bias"]),
+                                    st.sampled_from(["Parameter", "Module", "None", "array", "int"])),
+                         min_size=1, max_size=6)
+
+
+@given(ATTRIBUTE_OPS)
+def test_attribute_registration_follows_pytorch_step_by_step(ops):
+    """Random sequences of assignments, deletions, add_module and register_parameter on a Linear, run
+    on minigrad and on torch: after every step the same error type (or none), the same
+    named_parameters, state_dict keys and children, and the same kind of attribute. A module over a
+    parameter was taken (PyTorch refuses it), and register_parameter checked the value before the name."""
+    torch = pytest.importorskip("torch")
+
+    def make(lib, kind):
+        ours = lib is nn
+        return {"Parameter": lambda: lib.Parameter(np.ones(2, np.float32) if ours else torch.ones(2)),
+                "Module": lambda: lib.ReLU(), "None": lambda: None, "int": lambda: 3,
+                "array": lambda: np.ones(2, np.float32) if ours else torch.ones(2)}[kind]()
+
+    logs = []
+    for lib in (nn, torch.nn):
+        m, log = lib.Linear(2, 2), []
+        for op, name, kind in ops:
+            value = make(lib, kind)
+            try:
+                {"set": lambda: setattr(m, name, value), "del": lambda: delattr(m, name),
+                 "add_module": lambda: m.add_module(name, value),
+                 "register_parameter": lambda: m.register_parameter(name, value)}[op]()
+                log.append("ok")
+            except (AttributeError, KeyError, TypeError) as e:
+                log.append(type(e).__name__)
+            now = getattr(m, name, "missing")
+            now = "tensor" if isinstance(now, (mg.Tensor, np.ndarray, torch.Tensor)) else type(now).__name__
+            log.append(([n for n, _ in m.named_parameters()], list(m.state_dict()),
+                        [n for n, _ in m.named_children()], now))
+        logs.append(log)
+    assert logs[0] == logs[1]
 
 
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
