@@ -65,7 +65,8 @@ class Module:
     def add_module(self, name, module):
         """PyTorch's: register module (or None, a place kept for one) under name, as setattr would."""
         if module is not None and not isinstance(module, Module):  # checked before the name, as PyTorch does
-            raise TypeError(f"{type(self).__name__}.add_module: {type(module).__name__} is not a Module")
+            raise TypeError(f"{type(self).__name__}: cannot add {type(module).__name__} as module {name!r} "
+                            "(Module or None expected)")
         self._register(self._modules, Module, name, module)
 
     def register_parameter(self, name, param):
@@ -242,7 +243,7 @@ class Sequential(Module):
             return items[index][1]
         part = Sequential()
         for name, module in items[index]:
-            setattr(part, name, module)
+            part.add_module(name, module)  # None keeps its place, as in PyTorch
         return part
 
     def __len__(self):
@@ -251,12 +252,10 @@ class Sequential(Module):
     def append(self, module):
         """Add a module at the end, named by its position (PyTorch's)."""
         name = str(len(self))
-        if not isinstance(module, Module):  # a plain attribute, which forward would skip
-            raise TypeError(f"Sequential: module {name} is not a Module (got {type(module).__name__})")
         if name in self._modules:  # a slice keeps its names; PyTorch replaces that module
             raise ValueError(f"Sequential.append: this Sequential is a slice, named {list(self._modules)}: "
                              f"{name!r} is taken")
-        setattr(self, name, module)
+        self.add_module(name, module)  # a non-Module would be a plain attribute, which forward skips
         return self
 
     def extend(self, modules):
@@ -290,9 +289,7 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
     def append(self, module):
-        if not isinstance(module, Module):  # it would be a plain attribute, unregistered
-            raise TypeError(f"ModuleList: can only hold modules, got {type(module).__name__}")
-        setattr(self, str(len(self)), module)
+        self.add_module(str(len(self)), module)  # a non-Module would be a plain attribute, unregistered
         return self
 
     def extend(self, modules):

@@ -79,9 +79,9 @@ def test_flatten_module_refuses_a_1d_input_as_pytorch_does():
 def test_sequential_refuses_what_is_not_a_module():
     """A function among Sequential's modules became a plain attribute that forward skipped."""
     ours = make_mlp()
-    with pytest.raises(TypeError, match="Sequential: module 1 is not a Module \\(got function\\)"):
+    with pytest.raises(TypeError, match="Sequential: cannot add function as module '1' \\(Module or None expected\\)"):
         nn.Sequential(nn.ReLU(), lambda x: 2 * x)
-    with pytest.raises(TypeError, match="Sequential: module 4 is not a Module \\(got int\\)"):
+    with pytest.raises(TypeError, match="Sequential: cannot add int as module '4'"):
         ours.append(3)
     tail = ours[2:]  # named "2" and "3": PyTorch's append would replace "2"
     with pytest.raises(ValueError, match="Sequential.append: this Sequential is a slice, named \\['2', '3'\\]"):
@@ -131,7 +131,7 @@ def test_module_list_indexing_and_bad_input():
     tail = blocks[1:]  # renumbered from 0, as PyTorch's ModuleList slice
     assert isinstance(tail, nn.ModuleList) and list(tail) == convs[1:] and list(tail.state_dict()) == [
         "0.weight", "0.bias", "1.weight", "1.bias"]
-    with pytest.raises(TypeError, match="ModuleList: can only hold modules, got list"):
+    with pytest.raises(TypeError, match="ModuleList: cannot add list as module '3' \\(Module or None expected\\)"):
         blocks.append([layers.Conv2d(1, 1, 1)])
     assert len(blocks) == 3
     with pytest.raises(IndexError):
@@ -421,6 +421,47 @@ def test_attribute_registration_follows_pytorch_step_by_step(ops):
             now = "tensor" if isinstance(now, (mg.Tensor, np.ndarray, torch.Tensor)) else type(now).__name__
             log.append(([n for n, _ in m.named_parameters()], list(m.state_dict()),
                         [n for n, _ in m.named_children()], now))
+        logs.append(log)
+    assert logs[0] == logs[1]
+
+
+CONTAINER_OPS = st.lists(st.tuples(st.sampled_from(["append", "extend", "index", "slice", "iterate"]),
+                                    st.sampled_from(["ReLU", "Linear", "None", "int"]), st.integers(-4, 4)),
+                         min_size=1, max_size=5)
+
+
+@given(st.sampled_from(["Sequential", "ModuleList"]), st.lists(st.sampled_from(["ReLU", "Linear"]), max_size=3),
+       CONTAINER_OPS)
+def test_containers_follow_pytorch_step_by_step(container, initial, ops):
+    """Random appends, extends, indexing, slicing and iteration of a Sequential or ModuleList, on
+    minigrad and on torch: the same results, errors, parameter names and lengths after every step.
+    None was refused (PyTorch keeps a place for it), and a Sequential slice dropped it."""
+    torch = pytest.importorskip("torch")
+
+    def make(lib, kind):
+        return {"ReLU": lambda: lib.ReLU(), "Linear": lambda: lib.Linear(2, 2), "None": lambda: None,
+                "int": lambda: 3}[kind]()
+
+    logs = []
+    for lib in (nn, torch.nn):
+        modules = [make(lib, kind) for kind in initial]
+        m = getattr(lib, container)(*modules) if container == "Sequential" else lib.ModuleList(modules)
+        log = []
+        for op, kind, i in ops:
+            try:
+                if op == "append":
+                    log.append(m.append(make(lib, kind)) is m)
+                elif op == "extend":
+                    log.append(m.extend([make(lib, kind), lib.ReLU()]) is m)
+                elif op == "index":
+                    log.append(type(m[i]).__name__)
+                elif op == "slice":
+                    log.append((type(m[i:]).__name__, [n for n, _ in m[i:].named_parameters()], len(m[i:])))
+                else:
+                    log.append([type(module).__name__ for module in m])
+            except (IndexError, TypeError) as e:
+                log.append(type(e).__name__)
+            log.append(([n for n, _ in m.named_parameters()], len(m)))
         logs.append(log)
     assert logs[0] == logs[1]
 
