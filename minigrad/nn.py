@@ -13,6 +13,11 @@ from .tensor import Tensor, as_dtype
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
 
 
+class StateDictError(ValueError, RuntimeError):
+    """load_state_dict's refusal: bad input (a ValueError), and the RuntimeError PyTorch raises there,
+    so that code ported from PyTorch catches it."""
+
+
 class Parameter(Tensor):
     """A tensor a Module registers and trains; requires_grad=False freezes it (PyTorch's signature)."""
 
@@ -200,7 +205,7 @@ class Module:
         problems += [f"{k!r}: dtype {arrays[k].dtype} is not floating point"
                      for k, p in params.items() if k in arrays and arrays[k].dtype.kind != "f"]
         if problems:
-            raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+            raise StateDictError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for k, p in params.items():
             if k in arrays:
                 p.data = arrays[k].astype(p.dtype, copy=True)

@@ -183,6 +183,25 @@ def test_reassigning_an_attribute_unregisters_what_it_held():
     assert sorted(m.state_dict()) == ["0.bias", "0.weight"] and list(m.children()) == [m[0]]
 
 
+@pytest.mark.parametrize("change", ["missing", "unexpected", "shape"])
+def test_load_state_dict_raises_the_runtime_error_pytorch_raises(change):
+    """It raised ValueError only, so PyTorch code's except RuntimeError did not catch it; it is both now."""
+    torch = pytest.importorskip("torch")
+    for lib in (nn, torch.nn):
+        m = lib.Linear(2, 3)
+        state = dict(m.state_dict())
+        if change == "missing":
+            del state["bias"]
+        elif change == "unexpected":
+            state["scale"] = state["bias"]
+        else:
+            state["bias"] = np.ones(4, np.float32) if lib is nn else torch.ones(4)
+        with pytest.raises(RuntimeError, match="(?i)state_dict"):
+            m.load_state_dict(state)
+    with pytest.raises(ValueError):
+        nn.Linear(2, 3).load_state_dict({})
+
+
 def test_load_state_dict_refuses_integer_arrays():
     m = nn.Linear(2, 1)
     state = dict(m.state_dict(), bias=np.array([1]))
