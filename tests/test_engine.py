@@ -2,6 +2,7 @@
 import inspect
 import operator
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -725,3 +726,15 @@ def test_a_0d_tensor_formats_as_its_value_as_in_pytorch(value, spec):
     assert format(t, spec) == format(expected, spec)
     with pytest.raises(TypeError):  # more than 0-D, as in PyTorch
         format(mg.tensor([value]), ".3f")
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/autograd.md"])
+def test_the_self_contained_python_examples_in_the_docs_run(doc):
+    """Every ```python block that imports minigrad itself (the README's "Using the layers", the
+    Function API's Cube) runs as printed; the others need files or torch (docs/crosscheck.md's JAX
+    port is run by test_crosscheck)."""
+    text = (Path(__file__).resolve().parents[1] / doc).read_text()
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "import minigrad as mg" in b]
+    assert blocks, f"{doc} has no self-contained example"
+    for block in blocks:
+        exec(compile(block, doc, "exec"), {})
