@@ -84,6 +84,9 @@ class Pow(Function):
     da = g b a^(b-1) (0 where b == 0), db = g y ln(a) (0 where a == 0 and b >= 0), as PyTorch"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("pow", a, b)
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b < 0).any():  # NumPy's message named no op
+            raise ValueError(f"pow: integers to negative integer powers are not allowed (exponent {b.min()}), as in "
+                             "NumPy and PyTorch; make the base or the exponent a float")
         self.a, self.b = a, b
         self.y = a ** b
         return self.y

@@ -516,6 +516,14 @@ def test_softmax_and_its_kin_refuse_integers_naming_the_op_as_pytorch_does(name,
         call()
 
 
+def test_integers_to_negative_integer_powers_are_refused_naming_the_op():
+    """NumPy's ValueError named no op; PyTorch refuses x ** -1 for integer x too."""
+    for base, exponent in ((mg.tensor([2, 3]), -1), (mg.tensor([2, 3]), np.array([1, -2])), (2, mg.tensor([-1]))):
+        with pytest.raises(ValueError, match=r"pow: integers to negative integer powers are not allowed \(exponent -"):
+            base ** exponent
+    np.testing.assert_array_equal((mg.tensor([2, 4]) ** -1.0).data, [0.5, 0.25])
+
+
 def test_gather_refuses_bad_indices_naming_the_op():
     x = mg.tensor(np.ones((2, 3)))
     with pytest.raises(IndexError, match=r"gather: index values must be in \[0, 3\) for dim 1"):
