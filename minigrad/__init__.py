@@ -9,9 +9,9 @@ from . import backend, nn, optim  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck
 from .io import atomic_write
 from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, clip, clone, concatenate, cross_entropy, div, exp,
-                  flatten, gather, getitem, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg, pad,
-                  permute, pow, relu, reshape, sigmoid, sign, softmax, sqrt, squeeze, stack, sub, sum, tanh, transpose,
-                  unsqueeze, where)
+                  flatten, floor_divide, gather, getitem, log, log_softmax, matmul, max, maximum, mean, min, minimum,
+                  mul, neg, pad, permute, pow, relu, remainder, reshape, sigmoid, sign, softmax, sqrt, squeeze, stack,
+                  sub, sum, tanh, transpose, unsqueeze, where)
 from .random import manual_seed
 from .tensor import Function, Tensor, as_tensor, is_grad_enabled, no_grad, tensor
 from .windows import (col2im, col2im_array, fold, im2col, im2col_array, unfold, window_args, window_geometry,

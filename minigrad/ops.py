@@ -12,7 +12,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor
+from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -67,6 +67,19 @@ class Div(Function):
     def backward(self, g):
         gb = -g * self.a / (self.b * self.b) if self.needs_input_grad[1] else None
         return g / self.b, gb
+
+
+class Remainder(Function):
+    """y = a - b floor(a / b)   (the sign of b, as Python's % and torch.remainder; a zero result may
+    differ from PyTorch's in its sign only)
+    da = g, db = -g floor(a / b)"""
+    def forward(self, a, b):
+        _check_same_shape_or_broadcast("remainder", a, b)
+        self.a, self.b = a, b
+        return np.mod(a, b)
+
+    def backward(self, g):
+        return g, -g * np.floor_divide(self.a, self.b) if self.needs_input_grad[1] else None
 
 
 class Neg(Function):
@@ -592,7 +605,19 @@ def _pair(a, b):
     return as_tensor(a, like=b), b
 
 
-add, sub, mul, div, pow, matmul = (_binary(f) for f in (Add, Sub, Mul, Div, Pow, MatMul))
+add, sub, mul, div, pow, matmul, remainder = (_binary(f) for f in (Add, Sub, Mul, Div, Pow, MatMul, Remainder))
+
+
+def floor_divide(a, b):
+    """torch.floor_divide (a // b, rounded down): a constant, outside the graph, as integer positions
+    are (pool indices // W are rows). PyTorch has no gradient for it either: refused for an input
+    that requires one."""
+    a, b = _pair(a, b)
+    if is_grad_enabled() and (a.requires_grad or b.requires_grad):
+        raise RuntimeError("floor_divide: has no gradient (as in PyTorch); detach() the inputs or use no_grad()")
+    _check_same_shape_or_broadcast("floor_divide", a.data, b.data)
+    with np.errstate(all="ignore"):  # x // 0 is inf or nan, as in PyTorch
+        return Tensor(np.floor_divide(a.data, b.data))
 maximum, minimum = _binary(Maximum), _binary(Minimum)
 
 
@@ -815,6 +840,8 @@ def _attach_operators():
         "__add__": add, "__radd__": rev(add), "__sub__": sub, "__rsub__": rev(sub),
         "__mul__": mul, "__rmul__": rev(mul), "__truediv__": div, "__rtruediv__": rev(div),
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
+        "__mod__": remainder, "__rmod__": rev(remainder), "__floordiv__": floor_divide,
+        "__rfloordiv__": rev(floor_divide), "remainder": remainder,
         "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,

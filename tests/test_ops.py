@@ -184,6 +184,14 @@ def squeeze_case(draw):
     return [x], dict(dim=draw(st.sampled_from([signed[0], signed, None])))
 
 
+def off_the_jumps(ab):
+    """remainder's points: b away from 0 and a / b away from the integers, where a mod b jumps."""
+    a, b = ab
+    with np.errstate(all="ignore"):
+        ratio = np.divide(a, b)
+    return bool(np.all(np.abs(b) > 0.1) and np.all(np.abs(ratio - np.round(ratio)) > 1e-2))
+
+
 def all_axes(x, axis):
     return tuple(range(x.ndim)) if axis is None else axis
 
@@ -200,6 +208,7 @@ CASES = {
     "div": (no_kwargs(binary(away_from_b=(0,), low_b=-3.0).filter(lambda ab: np.all(np.abs(ab[1]) > 0.1))),
             lambda t, a, b: a / b),
     "pow": (no_kwargs(binary(low_a=0.2)), lambda t, a, b: a ** b),
+    "remainder": (no_kwargs(binary(away_from_b=(0,)).filter(off_the_jumps)), lambda t, a, b: t.remainder(a, b)),
     "matmul": (no_kwargs(matmul_operands()), lambda t, a, b: a @ b),
     "neg": (no_kwargs(unary()), lambda t, x: -x),
     "exp": (no_kwargs(unary()), lambda t, x: t.exp(x)),
@@ -261,7 +270,7 @@ def public_ops():
 
 
 # integer positions, outside the graph (as in PyTorch): test_argmax_and_argmin_give_the_first_extremum_...
-NO_GRADIENT = ("argmax", "argmin")
+NO_GRADIENT = ("argmax", "argmin", "floor_divide")
 
 
 def test_every_public_op_has_a_gradient_test():
@@ -325,7 +334,7 @@ def test_against_torch(name):
 # Zeros, kinks, ties and infinities: the points the drawn tests keep away from. NaN inputs are
 # left out: the values follow NumPy there (np.sign(nan) is nan, torch's is 0).
 SPECIAL = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
-AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "neg", "exp", "log", "sqrt",
+AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", "minimum", "neg", "exp", "log", "sqrt",
                      "abs", "sign", "relu", "sigmoid", "tanh"]
 
 
@@ -514,6 +523,24 @@ def test_softmax_and_its_kin_refuse_integers_naming_the_op_as_pytorch_does(name,
             "cross_entropy": lambda: mg.cross_entropy(x, np.array([0, 2]))}[name]
     with pytest.raises(TypeError, match=f"{name}: needs floating-point input, got dtype {np.dtype(dtype)}"):
         call()
+
+
+def test_floor_division_and_remainder_follow_pytorch():
+    """x // y and x % y were TypeErrors, so pool indices // W (their rows) needed .data. floor_divide
+    is a constant, as PyTorch's has no gradient (its backward refuses it; here the forward does)."""
+    torch = pytest.importorskip("torch")
+    ints, floats = np.array([-7, -1, 0, 5, 9]), np.array([-3.5, -0.5, 0.0, 2.25, 7.0])
+    for a, b in ((ints, 3), (ints, -2), (floats, 1.5), (floats, -0.75), (7, ints[ints != 0])):
+        ta, tb = (torch.tensor(v) if isinstance(v, np.ndarray) else v for v in (a, b))
+        ma, mb = (mg.tensor(v) if isinstance(v, np.ndarray) else v for v in (a, b))
+        np.testing.assert_array_equal((ma // mb).data, (ta // tb).numpy())
+        np.testing.assert_array_equal((ma % mb).data, (ta % tb).numpy())
+        np.testing.assert_array_equal(mg.floor_divide(ma, mb).data, torch.floor_divide(ta, tb).numpy())
+    x = mg.tensor(floats, requires_grad=True)
+    with pytest.raises(RuntimeError, match="floor_divide: has no gradient"):
+        x // 2
+    with mg.no_grad():
+        assert not (x // 2).requires_grad
 
 
 def test_integers_to_negative_integer_powers_are_refused_naming_the_op():
