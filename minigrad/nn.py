@@ -141,7 +141,8 @@ class Module:
                 yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self):
-        return [p for _, p in self.named_parameters()]
+        """An iterator, as PyTorch's (next(model.parameters()) is a common way to read the dtype)."""
+        return (p for _, p in self.named_parameters())
 
     def apply(self, fn):
         """fn(module) for every submodule, then for this one (PyTorch's order, for custom inits)."""

@@ -305,7 +305,7 @@ def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_
     assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
     model = training.build_model("conv", np.random.default_rng(5))
     before = model.state_dict()
-    opt = mg.optim.Adam(model.parameters()[:2])  # the checkpoint's optimizer held all of them
+    opt = mg.optim.Adam(list(model.parameters())[:2])  # the checkpoint's optimizer held all of them
     with pytest.raises(training.CheckpointError, match="does not fit this 'conv' model"):
         training.load_checkpoint(ckpt, "conv", model, opt)
     with pytest.raises(training.CheckpointError, match="holds a 'conv' model, not 'scs'"):  # its own check

@@ -118,7 +118,7 @@ def test_module_list_registers_its_modules_under_pytorchs_names():
         forward = Blocks.forward
 
     ours, theirs = Blocks().double(), TorchBlocks().double()
-    assert list(ours.state_dict()) == list(theirs.state_dict()) and len(ours.parameters()) == 8
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and len(list(ours.parameters())) == 8
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 1, 4, 4))
     assert_close(ours(mg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-14)
@@ -485,6 +485,16 @@ def test_containers_follow_pytorch_step_by_step(container, initial, ops):
     assert logs[0] == logs[1]
 
 
+def test_parameters_is_an_iterator_as_pytorchs():
+    """next(model.parameters()), PyTorch code's way to read a model's dtype, was a TypeError: parameters()
+    returned a list."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Linear(2, 3).double(), torch.nn.Linear(2, 3).double()
+    assert next(ours.parameters()).dtype == np.float64 and next(theirs.parameters()).dtype == torch.float64
+    assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert not isinstance(ours.parameters(), list)  # used once, as a generator is
+
+
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
     """strict=False (PyTorch's) was a TypeError: a state_dict with extra keys, or without some,
     could not be loaded. The keys present load, the rest stay; a wrong shape still refuses all."""
@@ -542,12 +552,12 @@ def test_module_to_casts_parameters_in_place():
     assert {p.dtype for p in m.parameters()} == {p.grad.dtype for p in m.parameters()} == {np.dtype(np.float64)}
     x = np.random.default_rng(1).standard_normal((2, 6))
     mg.gradcheck(lambda t: m(t), [x])
-    assert m.float().parameters()[0].dtype == np.float32 and m.to("float64").parameters()[0].dtype == np.float64
+    assert next(m.float().parameters()).dtype == np.float32 and next(m.to("float64").parameters()).dtype == np.float64
     with pytest.raises(TypeError, match="Sequential.to: parameters need a floating-point dtype, got int32"):
         m.to(np.int32)
     with pytest.raises(TypeError, match="Sequential.to: expected a dtype .*, got 'cpu'"):
         m.to("cpu")
-    assert m.parameters()[0].dtype == np.float64
+    assert next(m.parameters()).dtype == np.float64
 
 
 @given(arrays((2, 6)))
@@ -728,7 +738,7 @@ def _train(model, opt, x, labels, steps):
     """steps of cross-entropy on (x, labels), x in the model's dtype."""
     for _ in range(steps):
         opt.zero_grad()
-        mg.cross_entropy(model(mg.tensor(x.astype(model.parameters()[0].dtype))), labels).backward()
+        mg.cross_entropy(model(mg.tensor(x.astype(next(model.parameters()).dtype))), labels).backward()
         opt.step()
 
 
@@ -768,7 +778,7 @@ def test_optimizers_match_torch(name, kw):
 
 def _groups(model, name, torch_model=None):
     """Two parameter groups, the first overriding lr and weight decay (and beta1 or momentum)."""
-    params = list(torch_model.parameters()) if torch_model is not None else model.parameters()
+    params = list((torch_model or model).parameters())
     override = dict(lr=0.02, weight_decay=0.05, **(dict(betas=(0.5, 0.9)) if name != "sgd" else dict(momentum=0.3)))
     return [dict(params=params[:2], **override), dict(params=params[2:])]
 
@@ -839,7 +849,7 @@ def test_parameter_groups_resume_exactly_from_a_state_dict(name, kw):
         np.testing.assert_array_equal(resumed.state_dict()[k], v)
     with pytest.raises(ValueError, match=r"state for groups of \[2, 2\] parameters, optimizer has \[4\]"):
         OURS[name](make_mlp(dtype=np.float64).parameters(), **kw).load_state_dict(saved)
-    swapped = make_mlp(dtype=np.float64).parameters()  # as many groups, other sizes
+    swapped = list(make_mlp(dtype=np.float64).parameters())  # as many groups, other sizes
     with pytest.raises(ValueError, match=r"state for groups of \[2, 2\] parameters, optimizer has \[1, 3\]"):
         OURS[name]([{"params": swapped[:1]}, {"params": swapped[1:]}], **kw).load_state_dict(saved)
 
