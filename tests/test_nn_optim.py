@@ -6,7 +6,7 @@ import stat
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -493,6 +493,52 @@ def test_parameters_is_an_iterator_as_pytorchs():
     assert next(ours.parameters()).dtype == np.float64 and next(theirs.parameters()).dtype == torch.float64
     assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
     assert not isinstance(ours.parameters(), list)  # used once, as a generator is
+
+
+OPTIMIZER_OPS = st.lists(st.tuples(st.sampled_from(["step", "step_skipping", "zero_grad", "zero_grad_to_zeros",
+                                                    "set_lr", "add_param_group", "freeze", "state_dict_round_trip"]),
+                                    st.integers(0, 3), st.floats(0.01, 0.2)), min_size=1, max_size=8)
+
+
+@given(st.sampled_from(["SGD", "SGD momentum", "Adam", "AdamW"]), OPTIMIZER_OPS, st.integers(0, 2**31 - 1))
+@example("SGD", [("step", 0, 0.1), ("zero_grad_to_zeros", 0, 0.1), ("step_skipping", 0, 0.1)], 0)  # zeros still step
+def test_optimizers_follow_pytorch_through_random_sequences(name, ops, seed):
+    """Steps (one parameter given no new gradient in some) interleaved with zero_grad (both kinds), lr
+    changes by hand, a group added mid-run, a parameter frozen and a state_dict round trip, on minigrad
+    and on torch: the same parameters after every step."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    initial = [rng.standard_normal(3) for _ in range(4)]
+    grads = [[rng.standard_normal(3) for _ in range(4)] for _ in ops]
+    settings = dict(lr=0.1, weight_decay=0.01, **(dict(momentum=0.9) if name == "SGD momentum" else {}))
+    logs = []
+    for lib, library in ((nn, optim), (torch.nn, torch.optim)):
+        as_array = np.array if lib is nn else torch.tensor
+        params = [lib.Parameter(as_array(a.copy())) for a in initial]
+        opt = getattr(library, name.split()[0])(params[:2], **settings)
+        log = []
+        for (op, i, value), step_grads in zip(ops, grads):
+            if op in ("step", "step_skipping"):
+                for p, g in zip(params, step_grads):
+                    if p.requires_grad and not (op == "step_skipping" and p is params[i]):
+                        p.grad = as_array(g.copy()) if p.grad is None else p.grad + as_array(g)
+                opt.step()
+            elif op in ("zero_grad", "zero_grad_to_zeros"):
+                opt.zero_grad(set_to_none=op == "zero_grad")
+            elif op == "set_lr":
+                for group in opt.param_groups:
+                    group["lr"] = value
+            elif op == "add_param_group" and len(opt.param_groups) == 1:
+                opt.add_param_group({"params": params[2:], "lr": value})
+            elif op == "freeze":
+                params[i].requires_grad_(False)
+                params[i].grad = None
+            elif op == "state_dict_round_trip":
+                opt.load_state_dict(opt.state_dict())
+            log.append([np.asarray(p.data if lib is nn else p.detach()).tolist() for p in params])
+        logs.append(log)
+    for ours, theirs in zip(*logs):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
 def test_load_state_dict_not_strict_loads_the_keys_it_has_as_pytorch_does():
