@@ -569,9 +569,12 @@ class LogSoftmax(Function):
 
 
 class CrossEntropy(Function):
-    """y = mean_n( -log_softmax(x)[n, label_n] )   for logits x of shape (N, C)
-    dx = (softmax(x) - onehot(labels)) g / N"""
-    def forward(self, logits, labels):
+    """l_n = -log_softmax(x)[n, label_n] for logits x of shape (N, C); y = their mean, their sum or l
+    itself (PyTorch's reduction "mean", "sum", "none")
+    dx = (softmax(x) - onehot(labels)) g_n, with g_n = g / N, g or g[n] by the reduction"""
+    def forward(self, logits, labels, reduction="mean"):
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         labels = np.asarray(labels)
         if logits.ndim != 2 or labels.shape != logits.shape[:1] or labels.dtype.kind not in "iu":
             raise ValueError(f"cross_entropy: needs logits (N, C) and integer labels (N,), got "
@@ -582,14 +585,19 @@ class CrossEntropy(Function):
                              f"got min {labels.min()} max {labels.max()}")
         shifted = logits - logits.max(axis=1, keepdims=True, initial=-np.inf)  # initial: no classes
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.labels, self.softmax = labels, np.exp(log_p)
+        self.labels, self.softmax, self.reduction = labels, np.exp(log_p), reduction
+        losses = -log_p[np.arange(len(labels)), labels]
+        if reduction == "none":
+            return losses
         # n in the logits' dtype: NumPy 1.x made float32 / int float64. An empty batch: 0 / 0 = nan, as PyTorch's
-        return -log_p[np.arange(len(labels)), labels].sum() / logits.dtype.type(len(labels))
+        return losses.sum() if reduction == "sum" else losses.sum() / logits.dtype.type(len(labels))
 
     def backward(self, g):
         dx = self.softmax.copy()
         dx[np.arange(len(self.labels)), self.labels] -= 1
-        return dx * (g / len(self.labels))  # an empty batch: g / 0 meets no element
+        if self.reduction == "none":
+            return dx * g[:, None]
+        return dx * (g if self.reduction == "sum" else g / len(self.labels))  # an empty batch: g / 0 meets no element
 
 
 # ----------------------------------------------------------------------------------- public API
@@ -830,8 +838,8 @@ def _to(x, dtype):
     return Cast.apply(x, dtype=dtype) if dtype.kind == "f" else Tensor(x.data.astype(dtype))
 
 
-def cross_entropy(logits, labels):
-    return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels)
+def cross_entropy(logits, labels, reduction="mean"):
+    return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels, reduction=reduction)
 
 
 def _attach_operators():

@@ -127,7 +127,7 @@ def cross_entropy_case(draw):
     n = draw(st.integers(0, 4))  # an empty batch, with or without classes, gives nan, as in PyTorch
     c = draw(st.integers(0 if n == 0 else 1, 5))
     labels = np.array(draw(st.lists(st.integers(0, max(c - 1, 0)), min_size=n, max_size=n)), dtype=np.int64)
-    return [draw(arrays((n, c)))], dict(labels=labels)
+    return [draw(arrays((n, c)))], dict(labels=labels, reduction=draw(st.sampled_from(["mean", "sum", "none"])))
 
 
 @st.composite
@@ -244,7 +244,8 @@ CASES = {
     "stack": (stack_case(), lambda t, *xs, dim: t.stack(xs, dim=dim)),
     "softmax": (axis_case(), lambda t, x, dim: t.softmax(x, dim=dim)),
     "log_softmax": (axis_case(), lambda t, x, dim: t.log_softmax(x, dim=dim)),
-    "cross_entropy": (cross_entropy_case(), lambda t, x, labels: t.nn.functional.cross_entropy(x, t.from_numpy(labels))),
+    "cross_entropy": (cross_entropy_case(), lambda t, x, labels, reduction: t.nn.functional.cross_entropy(
+        x, t.from_numpy(labels), reduction=reduction)),
 }
 
 
@@ -541,6 +542,11 @@ def test_floor_division_and_remainder_follow_pytorch():
         x // 2
     with mg.no_grad():
         assert not (x // 2).requires_grad
+
+
+def test_cross_entropy_refuses_an_unknown_reduction_naming_it():
+    with pytest.raises(ValueError, match="cross_entropy: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        mg.cross_entropy(mg.tensor(np.zeros((2, 3))), np.array([0, 1]), reduction="avg")
 
 
 def test_integers_to_negative_integer_powers_are_refused_naming_the_op():
