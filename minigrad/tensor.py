@@ -112,6 +112,22 @@ class Tensor:
     __ne__ = lambda self, other: _compare(np.not_equal, self, other)  # noqa: E731
     __hash__ = object.__hash__
 
+    def _in_place(self, ufunc, other, op):
+        """t += x and its kin, as PyTorch's: t's own array changes, so every alias of t sees it (without
+        them, p -= lr * p.grad in a manual SGD loop rebound the name and left the parameter alone).
+        Refused for a tensor that requires a gradient while the graph records, as PyTorch refuses it
+        for a leaf: the graph would not see the change."""
+        if self.requires_grad and _grad_enabled:
+            raise RuntimeError(f"{op}: an in-place change of a tensor that requires a gradient; make it under "
+                               "no_grad(), as PyTorch requires")
+        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data, casting="same_kind")
+        return self
+
+    __iadd__ = lambda self, other: self._in_place(np.add, other, "+=")  # noqa: E731
+    __isub__ = lambda self, other: self._in_place(np.subtract, other, "-=")  # noqa: E731
+    __imul__ = lambda self, other: self._in_place(np.multiply, other, "*=")  # noqa: E731
+    __itruediv__ = lambda self, other: self._in_place(np.true_divide, other, "/=")  # noqa: E731
+
     def item(self):
         return self.data.item()
 

@@ -738,3 +738,33 @@ def test_the_self_contained_python_examples_in_the_docs_run(doc):
     assert blocks, f"{doc} has no self-contained example"
     for block in blocks:
         exec(compile(block, doc, "exec"), {})
+
+
+def test_in_place_operators_change_the_tensor_as_pytorchs_do():
+    """p -= lr * p.grad under no_grad, the manual SGD step of PyTorch code, rebound the name to a new
+    tensor and left the parameter alone: a model that never learned, without an error. In place now,
+    as in PyTorch, and refused where PyTorch refuses it."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    w0, x = rng.standard_normal((2, 3)), rng.standard_normal((4, 3))
+    results = []
+    for lib in (mg, torch):
+        w = mg.nn.Parameter(w0.copy()) if lib is mg else torch.nn.Parameter(torch.tensor(w0.copy()))
+        alias = w
+        for _ in range(3):
+            (lib.tensor(x) @ w.T).sum().backward()
+            with lib.no_grad():
+                w -= 0.1 * w.grad
+                w *= 0.5
+                w += 1.0
+                w /= 2.0
+            w.grad = None
+        assert alias is w
+        results.append(w.data.copy() if lib is mg else w.detach().numpy().copy())
+        with pytest.raises(RuntimeError):
+            w += 1.0  # a leaf that requires a gradient, outside no_grad
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-14)
+    t = mg.tensor([1.0, 2.0])
+    same = t
+    t += mg.tensor([0.5, 0.5])  # no gradient: allowed anywhere, as in PyTorch
+    assert same is t and t.tolist() == [1.5, 2.5]
