@@ -46,17 +46,17 @@ def pool_geometry(op, shape, kernel_size, stride, padding, ceil_mode=False, dila
     stride = kernel_size if stride is None else stride
     seen = shape
     if ceil_mode and len(shape) == 4:  # a window may reach past the padding, as far as the kernels pad x's end
-        kernel, steps, pad, dil = window_args(op, kernel_size, stride, padding, dilation)
-        out = tuple(_ceil_output_size(n, k, s, p, d) for n, k, s, p, d in zip(shape[2:], kernel, steps, pad, dil))
-        if min(out) < 1:
-            raise ValueError(f"{op}: kernel {kernel} with dilation {dil} and stride {steps} leaves no window on the "
-                             f"input {tuple(shape[2:])} with padding {pad}, even with ceil_mode (output size {out})")
+        kernel, _, pad, dil = window_args(op, kernel_size, stride, padding, dilation)
         reach = (d * (k - 1) + 1 - 2 * p for k, p, d in zip(kernel, pad, dil))  # a window's span less the padding
         seen = tuple(shape[:2]) + tuple(max(n, r) for n, r in zip(shape[2:], reach))
     kernel, stride, pad, dilation, out = window_geometry(op, seen, kernel_size, stride, padding, dilation)
-    _check_half_padding(op, kernel, pad)
     if ceil_mode:
         out = tuple(_ceil_output_size(n, k, s, p, d) for n, k, s, p, d in zip(shape[2:], kernel, stride, pad, dilation))
+        if min(out) < 1:
+            raise ValueError(f"{op}: kernel {kernel} with dilation {dilation} and stride {stride} leaves no window on "
+                             f"the input {tuple(shape[2:])} with padding {pad}, even with ceil_mode "
+                             f"(output size {out})")
+    _check_half_padding(op, kernel, pad)
     for axis, n, k, s, p, d, o in zip("HW", shape[2:], kernel, stride, pad, dilation, out):
         if d == 1:  # padding at most half the kernel leaves an element of x in every window
             continue
