@@ -68,19 +68,28 @@ class Module:
         object.__setattr__(self, name, value)
 
     def add_module(self, name, module):
-        """PyTorch's: register module (or None, a place kept for one) under name, as setattr would."""
-        if module is not None and not isinstance(module, Module):  # checked before the name, as PyTorch does
+        """PyTorch's: register module (or None, a place kept for one) under name, as setattr would.
+        The module is checked before the name, in PyTorch's order."""
+        if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: cannot add {type(module).__name__} as module {name!r} "
                             "(Module or None expected)")
-        self._register(self._modules, Module, name, module)
+        self._check_name(self._modules, Module, name)
+        self._modules[name] = None  # a new name's place, which setattr fills
+        setattr(self, name, module)
 
     def register_parameter(self, name, param):
-        """PyTorch's: register param (or None: Conv2d(bias=False) keeps a place for its bias) under name."""
-        self._register(self._parameters, Parameter, name, param)
+        """PyTorch's: register param (or None: Conv2d(bias=False) keeps a place for its bias) under name.
+        The name is checked before the parameter, in PyTorch's order."""
+        self._check_name(self._parameters, Parameter, name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}: cannot register {type(param).__name__} as {name!r} "
+                            "(Parameter or None expected)")
+        self._parameters[name] = None  # a new name's place, which setattr fills
+        setattr(self, name, param)
 
-    def _register(self, registry, kind, name, value):
-        """PyTorch's checks: a KeyError for a name that is not an attribute name or is taken, then a
-        TypeError for a value that is neither a kind nor None."""
+    def _check_name(self, registry, kind, name):
+        """PyTorch's checks of a name to register: a KeyError for one that is not an attribute name or
+        is taken by something else."""
         if not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}: a {kind.__name__}'s name must be a string, "
                             f"got {type(name).__name__}")
@@ -89,11 +98,6 @@ class Module:
                            f"got {name!r}")
         if hasattr(self, name) and name not in registry:
             raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists")
-        if value is not None and not isinstance(value, kind):
-            raise TypeError(f"{type(self).__name__}: cannot register {type(value).__name__} as {name!r} "
-                            f"({kind.__name__} or None expected)")
-        registry[name] = None  # a new name's place, which setattr fills
-        setattr(self, name, value)
 
     def __delattr__(self, name):
         self._parameters.pop(name, None)
