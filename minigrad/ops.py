@@ -614,6 +614,7 @@ def _pair(a, b):
 
 
 add, sub, mul, div, pow, matmul, remainder = (_binary(f) for f in (Add, Sub, Mul, Div, Pow, MatMul, Remainder))
+maximum, minimum = _binary(Maximum), _binary(Minimum)
 
 
 def floor_divide(a, b):
@@ -626,7 +627,6 @@ def floor_divide(a, b):
     _check_same_shape_or_broadcast("floor_divide", a.data, b.data)
     with np.errstate(all="ignore"):  # x // 0 is inf or nan, as in PyTorch
         return Tensor(np.floor_divide(a.data, b.data))
-maximum, minimum = _binary(Maximum), _binary(Minimum)
 
 
 def neg(x): return Neg.apply(x)
