@@ -10,6 +10,7 @@ Adam    g <- g + wd p;  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
 AdamW   p <- p (1 - lr wd), then Adam's step without the wd term
 """
 import math
+import numbers
 from collections import defaultdict
 
 import numpy as np
@@ -24,6 +25,8 @@ class Optimizer:
     settings override the optimizer's defaults. Each group is a dict in ``param_groups``, read at
     every step, so ``group["lr"] = 0.01`` takes effect at the next one, as in PyTorch. ``state[p]``
     is parameter p's state (Adam's ``exp_avg``, ...), empty until p's first step, as in PyTorch."""
+
+    state_keys = ()  # what a parameter's state holds once it has one
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):  # list() would iterate its elements
@@ -63,6 +66,14 @@ class Optimizer:
         unknown = sorted(set(group) - set(self.defaults) - {"params"})  # amsgrad=True would be ignored
         if unknown:
             raise ValueError(f"{type(self).__name__}: a parameter group takes {sorted(self.defaults)}, got {unknown}")
+        for key, value in group.items():  # else lr="0.1" or betas=0.9 fails in the middle of a step
+            if key in ("params", "nesterov"):
+                continue
+            if key == "betas" and not (isinstance(value, (tuple, list)) and len(value) == 2
+                                       and all(map(_is_real, value))):
+                raise TypeError(f"{type(self).__name__}: betas must be a pair of numbers, got {value!r}")
+            if key != "betas" and not _is_real(value):
+                raise TypeError(f"{type(self).__name__}: {key} must be a number, got {value!r}")
         if not group["lr"] >= 0:  # NaN too; 0 freezes the parameters, as PyTorch allows
             raise ValueError(f"{type(self).__name__}: learning rate must be >= 0, got {group['lr']}")
 
@@ -90,12 +101,19 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """PyTorch's: groups' settings and each parameter's state, checked first (nothing changes on error);
+        the state's arrays are cast to their parameter's dtype, the step count kept as it is."""
         name, params = type(self).__name__, self.params
-        sizes = [len(group["params"]) for group in state_dict["param_groups"]]
+        saved_groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
+        if not (isinstance(saved_groups, (list, tuple))
+                and all(isinstance(g, dict) and isinstance(g.get("params"), (list, tuple)) for g in saved_groups)):
+            raise ValueError(f"{name}.load_state_dict: 'param_groups' must be a list of dicts, each with a 'params' "
+                             f"list, got {saved_groups!r:.80}")
+        sizes = [len(group["params"]) for group in saved_groups]
         ours = [len(group["params"]) for group in self.param_groups]
         if sizes != ours:
             raise ValueError(f"{name}.load_state_dict: state for groups of {sizes} parameters, optimizer has {ours}")
-        state = state_dict["state"]
+        state = state_dict.get("state")
         numbered = isinstance(state, dict) and all(isinstance(i, (int, np.integer)) and 0 <= i < len(params)
                                                    for i in state)
         if not numbered:
@@ -103,26 +121,47 @@ class Optimizer:
             raise ValueError(f"{name}.load_state_dict: 'state' must map parameter numbers 0 to {len(params) - 1} "
                              f"to their state, got {keys}")
         for i, s in state.items():
+            if not isinstance(s, dict) or s and sorted(s) != sorted(self.state_keys):
+                raise ValueError(f"{name}.load_state_dict: parameter {i}'s state must be empty or hold "
+                                 f"{sorted(self.state_keys)}, got {sorted(s) if isinstance(s, dict) else s!r}")
             for k, v in s.items():
-                if np.ndim(v) and np.shape(v) != params[i].shape:
-                    raise ValueError(f"{name}.load_state_dict: parameter {i}'s {k!r} has shape {np.shape(v)}, "
-                                     f"the parameter has {params[i].shape}")
+                self._check_state(i, k, np.asarray(v), params[i].shape)
         groups = [{**group, **saved, "params": group["params"]}
-                  for group, saved in zip(self.param_groups, state_dict["param_groups"])]
+                  for group, saved in zip(self.param_groups, saved_groups)]
         for group in groups:
             self._check(group)
         self.param_groups = groups
         self.state = defaultdict(dict, {params[i]: _in_dtype(s, params[i].dtype) for i, s in state.items()})
 
+    def _check_state(self, i, key, value, shape):
+        name = type(self).__name__
+        if value.dtype.kind not in "iuf":
+            raise ValueError(f"{name}.load_state_dict: parameter {i}'s {key!r} must hold real numbers, "
+                             f"got dtype {value.dtype}")
+        if key == "step":  # torch saves it as a float tensor
+            if not (value.ndim == 0 and np.isfinite(value) and value >= 0 and value == np.floor(value)):
+                raise ValueError(f"{name}.load_state_dict: parameter {i}'s 'step' must be a count, a whole "
+                                 f"number >= 0, got {value.tolist()!r}")
+        elif value.shape != shape:
+            raise ValueError(f"{name}.load_state_dict: parameter {i}'s {key!r} has shape {value.shape}, "
+                             f"the parameter has {shape}")
+
+
+def _is_real(value):
+    """A real number; a bool is not one here (lr=True is a mistake, not 1)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
 
 def _in_dtype(state, dtype):
-    """A copy of a parameter's state with its float arrays cast to the parameter's dtype, as PyTorch's
-    load_state_dict casts them (the step count stays an int). Optimizers call it too when a module's
+    """A copy of a parameter's state with its arrays cast to the parameter's dtype, as PyTorch's
+    load_state_dict casts them (the step count stays as it is). Optimizers call it too when a module's
     .to(dtype) has cast the parameter since the last step."""
-    return {k: np.array(v, dtype if np.issubdtype(np.asarray(v).dtype, np.floating) else None) for k, v in state.items()}
+    return {k: np.array(v, None if k == "step" else dtype) for k, v in state.items()}
 
 
 class SGD(Optimizer):
+    state_keys = ("momentum_buffer",)
+
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov))
@@ -156,6 +195,7 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     decoupled = False
+    state_keys = ("step", "exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
@@ -242,7 +282,21 @@ class LRScheduler:
         return {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch}
 
     def load_state_dict(self, state):
-        self.base_lrs, self.last_epoch = list(state["base_lrs"]), state["last_epoch"]
+        """Checked first: a base lr (a number >= 0) per group, and an epoch this schedule reaches."""
+        name, groups = type(self).__name__, len(self.optimizer.param_groups)
+        if not isinstance(state, dict):
+            raise ValueError(f"{name}.load_state_dict: takes a dict with 'base_lrs' and 'last_epoch', "
+                             f"got {state!r:.80}")
+        base_lrs, last_epoch = state.get("base_lrs"), state.get("last_epoch")
+        if not (isinstance(base_lrs, (list, tuple)) and len(base_lrs) == groups
+                and all(_is_real(lr) and lr >= 0 for lr in base_lrs)):
+            raise ValueError(f"{name}.load_state_dict: 'base_lrs' must hold a number >= 0 for each of the optimizer's "
+                             f"{groups} groups, got {base_lrs!r}")
+        if not (isinstance(last_epoch, (int, np.integer)) and not isinstance(last_epoch, bool) and last_epoch >= 0):
+            raise ValueError(f"{name}.load_state_dict: 'last_epoch' must be an int >= 0, got {last_epoch!r}")
+        for lr in base_lrs:
+            self.lr_at(int(last_epoch), lr)  # OneCycleLR refuses a step past its total
+        self.base_lrs, self.last_epoch = list(base_lrs), int(last_epoch)
         self._apply()
 
 

@@ -953,6 +953,120 @@ def test_optimizer_load_state_dict_refuses_state_not_keyed_by_parameter_number()
                                                exp_avg_sq=np.zeros((3, 4)))}, "param_groups": groups})
 
 
+def _trained_state(name, kw):
+    m = make_mlp(dtype=np.float64)
+    opt = OURS[name](m.parameters(), **kw)
+    _train(m, opt, np.random.default_rng(1).standard_normal((8, 2, 3)), np.arange(8) % 3, 2)
+    return m, opt
+
+
+def _damaged(saved, change):
+    """A deep copy of an optimizer's state_dict with change(copy) applied."""
+    copy = {"state": {i: dict(s) for i, s in saved["state"].items()},
+            "param_groups": [dict(g) for g in saved["param_groups"]]}
+    change(copy)
+    return copy
+
+
+DAMAGED_OPTIMIZER_STATES = [  # (optimizer, change, error, message): a checkpoint edited, truncated or mislabelled
+    ("adam", lambda s: s["state"][0].pop("step"), ValueError,
+     r"Adam.load_state_dict: parameter 0's state must be empty or hold \['exp_avg', 'exp_avg_sq', 'step'\], got "
+     r"\['exp_avg', 'exp_avg_sq'\]"),
+    ("adam", lambda s: s["state"][1].update(momentum_buffer=np.zeros(4)), ValueError, r"parameter 1's state must"),
+    ("sgd", lambda s: s["state"].update({2: np.zeros((3, 4))}), ValueError, r"parameter 2's state must .* got array"),
+    ("adam", lambda s: s["state"][0].update(exp_avg=np.zeros(())), ValueError,
+     r"parameter 0's 'exp_avg' has shape \(\), the parameter has \(4, 6\)"),
+    ("adam", lambda s: s["state"][0].update(exp_avg=np.array("str")), ValueError,
+     r"parameter 0's 'exp_avg' must hold real numbers, got dtype <U3"),
+    ("adam", lambda s: s["state"][0].update(exp_avg_sq=np.zeros((4, 6), complex)), ValueError, r"got dtype complex128"),
+    ("adam", lambda s: s["state"][1].update(step=np.array(1.5)), ValueError,
+     r"parameter 1's 'step' must be a count, a whole number >= 0, got 1.5"),
+    ("adam", lambda s: s["state"][1].update(step=np.array([2])), ValueError, r"'step' must be a count.*got \[2\]"),
+    ("adam", lambda s: s["state"][1].update(step=np.array(-1)), ValueError, r"'step' must be a count.*got -1"),
+    ("adam", lambda s: s["param_groups"][0].update(betas=[0.9, [0.999]]), TypeError,
+     r"Adam: betas must be a pair of numbers, got \[0.9, \[0.999\]\]"),
+    ("adam", lambda s: s["param_groups"][0].update(eps=None), TypeError, r"Adam: eps must be a number, got None"),
+    ("sgd", lambda s: s["param_groups"][0].update(lr="0.1"), TypeError, r"SGD: lr must be a number, got '0.1'"),
+    ("sgd", lambda s: s["param_groups"][0].update(momentum=True), TypeError,
+     r"SGD: momentum must be a number, got True"),
+    ("sgd", lambda s: s["param_groups"][0].update(params=True), ValueError,
+     r"SGD.load_state_dict: 'param_groups' must be a list of dicts, each with a 'params' list"),
+    ("sgd", lambda s: s.update(param_groups={}), ValueError, r"'param_groups' must be a list of dicts.*got \{\}"),
+    ("sgd", lambda s: s.pop("state"), ValueError,
+     r"'state' must map parameter numbers 0 to 3 to their state, got NoneType"),
+]
+
+
+@pytest.mark.parametrize("name,change,error,message", DAMAGED_OPTIMIZER_STATES)
+def test_optimizer_load_state_dict_refuses_a_damaged_state_before_changing_anything(name, change, error, message):
+    """Each damage loaded as it was failed later, in the middle of a step, with a KeyError or
+    NumPy's TypeError naming no optimizer, or (a 0-D exp_avg) broadcast silently."""
+    kw = dict(lr=0.1, momentum=0.9) if name == "sgd" else dict(lr=0.01)
+    m, opt = _trained_state(name, kw)
+    saved = opt.state_dict()
+    with pytest.raises(error, match=message):
+        opt.load_state_dict(_damaged(saved, change))
+    after = opt.state_dict()
+    assert after["param_groups"] == saved["param_groups"] and sorted(after["state"]) == sorted(saved["state"])
+    for i, s in saved["state"].items():
+        for k, v in s.items():
+            np.testing.assert_array_equal(after["state"][i][k], v)
+
+
+def test_optimizer_load_state_dict_casts_state_to_the_parameters_dtype_as_torch_does():
+    """torch casts a loaded state's tensors (but the step) to the parameter's dtype: integer moments
+    failed in Adam's step with NumPy's casting error; torch's float step counts as well as an int."""
+    m, opt = _trained_state("adam", dict(lr=0.01))
+    saved = opt.state_dict()
+    rounded = _damaged(saved, lambda s: [e.update(exp_avg=np.round(e["exp_avg"] * 1e3), step=np.float32(e["step"]))
+                                         for e in s["state"].values()])
+    as_ints = _damaged(rounded, lambda s: [e.update(exp_avg=e["exp_avg"].astype(np.int64))
+                                           for e in s["state"].values()])
+    runs = []
+    for state in (rounded, as_ints):
+        m2 = make_mlp(dtype=np.float64)
+        m2.load_state_dict(m.state_dict())
+        opt2 = optim.Adam(m2.parameters(), lr=0.01)
+        opt2.load_state_dict(state)
+        assert all(s["exp_avg"].dtype == np.float64 for s in opt2.state.values())
+        _train(m2, opt2, np.random.default_rng(2).standard_normal((8, 2, 3)), np.arange(8) % 3, 2)
+        runs.append(m2.state_dict())
+    for k, v in runs[0].items():
+        np.testing.assert_array_equal(runs[1][k], v)
+
+
+@pytest.mark.parametrize("state,message", [
+    (dict(base_lrs=[0.1, 0.2], last_epoch=1), r"'base_lrs' must hold a number >= 0 for each of the optimizer's 1 "
+                                              r"groups, got \[0.1, 0.2\]"),
+    (dict(base_lrs=0.1, last_epoch=1), r"'base_lrs' must hold .* got 0.1"),
+    (dict(base_lrs=["0.1"], last_epoch=1), r"'base_lrs' must hold .* got \['0.1'\]"),
+    (dict(base_lrs=[-0.1], last_epoch=1), r"'base_lrs' must hold .* got \[-0.1\]"),
+    (dict(base_lrs=[0.1], last_epoch=[]), r"'last_epoch' must be an int >= 0, got \[\]"),
+    (dict(base_lrs=[0.1], last_epoch=1.0), r"'last_epoch' must be an int >= 0, got 1.0"),
+    (dict(base_lrs=[0.1]), r"'last_epoch' must be an int >= 0, got None"),
+    (-1, r"CosineAnnealingLR.load_state_dict: takes a dict with 'base_lrs' and 'last_epoch', got -1"),
+])
+def test_scheduler_load_state_dict_refuses_a_damaged_state_before_changing_anything(state, message):
+    """A list of base lrs shorter or longer than the groups was zipped with them silently, leaving a
+    group's lr alone; the others failed at the next step with errors naming no scheduler."""
+    opt = optim.Adam([nn.Parameter(np.zeros(2))], lr=0.1)
+    sched = optim.CosineAnnealingLR(opt, T_max=5)
+    sched.step()
+    before = sched.state_dict(), opt.param_groups[0]["lr"]
+    with pytest.raises(ValueError, match=message):
+        sched.load_state_dict(state)
+    assert (sched.state_dict(), opt.param_groups[0]["lr"]) == before
+
+
+def test_one_cycle_load_state_dict_refuses_a_step_past_its_total_before_changing_anything():
+    opt = optim.Adam([nn.Parameter(np.zeros(2))])
+    sched = optim.OneCycleLR(opt, max_lr=0.5, total_steps=10)
+    before = sched.state_dict(), _lr_momentum(opt)
+    with pytest.raises(ValueError, match="OneCycleLR: stepped 11 times, more than total_steps 10"):
+        sched.load_state_dict(dict(base_lrs=[0.02], last_epoch=11))
+    assert (sched.state_dict(), _lr_momentum(opt)) == before
+
+
 def test_parameter_group_bad_input():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     with pytest.raises(ValueError, match=r"SGD: a parameter group takes \['dampening', 'lr', .*\], got \['lrr'\]"):
@@ -965,6 +1079,8 @@ def test_parameter_group_bad_input():
         optim.Adam([dict(params=[a]), dict(params=[b], betas=(1.5, 0.9))])
     with pytest.raises(ValueError, match="SGD: learning rate must be >= 0, got -1"):
         optim.SGD([dict(params=[a], lr=-1)], lr=0.1)
+    with pytest.raises(TypeError, match="Adam: lr must be a number, got '0.1'"):  # NumPy's error at the first step
+        optim.Adam([a], lr="0.1")
     opt = optim.SGD([dict(params=a)], lr=0.1)  # one tensor as a group's params, as PyTorch allows
     opt.add_param_group(dict(params=[b], lr=0.2))
     assert opt.params == [a, b] and [g["lr"] for g in opt.param_groups] == [0.1, 0.2] and not opt.state
