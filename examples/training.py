@@ -103,6 +103,8 @@ def read_checkpoint(path):
         assert meta.get("model") in MODELS
         assert type(meta.get("seed", 0)) is int and meta.get("seed", 0) >= 0
         assert type(meta.get("batch_size", 1)) is int and meta.get("batch_size", 1) >= 1
+        assert type(meta.get("epoch")) is int and meta["epoch"] >= 0
+        assert is_history(meta.get("history"))
     except (OSError, ValueError, KeyError, AssertionError, zipfile.BadZipFile) as e:
         if isinstance(e, OSError) and e.errno is not None:  # missing, unreadable: not a format problem
             raise CheckpointError(f"{path}: cannot read checkpoint: {e.strerror}") from None
@@ -110,14 +112,25 @@ def read_checkpoint(path):
     return meta, files
 
 
-def load_checkpoint(path, model_name, model, opt=None, sched=None):
-    """Restore into model (and optimizer, scheduler); returns the meta dict. Nothing is changed on error."""
+def is_history(history):
+    """Epochs as run records them, which --eval's plot and metrics read."""
+    number = lambda value: type(value) in (int, float)  # noqa: E731 - JSON's numbers; True is not one
+    return isinstance(history, list) and all(
+        isinstance(h, dict) and all(number(h.get(k)) for k in ("epoch", "train_loss", "train_accuracy",
+                                                                "test_accuracy", "seconds"))
+        and isinstance(h.get("batch_losses"), list) and all(map(number, h["batch_losses"])) for h in history)
+
+
+def load_checkpoint(path, model_name, model, opt=None, sched=None, rng=None):
+    """Restore into model (and optimizer, scheduler, random generator); returns the meta dict.
+    Nothing is changed on error."""
     meta, files = read_checkpoint(path)
     if meta["model"] != model_name:
         raise CheckpointError(f"{path}: checkpoint holds a {meta['model']!r} model, not {model_name!r}")
     weights = {k[len("model/"):]: v for k, v in files.items() if k.startswith("model/")}
+    backups = [(part, part.state_dict()) for part in (model, opt, sched) if part is not None]
+    rng_state = rng.bit_generator.state if rng is not None else None
     try:
-        backup = model.state_dict()
         model.load_state_dict(weights)
         if opt is not None:
             state = {}
@@ -128,13 +141,20 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None):
             # checkpoints written before optimizers had parameter groups hold one lr
             groups = meta.get("param_groups") or [dict(lr=meta["lr"], params=list(range(len(opt.params))))]
             opt.load_state_dict({"param_groups": groups, "state": state})
-    except ValueError as e:
-        model.load_state_dict(backup)
-        raise CheckpointError(f"{path}: does not fit this {model_name!r} model: {e}") from None
-    if sched is not None:
-        saved = meta["scheduler"]
-        sched.load_state_dict(saved if "base_lrs" in saved else dict(base_lrs=[saved["base_lr"]],
-                                                                     last_epoch=saved["last_epoch"]))
+        if sched is not None:
+            saved = meta["scheduler"]
+            sched.load_state_dict(saved if "base_lrs" in saved else dict(base_lrs=[saved["base_lr"]],
+                                                                         last_epoch=saved["last_epoch"]))
+        if rng is not None:
+            rng.bit_generator.state = meta["rng"]
+    except (ValueError, TypeError, KeyError) as e:
+        for part, backup in backups:
+            part.load_state_dict(backup)
+        if rng is not None:
+            rng.bit_generator.state = rng_state
+        reason = f"does not fit this {model_name!r} model: {e}" if isinstance(e, ValueError) else \
+            f"a damaged checkpoint ({type(e).__name__}: {e})"
+        raise CheckpointError(f"{path}: {reason}") from None
     return meta
 
 
@@ -197,9 +217,8 @@ def run(args, log=print):
     sched = optim.CosineAnnealingLR(opt, T_max=epochs)
     history, start_epoch = [], 0
     if args.resume:
-        meta = load_checkpoint(args.checkpoint, args.model, model, opt, sched)
+        meta = load_checkpoint(args.checkpoint, args.model, model, opt, sched, rng)
         history, start_epoch = meta["history"], meta["epoch"]
-        rng.bit_generator.state = meta["rng"]
         log(f"resumed from {args.checkpoint} after epoch {start_epoch}"
             + (f"; --epochs {epochs}: nothing left to train" if start_epoch >= epochs else ""))
         if meta.get("data", description) != description:  # a moved directory reads differently: a note, not an error

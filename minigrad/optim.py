@@ -113,6 +113,10 @@ class Optimizer:
         ours = [len(group["params"]) for group in self.param_groups]
         if sizes != ours:
             raise ValueError(f"{name}.load_state_dict: state for groups of {sizes} parameters, optimizer has {ours}")
+        numbers = [i for group in saved_groups for i in group["params"]]
+        if numbers != list(range(len(params))):  # state_dict numbers them so, and 'state' is keyed by position
+            raise ValueError(f"{name}.load_state_dict: the groups' 'params' must number the parameters 0 to "
+                             f"{len(params) - 1} in order, got {numbers!r:.80}")
         state = state_dict.get("state")
         numbered = isinstance(state, dict) and all(isinstance(i, (int, np.integer)) and 0 <= i < len(params)
                                                    for i in state)

@@ -1,6 +1,7 @@
 """The MNIST example end to end on a small slice: determinism, resume, eval, outputs, bad input."""
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -312,6 +313,62 @@ def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_
         training.load_checkpoint(ckpt, "scs", training.build_model("scs", np.random.default_rng(5)))
     for name, array in model.state_dict().items():
         np.testing.assert_array_equal(array, before[name], err_msg=name)
+
+
+def _damage(ckpt, change):
+    """Rewrite a checkpoint with change(meta, arrays) applied."""
+    with np.load(ckpt) as f:
+        files = {k: f[k] for k in f.files}
+    meta = json.loads(str(files.pop("meta")))
+    change(meta, files)
+    np.savez(ckpt, meta=np.array(json.dumps(meta)), **files)
+
+
+@pytest.mark.parametrize("change,message", [  # each one a traceback from --resume before, or from --eval --plot
+    (lambda meta, arrays: meta["scheduler"].update(base_lrs=0),
+     r"does not fit this 'conv' model: CosineAnnealingLR.load_state_dict: 'base_lrs' must hold a number >= 0"),
+    (lambda meta, arrays: arrays.pop("optim/2/step"),
+     r"does not fit this 'conv' model: Adam.load_state_dict: parameter 2's state must be empty or hold"),
+    (lambda meta, arrays: meta["param_groups"][0].update(betas=0.9),
+     r"a damaged checkpoint \(TypeError: Adam: betas must be a pair of numbers, got 0.9\)"),
+    (lambda meta, arrays: meta.update(rng="x"), r"a damaged checkpoint \(TypeError: state must be a dict\)"),
+    (lambda meta, arrays: meta.pop("rng"), r"a damaged checkpoint \(KeyError: 'rng'\)"),
+    (lambda meta, arrays: meta.update(epoch="1"), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
+    (lambda meta, arrays: meta.update(history=[1, 2]), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
+    (lambda meta, arrays: meta["history"][0].pop("batch_losses"), r"not a minigrad MNIST checkpoint"),
+])
+def test_a_damaged_checkpoint_is_one_clear_error_and_is_left_as_it_was(tmp_path, small_data, capsys, change, message):
+    ckpt = tmp_path / "c.npz"
+    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    _damage(ckpt, change)
+    before = ckpt.read_bytes()
+    capsys.readouterr()
+    for argv in (("--epochs", "2", "--checkpoint", str(ckpt), "--resume"),
+                 ("--eval", str(ckpt), "--plot", str(tmp_path / "p.png"))):
+        code = run(*argv, data=small_data)
+        err = capsys.readouterr().err
+        if argv[0] == "--eval" and code == 0:  # a damage --eval does not read
+            continue
+        assert code == 1 and err.count("\n") == 1 and re.search(message, err), (argv[0], err)
+        assert ckpt.read_bytes() == before
+
+
+def test_a_checkpoint_that_fails_late_leaves_model_optimizer_schedule_and_generator_as_they_were(tmp_path, small_data):
+    """The scheduler's state, restored after the weights and the optimizer's, does not fit: all go back."""
+    ckpt = tmp_path / "c.npz"
+    assert run("--model", "conv", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    _damage(ckpt, lambda meta, arrays: meta["scheduler"].update(last_epoch=-1))
+    rng = np.random.default_rng(5)
+    model = training.build_model("conv", rng)
+    opt = mg.optim.Adam(model.parameters(), lr=0.01)
+    sched = mg.optim.CosineAnnealingLR(opt, T_max=3)
+    before = model.state_dict(), opt.state_dict(), sched.state_dict(), rng.bit_generator.state
+    with pytest.raises(training.CheckpointError, match="'last_epoch' must be an int >= 0, got -1"):
+        training.load_checkpoint(ckpt, "conv", model, opt, sched, rng)
+    after = model.state_dict(), opt.state_dict(), sched.state_dict(), rng.bit_generator.state
+    for name, array in after[0].items():
+        np.testing.assert_array_equal(array, before[0][name], err_msg=name)
+    assert after[1] == before[1] and after[2:] == before[2:] and opt.param_groups[0]["lr"] == 0.01
 
 
 def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp_path, small_data, capsys):

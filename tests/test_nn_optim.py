@@ -992,6 +992,8 @@ DAMAGED_OPTIMIZER_STATES = [  # (optimizer, change, error, message): a checkpoin
     ("sgd", lambda s: s["param_groups"][0].update(params=True), ValueError,
      r"SGD.load_state_dict: 'param_groups' must be a list of dicts, each with a 'params' list"),
     ("sgd", lambda s: s.update(param_groups={}), ValueError, r"'param_groups' must be a list of dicts.*got \{\}"),
+    ("sgd", lambda s: s["param_groups"][0].update(params=[0, 1, 3, 2]), ValueError,
+     r"SGD.load_state_dict: the groups' 'params' must number the parameters 0 to 3 in order, got \[0, 1, 3, 2\]"),
     ("sgd", lambda s: s.pop("state"), ValueError,
      r"'state' must map parameter numbers 0 to 3 to their state, got NoneType"),
 ]
