@@ -313,6 +313,22 @@ def test_effective_p_q_of_rohrers_jax_layer():
     assert q == pytest.approx(1 / np.e, rel=1e-15)
 
 
+@pytest.mark.parametrize("variant,raw,message", [
+    ("rohrer", dict(p=np.ones(3), q=np.ones(1)), r"rohrer takes p, log_q; missing \['log_q'\], unknown \['q'\]"),
+    ("rohrer", dict(p=np.ones(3), log_q=np.zeros(1), p_scale=5),
+     r"rohrer takes p, log_q; missing \[\], unknown \['p_scale'\]"),
+    ("pisoni", dict(p_raw=np.ones(3)), r"pisoni takes p_raw, q_raw; missing \['q_raw'\]"),
+    ("rohrer_jax", dict(p=np.ones(3), q=np.ones(3)), r"rohrer_jax's q is one number, got shape \(3,\)"),
+    ("rohrer", dict(p=np.ones(3), log_q=np.zeros((1, 2))), r"rohrer's log_q is one number, got shape \(1, 2\)"),
+    ("keras", dict(p=np.ones(3)), r"unknown variant 'keras', expected one of \['pisoni', 'rohrer', 'rohrer_jax'\]"),
+])
+def test_effective_p_q_refuses_parameters_the_variant_does_not_have(variant, raw, message):
+    """A per-channel q lost all but its first element; a misnamed one was a bare KeyError; a scale
+    given to a variant without one was ignored."""
+    with pytest.raises(ValueError, match=r"scs_effective_p_q: " + message):
+        crosscheck.scs_effective_p_q(variant, **raw)
+
+
 def test_torch_state_dict_and_pt_file_load_into_a_module(tmp_path):
     torch = pytest.importorskip("torch")
     state = {"center_x": torch.rand(3), "center_y": torch.rand(3), "conv.weight": torch.rand(3, 2, 3, 3),

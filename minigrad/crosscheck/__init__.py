@@ -244,20 +244,27 @@ def load_torch_state_dict(module, state):
     return module
 
 
+SCS_RAW = {"pisoni": ("p_raw", "q_raw"), "rohrer": ("p", "log_q"), "rohrer_jax": ("p", "q", "p_scale", "q_scale")}
+
+
 def scs_effective_p_q(variant, **raw):
     """Effective (p, q) of the SCS formula from a variant's raw parameters:
     pisoni: p = softmax(p_raw), q = q_raw^2 / 10;  rohrer: p = max(p, 0.1), q = exp(log_q);
     rohrer_jax: p = exp(p / p_scale), q = exp(-q / q_scale), the scales 5 and 0.3 unless given (his
     Flax layer's fields)."""
+    if variant not in SCS_RAW:
+        raise ValueError(f"scs_effective_p_q: unknown variant {variant!r}, expected one of {sorted(SCS_RAW)}")
+    names = SCS_RAW[variant]
+    missing, unknown = [n for n in names[:2] if n not in raw], sorted(set(raw) - set(names))
+    if missing or unknown:  # rohrer's q given as q would otherwise be a KeyError, a p_scale for rohrer ignored
+        raise ValueError(f"scs_effective_p_q: {variant} takes {', '.join(names)}; missing {missing}, unknown {unknown}")
+    q = np.asarray(raw[names[1]], dtype=np.float64)
+    if q.size != 1:  # each layer has one q: taking its first element would hide a per-channel one
+        raise ValueError(f"scs_effective_p_q: {variant}'s {names[1]} is one number, got shape {q.shape}")
+    q, p = float(q.reshape(-1)[0]), np.asarray(raw[names[0]], dtype=np.float64).reshape(-1)
     if variant == "rohrer_jax":
-        p_scale, q_scale = raw.get("p_scale", 5.0), raw.get("q_scale", 0.3)
-        return np.exp(np.asarray(raw["p"], dtype=np.float64).reshape(-1) / p_scale), float(
-            np.exp(-np.asarray(raw["q"]).reshape(-1)[0] / q_scale))
+        return np.exp(p / raw.get("p_scale", 5.0)), float(np.exp(-q / raw.get("q_scale", 0.3)))
     if variant == "pisoni":
-        p_raw = np.asarray(raw["p_raw"], dtype=np.float64)
-        e = np.exp(p_raw - p_raw.max())
-        return e / e.sum(), float(np.asarray(raw["q_raw"]).reshape(-1)[0]) ** 2 / 10
-    if variant == "rohrer":
-        return np.maximum(np.asarray(raw["p"], dtype=np.float64).reshape(-1), 0.1), float(
-            np.exp(np.asarray(raw["log_q"]).reshape(-1)[0]))
-    raise ValueError(f"scs_effective_p_q: unknown variant {variant!r}")
+        e = np.exp(p - p.max())
+        return e / e.sum(), q ** 2 / 10
+    return np.maximum(p, 0.1), float(np.exp(q))
