@@ -129,7 +129,6 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None, rng=None):
         raise CheckpointError(f"{path}: checkpoint holds a {meta['model']!r} model, not {model_name!r}")
     weights = {k[len("model/"):]: v for k, v in files.items() if k.startswith("model/")}
     backups = [(part, part.state_dict()) for part in (model, opt, sched) if part is not None]
-    rng_state = rng.bit_generator.state if rng is not None else None
     try:
         model.load_state_dict(weights)
         if opt is not None:
@@ -145,13 +144,11 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None, rng=None):
             saved = meta["scheduler"]
             sched.load_state_dict(saved if "base_lrs" in saved else dict(base_lrs=[saved["base_lr"]],
                                                                          last_epoch=saved["last_epoch"]))
-        if rng is not None:
+        if rng is not None:  # last: a state it refuses leaves the generator as it was
             rng.bit_generator.state = meta["rng"]
     except (ValueError, TypeError, KeyError) as e:
         for part, backup in backups:
             part.load_state_dict(backup)
-        if rng is not None:
-            rng.bit_generator.state = rng_state
         reason = f"does not fit this {model_name!r} model: {e}" if isinstance(e, ValueError) else \
             f"a damaged checkpoint ({type(e).__name__}: {e})"
         raise CheckpointError(f"{path}: {reason}") from None

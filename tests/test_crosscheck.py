@@ -299,6 +299,9 @@ def test_effective_p_q_match_the_layers():
         p_layer, q_layer = layer.effective_p_q()
         np.testing.assert_allclose(p, p_layer.data, rtol=1e-12)
         assert q == pytest.approx(float(q_layer.data.reshape(-1)[0]), rel=1e-12)
+    p, q = crosscheck.scs_effective_p_q("pisoni", p_raw=np.array([1000.0, 1000.0, 0.0]), q_raw=np.array([1.0]))
+    np.testing.assert_allclose(p, [0.5, 0.5, 0.0], atol=1e-300)  # softmax of large raw values, no overflow
+    assert q == 0.1
 
 
 def test_effective_p_q_of_rohrers_jax_layer():

@@ -986,6 +986,7 @@ DAMAGED_OPTIMIZER_STATES = [  # (optimizer, change, error, message): a checkpoin
     ("adam", lambda s: s["param_groups"][0].update(betas=[0.9, [0.999]]), TypeError,
      r"Adam: betas must be a pair of numbers, got \[0.9, \[0.999\]\]"),
     ("adam", lambda s: s["param_groups"][0].update(eps=None), TypeError, r"Adam: eps must be a number, got None"),
+    ("adamw", lambda s: s["param_groups"][0].update(betas=[0.9]), TypeError, r"AdamW: betas must be a pair .* \[0.9\]"),
     ("sgd", lambda s: s["param_groups"][0].update(lr="0.1"), TypeError, r"SGD: lr must be a number, got '0.1'"),
     ("sgd", lambda s: s["param_groups"][0].update(momentum=True), TypeError,
      r"SGD: momentum must be a number, got True"),
@@ -1045,6 +1046,7 @@ def test_optimizer_load_state_dict_casts_state_to_the_parameters_dtype_as_torch_
     (dict(base_lrs=[-0.1], last_epoch=1), r"'base_lrs' must hold .* got \[-0.1\]"),
     (dict(base_lrs=[0.1], last_epoch=[]), r"'last_epoch' must be an int >= 0, got \[\]"),
     (dict(base_lrs=[0.1], last_epoch=1.0), r"'last_epoch' must be an int >= 0, got 1.0"),
+    (dict(base_lrs=[0.1], last_epoch=-1), r"'last_epoch' must be an int >= 0, got -1"),
     (dict(base_lrs=[0.1]), r"'last_epoch' must be an int >= 0, got None"),
     (-1, r"CosineAnnealingLR.load_state_dict: takes a dict with 'base_lrs' and 'last_epoch', got -1"),
 ])
