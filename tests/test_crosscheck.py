@@ -1,4 +1,6 @@
 """Cross-check tools: export/verify round trips, compare's exit codes, converters, golden files, torch ports."""
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -127,12 +129,63 @@ def test_load_and_verify_refuse_what_they_cannot_recompute(tmp_path):
     without_center_y = {k: v for k, v in arrays.items() if k != "center_y"}
     other_format = dict(manifest, format="minigrad-crosscheck/0")
     cases = [("other-format", other_format, arrays, "not a minigrad crosscheck export"),
-             ("no-input", manifest, without_center_y, r"inputs missing: \{'center_y'\}"),
+             ("no-input", manifest, without_center_y, r"arrays the manifest lists are missing: center_y"),
              ("unknown", dict(manifest, layer="dense"), arrays, "layer 'dense' is not registered")]
     for name, changed_manifest, changed_arrays, message in cases:
         crosscheck.save(tmp_path / f"{name}.npz", changed_arrays, changed_manifest)
         with pytest.raises(crosscheck.UnusableFile, match=message):
             crosscheck.verify(tmp_path / f"{name}.npz")
+
+
+def _without(mapping, key):
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+@pytest.mark.parametrize("change,message", [  # (manifest, arrays) -> (manifest, arrays)
+    (lambda m, a: (m, _without(a, "output")), r"arrays the manifest lists are missing: output"),
+    (lambda m, a: (dict(m, outputs=1.5), a), r"damaged manifest: outputs not as an export writes it"),
+    (lambda m, a: (dict(m, outputs=[*m["outputs"], None]), a), r"damaged manifest: inputs or outputs not as"),
+    (lambda m, a: (_without(m, "variant"), a), r"damaged manifest: variant not as an export writes it"),
+    (lambda m, a: (dict(m, geometry=None, layer=1), a), r"damaged manifest: layer, geometry not as an export writes "
+                                                          r"them"),
+    (lambda m, a: ([m], a), r"not a minigrad crosscheck export"),
+])
+def test_a_damaged_export_is_unusable_for_compare_and_verify(tmp_path, capsys, change, message):
+    """An export whose manifest or arrays were edited or cut: exit status 2 and one line naming the
+    damage, from compare (both as the expected file and against itself) and from verify; each was
+    a KeyError or TypeError traceback."""
+    path = export_file(tmp_path, "scs", "rohrer")
+    manifest, arrays = change(*reversed(crosscheck.load(path)))
+    damaged = tmp_path / "damaged.npz"
+    np.savez(damaged, manifest=np.array(json.dumps(manifest)), **arrays)
+    capsys.readouterr()
+    for argv in (["compare", str(damaged), str(path)], ["verify", str(damaged)]):
+        assert cli(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and re.search(message, err), (argv, err)
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda m, a: (dict(m, geometry=dict(m["geometry"], dilation=1)), a),
+     r"crosscheck: layer scs takes no \['dilation'\]; its geometry is \['c_in', "),
+    (lambda m, a: (dict(m, variant="keras"), a),
+     r"layer scs has variants \['rohrer', 'pisoni', 'rohrer_jax'\], the manifest 'keras'"),
+    (lambda m, a: (dict(m, geometry=dict(m["geometry"], kernel="3")), a), r"kernel must be an int >= 1, got '3'"),
+    (lambda m, a: (dict(m, inputs=["x", "x", "p", "q", "grad_output"]), a),
+     r"layer scs takes inputs \['grad_output', 'p', 'q', 'weight', 'x'\], the manifest lists \['grad_output', 'p', "
+     r"'q', 'x', 'x'\]"),
+    (lambda m, a: (m, dict(a, q=a["q"].astype(complex))), r"inputs must be floating point .*: q \(complex128\)"),
+])
+def test_verify_refuses_an_export_it_cannot_recompute(tmp_path, capsys, change, message):
+    """verify recomputes from the manifest's geometry, variant and inputs: damaged, each was a KeyError
+    or TypeError traceback, or ran the layer on complex numbers."""
+    path = export_file(tmp_path, "scs", "rohrer")
+    manifest, arrays = change(*reversed(crosscheck.load(path)))
+    crosscheck.save(tmp_path / "damaged.npz", arrays, manifest)
+    capsys.readouterr()
+    assert cli(["verify", str(tmp_path / "damaged.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and re.search(message, err), err
 
 
 def test_compare_table_columns_line_up_for_long_array_names(tmp_path, capsys):

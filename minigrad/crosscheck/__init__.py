@@ -108,9 +108,24 @@ def load(path, need_manifest=True):
             manifest = json.loads(str(arrays.pop("manifest")))
         except ValueError:
             raise UnusableFile(f"{path}: manifest is not valid JSON") from None
-    if need_manifest and (manifest is None or manifest.get("format") != FORMAT):
+    if need_manifest and (not isinstance(manifest, dict) or manifest.get("format") != FORMAT):
         raise UnusableFile(f"{path}: not a minigrad crosscheck export (no '{FORMAT}' manifest)")
+    if need_manifest:
+        _check_export(path, arrays, manifest)
     return arrays, manifest
+
+
+def _check_export(path, arrays, manifest):
+    """What compare and verify read from an export, each a KeyError or TypeError when damaged."""
+    kinds = {"layer": str, "variant": (str, type(None)), "geometry": dict, "inputs": list, "outputs": list}
+    damaged = [key for key, kind in kinds.items() if key not in manifest or not isinstance(manifest[key], kind)]
+    names = [name for key in ("inputs", "outputs") if key not in damaged for name in manifest[key]]
+    if damaged or not all(isinstance(name, str) for name in names):
+        raise UnusableFile(f"{path}: damaged manifest: {', '.join(damaged) or 'inputs or outputs'} "
+                           f"not as an export writes {'it' if len(damaged) == 1 else 'them'}")
+    missing = [name for name in names if name not in arrays]
+    if missing:
+        raise UnusableFile(f"{path}: arrays the manifest lists are missing: {', '.join(missing)}")
 
 
 @dataclass
@@ -176,11 +191,23 @@ def verify(path, rtol=1e-10, atol=1e-12):
     if manifest["layer"] not in registry:
         raise UnusableFile(f"{path}: layer {manifest['layer']!r} is not registered (have {sorted(registry)})")
     case = registry[manifest["layer"]]
-    inputs = {k: arrays[k] for k in manifest["inputs"] if k in arrays}
-    if len(inputs) != len(manifest["inputs"]):
-        raise UnusableFile(f"{path}: inputs missing: {set(manifest['inputs']) - set(inputs)}")
+    variant = manifest["variant"]
+    if variant not in (case.variants or (None,)):
+        raise UnusableFile(f"{path}: layer {case.name} has variants {list(case.variants) or [None]}, the manifest "
+                           f"{variant!r}")
+    check_geometry(case, manifest["geometry"])
+    geometry = {**case.defaults, **manifest["geometry"]}  # older exports lack entries added since, at their defaults
+    names = sorted([*case.draw(np.random.default_rng(0), geometry, variant), "grad_output"])
+    if sorted(manifest["inputs"]) != names:
+        raise UnusableFile(f"{path}: layer {case.name} takes inputs {names}, the manifest lists "
+                           f"{sorted(manifest['inputs'])}")
+    inputs = {k: arrays[k] for k in manifest["inputs"]}
+    unreal = [f"{k} ({a.dtype})" for k, a in inputs.items() if a.dtype.kind != "f"]
+    if unreal or "grad_output" not in inputs:
+        raise UnusableFile(f"{path}: inputs must be floating point and include grad_output: "
+                           f"{', '.join(unreal) or 'no grad_output'}")
     grad_output = inputs.pop("grad_output")
-    output, grads = case.compute(inputs, manifest["geometry"], manifest["variant"], grad_output)
+    output, grads = case.compute(inputs, geometry, variant, grad_output)
     recomputed = {"output": output, **{f"grad_{k}": v for k, v in grads.items()}}
     return compare({k: arrays[k] for k in manifest["outputs"] if k in arrays}, recomputed, rtol, atol)
 
