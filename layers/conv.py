@@ -21,7 +21,7 @@ def check_channel_counts(op, in_channels, out_channels):
 
 def check_groups(op, in_channels, out_channels, groups):
     """groups a positive int dividing both channel counts."""
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:  # True failed in forward
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"{op}: in_channels {in_channels} and out_channels {out_channels} must be divisible by "

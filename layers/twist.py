@@ -13,6 +13,8 @@ Forward and backward, with a, b, c = conv(x), conv_x(x), conv_y(x) and g = dL/dy
     d center_x[o] = sum over n, i, j of g b = Wx[o] . dW[o]       (b = Wx @ col, so the pixel sum
     d center_y[o] = sum over n, i, j of g c = Wy[o] . dW[o]        moves onto dW = g @ col^T)
 """
+import numbers
+
 import numpy as np
 
 import minigrad as mg
@@ -165,8 +167,8 @@ class ConvTwist2d(nn.Module):
         super().__init__()
         if symmetrize not in SYMMETRIZE:
             raise ValueError(f"ConvTwist2d: symmetrize must be one of {SYMMETRIZE}, got {symmetrize!r}")
-        if not init_max >= 0:  # NaN too
-            raise ValueError(f"ConvTwist2d: init_max must be >= 0, got {init_max}")
+        if not (isinstance(init_max, numbers.Real) and not isinstance(init_max, bool) and 0 <= init_max < np.inf):
+            raise ValueError(f"ConvTwist2d: init_max must be a finite number >= 0, got {init_max!r}")
         check_channel_counts("ConvTwist2d", in_channels, out_channels)
         _, stride, _, _ = window_args("ConvTwist2d", 3, stride, 1)
         rng = mg.random.default_rng() if rng is None else rng
@@ -176,6 +178,7 @@ class ConvTwist2d(nn.Module):
         self.conv_y = Conv2d(in_channels, out_channels, 3, stride, 1, bias=False, rng=rng, dtype=dtype)
         self.conv_x.weight.data = antisymmetrize(self.conv_x.weight.data)
         self.conv_y.weight.data = rotate90_clockwise(self.conv_x.weight.data)
+        init_max = abs(init_max)  # -0.0: NumPy's uniform refuses (0.0, -0.0) as high < low
         self.center_x = nn.Parameter(rng.uniform(-init_max, init_max, out_channels).astype(dtype))
         self.center_y = nn.Parameter(rng.uniform(-init_max, init_max, out_channels).astype(dtype))
 

@@ -245,12 +245,21 @@ def test_reparam_gradient_is_antisymmetric():
      r"center_y must have shape \(3,\), got \(1, 3\)"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones(3), stride=0), "stride must be >= 1"),
     (lambda: layers.ConvTwist2d(1, 2, symmetrize="both"), "symmetrize must be one of"),
-    (lambda: layers.ConvTwist2d(1, 2, init_max=float("nan")), "init_max must be >= 0, got nan"),
+    (lambda: layers.ConvTwist2d(1, 2, init_max=float("nan")), "init_max must be a finite number >= 0, got nan"),
+    # NumPy's OverflowError and a TypeError naming no layer:
+    (lambda: layers.ConvTwist2d(1, 2, init_max=float("inf")), "ConvTwist2d: init_max must be a finite .* got inf"),
+    (lambda: layers.ConvTwist2d(1, 2, init_max="1.5"), "ConvTwist2d: init_max must be a finite .* got '1.5'"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((0, 2, 3, 3))] * 3, np.ones(0), np.ones(0)), "needs at least one input and one output channel"),
 ])
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_init_max_of_minus_zero_puts_every_centre_at_zero():
+    """-0.0 >= 0, but NumPy's uniform(0.0, -0.0) raised "high - low < 0"."""
+    m = layers.ConvTwist2d(1, 2, init_max=-0.0, rng=np.random.default_rng(0))
+    assert not m.center_x.data.any() and not m.center_y.data.any()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1330,6 +1330,7 @@ def test_bad_geometry_is_a_clear_value_error(call, message):
     (lambda: layers.Conv2d(3.0, 4, 3), r"Conv2d: in_channels must be an int >= 1, got 3.0"),  # numpy's TypeError
     (lambda: layers.Conv2d(3, 4, 3, groups=0), r"Conv2d: groups must be a positive int, got 0"),  # "divisible by 0"
     (lambda: layers.Conv2d(3, 3, 3, groups=1.5), r"Conv2d: groups must be a positive int, got 1.5"),  # 3 % 1.5 == 0
+    (lambda: layers.SharpCosSim2d(2, 4, groups=True), r"SharpCosSim2d: groups must be a positive int, got True"),
     (lambda: layers.Conv2d(3, 4, 3, stride=0), r"Conv2d: stride must be >= 1, got \(0, 0\)"),
     (lambda: layers.Conv2d(3, 4, 3, padding=-1), r"Conv2d: padding must be >= 0"),
     (lambda: layers.Conv2d(3, 4, 3, dilation=(1, 0)), r"Conv2d: dilation must be >= 1"),
