@@ -1353,6 +1353,32 @@ def test_modules_refuse_bad_settings_when_built(make, message):
         make()
 
 
+BOOL_WINDOW_SETTINGS = {  # name: (ours, torch's); each a bool where an int belongs
+    "max_pool2d(x, 2, 2, 0, True)": (lambda mg_x: F.max_pool2d(mg_x, 2, 2, 0, True),  # meant ceil_mode, set dilation
+                                     lambda t, x: t.nn.functional.max_pool2d(x, 2, 2, 0, True)),
+    "avg_pool2d(x, True)": (lambda mg_x: F.avg_pool2d(mg_x, True), lambda t, x: t.nn.functional.avg_pool2d(x, True)),
+    "conv2d stride=True": (lambda mg_x: F.conv2d(mg_x, np.ones((2, 2, 3, 3)), stride=True),
+                           lambda t, x: t.nn.functional.conv2d(x, t.ones(2, 2, 3, 3, dtype=t.float64), stride=True)),
+    "conv2d padding=True": (lambda mg_x: F.conv2d(mg_x, np.ones((2, 2, 3, 3)), padding=True),
+                            lambda t, x: t.nn.functional.conv2d(x, t.ones(2, 2, 3, 3, dtype=t.float64), padding=True)),
+    "unfold(x, True)": (lambda mg_x: mg.unfold(mg_x, True), lambda t, x: t.nn.functional.unfold(x, True)),
+    "MaxPool2d(2, stride=True)": (lambda mg_x: layers.MaxPool2d(2, stride=True)(mg_x),
+                                  lambda t, x: t.nn.MaxPool2d(2, stride=True)(x)),
+}
+
+
+@pytest.mark.parametrize("call", BOOL_WINDOW_SETTINGS)
+def test_a_bool_is_not_a_window_setting_as_in_pytorch(call):
+    """Each counted True as 1 (False as 0) and ran; PyTorch refuses them."""
+    ours, theirs = BOOL_WINDOW_SETTINGS[call]
+    x = np.ones((1, 2, 6, 6))
+    with pytest.raises(ValueError, match=r"must be an int or a pair of ints, got True"):
+        ours(mg.tensor(x))
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        theirs(torch, torch.tensor(x))
+
+
 def test_modules_keep_window_settings_as_pairs_as_pytorch_does():
     conv = layers.Conv2d(3, 4, 3, stride=2, padding=1)
     assert (conv.kernel_size, conv.stride, conv.padding, conv.dilation) == ((3, 3), (2, 2), (1, 1), (1, 1))
