@@ -22,6 +22,9 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     """
     if mode not in ("full", "directional"):
         raise ValueError(f"gradcheck: mode must be 'full' or 'directional', got {mode!r}")
+    if not (0 < eps < np.inf and 0 <= atol < np.inf and 0 <= rtol < np.inf):  # else every entry fails, naming NaN
+        raise ValueError(f"gradcheck: eps must be > 0, atol and rtol >= 0, all finite; got eps={eps!r}, "
+                         f"atol={atol!r}, rtol={rtol!r}")
     # np.array, not ascontiguousarray: that one returns a 0-D input as 1-D
     arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C") for x in inputs]
 
@@ -30,6 +33,9 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
         out = fn(*with_grad)
         if not isinstance(out, Tensor):
             raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+        if out.dtype.kind == "f" and out.dtype.itemsize < 8:  # eps = 1e-6 is below float32's resolution
+            raise TypeError(f"gradcheck: fn returned {out.dtype}; finite differences need float64 all the way "
+                            f"(the inputs it receives are float64)")
         for i, (t, v) in enumerate(zip(with_grad, values)):
             if not np.array_equal(t.data, v, equal_nan=True):
                 raise GradcheckError(f"gradcheck: input {i} was mutated by fn")

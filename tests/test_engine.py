@@ -575,6 +575,21 @@ def test_gradcheck_checks_float32_inputs_in_float64():
     assert dtypes == {np.dtype(np.float64)} and x.dtype == np.float32
 
 
+@pytest.mark.parametrize("settings", [dict(eps=0), dict(eps=-1e-6), dict(atol=float("nan")), dict(rtol=-1e-3),
+                                      dict(eps=float("inf"))])
+def test_gradcheck_refuses_settings_under_which_every_entry_fails(settings):
+    """eps = 0 made every numeric derivative NaN and a tolerance of NaN (or below 0) failed every
+    entry, each reported as a wrong gradient."""
+    with pytest.raises(ValueError, match=r"gradcheck: eps must be > 0, atol and rtol >= 0, all finite"):
+        mg.gradcheck(lambda t: t * t, [np.array([1.0, 2.0])], **settings)
+
+
+def test_gradcheck_refuses_a_function_that_computes_in_float32():
+    """A cast inside fn made the finite differences noise, reported as a wrong gradient."""
+    with pytest.raises(TypeError, match=r"gradcheck: fn returned float32; finite differences need float64"):
+        mg.gradcheck(lambda t: (t * t).float(), [np.array([1.0, 2.0])])
+
+
 def test_gradcheck_keeps_a_0d_input_0d():
     """np.ascontiguousarray made a 0-D input 1-D, so ops were checked on a shape never drawn (a
     permute of () failed on it)."""
