@@ -1,5 +1,6 @@
 """Modules: containers of parameters and sub-modules, with PyTorch's names and default inits."""
 import collections
+import collections.abc
 import math
 
 import numpy as np
@@ -200,6 +201,9 @@ class Module:
         """Copy arrays (or tensors) into the parameters; returns (missing_keys, unexpected_keys).
         strict: the keys must match exactly. Either way the shapes must, and on any problem nothing
         is changed and the error lists every problem (PyTorch's rules)."""
+        if not isinstance(state, collections.abc.Mapping):  # else an AttributeError naming no module
+            raise TypeError(f"load_state_dict into {type(self).__name__}: expected a dict of arrays, "
+                            f"got {type(state).__name__}")
         params = dict(self.named_parameters(remove_duplicate=False))
         arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state.items()}
         missing, unexpected = [k for k in params if k not in arrays], [k for k in arrays if k not in params]

@@ -202,6 +202,15 @@ def test_load_state_dict_raises_the_runtime_error_pytorch_raises(change):
         nn.Linear(2, 3).load_state_dict({})
 
 
+def test_load_state_dict_refuses_what_is_not_a_dict_as_pytorch_does():
+    """A list of arrays was an AttributeError ('list' object has no attribute 'items')."""
+    with pytest.raises(TypeError, match=r"load_state_dict into Linear: expected a dict of arrays, got list"):
+        nn.Linear(2, 3).load_state_dict([np.ones((3, 2)), np.ones(3)])
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        torch.nn.Linear(2, 3).load_state_dict([torch.ones(3, 2), torch.ones(3)])
+
+
 def test_load_state_dict_refuses_integer_arrays():
     m = nn.Linear(2, 1)
     state = dict(m.state_dict(), bias=np.array([1]))
