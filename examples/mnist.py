@@ -149,7 +149,7 @@ def main(argv=None):
             path = args.eval or args.checkpoint
             continue_run(args, path, training.read_checkpoint(path)[0])
         return training.run(args)
-    except (DataError, training.CheckpointError) as e:
+    except (DataError, training.CheckpointError, training.TrainingDiverged) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # an output that became unwritable during training

@@ -20,6 +20,10 @@ class CheckpointError(ValueError):
     pass
 
 
+class TrainingDiverged(ValueError):
+    """The parameters stopped being finite numbers: SCS would refuse its NaN p and q at the next batch."""
+
+
 def build_model(name, rng):
     """Three 3x3 blocks of the same shape (12, 24, 16 channels; 28 -> 14 -> 7 -> 3), then Linear(16*3*3, 10).
     scs: SharpCosSim2d + MaxAbsPool2d (no nonlinearity: the sharpening is one);
@@ -72,6 +76,9 @@ def train_epoch(model, opt, x, y, batch_size, rng, bar=None, augment=True):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if not all(np.isfinite(p.data).all() for p in model.parameters()):
+            raise TrainingDiverged(f"training diverged in batch {i // batch_size + 1}: the parameters are no longer "
+                                   f"finite (loss {loss.item():.4g}); try a smaller --lr")
         losses.append(loss.item())
         correct += int((logits.data.argmax(1) == y[idx]).sum())
         if bar is not None:
@@ -226,7 +233,10 @@ def run(args, log=print):
         t0 = time.perf_counter()
         n_batches = -(-len(train_x) // args.batch_size)
         with tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", leave=False, disable=args.no_progress) as bar:
-            loss, train_acc, batch_losses = train_epoch(model, opt, train_x, train_y, args.batch_size, rng, bar)
+            try:
+                loss, train_acc, batch_losses = train_epoch(model, opt, train_x, train_y, args.batch_size, rng, bar)
+            except TrainingDiverged as e:
+                raise TrainingDiverged(f"epoch {epoch}: {e}") from None
         test_acc = evaluate(model, test_x, test_y)
         sched.step()
         seconds = time.perf_counter() - t0

@@ -336,6 +336,8 @@ def _damage(ckpt, change):
     (lambda meta, arrays: meta.update(epoch="1"), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
     (lambda meta, arrays: meta.update(history=[1, 2]), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
     (lambda meta, arrays: meta["history"][0].pop("batch_losses"), r"not a minigrad MNIST checkpoint"),
+    (lambda meta, arrays: arrays.update({"optim/0/exp_avg": np.full_like(arrays["optim/0/exp_avg"], np.nan)}),
+     r"error: epoch 2: training diverged in batch 1: the parameters are no longer finite"),  # SCS refused NaN p
 ])
 def test_a_damaged_checkpoint_is_one_clear_error_and_is_left_as_it_was(tmp_path, small_data, capsys, change, message):
     ckpt = tmp_path / "c.npz"
@@ -351,6 +353,20 @@ def test_a_damaged_checkpoint_is_one_clear_error_and_is_left_as_it_was(tmp_path,
             continue
         assert code == 1 and err.count("\n") == 1 and re.search(message, err), (argv[0], err)
         assert ckpt.read_bytes() == before
+
+
+def test_training_that_diverges_stops_with_one_line_and_keeps_the_last_checkpoint(tmp_path, small_data, capsys):
+    """The SCS network at lr 1000: its parameters became NaN and the next batch's SCS refused them, a
+    ValueError traceback from the middle of training."""
+    ckpt = tmp_path / "c.npz"
+    assert run("--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 0
+    before = ckpt.read_bytes()
+    capsys.readouterr()
+    assert run("--lr", "1000", "--epochs", "1", "--checkpoint", str(ckpt), data=small_data) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and re.search(r"error: epoch 1: training diverged in batch \d+: the parameters are "
+                                              r"no longer finite \(loss .*\); try a smaller --lr", err), err
+    assert ckpt.read_bytes() == before
 
 
 def test_a_checkpoint_that_fails_late_leaves_model_optimizer_schedule_and_generator_as_they_were(tmp_path, small_data):
