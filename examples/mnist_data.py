@@ -75,6 +75,8 @@ def load_dir(directory):
         low, high = (labels.min(), labels.max()) if labels.size else (0, 0)
         if labels.dtype.kind not in "iu" or not 0 <= low <= high <= 9:
             raise DataError(f"{directory}: {split} labels must be digits 0-9, found {labels.dtype} from {low} to {high}")
+        if not len(images):  # training divided by the count; testing reported 0 of 0 as 0.00%
+            raise DataError(f"{directory}: the {split} files hold no images")
     return arrays["train_images"], arrays["train_labels"], arrays["test_images"], arrays["test_labels"]
 
 
