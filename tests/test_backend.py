@@ -1,5 +1,6 @@
 """The backend switch: the NumPy reference path runs everything, with numba absent or disabled."""
 import os
+import re
 import subprocess
 import sys
 
@@ -74,6 +75,15 @@ def test_set_num_threads_caps_at_numbas_pool_and_get_num_threads_reads_it():
         assert backend.get_num_threads() == 1
     finally:
         backend.set_num_threads(before)
+
+
+@pytest.mark.parametrize("n", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_refuses_what_is_not_a_thread_count(n):
+    """numba's messages named no function, True set one thread, and without numba nothing was checked."""
+    before = backend.get_num_threads()
+    with pytest.raises(ValueError, match=f"set_num_threads: n must be an int >= 1, got {re.escape(repr(n))}"):
+        backend.set_num_threads(n)
+    assert backend.get_num_threads() == before
 
 
 def rerun_kernel_tests(**environment):
