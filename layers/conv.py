@@ -126,8 +126,9 @@ class Conv2d(nn.Module):
     padding and dilation are kept as pairs (padding "valid" or "same" as given), as PyTorch keeps them."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, rng=None, dtype=np.float32):
+                 bias=True, rng=None, dtype=None):
         super().__init__()
+        dtype = nn.parameter_dtype("Conv2d", dtype)
         check_channel_counts("Conv2d", in_channels, out_channels)
         numbers, _ = resolve_padding("Conv2d", padding, kernel_size, stride, dilation)
         (kh, kw), stride, numbers, dilation = window_args("Conv2d", kernel_size, stride, numbers, dilation)

@@ -247,8 +247,9 @@ class SharpCosSim2d(nn.Module):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=1, variant="rohrer",
-                 groups=1, rng=None, dtype=np.float32):
+                 groups=1, rng=None, dtype=None):
         super().__init__()
+        dtype = nn.parameter_dtype("SharpCosSim2d", dtype)
         check_variant("SharpCosSim2d", variant, LAYER_VARIANTS)
         check_channel_counts("SharpCosSim2d", in_channels, out_channels)
         numbers, _ = resolve_padding("SharpCosSim2d", padding, kernel_size, stride, 1)

@@ -163,8 +163,9 @@ class ConvTwist2d(nn.Module):
     """
 
     def __init__(self, in_channels, out_channels, stride=1, init_max=1.5, symmetrize="inplace", rng=None,
-                 dtype=np.float32):
+                 dtype=None):
         super().__init__()
+        dtype = nn.parameter_dtype("ConvTwist2d", dtype)
         if symmetrize not in SYMMETRIZE:
             raise ValueError(f"ConvTwist2d: symmetrize must be one of {SYMMETRIZE}, got {symmetrize!r}")
         if not (isinstance(init_max, numbers.Real) and not isinstance(init_max, bool) and 0 <= init_max < np.inf):

@@ -38,6 +38,14 @@ def kaiming_uniform_bound(fan_in):
     return 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
 
 
+def parameter_dtype(op, dtype):
+    """A module's dtype argument: None is float32, PyTorch's default dtype; it must be floating point."""
+    dtype = np.dtype(np.float32) if dtype is None else as_dtype(dtype, op)
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: parameters need a floating-point dtype, got {dtype}")
+    return dtype
+
+
 def uniform(shape, bound, rng=None, dtype=np.float32):
     rng = default_rng() if rng is None else rng
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
@@ -159,9 +167,9 @@ class Module:
     def to(self, dtype):
         """Cast every parameter (and its gradient) to a floating-point dtype in place, keeping the
         Parameter objects an optimizer holds, as PyTorch's Module.to(dtype). Returns self."""
-        dtype = as_dtype(dtype, f"{type(self).__name__}.to")
-        if dtype.kind != "f":
-            raise TypeError(f"{type(self).__name__}.to: parameters need a floating-point dtype, got {dtype}")
+        if dtype is None:  # as PyTorch's module.to(None): nothing to change
+            return self
+        dtype = parameter_dtype(f"{type(self).__name__}.to", dtype)
         for p in self.parameters():
             p.data = p.data.astype(dtype, copy=False)
             if p.grad is not None:
@@ -315,8 +323,9 @@ class ModuleList(Module):
 class Linear(Module):
     """y = x @ weight^T + bias, weight (out_features, in_features), PyTorch's default init."""
 
-    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
+    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None):
         super().__init__()
+        dtype = parameter_dtype("Linear", dtype)
         check_count("Linear", "in_features", in_features, least=0)  # PyTorch allows empty layers: y = bias
         check_count("Linear", "out_features", out_features, least=0)
         self.in_features, self.out_features = in_features, out_features

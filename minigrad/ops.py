@@ -832,6 +832,8 @@ clamp = clip
 def _to(x, dtype):
     """Tensor.to(dtype), as PyTorch's: x itself if it has the dtype already; a floating-point dtype
     stays in the graph (Cast); any other (x.to(np.int64)) is a constant, outside the graph."""
+    if dtype is None:  # as PyTorch's t.to(None)
+        return x
     dtype = as_dtype(dtype, "to")
     if dtype == x.dtype:
         return x

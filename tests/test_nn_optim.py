@@ -753,8 +753,9 @@ OURS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
 
 
 def test_classes_take_pytorchs_argument_names_with_its_defaults():
-    """A user's torch code constructs ours unchanged: every argument we take (but the init's rng and
-    dtype) is torch's, required where torch's is, with its default otherwise (SGD required lr)."""
+    """A user's torch code constructs ours unchanged: every argument we take (but the init's rng) is
+    torch's, required where torch's is, with its default otherwise (SGD required lr; dtype was
+    float32 where torch's None means float32)."""
     torch = pytest.importorskip("torch")
     pairs = {optim.SGD: torch.optim.SGD, optim.Adam: torch.optim.Adam, optim.AdamW: torch.optim.AdamW,
              optim.StepLR: torch.optim.lr_scheduler.StepLR, optim.OneCycleLR: torch.optim.lr_scheduler.OneCycleLR,
@@ -766,12 +767,35 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
     for ours, theirs in pairs.items():
         torch_args = inspect.signature(theirs).parameters
         for name, arg in inspect.signature(ours).parameters.items():
-            if name in ("rng", "dtype"):
+            if name == "rng":
                 continue
             assert name in torch_args, f"{ours.__name__}: torch's has no argument {name!r}"
             default = torch_args[name].default
             assert (arg.default is empty) == (default is empty) and (default is empty or arg.default == default), \
                 f"{ours.__name__}({name}=...): default {arg.default!r}, torch's {default!r}"
+
+
+MODULES_WITH_DTYPE = {"Linear": lambda dtype: nn.Linear(2, 3, dtype=dtype),
+                      "Conv2d": lambda dtype: layers.Conv2d(1, 2, 3, dtype=dtype),
+                      "SharpCosSim2d": lambda dtype: layers.SharpCosSim2d(1, 2, dtype=dtype),
+                      "ConvTwist2d": lambda dtype: layers.ConvTwist2d(1, 2, dtype=dtype)}
+
+
+@pytest.mark.parametrize("name", MODULES_WITH_DTYPE)
+def test_dtype_none_is_float32_and_an_integer_dtype_is_refused_naming_the_module(name):
+    """dtype=None (PyTorch's default, which means float32) made float64 parameters; an integer dtype
+    was refused by Tensor, naming no module."""
+    make = MODULES_WITH_DTYPE[name]
+    assert {p.dtype for p in make(None).parameters()} == {np.dtype(np.float32)}
+    assert {p.dtype for p in make("float64").parameters()} == {np.dtype(np.float64)}
+    with pytest.raises(TypeError, match=f"{name}: parameters need a floating-point dtype, got int32"):
+        make(np.int32)
+    m = make(np.float64)
+    assert m.to(None) is m and {p.dtype for p in m.parameters()} == {np.dtype(np.float64)}  # float64 before
+    t = mg.tensor(np.ones(2, np.float32), requires_grad=True)
+    assert t.to(None) is t
+    torch = pytest.importorskip("torch")
+    assert torch.nn.Linear(2, 3, dtype=None).to(None).weight.dtype == torch.float32
 
 
 def _torch_optimizer(torch, name, params, kw):
