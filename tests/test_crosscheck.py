@@ -174,7 +174,7 @@ def test_a_damaged_export_is_unusable_for_compare_and_verify(tmp_path, capsys, c
     (lambda m, a: (dict(m, inputs=["x", "x", "p", "q", "grad_output"]), a),
      r"layer scs takes inputs \['grad_output', 'p', 'q', 'weight', 'x'\], the manifest lists \['grad_output', 'p', "
      r"'q', 'x', 'x'\]"),
-    (lambda m, a: (m, dict(a, q=a["q"].astype(complex))), r"inputs must be floating point .*: q \(complex128\)"),
+    (lambda m, a: (m, dict(a, q=a["q"].astype(complex))), r"inputs must be floating point: q \(complex128\)"),
 ])
 def test_verify_refuses_an_export_it_cannot_recompute(tmp_path, capsys, change, message):
     """verify recomputes from the manifest's geometry, variant and inputs: damaged, each was a KeyError
