@@ -319,12 +319,19 @@ class Tanh(Function):
         return g * (1 - self.y * self.y)
 
 
+def _is_int(value):
+    """An int dim or size; a bool is not one, as in PyTorch (x.sum(True) counted it as dim 1)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _normalize_axis(axis, ndim, op):
     """The axes dim names, sorted and non-negative. A 0-D tensor takes dim 0 or -1, as in PyTorch,
     and reduces over no axis."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(map(_is_int, axes)):
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {axis!r}")
     for a in axes:
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op}: dim {a} out of range for a {ndim}-D tensor")
@@ -341,7 +348,7 @@ def _reduced_axes(axis, ndim, op):
 
 def _one_axis(dim, ndim, op):
     """The one axis an int dim names among ndim (as torch, a tuple is not a dim here)."""
-    if not isinstance(dim, (int, np.integer)):
+    if not _is_int(dim):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     return _normalize_axis(dim, ndim, op)[0]
 
@@ -695,7 +702,7 @@ def _extremum(op, x, dim, keepdim):
             raise TypeError(f"{op}: keepdim needs a dim")
         return reduce.apply(x, op=op)
     x = as_tensor(x)
-    if not isinstance(dim, (int, np.integer)):
+    if not _is_int(dim):
         raise TypeError(f"{op}: dim must be an int, got {dim!r} (amax and amin reduce several dims)")
     index = _positions(op, arg, x, dim, keepdim=True)
     values = gather(x, dim, index) if x.ndim else clone(x)  # a new tensor, as torch's: never x itself
@@ -746,6 +753,8 @@ def reshape(x, *shape):
 def permute(x, *dims):
     """torch.permute: axis i of the result is axis dims[i] of x (NumPy's transpose with axes)."""
     dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    if not all(map(_is_int, dims)):
+        raise TypeError(f"permute: dims must be ints, got {tuple(dims)!r}")
     return Permute.apply(x, axes=tuple(dims))
 
 
@@ -754,7 +763,7 @@ def transpose(x, dim0, dim1):
     x = as_tensor(x)
     ndim = builtins.max(x.ndim, 1)  # a 0-D tensor takes dims 0 and -1, as in torch
     for d in (dim0, dim1):
-        if not isinstance(d, (int, np.integer)) or not -ndim <= d < ndim:
+        if not _is_int(d) or not -ndim <= d < ndim:
             raise ValueError(f"transpose: dim {d!r} out of range for a {x.ndim}-D tensor (from {-ndim} to {ndim - 1})")
     dims = list(range(x.ndim))
     if x.ndim:
@@ -775,7 +784,7 @@ def flatten(x, start_dim=0, end_dim=-1):
 def unsqueeze(x, dim):
     """torch.unsqueeze: a new axis of size 1 at dim, -ndim-1 <= dim <= ndim; a reshape."""
     x = as_tensor(x)
-    if not isinstance(dim, (int, np.integer)) or not -x.ndim - 1 <= dim <= x.ndim:
+    if not _is_int(dim) or not -x.ndim - 1 <= dim <= x.ndim:
         raise ValueError(f"unsqueeze: dim {dim!r} out of range for a {x.ndim}-D tensor (from {-x.ndim - 1} to {x.ndim})")
     dim %= x.ndim + 1
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
@@ -805,7 +814,9 @@ def pad(x, pad, value=None):  # noqa: A002 - torch's name
     one before it, and so on for as many axes as it has pairs; value None pads with 0."""
     x = as_tensor(x)
     widths = np.asarray(pad)
-    ints = widths.dtype.kind in "iu" or widths.size == 0  # as np.pad: a cast to int would truncate 1.5 to 1
+    # as np.pad: a cast to int would truncate 1.5 to 1; np.asarray((True, 0)) is an int array
+    ints = (widths.dtype.kind in "iu" or widths.size == 0) and not (
+        isinstance(pad, (tuple, list)) and any(isinstance(v, bool) for v in pad))
     if widths.ndim != 1 or widths.size % 2 or widths.size > 2 * x.ndim or not ints:
         raise ValueError(f"pad: pad must be (before, after) pairs of ints, last axis first, at most one pair per "
                          f"axis of a {x.ndim}-D tensor; got {pad!r}")

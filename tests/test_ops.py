@@ -594,3 +594,32 @@ def test_relu_numba_equals_reference_bit_for_bit(dtype, data):
     for a, b in zip(results["numpy"], results["numba"]):
         assert a.dtype == b.dtype == dtype
         np.testing.assert_array_equal(np.ascontiguousarray(a).view(bits), np.ascontiguousarray(b).view(bits))
+
+
+BOOL_DIMS = {  # name: (ours, torch's), each given True (or a tuple holding it) where a dim belongs
+    "sum": (lambda m, x: m.sum(x, dim=True), lambda t, x: t.sum(x, dim=True)),
+    "mean": (lambda m, x: m.mean(x, True), lambda t, x: t.mean(x, True)),
+    "amax": (lambda m, x: m.amax(x, True), lambda t, x: t.amax(x, True)),
+    "max": (lambda m, x: m.max(x, True), lambda t, x: t.max(x, True)),
+    "argmax": (lambda m, x: m.argmax(x, True), lambda t, x: t.argmax(x, True)),
+    "softmax": (lambda m, x: m.softmax(x, True), lambda t, x: t.softmax(x, True)),
+    "log_softmax": (lambda m, x: m.log_softmax(x, True), lambda t, x: t.log_softmax(x, True)),
+    "squeeze": (lambda m, x: m.squeeze(x, True), lambda t, x: t.squeeze(x, True)),
+    "flatten": (lambda m, x: m.flatten(x, True), lambda t, x: t.flatten(x, True)),
+    "permute": (lambda m, x: m.permute(x, (True, 0, 2)), lambda t, x: t.permute(x, (True, 0, 2))),
+    "cat": (lambda m, x: m.cat([x, x], True), lambda t, x: t.cat([x, x], True)),
+    "stack": (lambda m, x: m.stack([x, x], True), lambda t, x: t.stack([x, x], True)),
+    "pad": (lambda m, x: m.pad(x, (True, 0)), lambda t, x: t.nn.functional.pad(x, (True, 0))),
+}
+
+
+@pytest.mark.parametrize("name", BOOL_DIMS)
+def test_a_bool_is_not_a_dim_as_in_pytorch(name):
+    """Each counted True as dim 1 (x.sum(True), meant as keepdim, summed axis 1) and ran; PyTorch refuses them."""
+    ours, theirs = BOOL_DIMS[name]
+    x = np.arange(24.0).reshape(2, 3, 4)
+    with pytest.raises((TypeError, ValueError), match=r"(dim|dims|pad) must be"):
+        ours(mg, mg.tensor(x))
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        theirs(torch, torch.tensor(x))
