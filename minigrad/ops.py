@@ -747,6 +747,8 @@ def argmin(x, dim=None, keepdim=False):
 
 def reshape(x, *shape):
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    if not all(map(_is_int, shape)):  # NumPy's "an integer is required" named no op; it took True as 1
+        raise TypeError(f"reshape: shape must be ints, got {tuple(shape)!r}")
     return Reshape.apply(x, shape=tuple(shape))
 
 

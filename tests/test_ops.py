@@ -610,6 +610,8 @@ BOOL_DIMS = {  # name: (ours, torch's), each given True (or a tuple holding it) 
     "cat": (lambda m, x: m.cat([x, x], True), lambda t, x: t.cat([x, x], True)),
     "stack": (lambda m, x: m.stack([x, x], True), lambda t, x: t.stack([x, x], True)),
     "pad": (lambda m, x: m.pad(x, (True, 0)), lambda t, x: t.nn.functional.pad(x, (True, 0))),
+    "reshape": (lambda m, x: m.reshape(x, (True, -1)), lambda t, x: t.reshape(x, (True, -1))),
+    "view": (lambda m, x: x.view(2, 3.0, 4), lambda t, x: x.view(2, 3.0, 4)),
 }
 
 
@@ -618,7 +620,7 @@ def test_a_bool_is_not_a_dim_as_in_pytorch(name):
     """Each counted True as dim 1 (x.sum(True), meant as keepdim, summed axis 1) and ran; PyTorch refuses them."""
     ours, theirs = BOOL_DIMS[name]
     x = np.arange(24.0).reshape(2, 3, 4)
-    with pytest.raises((TypeError, ValueError), match=r"(dim|dims|pad) must be"):
+    with pytest.raises((TypeError, ValueError), match=r"(dim|dims|pad|shape) must be"):
         ours(mg, mg.tensor(x))
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError):
