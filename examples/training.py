@@ -153,7 +153,7 @@ def load_checkpoint(path, model_name, model, opt=None, sched=None, rng=None):
                                                                          last_epoch=saved["last_epoch"]))
         if rng is not None:  # last: a state it refuses leaves the generator as it was
             rng.bit_generator.state = meta["rng"]
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, OverflowError) as e:  # OverflowError: a random state out of range
         for part, backup in backups:
             part.load_state_dict(backup)
         reason = f"does not fit this {model_name!r} model: {e}" if isinstance(e, ValueError) else \
