@@ -338,7 +338,7 @@ def _damage(ckpt, change):
     (lambda meta, arrays: meta.update(history=[1, 2]), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
     (lambda meta, arrays: meta["history"][0].pop("batch_losses"), r"not a minigrad MNIST checkpoint"),
     (lambda meta, arrays: arrays.update({"optim/0/exp_avg": np.full_like(arrays["optim/0/exp_avg"], np.nan)}),
-     r"error: epoch 2: training diverged in batch 1: the parameters are no longer finite"),  # SCS refused NaN p
+     r"error: epoch 2: training diverged in batch 1: the parameters are no longer finite"),  # NaN weights trained on
 ])
 def test_a_damaged_checkpoint_is_one_clear_error_and_is_left_as_it_was(tmp_path, small_data, capsys, change, message):
     ckpt = tmp_path / "c.npz"
