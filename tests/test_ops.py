@@ -611,7 +611,7 @@ BOOL_DIMS = {  # name: (ours, torch's), each given True (or a tuple holding it) 
     "stack": (lambda m, x: m.stack([x, x], True), lambda t, x: t.stack([x, x], True)),
     "pad": (lambda m, x: m.pad(x, (True, 0)), lambda t, x: t.nn.functional.pad(x, (True, 0))),
     "reshape": (lambda m, x: m.reshape(x, (True, -1)), lambda t, x: t.reshape(x, (True, -1))),
-    "view": (lambda m, x: x.view(2, 3.0, 4), lambda t, x: x.view(2, 3.0, 4)),
+    "view": (lambda m, x: x.view(True, 24), lambda t, x: x.view(True, 24)),
 }
 
 
