@@ -1367,6 +1367,35 @@ BOOL_WINDOW_SETTINGS = {  # name: (ours, torch's); each a bool where an int belo
 }
 
 
+NON_BOOL_FLAGS = {  # name: (ours, torch's); an int or None where a pool takes True or False
+    "avg_pool2d(x, 2, 2, 0, 1)": (lambda mg_x: F.avg_pool2d(mg_x, 2, 2, 0, 1),  # max_pool2d's order: meant dilation
+                                  lambda t, x: t.nn.functional.avg_pool2d(x, 2, 2, 0, 1)),
+    "avg_pool2d count_include_pad=0": (lambda mg_x: F.avg_pool2d(mg_x, 2, count_include_pad=0),
+                                       lambda t, x: t.nn.functional.avg_pool2d(x, 2, count_include_pad=0)),
+    "max_pool2d ceil_mode=None": (lambda mg_x: F.max_pool2d(mg_x, 2, ceil_mode=None),
+                                  lambda t, x: t.nn.functional.max_pool2d(x, 2, ceil_mode=None)),
+    "MaxPool2d ceil_mode=1": (lambda mg_x: layers.MaxPool2d(2, ceil_mode=1)(mg_x),
+                              lambda t, x: t.nn.MaxPool2d(2, ceil_mode=1)(x)),
+    "AvgPool2d ceil_mode='yes'": (lambda mg_x: layers.AvgPool2d(2, ceil_mode="yes")(mg_x),
+                                  lambda t, x: t.nn.AvgPool2d(2, ceil_mode="yes")(x)),
+    "max_abs_pool2d return_indices=1": (lambda mg_x: F.max_abs_pool2d(mg_x, 2, return_indices=1), None),
+}
+
+
+@pytest.mark.parametrize("call", NON_BOOL_FLAGS)
+def test_a_pools_flags_are_true_or_false_as_in_pytorch(call):
+    """Each was taken for its truth value: avg_pool2d(x, 2, 2, 0, 1) pooled with ceil_mode on, a 7x7
+    input giving 4x4 where PyTorch refuses the 1."""
+    ours, theirs = NON_BOOL_FLAGS[call]
+    x = np.ones((1, 2, 7, 7))
+    with pytest.raises(TypeError, match=r"must be True or False, got "):
+        ours(mg.tensor(x))
+    torch = pytest.importorskip("torch")
+    if theirs is not None:
+        with pytest.raises(TypeError):
+            theirs(torch, torch.tensor(x))
+
+
 @pytest.mark.parametrize("call", BOOL_WINDOW_SETTINGS)
 def test_a_bool_is_not_a_window_setting_as_in_pytorch(call):
     """Each counted True as 1 (False as 0) and ran; PyTorch refuses them."""
