@@ -7,6 +7,7 @@ the rules below are written for equal shapes.
 import builtins
 import collections
 import functools
+import inspect
 
 import numpy as np
 
@@ -656,7 +657,10 @@ def clip(x, min=None, max=None): return Clip.apply(x, low=min, high=max)  # noqa
 
 
 def _numpy_names(fn):
-    """Let fn take NumPy's axis= and keepdims= for dim= and keepdim=, as PyTorch's functions do."""
+    """Let fn take NumPy's axis= and keepdims= for dim= and keepdim=, as PyTorch's functions do. keepdim,
+    fn's third argument where it has one, must be True or False, as in PyTorch: x.sum(0, 1) kept dim 0."""
+    takes_keepdim = "keepdim" in inspect.signature(fn).parameters
+
     @functools.wraps(fn)
     def accepting_numpy_names(*args, **kwargs):
         for numpy_name, torch_name in (("axis", "dim"), ("keepdims", "keepdim")):
@@ -664,6 +668,10 @@ def _numpy_names(fn):
                 if torch_name in kwargs:
                     raise TypeError(f"{fn.__name__}: got both {torch_name}= and its NumPy name {numpy_name}=")
                 kwargs[torch_name] = kwargs.pop(numpy_name)
+        keepdim = kwargs["keepdim"] if "keepdim" in kwargs else args[2] if len(args) > 2 else False
+        if takes_keepdim and not isinstance(keepdim, bool):
+            raise TypeError(f"{fn.__name__}: keepdim must be True or False, got {keepdim!r} (several dims go in one "
+                            f"tuple: dim=(0, 1))")
         return fn(*args, **kwargs)
     return accepting_numpy_names
 

@@ -625,3 +625,18 @@ def test_a_bool_is_not_a_dim_as_in_pytorch(name):
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError):
         theirs(torch, torch.tensor(x))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin"])
+def test_keepdim_is_true_or_false_as_in_pytorch(name):
+    """x.sum(0, 1), meant as dims 0 and 1, kept dim 0 instead (1 counted as keepdim=True); PyTorch refuses it."""
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for call in (lambda m, t: getattr(t, name)(0, 1), lambda m, t: getattr(m, name)(t, 0, keepdim=1),
+                 lambda m, t: getattr(m, name)(t, dim=0, keepdims=None)):
+        with pytest.raises(TypeError, match=f"{name}: keepdim must be True or False, got (1|None)"):
+            call(mg, mg.tensor(x))
+    kept = getattr(mg.tensor(x), name)(0, True)
+    assert (kept[0] if isinstance(kept, tuple) else kept).shape == (1, 3, 4)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        getattr(torch.tensor(x), name)(0, 1)
