@@ -183,6 +183,8 @@ class Module:
         return self.to(np.float32)
 
     def train(self, mode=True):
+        if not isinstance(mode, bool):  # model.train(0) set training to 0, which layers read as a flag
+            raise ValueError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self

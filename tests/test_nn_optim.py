@@ -211,6 +211,18 @@ def test_load_state_dict_refuses_what_is_not_a_dict_as_pytorch_does():
         torch.nn.Linear(2, 3).load_state_dict([torch.ones(3, 2), torch.ones(3)])
 
 
+@pytest.mark.parametrize("mode", [0, 1, "no", None])
+def test_train_takes_true_or_false_as_pytorch_does(mode):
+    """train(0) set every module's training to 0 rather than False; PyTorch raises a ValueError."""
+    m = make_mlp()
+    with pytest.raises(ValueError, match=f"Sequential.train: mode must be True or False, got {mode!r}"):
+        m.train(mode)
+    assert all(module.training is True for module in m.modules())
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        torch.nn.Linear(2, 2).train(mode)
+
+
 def test_load_state_dict_refuses_integer_arrays():
     m = nn.Linear(2, 1)
     state = dict(m.state_dict(), bias=np.array([1]))
