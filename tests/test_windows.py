@@ -1374,9 +1374,9 @@ NON_BOOL_FLAGS = {  # name: (ours, torch's); an int or None where a pool takes T
                                        lambda t, x: t.nn.functional.avg_pool2d(x, 2, count_include_pad=0)),
     "max_pool2d ceil_mode=None": (lambda mg_x: F.max_pool2d(mg_x, 2, ceil_mode=None),
                                   lambda t, x: t.nn.functional.max_pool2d(x, 2, ceil_mode=None)),
-    "MaxPool2d ceil_mode=1": (lambda mg_x: layers.MaxPool2d(2, ceil_mode=1)(mg_x),
+    "MaxPool2d ceil_mode=1": (lambda mg_x: layers.MaxPool2d(2, ceil_mode=1),  # refused when built
                               lambda t, x: t.nn.MaxPool2d(2, ceil_mode=1)(x)),
-    "AvgPool2d ceil_mode='yes'": (lambda mg_x: layers.AvgPool2d(2, ceil_mode="yes")(mg_x),
+    "AvgPool2d ceil_mode='yes'": (lambda mg_x: layers.AvgPool2d(2, ceil_mode="yes"),
                                   lambda t, x: t.nn.AvgPool2d(2, ceil_mode="yes")(x)),
     "max_abs_pool2d return_indices=1": (lambda mg_x: F.max_abs_pool2d(mg_x, 2, return_indices=1), None),
 }
