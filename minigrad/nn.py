@@ -28,7 +28,7 @@ class Parameter(Tensor):
 
 def check_count(op, name, value, least=1):
     """A count given to a module or tool (features, channels, sizes): an int >= least, not a bool."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
+    if not ops._is_int(value) or value < least:
         raise ValueError(f"{op}: {name} must be an int >= {least}, got {value!r}")
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit
+from .ops import _is_int
 from .tensor import Tensor
 
 
@@ -296,7 +297,7 @@ class LRScheduler:
                 and all(_is_real(lr) and lr >= 0 for lr in base_lrs)):
             raise ValueError(f"{name}.load_state_dict: 'base_lrs' must hold a number >= 0 for each of the optimizer's "
                              f"{groups} groups, got {base_lrs!r}")
-        if not (isinstance(last_epoch, (int, np.integer)) and not isinstance(last_epoch, bool) and last_epoch >= 0):
+        if not (_is_int(last_epoch) and last_epoch >= 0):
             raise ValueError(f"{name}.load_state_dict: 'last_epoch' must be an int >= 0, got {last_epoch!r}")
         for lr in base_lrs:
             self.lr_at(int(last_epoch), lr)  # OneCycleLR refuses a step past its total

@@ -22,11 +22,10 @@ from .tensor import Function, as_tensor
 def int_pair(value, name, op):
     """(a, b) from an int or a pair of ints. A bool is not one, as in PyTorch: max_pool2d(x, 2, 2, 0, True)
     sets dilation, not ceil_mode."""
-    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
-    if is_int(value):
+    if ops._is_int(value):
         return int(value), int(value)
     if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) == 1 and len(value) == 2 and all(
-            map(is_int, value)):
+            map(ops._is_int, value)):
         return int(value[0]), int(value[1])
     raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
 
