@@ -247,7 +247,8 @@ class Module:
 
     def __repr__(self):
         """PyTorch's layout: the settings inline when there are no children, else a line above them."""
-        lines = self.extra_repr().split("\n") if self.extra_repr() else []
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
         children = [f"({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items()]
         if len(lines) == 1 and not children:
             return f"{type(self).__name__}({lines[0]})"

@@ -668,8 +668,8 @@ def _numpy_names(fn):
                 if torch_name in kwargs:
                     raise TypeError(f"{fn.__name__}: got both {torch_name}= and its NumPy name {numpy_name}=")
                 kwargs[torch_name] = kwargs.pop(numpy_name)
-        keepdim = kwargs["keepdim"] if "keepdim" in kwargs else args[2] if len(args) > 2 else False
-        if takes_keepdim and not isinstance(keepdim, bool):
+        keepdim = kwargs.get("keepdim", args[2] if len(args) > 2 else False) if takes_keepdim else False
+        if not isinstance(keepdim, bool):
             raise TypeError(f"{fn.__name__}: keepdim must be True or False, got {keepdim!r} (several dims go in one "
                             f"tuple: dim=(0, 1))")
         return fn(*args, **kwargs)
