@@ -458,19 +458,60 @@ class Permute(Function):
 
 
 class GetItem(Function):
-    """y = x[index]   (basic and integer-array indexing)
-    dx = zeros with g scattered into x[index], repeated indices accumulating (np.add.at)"""
+    """y = x[basic][advanced]   (split as PyTorch indexes: see _torch_index_order)
+    dx = zeros with g added into dx[basic] at advanced, repeated indices accumulating (np.add.at)"""
     def forward(self, x, index):
-        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        self.shape, self.dtype = x.shape, x.dtype
+        self.basic, self.advanced = _torch_index_order(index, x.ndim)
         try:
-            return x[index]
+            return x[self.basic][self.advanced]
         except IndexError as e:
             raise IndexError(f"getitem: {e} (shape {x.shape}, index {index!r})") from None
 
     def backward(self, g):
         dx = np.zeros(self.shape, dtype=self.dtype)
-        np.add.at(dx, self.index, g)
+        if self.advanced:
+            np.add.at(dx[self.basic], self.advanced, g)  # with an array, dx[basic] is a view: the sums land in dx
+        else:
+            dx[self.basic] = g  # basic indexing reaches each element once
         return dx
+
+
+def _torch_index_order(index, ndim):
+    """(basic, advanced) with x[index] in PyTorch equal to x[basic][advanced] in NumPy, x of ndim axes.
+
+    PyTorch selects integers (and 0-D integer arrays) first and applies arrays, lists and bools
+    after, on the axes that remain: x[0, :, [1, 2]] of a (3, 4, 5) x is (4, 2). NumPy counts the 0
+    as an array too, and arrays apart put their axes first: (2, 4). So basic keeps ints, slices,
+    None and Ellipsis, and holds each array's axes with slices (a bool, an axis of its own, is a
+    None); advanced is basic's result's axes, the arrays in their places and Ellipsis spelled out
+    (arrays on either side of an empty one are adjacent in PyTorch, apart in NumPy)."""
+    entries = index if isinstance(index, tuple) else (index,)
+    basic, advanced, any_advanced = [], [], False
+    for entry in entries:
+        if isinstance(entry, (list, np.ndarray)):
+            entry = np.asarray(entry)
+            if entry.size == 0 and entry.dtype.kind not in "bi":
+                entry = entry.astype(np.intp)  # x[[]], as in PyTorch: nothing picked, not a float index
+            if entry.ndim == 0:
+                entry = entry[()]
+        if isinstance(entry, (bool, np.bool_)):
+            basic.append(None)
+            advanced.append(np.arange(int(entry)))
+            any_advanced = True
+        elif isinstance(entry, np.ndarray):
+            basic.extend([slice(None)] * (entry.ndim if entry.dtype == bool else 1))
+            advanced.append(entry)
+            any_advanced = True
+        else:  # an int, slice, None or Ellipsis; NumPy refuses anything else in basic
+            basic.append(entry)
+            if not isinstance(entry, (int, np.integer)):
+                advanced.append(Ellipsis if entry is Ellipsis else slice(None))
+    if not any_advanced:
+        return tuple(basic), ()
+    spanned = builtins.max(ndim - builtins.sum(e is not None and e is not Ellipsis for e in basic), 0)
+    advanced = [a for e in advanced for a in ([slice(None)] * spanned if e is Ellipsis else [e])]
+    return tuple(basic), tuple(advanced)
 
 
 class Gather(Function):

@@ -72,14 +72,57 @@ def matmul_operands(draw):
 
 
 @st.composite
-def getitem_case(draw):
-    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4))))
-    kind = draw(st.sampled_from(["basic", "integer"]))
+def getitem_case(draw):  # distinct values, so that a pick in the wrong order shows
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4)), unique=True))
+    kind = draw(st.sampled_from(["basic", "integer", "mixed"]))
     if kind == "basic":
         index = draw(hnp.basic_indices(x.shape, allow_ellipsis=True))
-    else:  # repeated indices: the backward must accumulate, not overwrite
+    elif kind == "integer":  # repeated indices: the backward must accumulate, not overwrite
         index = np.array(draw(st.lists(st.integers(-x.shape[0], x.shape[0] - 1), min_size=1, max_size=6)))
+    else:
+        index = draw(mixed_index(x.shape))
     return [x], dict(index=index)
+
+
+@st.composite
+def mixed_index(draw, shape):
+    """Integers, slices, lists, masks, None, True and an Ellipsis together: PyTorch's order of
+    integers and arrays differs from NumPy's when something stands between them. Every array picks
+    two elements, so that they broadcast together and their axis is not a 1 that any order keeps."""
+    n = len(shape)
+    if draw(st.booleans()):
+        start = draw(st.integers(0, n))
+        axes = [*range(start), Ellipsis, *range(draw(st.integers(start, n)), n)]
+    else:
+        axes = list(range(draw(st.integers(1, n))))
+    kinds = iter(draw(st.permutations(["int", "array", "slice", "array"])))  # enough for 3 axes
+    entries = []
+    for axis in axes:
+        entries += draw(st.lists(st.sampled_from([None, True]), max_size=1))
+        if axis is Ellipsis:
+            entries.append(Ellipsis)
+            continue
+        size, kind = shape[axis], next(kinds)
+        ints = st.integers(-size, size - 1)
+        ends = st.none() | st.integers(-size, size)
+        if kind == "int":
+            entries.append(draw(ints))
+        elif kind == "slice":
+            entries.append(draw(st.builds(slice, ends, ends, st.none() | st.integers(1, 3))))
+        elif draw(st.booleans()):
+            entries.append(draw(st.lists(ints, min_size=2, max_size=2)))
+        else:
+            positions = draw(st.lists(st.integers(0, size - 1), min_size=2, max_size=2, unique=True))
+            entries.append(np.isin(np.arange(size), positions))
+    return tuple(entries)
+
+
+def torch_getitem(t, x, index):
+    entries = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(e, slice) and e.step is not None and e.step < 0 for e in entries):
+        # torch has no negative steps: gather the flat positions (basic indices: NumPy's rule is PyTorch's)
+        return x.reshape(-1)[t.from_numpy(np.array(np.arange(x.numel()).reshape(tuple(x.shape))[index]))]
+    return x[tuple(t.from_numpy(e) if isinstance(e, np.ndarray) else e for e in entries)]
 
 
 @st.composite
@@ -237,8 +280,7 @@ CASES = {
     "flatten": (flatten_case(), lambda t, x, start_dim, end_dim: t.flatten(x, start_dim, end_dim)),
     "unsqueeze": (unsqueeze_case(), lambda t, x, dim: t.unsqueeze(x, dim)),
     "squeeze": (squeeze_case(), lambda t, x, dim: t.squeeze(x) if dim is None else t.squeeze(x, dim)),
-    "getitem": (getitem_case(), lambda t, x, index: x.reshape(-1)[  # torch has no negative steps: gather flat positions
-        t.from_numpy(np.array(np.arange(x.numel()).reshape(tuple(x.shape))[index]))]),
+    "getitem": (getitem_case(), torch_getitem),
     "pad": (pad_case(), lambda t, x, pad, value: t.nn.functional.pad(x, pad, value=value)),
     "concatenate": (join_case(), lambda t, *xs, dim: t.cat(xs, dim=dim)),
     "stack": (stack_case(), lambda t, *xs, dim: t.stack(xs, dim=dim)),
@@ -555,6 +597,22 @@ def test_integers_to_negative_integer_powers_are_refused_naming_the_op():
         with pytest.raises(ValueError, match=r"pow: integers to negative integer powers are not allowed \(exponent -"):
             base ** exponent
     np.testing.assert_array_equal((mg.tensor([2, 4]) ** -1.0).data, [0.5, 0.25])
+
+
+def test_getitem_selects_integers_before_arrays_as_pytorch_does():
+    """x[0, :, [1, 2]] is x[0][:, [1, 2]] in PyTorch; NumPy's rule put the listed axis first: (2, 4).
+    Arrays either side of an Ellipsis that spans no axis are adjacent, so their axis stays in place."""
+    data = np.arange(60.0).reshape(3, 4, 5)
+    x = mg.tensor(data, requires_grad=True)
+    y = x[0, :, [1, 2]]
+    np.testing.assert_array_equal(y.data, data[0][:, [1, 2]])
+    y.backward(np.ones((4, 2)))
+    np.testing.assert_array_equal(x.grad, np.isin(np.arange(5), [1, 2]) & (np.arange(3)[:, None, None] == 0)
+                                  & np.ones((3, 4, 1), bool))
+    np.testing.assert_array_equal(x[np.array(1), :, [0, 0]].data, data[1][:, [0, 0]])  # a 0-D array is an int
+    np.testing.assert_array_equal(x[1, :, True].data, data[1][:, None])
+    np.testing.assert_array_equal(x[:, [0, 1], ..., [0, 2]].data, data[:, [0, 1], [0, 2]])
+    assert x[:, [0, 1], ..., [0, 2]].shape == (3, 2)
 
 
 def test_gather_refuses_bad_indices_naming_the_op():
