@@ -347,10 +347,10 @@ def _reduced_axes(axis, ndim, op):
     return _normalize_axis(None if isinstance(axis, (tuple, list)) and not axis else axis, ndim, op)
 
 
-def _one_axis(dim, ndim, op):
-    """The one axis an int dim names among ndim (as torch, a tuple is not a dim here)."""
+def _one_axis(dim, ndim, op, name="dim"):
+    """The one axis an int dim names among ndim (as torch, a tuple or None is not a dim here)."""
     if not _is_int(dim):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+        raise TypeError(f"{op}: {name} must be an int, got {dim!r}")
     return _normalize_axis(dim, ndim, op)[0]
 
 
@@ -447,7 +447,12 @@ class Permute(Function):
     """y = x with axes permuted by p
     dx = g permuted by the inverse of p"""
     def forward(self, x, axes):
-        axes = tuple(a % builtins.max(x.ndim, 1) for a in axes)
+        ndim = builtins.max(x.ndim, 1)  # a 0-D tensor takes dim 0 or -1, as in torch
+        out_of_range = [a for a in axes if not -ndim <= a < ndim]
+        if out_of_range and len(axes) == x.ndim:  # the modulo alone took dim 3 of a 2-D tensor as dim 1
+            raise ValueError(f"permute: dim {out_of_range[0]} out of range for a {x.ndim}-D tensor "
+                             f"(from {-ndim} to {ndim - 1})")
+        axes = tuple(a % ndim for a in axes)
         if sorted(axes) != list(range(x.ndim)):
             raise ValueError(f"permute: {axes} is not a permutation of the axes of a {x.ndim}-D tensor")
         self.inverse = tuple(np.argsort(axes))
@@ -593,7 +598,8 @@ class Softmax(Function):
     dx = y (g - sum(g y))"""
     def forward(self, x, axis=-1):
         _check_floating(x, "softmax")
-        self.axis = axis = _normalize_axis(axis, x.ndim, "softmax")
+        axis = _one_axis(axis, builtins.max(x.ndim, 1), "softmax")  # a 0-D tensor takes dim 0 or -1, as in torch
+        self.axis = axis = axis if x.ndim else ()
         e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: an empty axis, as PyTorch
         self.y = e / e.sum(axis=axis, keepdims=True)
         return self.y
@@ -607,7 +613,8 @@ class LogSoftmax(Function):
     dx = g - softmax(x) sum(g)"""
     def forward(self, x, axis=-1):
         _check_floating(x, "log_softmax")
-        self.axis = axis = _normalize_axis(axis, x.ndim, "log_softmax")
+        axis = _one_axis(axis, builtins.max(x.ndim, 1), "log_softmax")  # a 0-D tensor takes dim 0 or -1, as in torch
+        self.axis = axis = axis if x.ndim else ()
         shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
         y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # log 0 only on an empty axis
         self.softmax = np.exp(y)
@@ -798,6 +805,9 @@ def reshape(x, *shape):
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     if not all(map(_is_int, shape)):  # NumPy's "an integer is required" named no op; it took True as 1
         raise TypeError(f"reshape: shape must be ints, got {tuple(shape)!r}")
+    if builtins.min(shape, default=0) < -1:  # NumPy takes any negative size for -1
+        raise ValueError(f"reshape: size {builtins.min(shape)} in shape {tuple(shape)}: "
+                         "only -1 stands for a size inferred")
     return Reshape.apply(x, shape=tuple(shape))
 
 
@@ -826,7 +836,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     """torch.flatten: axes start_dim to end_dim merged into one (a 0-D tensor becomes 1-D); a reshape."""
     x = as_tensor(x)
     shape = x.shape or (1,)
-    start, end = (_normalize_axis(d, len(shape), "flatten")[0] for d in (start_dim, end_dim))
+    start = _one_axis(start_dim, len(shape), "flatten", "start_dim")
+    end = _one_axis(end_dim, len(shape), "flatten", "end_dim")
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a {x.ndim}-D tensor")
     return reshape(x, shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])

@@ -244,8 +244,13 @@ def test_bad_input_errors_name_the_op_and_shapes():
         x.flatten(1, 0)
     with pytest.raises(ValueError, match=r"reshape: cannot reshape \(2, 3\) into \(4, 2\)"):  # NumPy's named no op
         x.reshape(4, 2)
+    with pytest.raises(ValueError, match=r"reshape: size -2 in shape \(-2, 3\): only -1 stands for a size inferred"):
+        x.reshape(-2, 3)  # NumPy took it for -1, as it takes any negative size; PyTorch refuses it
     for axes in ((0, 0), (0, 1, 2)):
         with pytest.raises(ValueError, match=r"permute: \(0, .*\) is not a permutation of the axes of a 2-D tensor"):
+            x.permute(*axes)
+    for axes, bad in (((0, 3), 3), ((-3, 0), -3)):  # taken modulo 2 as (0, 1) and (1, 0), where PyTorch refuses them
+        with pytest.raises(ValueError, match=rf"permute: dim {bad} out of range for a 2-D tensor \(from -2 to 1\)"):
             x.permute(*axes)
     with pytest.raises(ValueError, match=r"flatten: dim 2 out of range for a 2-D tensor"):
         x.flatten(2)

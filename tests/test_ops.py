@@ -1,5 +1,6 @@
 """Every public op: float64 gradient checks over drawn shapes, values in both dtypes, torch cross-checks."""
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -683,6 +684,28 @@ def test_a_bool_is_not_a_dim_as_in_pytorch(name):
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError):
         theirs(torch, torch.tensor(x))
+
+
+ONE_AXIS = {  # the call, and the argument its error names
+    "softmax": (lambda lib, x, dim: lib.softmax(x, dim), "dim"),
+    "log_softmax": (lambda lib, x, dim: lib.log_softmax(x, dim), "dim"),
+    "flatten": (lambda lib, x, dim: lib.flatten(x, dim), "start_dim"),
+    "flatten to": (lambda lib, x, dim: lib.flatten(x, 0, dim), "end_dim"),
+}
+
+
+@pytest.mark.parametrize("name", ONE_AXIS)
+@pytest.mark.parametrize("dim", [(0, 1), (-1, 0), [1], None])
+def test_ops_along_one_axis_refuse_a_tuple_or_none_as_pytorch_does(name, dim):
+    """softmax over dim (0, 1) or None ran over those axes, where PyTorch has no such call;
+    flatten(x, (-1, 0)) merged from axis 0, the tuple's smallest."""
+    call, argument = ONE_AXIS[name]
+    x = np.arange(24.0).reshape(2, 3, 4)
+    with pytest.raises(TypeError, match=rf"{name.split()[0]}: {argument} must be an int, got {re.escape(repr(dim))}"):
+        call(mg, mg.tensor(x), dim)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        call(torch, torch.tensor(x), dim)
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin"])
