@@ -664,9 +664,29 @@ def _binary(fn):
 
 def _pair(a, b):
     if isinstance(a, Tensor):
-        return a, as_tensor(b, like=a)
+        return _promoted(a, as_tensor(b, like=a))
     b = as_tensor(b)
-    return as_tensor(a, like=b), b
+    return _promoted(as_tensor(a, like=b), b)
+
+
+_CATEGORIES = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point, as PyTorch ranks them
+
+
+def _promoted(*tensors):
+    """The tensors cast to the dtype PyTorch computes them in. It differs from NumPy's in two ways:
+    a floating-point dtype stands beside integers (float32 with int64 is float32; NumPy's float64),
+    and a 0-D tensor changes the dtype only when of a higher category (a float32 tensor with a 0-D
+    float64 one is float32)."""
+    def category_and_dtype(group):
+        top = builtins.max(_CATEGORIES.get(t.dtype.kind, 3) for t in group)
+        return top, np.result_type(*(t.dtype for t in group if _CATEGORIES.get(t.dtype.kind, 3) == top))
+    dimensioned, zero_d = [t for t in tensors if t.ndim], [t for t in tensors if not t.ndim]
+    category, dtype = category_and_dtype(dimensioned or zero_d)
+    if dimensioned and zero_d:
+        zero_d_category, zero_d_dtype = category_and_dtype(zero_d)
+        if zero_d_category > category:
+            dtype = zero_d_dtype
+    return tuple(_to(t, dtype) for t in tensors)
 
 
 add, sub, mul, div, pow, matmul, remainder = (_binary(f) for f in (Add, Sub, Mul, Div, Pow, MatMul, Remainder))
@@ -889,9 +909,9 @@ def pad(x, pad, value=None):  # noqa: A002 - torch's name
 
 
 @_numpy_names
-def concatenate(xs, dim=0): return Concatenate.apply(*xs, axis=dim)
+def concatenate(xs, dim=0): return Concatenate.apply(*_promoted(*map(as_tensor, xs)) if xs else (), axis=dim)
 @_numpy_names
-def stack(xs, dim=0): return Stack.apply(*xs, axis=dim)
+def stack(xs, dim=0): return Stack.apply(*_promoted(*map(as_tensor, xs)) if xs else (), axis=dim)
 @_numpy_names
 def softmax(x, dim=-1): return Softmax.apply(x, axis=dim)
 @_numpy_names

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -91,6 +91,66 @@ def test_mixed_precision_promotes_like_numpy_and_gradients_keep_input_dtype():
     assert y.dtype == np.float64
     y.sum().backward()
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+
+
+def test_mixed_dtypes_promote_as_in_pytorch_where_numpy_differs():
+    """NumPy made float32 with int64 float64, and a float32 tensor times a 0-D float64 one float64;
+    PyTorch keeps float32 in both (a float dtype stands beside integers, a 0-D tensor counts only
+    when of a higher category), and computes in it."""
+    x = mg.tensor(np.array([1.0, 2.0, 3.0], np.float32), requires_grad=True)
+    scale = mg.tensor(np.float64(1 / 3), requires_grad=True)
+    y = x * scale + mg.tensor(np.array([1, 2, 3]))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, x.data * np.float32(1 / 3) + np.float32([1, 2, 3]))
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and scale.grad.dtype == np.float64
+    assert mg.cat([x, mg.tensor(np.array([4]))]).dtype == np.float32
+    assert (mg.tensor(np.array([1, 2])) * mg.tensor(np.float32(0.5))).dtype == np.float32  # higher category
+    assert (mg.tensor(np.array([1, 2], np.int32)) + mg.tensor(np.int64(2))).dtype == np.int32
+
+
+DTYPES = [np.float32, np.float64, np.int64, np.int32, np.uint8, np.bool_]
+MIXED = {
+    "add": lambda lib, a, b: a + b, "mul": lambda lib, a, b: a * b, "div": lambda lib, a, b: a / b,
+    "sub": lambda lib, a, b: a - b, "pow": lambda lib, a, b: a ** b, "remainder": lambda lib, a, b: a % b,
+    "maximum": lambda lib, a, b: lib.maximum(a, b), "where": lambda lib, a, b: lib.where(a > 1, a, b),
+    "cat": lambda lib, a, b: lib.cat([a.reshape(-1), b.reshape(-1)]),
+    "stack": lambda lib, a, b: lib.stack([a, a + 0 * b]),
+}
+
+
+@pytest.mark.parametrize("name", MIXED)
+@given(st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.booleans(), st.integers(0, 2**31 - 1))
+def test_mixed_dtypes_give_pytorchs_dtype_values_and_gradients(name, dtype_a, dtype_b, b_is_0d, seed):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 4, (2, 3)).astype(dtype_a)
+    b = rng.integers(1, 4, () if b_is_0d else (2, 3)).astype(dtype_b)
+    # PyTorch refuses subtracting booleans, and its pow's gradient subtracts 1 from the exponent
+    assume(not (name in ("sub", "pow") and np.bool_ in (dtype_a, dtype_b)))
+    needs = [d in (np.float32, np.float64) for d in (dtype_a, dtype_b)]
+    ours = [mg.tensor(v, requires_grad=n) for v, n in zip((a, b), needs)]
+    theirs = [torch.tensor(v, requires_grad=n) for v, n in zip((a, b), needs)]
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # minigrad's default, NumPy's: integers divided give float64
+    try:
+        expected = MIXED[name](torch, *theirs)
+    except RuntimeError:  # no kernel for the dtype (remainder of booleans)
+        assume(False)
+    finally:
+        torch.set_default_dtype(default)
+    y = MIXED[name](mg, *ours)
+    assert y.dtype == np.dtype(str(expected.dtype).removeprefix("torch.")), (y.dtype, expected.dtype)
+    assert_close(y.data, expected.detach().numpy(), name=name)
+    tolerance = dict(rtol=1e-5, atol=1e-6) if y.dtype == np.float32 else {}  # sums in another order
+    if y.requires_grad:
+        upstream = rng.standard_normal(y.shape)
+        y.backward(upstream)
+        expected.backward(torch.tensor(upstream, dtype=expected.dtype))
+        for mine, reference in zip(ours, theirs):
+            if mine.requires_grad:
+                assert mine.grad.dtype == mine.dtype
+                assert_close(mine.grad, reference.grad.numpy(), name=f"{name} gradient", **tolerance)
 
 
 def test_tensor_copies_as_torch_tensor_does_and_as_tensor_shares():
