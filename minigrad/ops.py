@@ -13,7 +13,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled
+from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled, _promoted_dtype
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -669,23 +669,9 @@ def _pair(a, b):
     return _promoted(as_tensor(a, like=b), b)
 
 
-_CATEGORIES = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point, as PyTorch ranks them
-
-
 def _promoted(*tensors):
-    """The tensors cast to the dtype PyTorch computes them in. It differs from NumPy's in two ways:
-    a floating-point dtype stands beside integers (float32 with int64 is float32; NumPy's float64),
-    and a 0-D tensor changes the dtype only when of a higher category (a float32 tensor with a 0-D
-    float64 one is float32)."""
-    def category_and_dtype(group):
-        top = builtins.max(_CATEGORIES.get(t.dtype.kind, 3) for t in group)
-        return top, np.result_type(*(t.dtype for t in group if _CATEGORIES.get(t.dtype.kind, 3) == top))
-    dimensioned, zero_d = [t for t in tensors if t.ndim], [t for t in tensors if not t.ndim]
-    category, dtype = category_and_dtype(dimensioned or zero_d)
-    if dimensioned and zero_d:
-        zero_d_category, zero_d_dtype = category_and_dtype(zero_d)
-        if zero_d_category > category:
-            dtype = zero_d_dtype
+    """The tensors cast to PyTorch's dtype for them (_promoted_dtype), inside the graph."""
+    dtype = _promoted_dtype(*(t.data for t in tensors))
     return tuple(_to(t, dtype) for t in tensors)
 
 

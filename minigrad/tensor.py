@@ -198,13 +198,36 @@ class Tensor:
 
 
 def _compare(ufunc, a, b):
-    """A mask, for numbers, arrays and tensors; anything else (None, a string) gets Python's rule, as
-    in PyTorch: t == None is False, t < None a TypeError."""
+    """A mask, for numbers, arrays and tensors, compared in PyTorch's dtype for them; anything else
+    (None, a string) gets Python's rule, as in PyTorch: t == None is False, t < None a TypeError."""
     b = b.data if isinstance(b, Tensor) else b
     numeric = isinstance(b, (int, float, complex, np.generic, np.ndarray, list, tuple))
     if not numeric or np.asarray(b).dtype.kind in "OSU":
         return NotImplemented
+    if isinstance(b, np.ndarray):  # numbers are weak, as in NumPy 2 and PyTorch: x < 0.1 rounds 0.1 to x's dtype
+        dtype = _promoted_dtype(a.data, b)
+        return Tensor(ufunc(a.data.astype(dtype, copy=False), b.astype(dtype, copy=False)))
     return Tensor(ufunc(a.data, b))
+
+
+_CATEGORIES = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point, as PyTorch ranks them
+
+
+def _promoted_dtype(*arrays):
+    """The dtype PyTorch computes arrays of these dtypes in. It differs from NumPy's in two ways: a
+    floating-point dtype stands beside integers (float32 with int64 is float32; NumPy's float64),
+    and a 0-D array changes the dtype only when of a higher category (a float32 array with a 0-D
+    float64 one is float32)."""
+    def category_and_dtype(group):
+        top = max(_CATEGORIES.get(a.dtype.kind, 3) for a in group)
+        return top, np.result_type(*(a.dtype for a in group if _CATEGORIES.get(a.dtype.kind, 3) == top))
+    dimensioned, zero_d = [a for a in arrays if a.ndim], [a for a in arrays if not a.ndim]
+    category, dtype = category_and_dtype(dimensioned or zero_d)
+    if dimensioned and zero_d:
+        zero_d_category, zero_d_dtype = category_and_dtype(zero_d)
+        if zero_d_category > category:
+            dtype = zero_d_dtype
+    return dtype
 
 
 def _topological_order(root):

@@ -107,6 +107,8 @@ def test_mixed_dtypes_promote_as_in_pytorch_where_numpy_differs():
     assert mg.cat([x, mg.tensor(np.array([4]))]).dtype == np.float32
     assert (mg.tensor(np.array([1, 2])) * mg.tensor(np.float32(0.5))).dtype == np.float32  # higher category
     assert (mg.tensor(np.array([1, 2], np.int32)) + mg.tensor(np.int64(2))).dtype == np.int32
+    tenth = mg.tensor(np.array([0.1], np.float32))  # 0.10000000149 in float32: compared there, 0.1 equals it
+    assert not (tenth > mg.tensor(np.float64(0.1))).data[0] and (tenth == mg.tensor(np.float64(0.1))).data[0]
 
 
 DTYPES = [np.float32, np.float64, np.int64, np.int32, np.uint8, np.bool_]
