@@ -120,7 +120,14 @@ class Tensor:
         if self.requires_grad and _grad_enabled:
             raise RuntimeError(f"{op}: an in-place change of a tensor that requires a gradient; make it under "
                                "no_grad(), as PyTorch requires")
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data, casting="same_kind")
+        other = other.data if isinstance(other, Tensor) else other
+        if isinstance(other, np.ndarray):  # t's dtype for them, as in PyTorch: a uint8 t += a 0-D int64 stays uint8
+            other = other.astype(_promoted_dtype(self.data, other), copy=False)
+        try:
+            ufunc(self.data, other, out=self.data, casting="same_kind")
+        except TypeError:  # NumPy's message named its ufunc's loop
+            raise TypeError(f"{op}: the result for {self.dtype} and {np.asarray(other).dtype} cannot be stored in "
+                            f"this {self.dtype} tensor, as in PyTorch; make the tensor floating point first") from None
         return self
 
     __iadd__ = lambda self, other: self._in_place(np.add, other, "+=")  # noqa: E731

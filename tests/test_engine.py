@@ -850,3 +850,21 @@ def test_in_place_operators_change_the_tensor_as_pytorchs_do():
     same = t
     t += mg.tensor([0.5, 0.5])  # no gradient: allowed anywhere, as in PyTorch
     assert same is t and t.tolist() == [1.5, 2.5]
+
+
+def test_in_place_operators_keep_the_tensors_dtype_as_pytorchs_do():
+    """A uint8 tensor += a 0-D int64 one was NumPy's casting error (PyTorch computes in uint8); a
+    float result for an integer tensor was refused in NumPy's words, naming its ufunc's loop."""
+    pixels = mg.tensor(np.array([1, 2, 255], np.uint8))
+    pixels += mg.tensor(np.int64(2))
+    assert pixels.dtype == np.uint8 and pixels.tolist() == [3, 4, 1]
+    half = mg.tensor(np.ones(2, np.float32))
+    half *= mg.tensor(np.float64(1 / 3))
+    assert half.dtype == np.float32 and half.tolist() == [np.float32(1 / 3)] * 2
+    for change, other in ((operator.iadd, 0.5), (operator.iadd, mg.tensor(np.ones(3, np.float32))),
+                          (operator.itruediv, 2)):
+        counts = mg.tensor(np.array([1, 2, 3]))
+        with pytest.raises(TypeError, match=r"(\+|/)=: the result for int64 and (float32|float64|int64) "
+                                            r"cannot be stored in this int64 tensor, as in PyTorch"):
+            change(counts, other)
+        assert counts.tolist() == [1, 2, 3]
