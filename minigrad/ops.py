@@ -364,7 +364,8 @@ class Sum(Function):
     def forward(self, x, axis=None, keepdims=False):
         self.shape = x.shape
         self.axes, self.keepdims = _reduced_axes(axis, x.ndim, "sum"), keepdims
-        return np.sum(x, axis=self.axes, keepdims=keepdims)
+        integers = np.int64 if x.dtype.kind in "biu" else None  # as PyTorch's sum; NumPy's of uint8 is uint64
+        return np.sum(x, axis=self.axes, keepdims=keepdims, dtype=integers)
 
     def backward(self, g):
         return np.broadcast_to(_restore_axes(g, self.axes, self.keepdims), self.shape)

@@ -111,6 +111,11 @@ class Tensor:
     __eq__ = lambda self, other: _compare(np.equal, self, other)  # noqa: E731
     __ne__ = lambda self, other: _compare(np.not_equal, self, other)  # noqa: E731
     __hash__ = object.__hash__
+    # Masks combine with &, | and ^ and ~ negates one (integers bitwise): constants too, as in PyTorch.
+    __and__ = __rand__ = lambda self, other: _bitwise(np.bitwise_and, "&", self, other)  # noqa: E731
+    __or__ = __ror__ = lambda self, other: _bitwise(np.bitwise_or, "|", self, other)  # noqa: E731
+    __xor__ = __rxor__ = lambda self, other: _bitwise(np.bitwise_xor, "^", self, other)  # noqa: E731
+    __invert__ = lambda self: _bitwise(np.invert, "~", self)  # noqa: E731
 
     def _in_place(self, ufunc, other, op):
         """t += x and its kin, as PyTorch's: t's own array changes, so every alias of t sees it (without
@@ -215,6 +220,16 @@ def _compare(ufunc, a, b):
         dtype = _promoted_dtype(a.data, b)
         return Tensor(ufunc(a.data.astype(dtype, copy=False), b.astype(dtype, copy=False)))
     return Tensor(ufunc(a.data, b))
+
+
+def _bitwise(ufunc, op, a, b=None):
+    """ufunc of a's and b's arrays in PyTorch's dtype for them; floating point refused, naming op."""
+    arrays = [a.data] + ([] if b is None else [np.asarray(b.data if isinstance(b, Tensor) else b)])
+    if any(x.dtype.kind not in "biu" for x in arrays):
+        dtypes = " and ".join(str(x.dtype) for x in arrays)
+        raise TypeError(f"{op}: needs boolean or integer tensors (masks), got {dtypes}")
+    dtype = _promoted_dtype(*arrays)
+    return Tensor(ufunc(*(x.astype(dtype, copy=False) for x in arrays)))
 
 
 _CATEGORIES = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point, as PyTorch ranks them

@@ -197,6 +197,47 @@ def test_numpy_conversions_and_comparisons_follow_pytorch():
     np.testing.assert_array_equal(np.exp(x.detach()), np.exp(a))
 
 
+BITWISE = {"&": operator.and_, "|": operator.or_, "^": operator.xor}
+
+
+@given(hnp.arrays(np.float64, 6, elements=st.sampled_from([-1.0, 0.0, 0.5, 2.0])), st.sampled_from(sorted(BITWISE)),
+       st.sampled_from([np.bool_, np.uint8, np.int8, np.int64]), st.integers(-3, 3))
+def test_masks_combine_with_and_or_xor_not_as_in_pytorch(values, name, dtype, scalar):
+    """(x > 0) & (x < 1), PyTorch's way to combine masks, was a TypeError; integers combine bitwise."""
+    op, t = BITWISE[name], mg.tensor(values)
+    combined = op(t > 0, t < 1)
+    assert combined.dtype == bool
+    np.testing.assert_array_equal(combined.data, op(values > 0, values < 1))
+    np.testing.assert_array_equal((~(t > 0)).data, values <= 0)
+    ints = mg.tensor((values * 2).astype(dtype))
+    if dtype is np.bool_ or (dtype is np.uint8 and scalar < 0):
+        scalar = bool(scalar)  # a negative int does not fit uint8 (a value error in NumPy and PyTorch)
+    for result in (op(ints, scalar), op(scalar, ints)):
+        assert result.dtype == dtype
+        np.testing.assert_array_equal(result.data, op(ints.data, np.asarray(scalar).astype(dtype)))
+    torch = pytest.importorskip("torch")
+    theirs = op(torch.tensor(values) > 0, torch.tensor(values) < 1)
+    np.testing.assert_array_equal(combined.data, theirs.numpy())
+    theirs_ints = op(torch.tensor(ints.data), scalar)
+    assert str(theirs_ints.dtype) == f"torch.{np.dtype(dtype).name}".replace("bool_", "bool")
+    np.testing.assert_array_equal(op(ints, scalar).data, theirs_ints.numpy())
+    np.testing.assert_array_equal((~ints).data, (~torch.tensor(ints.data)).numpy())
+
+
+def test_bitwise_operators_refuse_floating_point_naming_the_operator():
+    x = mg.tensor([0.5, 1.0])
+    for op, sign in ((operator.and_, "&"), (operator.or_, r"\|"), (operator.xor, r"\^"), (operator.inv, "~")):
+        with pytest.raises(TypeError, match=rf"{sign}: needs boolean or integer tensors \(masks\), got (bool and )?f"):
+            op(x) if op is operator.inv else op(x > 0, x)
+
+
+def test_sum_of_integers_is_int64_as_in_pytorch():
+    """NumPy's sum of uint8 is uint64, so sum - 10 wrapped around to 2**64 - 6; PyTorch's is int64."""
+    pixels = mg.tensor(np.array([1, 2, 1], np.uint8))
+    assert pixels.sum().dtype == np.int64 and (pixels.sum() - 10).item() == -6
+    assert pixels.sum(0, keepdim=True).dtype == np.int64 and (pixels > 1).sum().dtype == np.int64
+
+
 def test_backward_visits_each_node_of_a_diamond_graph_once():
     """y = y + y ten times: 2^10 paths to x, 11 nodes. Without the visited set the walk listed a
     node once per path, exponential time for graphs that reuse results (each step's gradient still
