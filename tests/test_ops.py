@@ -612,6 +612,7 @@ def test_getitem_selects_integers_before_arrays_as_pytorch_does():
                                   & np.ones((3, 4, 1), bool))
     np.testing.assert_array_equal(x[np.array(1), :, [0, 0]].data, data[1][:, [0, 0]])  # a 0-D array is an int
     np.testing.assert_array_equal(x[1, :, True].data, data[1][:, None])
+    assert x[1, :, False].shape == (4, 0, 5) and x[[]].shape == (0, 4, 5)  # [] picks nothing, as in PyTorch
     np.testing.assert_array_equal(x[:, [0, 1], ..., [0, 2]].data, data[:, [0, 1], [0, 2]])
     assert x[:, [0, 1], ..., [0, 2]].shape == (3, 2)
 
