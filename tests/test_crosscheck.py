@@ -329,10 +329,11 @@ def test_hwio_kernel_on_nhwc_input_is_the_reference_conv(tmp_path):
 @given(st.integers(3, 9), st.integers(3, 9), st.sampled_from([1, 2, 3, 5]), st.integers(2, 3),
        st.integers(0, 2**31 - 1))
 def test_keras_same_padding_at_a_stride_is_a_conv_of_the_input_padded_as_docs_say(h, w, k, stride, seed):
-    """docs/crosscheck.md's recipe for Keras's padding="same" with a stride (PyTorch and minigrad
-    refuse padding="same" there): TensorFlow pads max((out - 1) s + k - size, 0) per axis, the odd
-    one at the end (written here from TensorFlow's definition), so conv2d of mg.pad(x, (left, right,
-    top, bottom)) with padding 0 is Keras's output, and its size is ceil(size / s)."""
+    """docs/crosscheck.md's recipe for Keras's padding="same" with a stride, which PyTorch and
+    minigrad refuse: conv2d of x padded max((out - 1) s + k - size, 0) per axis, the odd one at the
+    end, gives what XLA's "SAME" convolution (Keras's on JAX and TensorFlow) gives, NHWC and HWIO."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
     rng = np.random.default_rng(seed)
     x, weight = rng.standard_normal((1, 2, h, w)), rng.standard_normal((3, 2, k, k))
     pads = []
@@ -340,13 +341,9 @@ def test_keras_same_padding_at_a_stride_is_a_conv_of_the_input_padded_as_docs_sa
         total = max((-(-size // stride) - 1) * stride + k - size, 0)
         pads += [total // 2, total - total // 2]
     y = layers.functional.conv2d(mg.pad(mg.tensor(x), tuple(pads)), weight, stride=stride).data
-    assert y.shape == (1, 3, -(-h // stride), -(-w // stride))
-    padded = crosscheck.nchw_to_nhwc(np.pad(x, ((0, 0), (0, 0), tuple(pads[2:]), tuple(pads[:2]))))
-    kernel = crosscheck.oihw_to_hwio(weight)
-    window = lambda r, c: padded[0, r * stride:r * stride + k, c * stride:c * stride + k]  # noqa: E731
-    keras = np.stack([np.stack([np.einsum("ijc,ijco->o", window(r, c), kernel) for c in range(y.shape[3])])
-                      for r in range(y.shape[2])])
-    np.testing.assert_allclose(crosscheck.nhwc_to_nchw(keras[None]), y, rtol=1e-12, atol=1e-12)
+    keras = jax.lax.conv_general_dilated(crosscheck.nchw_to_nhwc(x), crosscheck.oihw_to_hwio(weight), (stride, stride),
+                                         "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    np.testing.assert_allclose(crosscheck.nhwc_to_nchw(np.asarray(keras)), y, rtol=1e-12, atol=1e-12)
 
 
 def test_bad_converter_shapes():
