@@ -398,5 +398,17 @@ class Flatten(Module):
 
 
 class ReLU(Module):
+    """PyTorch's nn.ReLU. inplace=True, as ported models write it, is taken and shown; the result is
+    a new tensor all the same (its values and gradients are the same; x keeps its values)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        if not isinstance(inplace, bool):
+            raise TypeError(f"ReLU: inplace must be True or False, got {inplace!r}")
+        self.inplace = inplace
+
     def forward(self, x):
         return ops.relu(x)
+
+    def extra_repr(self):  # PyTorch's
+        return "inplace=True" if self.inplace else ""

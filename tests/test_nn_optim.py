@@ -362,6 +362,20 @@ def test_a_name_set_to_none_stays_registered_as_in_pytorch():
     assert repr(m) == repr(t)
 
 
+def test_relu_takes_pytorchs_inplace_flag():
+    """nn.ReLU(inplace=True), as ported models write it, was a TypeError; the values and gradients
+    are ReLU's, shown as PyTorch shows the module."""
+    x = mg.tensor(np.array([-1.0, 0.5, 2.0]), requires_grad=True)
+    y = nn.ReLU(inplace=True)(x)
+    y.backward(np.ones(3))
+    assert y.tolist() == [0.0, 0.5, 2.0] and x.grad.tolist() == [0.0, 1.0, 1.0] and x.tolist()[0] == -1.0
+    with pytest.raises(TypeError, match="ReLU: inplace must be True or False, got 'yes'"):
+        nn.ReLU("yes")
+    torch = pytest.importorskip("torch")
+    for flag in (False, True):
+        assert repr(nn.Sequential(nn.ReLU(flag))) == repr(torch.nn.Sequential(torch.nn.ReLU(flag)))
+
+
 def test_add_module_and_register_parameter_as_pytorchs():
     """Custom modules written for PyTorch register parts by name in loops; minigrad had neither method.
     The same calls give the same names, order, repr and kinds of error."""
