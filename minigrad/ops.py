@@ -13,7 +13,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled, _promoted_dtype
+from .tensor import Function, Tensor, _promoted_dtype, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -672,6 +672,8 @@ def _pair(a, b):
 
 def _promoted(*tensors):
     """The tensors cast to PyTorch's dtype for them (_promoted_dtype), inside the graph."""
+    if not tensors:
+        return ()
     dtype = _promoted_dtype(*(t.data for t in tensors))
     return tuple(_to(t, dtype) for t in tensors)
 
@@ -896,9 +898,9 @@ def pad(x, pad, value=None):  # noqa: A002 - torch's name
 
 
 @_numpy_names
-def concatenate(xs, dim=0): return Concatenate.apply(*_promoted(*map(as_tensor, xs)) if xs else (), axis=dim)
+def concatenate(xs, dim=0): return Concatenate.apply(*_promoted(*map(as_tensor, xs)), axis=dim)
 @_numpy_names
-def stack(xs, dim=0): return Stack.apply(*_promoted(*map(as_tensor, xs)) if xs else (), axis=dim)
+def stack(xs, dim=0): return Stack.apply(*_promoted(*map(as_tensor, xs)), axis=dim)
 @_numpy_names
 def softmax(x, dim=-1): return Softmax.apply(x, axis=dim)
 @_numpy_names

@@ -323,6 +323,11 @@ def test_bad_input_errors_name_the_op_and_shapes():
             mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array(labels))
     with pytest.raises(ValueError, match=r"stack: needs tensors of one shape, got \[\(2,\), \(3,\)\]"):
         mg.stack([mg.tensor(np.ones(2)), mg.tensor(np.ones(3))])
+    for nothing in (list, iter):  # an empty iterator failed in the dtype promotion, naming no op
+        with pytest.raises(ValueError, match=r"concatenate: needs at least one tensor"):
+            mg.cat(nothing([]))
+        with pytest.raises(ValueError, match=r"stack: needs tensors of one shape, got \[\]"):
+            mg.stack(nothing([]))
     with pytest.raises(TypeError, match="object"):
         mg.tensor(np.array([None, 1]))
     with pytest.raises(ValueError, match="softmax: dim 5 out of range for a 2-D tensor"):
