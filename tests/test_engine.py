@@ -251,6 +251,54 @@ def test_backward_visits_each_node_of_a_diamond_graph_once():
     assert x.grad[0] == 2.0**10
 
 
+def program_steps(lib):
+    """Steps from (2, 3) tensors to a (2, 3) tensor, written once for minigrad and torch."""
+    index = (lambda a: torch_module().tensor(a)) if lib is not mg else np.array
+    return [
+        (2, lambda a, b: a + b), (2, lambda a, b: a * b), (2, lambda a, b: a - b), (2, lambda a, b: a / (b * b + 1)),
+        (2, lambda a, b: lib.maximum(a, b)), (2, lambda a, b: lib.where(a > b, a, 2 * b)),
+        (2, lambda a, b: a @ b.transpose(0, 1) @ b / 10), (2, lambda a, b: lib.cat([a, b], 0)[1:3]),
+        (2, lambda a, b: lib.stack([a, b], 0).sum(0)), (1, lambda a: lib.tanh(a)), (1, lambda a: lib.sigmoid(a)),
+        (1, lambda a: lib.relu(a)), (1, lambda a: lib.abs(a)), (1, lambda a: lib.exp(lib.tanh(a))),
+        (1, lambda a: lib.log(a * a + 1)), (1, lambda a: (a * a + 1) ** 1.5), (1, lambda a: lib.clamp(a, -0.5, 0.7)),
+        (1, lambda a: lib.softmax(a, -1)), (1, lambda a: lib.log_softmax(a, 0)),
+        (1, lambda a: a.transpose(0, 1).reshape(2, 3)), (1, lambda a: a.sum(1, keepdim=True) + a),
+        (1, lambda a: a.mean(0, keepdim=True) * a), (1, lambda a: a - a.amax(1, keepdim=True)),
+        (1, lambda a: a * lib.max(a, 1, keepdim=True)[0]), (1, lambda a: a[[1, 0], :] * a),
+        (1, lambda a: lib.cat([a[:, 1:], a[:, :1]], 1)), (1, lambda a: lib.gather(a, 1, index([[2, 0, 1], [1, 1, 0]]))),
+        (1, lambda a: lib.squeeze(lib.unsqueeze(a, 0), 0)), (1, lambda a: lib.flatten(a).reshape(2, 3)),
+        (1, lambda a: 1 / (a * a + 1)), (1, lambda a: 1 - a), (1, lambda a: a.permute(1, 0).permute(1, 0)),
+    ]
+
+
+def torch_module():
+    return pytest.importorskip("torch")
+
+
+@given(st.lists(st.tuples(st.integers(0, 31), st.integers(0, 99), st.integers(0, 99)), min_size=1, max_size=8),
+       st.integers(0, 2**31 - 1))
+def test_random_programs_agree_with_torch_in_value_and_gradients(steps, seed):
+    """Ops composed, results reused (diamonds, one input feeding several steps): each op's own
+    tests do not reach the engine's bookkeeping of gradients that meet."""
+    torch = torch_module()
+    inputs = list(np.random.default_rng(seed).standard_normal((3, 2, 3)))
+    results = []
+    for lib in (mg, torch):
+        table = program_steps(lib)
+        values = [lib.tensor(x, requires_grad=True) for x in inputs]
+        for op, first, second in steps:
+            arity, step = table[op]
+            values.append(step(*[values[i % len(values)] for i in (first, second)[:arity]]))
+        loss = sum((i + 1) * v.sum() for i, v in enumerate(values[len(inputs):]))
+        loss.backward()
+        grads = [np.zeros((2, 3)) if v.grad is None else np.asarray(v.grad) for v in values[:len(inputs)]]
+        results.append((float(loss.item()), grads))
+    (ours, our_grads), (theirs, their_grads) = results
+    assert_close(np.array(ours), np.array(theirs), rtol=1e-10, atol=1e-12, name="value")
+    for i, (a, b) in enumerate(zip(our_grads, their_grads)):
+        assert_close(a, b, rtol=1e-9, atol=1e-11, name=f"gradient of input {i}")
+
+
 def test_a_function_with_integer_output_is_refused_in_the_graph():
     class Floor(mg.Function):
         def forward(self, x):
