@@ -13,7 +13,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import Function, Tensor, _promoted_dtype, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled
+from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled, result_type
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -671,10 +671,10 @@ def _pair(a, b):
 
 
 def _promoted(*tensors):
-    """The tensors cast to PyTorch's dtype for them (_promoted_dtype), inside the graph."""
+    """The tensors cast to PyTorch's dtype for them (result_type), inside the graph."""
     if not tensors:
         return ()
-    dtype = _promoted_dtype(*(t.data for t in tensors))
+    dtype = result_type(*tensors)
     return tuple(_to(t, dtype) for t in tensors)
 
 

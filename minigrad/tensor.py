@@ -127,7 +127,7 @@ class Tensor:
                                "no_grad(), as PyTorch requires")
         other = other.data if isinstance(other, Tensor) else other
         if isinstance(other, np.ndarray):  # t's dtype for them, as in PyTorch: a uint8 t += a 0-D int64 stays uint8
-            other = other.astype(_promoted_dtype(self.data, other), copy=False)
+            other = other.astype(result_type(self.data, other), copy=False)
         try:
             ufunc(self.data, other, out=self.data, casting="same_kind")
         except TypeError:  # NumPy's message named its ufunc's loop
@@ -217,7 +217,7 @@ def _compare(ufunc, a, b):
     if not numeric or np.asarray(b).dtype.kind in "OSU":
         return NotImplemented
     if isinstance(b, np.ndarray):  # numbers are weak, as in NumPy 2 and PyTorch: x < 0.1 rounds 0.1 to x's dtype
-        dtype = _promoted_dtype(a.data, b)
+        dtype = result_type(a.data, b)
         return Tensor(ufunc(a.data.astype(dtype, copy=False), b.astype(dtype, copy=False)))
     return Tensor(ufunc(a.data, b))
 
@@ -228,27 +228,33 @@ def _bitwise(ufunc, op, a, b=None):
     if any(x.dtype.kind not in "biu" for x in arrays):
         dtypes = " and ".join(str(x.dtype) for x in arrays)
         raise TypeError(f"{op}: needs boolean or integer tensors (masks), got {dtypes}")
-    dtype = _promoted_dtype(*arrays)
+    dtype = result_type(*arrays)
     return Tensor(ufunc(*(x.astype(dtype, copy=False) for x in arrays)))
 
 
 _CATEGORIES = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point, as PyTorch ranks them
 
 
-def _promoted_dtype(*arrays):
-    """The dtype PyTorch computes arrays of these dtypes in. It differs from NumPy's in two ways: a
-    floating-point dtype stands beside integers (float32 with int64 is float32; NumPy's float64),
-    and a 0-D array changes the dtype only when of a higher category (a float32 array with a 0-D
-    float64 one is float32)."""
-    def category_and_dtype(group):
-        top = max(_CATEGORIES.get(a.dtype.kind, 3) for a in group)
-        return top, np.result_type(*(a.dtype for a in group if _CATEGORIES.get(a.dtype.kind, 3) == top))
-    dimensioned, zero_d = [a for a in arrays if a.ndim], [a for a in arrays if not a.ndim]
-    category, dtype = category_and_dtype(dimensioned or zero_d)
-    if dimensioned and zero_d:
-        zero_d_category, zero_d_dtype = category_and_dtype(zero_d)
-        if zero_d_category > category:
-            dtype = zero_d_dtype
+def result_type(*inputs):
+    """torch.result_type for any number of tensors, arrays and numbers: the dtype PyTorch computes
+    them in. It ranks them in three groups, tensors with dimensions, 0-D ones, numbers: a later group
+    changes the dtype only when it holds a higher category (bool < integer < floating point). So
+    float32 with int64 is float32 (NumPy's float64), a float32 tensor with a 0-D float64 one float32,
+    a 0-D float16 one with 2.5 float16. A float number with integers gives float64, minigrad's
+    default dtype (PyTorch's is float32); NumPy scalars count as numbers, as in PyTorch."""
+    groups = ([], [], [])
+    for i in inputs:
+        if isinstance(i, (bool, int, float, np.bool_, np.integer, np.floating)):
+            groups[2].append(np.asarray(i.item() if isinstance(i, np.generic) else i))
+        else:
+            a = np.asarray(i.data if isinstance(i, Tensor) else i)
+            groups[0 if a.ndim else 1].append(a)
+    category, dtype = -1, None
+    for group in groups:
+        top = max((_CATEGORIES.get(a.dtype.kind, 3) for a in group), default=-1)
+        if top > category:
+            category = top
+            dtype = np.result_type(*(a.dtype for a in group if _CATEGORIES.get(a.dtype.kind, 3) == top))
     return dtype
 
 

@@ -111,6 +111,23 @@ def test_mixed_dtypes_promote_as_in_pytorch_where_numpy_differs():
     assert not (tenth > mg.tensor(np.float64(0.1))).data[0] and (tenth == mg.tensor(np.float64(0.1))).data[0]
 
 
+@given(st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8, np.bool_]),
+       st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8, np.bool_]),
+       st.sampled_from(["tensor", "0-D", "int", "float", "bool"]), st.booleans())
+def test_result_type_is_pytorchs(dtype_a, dtype_b, kind, a_is_0d):
+    torch = pytest.importorskip("torch")
+    a = np.ones(() if a_is_0d else (2,), dtype_a)
+    b = {"tensor": np.ones(2, dtype_b), "0-D": np.ones((), dtype_b), "int": 2, "float": 2.5, "bool": True}[kind]
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # minigrad's default, NumPy's: an integer with 2.5 is float64
+    try:
+        expected = torch.result_type(torch.from_numpy(a), torch.from_numpy(b) if isinstance(b, np.ndarray) else b)
+    finally:
+        torch.set_default_dtype(default)
+    ours = mg.result_type(mg.tensor(a), mg.tensor(b) if isinstance(b, np.ndarray) else b)
+    assert str(expected) == f"torch.{ours}".replace("bool_", "bool"), (a.dtype, a.ndim, kind, b, ours, expected)
+
+
 DTYPES = [np.float32, np.float64, np.int64, np.int32, np.uint8, np.bool_]
 MIXED = {
     "add": lambda lib, a, b: a + b, "mul": lambda lib, a, b: a * b, "div": lambda lib, a, b: a / b,

@@ -257,6 +257,19 @@ def test_layer_parameters_take_the_dtype_asked_for(variant):
             name: np.dtype(dtype) for name, _ in layer.named_parameters()}
 
 
+@pytest.mark.parametrize("q", [0.1, np.float64(0.1), np.array(0.1), 0])
+def test_a_float32_call_given_q_as_a_number_stays_float32_as_pytorchs(q):
+    """NumPy's promotion made sharpened_cosine_similarity(x32, w32, p32, 0.1) float64 (and computed it
+    so); PyTorch keeps float32, the number or 0-D q counting only when of a higher category."""
+    x, weight = np.ones((1, 2, 5, 5), np.float32), np.ones((3, 2, 3, 3), np.float32)
+    q_tensor = mg.tensor(q, requires_grad=True) if isinstance(q, np.ndarray) else q
+    y = F.sharpened_cosine_similarity(x, weight, np.full(3, 1.5, np.float32), q_tensor, padding=1)
+    assert y.dtype == np.float32
+    if isinstance(q, np.ndarray):
+        y.sum().backward()
+        assert q_tensor.grad.dtype == np.float64
+
+
 def test_rohrer_layer_parameterisation_and_projections():
     layer = layers.SharpCosSim2d(3, 500, rng=np.random.default_rng(0))
     assert [n for n, _ in layer.named_parameters()] == ["weight", "p", "log_q"]
