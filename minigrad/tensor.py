@@ -44,8 +44,9 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         data = np.asarray(data, dtype=dtype)
-        if data.dtype == object:
-            raise TypeError(f"Tensor: object arrays are not supported (got {type(data.flat[0])})")
+        if data.dtype.kind in "OSUVMm":  # strings were taken, and failed later in some op
+            example = f" such as {type(data.flat[0]).__name__}" if data.dtype == object and data.size else ""
+            raise TypeError(f"Tensor: needs numbers (bool, integer, floating point), got dtype {data.dtype}{example}")
         if requires_grad:
             _check_differentiable(data, "Tensor")
         self.data = data
@@ -141,6 +142,9 @@ class Tensor:
     __itruediv__ = lambda self, other: self._in_place(np.true_divide, other, "/=")  # noqa: E731
 
     def item(self):
+        if self.data.size != 1:  # NumPy's message named no op and no shape
+            raise ValueError(f"item: a tensor of {self.data.size} elements (shape {self.shape}) has no one value; "
+                             "index or reduce it first")
         return self.data.item()
 
     def tolist(self):

@@ -393,8 +393,14 @@ def test_bad_input_errors_name_the_op_and_shapes():
             mg.cat(nothing([]))
         with pytest.raises(ValueError, match=r"stack: needs tensors of one shape, got \[\]"):
             mg.stack(nothing([]))
-    with pytest.raises(TypeError, match="object"):
+    with pytest.raises(TypeError, match=r"Tensor: needs numbers \(bool, integer, floating point\), got dtype object "
+                                        r"such as NoneType"):
         mg.tensor(np.array([None, 1]))
+    for data in ("abc", ["a", "b"], np.array([], dtype=object), np.array(["2026-12-05"], dtype="datetime64[D]")):
+        with pytest.raises(TypeError, match=r"Tensor: needs numbers \(bool, integer, floating point\), got dtype"):
+            mg.tensor(data)  # strings became tensors, failing later in some op; an empty object array an IndexError
+    with pytest.raises(ValueError, match=r"item: a tensor of 6 elements \(shape \(2, 3\)\) has no one value"):
+        mg.tensor(np.ones((2, 3))).item()
     with pytest.raises(ValueError, match="softmax: dim 5 out of range for a 2-D tensor"):
         mg.softmax(mg.tensor(np.ones((2, 3))), dim=5)
     with pytest.raises(ValueError, match="log_softmax: dim -3 out of range"):
