@@ -872,12 +872,31 @@ def squeeze(x, dim=None):
 def clone(x): return Clone.apply(x)
 
 
-def getitem(x, index):
+def _index_arrays(index):
     if isinstance(index, Tensor):
-        index = index.data
-    elif isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return GetItem.apply(x, index=index)
+        return index.data
+    return tuple(i.data if isinstance(i, Tensor) else i for i in index) if isinstance(index, tuple) else index
+
+
+def getitem(x, index):
+    return GetItem.apply(x, index=_index_arrays(index))
+
+
+def _setitem(x, index, value):
+    """x[index] = value, as PyTorch's: x's own array changes, indexed in PyTorch's order. Refused,
+    as the in-place operators are, for a tensor that requires a gradient while the graph records."""
+    if x.requires_grad and is_grad_enabled():
+        raise RuntimeError("setitem: an in-place change of a tensor that requires a gradient; make it under "
+                           "no_grad(), as PyTorch requires")
+    basic, advanced = _torch_index_order(_index_arrays(index), x.ndim)
+    value = value.data if isinstance(value, Tensor) else value
+    try:
+        if advanced:
+            x.data[basic][advanced] = value  # with an array, x.data[basic] is a view
+        else:
+            x.data[basic] = value
+    except (IndexError, ValueError) as e:
+        raise type(e)(f"setitem: {e} (shape {x.shape}, index {index!r})") from None
 
 
 def pad(x, pad, value=None):  # noqa: A002 - torch's name
@@ -934,7 +953,7 @@ def _attach_operators():
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
         "__mod__": remainder, "__rmod__": rev(remainder), "__floordiv__": floor_divide,
         "__rfloordiv__": rev(floor_divide), "remainder": remainder,
-        "__neg__": neg, "__getitem__": getitem, "exp": exp, "log": log, "sqrt": sqrt,
+        "__neg__": neg, "__getitem__": getitem, "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin,

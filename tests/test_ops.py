@@ -618,6 +618,37 @@ def test_getitem_selects_integers_before_arrays_as_pytorch_does():
     assert x[:, [0, 1], ..., [0, 2]].shape == (3, 2)
 
 
+@given(getitem_case(), st.integers(0, 2**31 - 1))
+def test_setitem_writes_where_getitem_reads_as_pytorchs_does(case, seed):
+    """x[index] = value, as PyTorch code writes it (under no_grad for a parameter), was a TypeError."""
+    (x,), index = case[0], case[1]["index"]
+    positions = mg.tensor(np.arange(x.size).reshape(x.shape))[index].data  # where getitem reads, flat
+    value = np.random.default_rng(seed).standard_normal(positions.shape)
+    ours = mg.tensor(x)
+    ours[index] = mg.tensor(value)
+    expected = x.copy().reshape(-1)
+    expected[positions.reshape(-1)] = value.reshape(-1)  # a repeated position keeps the last value, as NumPy
+    np.testing.assert_array_equal(ours.data, expected.reshape(x.shape))
+    torch = pytest.importorskip("torch")
+    entries = index if isinstance(index, tuple) else (index,)
+    if len(np.unique(positions)) == positions.size and not any(  # torch: no negative steps; repeats in any order
+            isinstance(e, slice) and e.step is not None and e.step < 0 for e in entries):
+        theirs = torch.tensor(x)
+        theirs[tuple(torch.from_numpy(e) if isinstance(e, np.ndarray) else e for e in entries)] = torch.tensor(value)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_setitem_is_refused_for_a_tensor_that_requires_a_gradient_as_in_pytorch():
+    w = mg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"setitem: an in-place change of a tensor that requires a gradient"):
+        w[0] = 2.0
+    with mg.no_grad():
+        w[[0, 2]] = mg.tensor([5.0, 6.0])
+    assert w.tolist() == [5.0, 1.0, 6.0]
+    with pytest.raises(ValueError, match=r"setitem: could not broadcast .* \(shape \(2, 3\), index 0\)"):
+        mg.tensor(np.ones((2, 3)))[0] = np.ones(2)
+
+
 def test_gather_refuses_bad_indices_naming_the_op():
     x = mg.tensor(np.ones((2, 3)))
     with pytest.raises(IndexError, match=r"gather: index values must be in \[0, 3\) for dim 1"):
