@@ -710,7 +710,19 @@ def where(condition, a, b):
     return Where.apply(a, b, condition=condition.data if isinstance(condition, Tensor) else condition)
 
 
-def clip(x, min=None, max=None): return Clip.apply(x, low=min, high=max)  # noqa: A002  torch's and NumPy 2's names
+def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
+    """torch.clamp. Tensor bounds are constants: one that requires a gradient is refused (PyTorch
+    differentiates them; the gradient would silently be lost). Tensor or array bounds promote with x
+    as PyTorch's do (a float32 x clamped by a float64 tensor is float64); numbers take x's dtype."""
+    x = as_tensor(x)
+    arrays = [b for b in (min, max) if isinstance(b, (Tensor, np.ndarray))]
+    if is_grad_enabled() and any(isinstance(b, Tensor) and b.requires_grad for b in arrays):
+        raise ValueError("clip: a bound that requires a gradient is not supported; detach() it (its gradient "
+                         "would be lost)")
+    if arrays:
+        x = _to(x, result_type(x, *arrays))
+    low, high = (b.data if isinstance(b, Tensor) else b for b in (min, max))
+    return Clip.apply(x, low=low, high=high)
 
 
 def _numpy_names(fn):

@@ -436,6 +436,26 @@ def test_clamp_and_clip_take_torchs_names_and_keywords(use):
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
 
 
+def test_clamp_by_tensors_promotes_as_pytorchs_and_refuses_a_bound_that_requires_a_gradient():
+    """A float32 x clamped by a float64 tensor stayed float32 (PyTorch: float64), and a bound that
+    required a gradient silently got none (PyTorch differentiates it)."""
+    x = np.linspace(-2, 2, 9, dtype=np.float32)
+    low = np.linspace(-1, 0, 9)
+    assert mg.clamp(mg.tensor(x), min=mg.tensor(low)).dtype == np.float64
+    assert mg.clamp(mg.tensor(x), min=mg.tensor(np.float64(0.5))).dtype == np.float32  # a 0-D bound: x's dtype
+    assert mg.clamp(mg.tensor(x), min=-0.5).dtype == np.float32
+    with pytest.raises(ValueError, match=r"clip: a bound that requires a gradient is not supported; detach\(\) it"):
+        mg.clamp(mg.tensor(x), max=mg.tensor(low, requires_grad=True))
+    with mg.no_grad():
+        mg.clamp(mg.tensor(x), max=mg.tensor(low, requires_grad=True))
+    torch = pytest.importorskip("torch")
+    for bound in (low, np.float64(0.5)):
+        theirs = torch.clamp(torch.tensor(x), min=torch.tensor(bound))
+        ours = mg.clamp(mg.tensor(x), min=mg.tensor(bound))
+        assert str(theirs.dtype) == f"torch.{ours.dtype}"
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
 def test_max_and_min_along_a_dim_return_pytorchs_values_and_indices():
     """max(x, dim) was amax's values alone, so max(x, 1)[0], common in PyTorch code, took a row of them.
     Ties and NaN: the first extremum's index, which alone receives the gradient, as in PyTorch."""
