@@ -98,11 +98,11 @@ class Tensor:
     def __bool__(self):
         return bool(self.data)  # an error for more than one element, as in NumPy and PyTorch
 
-    def __float__(self):
-        return float(self.data)
+    def __float__(self):  # of any one-element tensor, as PyTorch's (NumPy 2.4 takes only 0-D arrays)
+        return float(self._one_value("float"))
 
     def __int__(self):
-        return int(self.data)
+        return int(self._one_value("int"))
 
     # Comparisons give constant boolean tensors (masks for where), as in PyTorch; hashing stays by identity.
     __lt__ = lambda self, other: _compare(np.less, self, other)  # noqa: E731
@@ -142,8 +142,11 @@ class Tensor:
     __itruediv__ = lambda self, other: self._in_place(np.true_divide, other, "/=")  # noqa: E731
 
     def item(self):
+        return self._one_value("item")
+
+    def _one_value(self, op):
         if self.data.size != 1:  # NumPy's message named no op and no shape
-            raise ValueError(f"item: a tensor of {self.data.size} elements (shape {self.shape}) has no one value; "
+            raise ValueError(f"{op}: a tensor of {self.data.size} elements (shape {self.shape}) has no one value; "
                              "index or reduce it first")
         return self.data.item()
 

@@ -206,6 +206,11 @@ def test_numpy_conversions_and_comparisons_follow_pytorch():
     np.testing.assert_array_equal((0 < t).data, [False, False, True])
     np.testing.assert_array_equal(mg.where(t > 0, t, 0.0).data, [0.0, 0.0, 2.0])
     assert float(mg.tensor(2.5)) == 2.5 and int(mg.tensor(3.0)) == 3 and not mg.tensor(0.0)
+    # any one element, as PyTorch: NumPy 2.4 refuses float() of a 1-D array (a loss of shape (1,))
+    assert float(mg.tensor([[2.5]])) == 2.5 and int(mg.tensor([2.7])) == 2 and mg.tensor([1.0]).item() == 1.0
+    for convert in (float, int, mg.Tensor.item):
+        with pytest.raises(ValueError, match=r"(float|int|item): a tensor of 2 elements \(shape \(2,\)\) has no one"):
+            convert(mg.tensor([1.0, 2.0]))
     with pytest.raises(ValueError, match="ambiguous"):
         bool(mg.tensor([0.0, 0.0]))
     assert {t: 1}[t] == 1  # hashing stays by identity
