@@ -588,6 +588,13 @@ class Stack(Function):
         return tuple(np.moveaxis(g, self.axis, 0))
 
 
+def _softmax_axis(dim, ndim, op):
+    """The one axis softmax and log_softmax run along; none for a 0-D tensor, which takes dim 0 or
+    -1, as in torch."""
+    axis = _one_axis(dim, builtins.max(ndim, 1), op)
+    return axis if ndim else ()
+
+
 def _check_floating(x, op):
     """softmax and its kin refuse integers, as PyTorch does (their max's -inf start overflowed them)."""
     if x.dtype.kind != "f":
@@ -599,8 +606,7 @@ class Softmax(Function):
     dx = y (g - sum(g y))"""
     def forward(self, x, axis=-1):
         _check_floating(x, "softmax")
-        axis = _one_axis(axis, builtins.max(x.ndim, 1), "softmax")  # a 0-D tensor takes dim 0 or -1, as in torch
-        self.axis = axis = axis if x.ndim else ()
+        self.axis = axis = _softmax_axis(axis, x.ndim, "softmax")
         e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: an empty axis, as PyTorch
         self.y = e / e.sum(axis=axis, keepdims=True)
         return self.y
@@ -614,8 +620,7 @@ class LogSoftmax(Function):
     dx = g - softmax(x) sum(g)"""
     def forward(self, x, axis=-1):
         _check_floating(x, "log_softmax")
-        axis = _one_axis(axis, builtins.max(x.ndim, 1), "log_softmax")  # a 0-D tensor takes dim 0 or -1, as in torch
-        self.axis = axis = axis if x.ndim else ()
+        self.axis = axis = _softmax_axis(axis, x.ndim, "log_softmax")
         shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
         y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # log 0 only on an empty axis
         self.softmax = np.exp(y)
