@@ -224,8 +224,7 @@ def _compare(ufunc, a, b):
     if not numeric or np.asarray(b).dtype.kind in "OSU":
         return NotImplemented
     if isinstance(b, np.ndarray):  # numbers are weak, as in NumPy 2 and PyTorch: x < 0.1 rounds 0.1 to x's dtype
-        dtype = result_type(a.data, b)
-        return Tensor(ufunc(a.data.astype(dtype, copy=False), b.astype(dtype, copy=False)))
+        return Tensor(ufunc(*_in_result_type(a.data, b)))
     return Tensor(ufunc(a.data, b))
 
 
@@ -235,8 +234,13 @@ def _bitwise(ufunc, op, a, b=None):
     if any(x.dtype.kind not in "biu" for x in arrays):
         dtypes = " and ".join(str(x.dtype) for x in arrays)
         raise TypeError(f"{op}: needs boolean or integer tensors (masks), got {dtypes}")
+    return Tensor(ufunc(*_in_result_type(*arrays)))
+
+
+def _in_result_type(*arrays):
+    """The arrays cast to their result_type, the dtype PyTorch computes them in."""
     dtype = result_type(*arrays)
-    return Tensor(ufunc(*(x.astype(dtype, copy=False) for x in arrays)))
+    return [a.astype(dtype, copy=False) for a in arrays]
 
 
 _CATEGORIES = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point, as PyTorch ranks them
@@ -258,10 +262,10 @@ def result_type(*inputs):
             groups[0 if a.ndim else 1].append(a)
     category, dtype = -1, None
     for group in groups:
-        top = max((_CATEGORIES.get(a.dtype.kind, 3) for a in group), default=-1)
+        ranked = [(_CATEGORIES.get(a.dtype.kind, 3), a.dtype) for a in group]
+        top = max((rank for rank, _ in ranked), default=-1)
         if top > category:
-            category = top
-            dtype = np.result_type(*(a.dtype for a in group if _CATEGORIES.get(a.dtype.kind, 3) == top))
+            category, dtype = top, np.result_type(*(d for rank, d in ranked if rank == top))
     return dtype
 
 
