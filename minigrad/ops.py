@@ -13,7 +13,8 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import Function, Tensor, _sum_to_shape, as_dtype, as_tensor, is_grad_enabled, result_type
+from .tensor import (Function, Tensor, _sum_to_shape, as_dtype, as_tensor, changed_in_place, is_grad_enabled,
+                     result_type)
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -914,6 +915,7 @@ def _setitem(x, index, value):
             x.data[basic] = value
     except (IndexError, ValueError) as e:
         raise type(e)(f"setitem: {e} (shape {x.shape}, index {index!r})") from None
+    changed_in_place(x.data)
 
 
 def pad(x, pad, value=None):  # noqa: A002 - torch's name

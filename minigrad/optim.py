@@ -18,7 +18,7 @@ import numpy as np
 from . import backend
 from .backend import jit
 from .ops import _is_int
-from .tensor import Tensor
+from .tensor import Tensor, changed_in_place
 
 
 class Optimizer:
@@ -88,6 +88,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._update(p, p.grad, group)
+                    changed_in_place(p.data)  # a graph that kept p refuses its backward now, as in PyTorch
 
     def _update(self, p, g, group):
         """One step of p (its state, if it needs one, in ``self.state[p]``)."""

@@ -9,10 +9,12 @@ The broadcasting rule lives here, once: a gradient whose shape differs from its 
 the forward broadcast the input) is summed back to the input's shape.
 """
 import contextlib
+import weakref
 
 import numpy as np
 
 _grad_enabled = True
+_versions = {}  # id of an array's memory owner -> the in-place changes it has had (PyTorch's version counter)
 
 
 @contextlib.contextmanager
@@ -28,6 +30,40 @@ def no_grad():
 
 def is_grad_enabled():
     return _grad_enabled
+
+
+def _memory_owner(array):
+    """The ndarray that owns array's memory: the last ndarray down its chain of bases (a view's base,
+    as_strided's through a helper object that has one too)."""
+    owner = array
+    while array is not None:
+        if isinstance(array, np.ndarray):
+            owner = array
+        array = getattr(array, "base", None)
+    return owner
+
+
+def changed_in_place(array):
+    """Count an in-place change of array's memory (+=, t[i] = v, an optimizer step): backward then
+    refuses a graph that kept an array sharing it, as PyTorch does by its tensors' versions."""
+    owner = _memory_owner(array)
+    if id(owner) not in _versions:
+        weakref.finalize(owner, _versions.pop, id(owner), None)  # its id may be another array's later
+    _versions[id(owner)] = _versions.get(id(owner), 0) + 1
+
+
+def _kept_versions(kept):
+    """(owner, shape, version) for the memory of the arrays in kept (a Function's attributes): arrays,
+    and arrays in tuples and lists, one entry per owner."""
+    owners, pending = {}, list(kept)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, np.ndarray):
+            owner = _memory_owner(value)
+            owners[id(owner)] = owner, value.shape
+        elif isinstance(value, (tuple, list)):
+            pending.extend(value)
+    return [(owner, shape, _versions.get(key, 0)) for key, (owner, shape) in owners.items()]
 
 
 def _check_differentiable(array, op):
@@ -59,6 +95,7 @@ class Tensor:
     ndim = property(lambda self: self.data.ndim)
     T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))  # torch's .T: axes reversed
     is_leaf = property(lambda self: self._creator is None)  # torch's: made by the user, not by an op in the graph
+    _version = property(lambda self: _versions.get(id(_memory_owner(self.data)), 0))  # torch's: shared by views
 
     def size(self, dim=None):
         """PyTorch's size(): the shape, or the length of one dim (numel() counts the elements)."""
@@ -134,6 +171,7 @@ class Tensor:
         except TypeError:  # NumPy's message named its ufunc's loop
             raise TypeError(f"{op}: the result for {self.dtype} and {np.asarray(other).dtype} cannot be stored in "
                             f"this {self.dtype} tensor, as in PyTorch; make the tensor floating point first") from None
+        changed_in_place(self.data)
         return self
 
     __iadd__ = lambda self, other: self._in_place(np.add, other, "+=")  # noqa: E731
@@ -198,6 +236,7 @@ class Tensor:
                     node.grad = g.copy() if node.grad is None else node.grad + g
                     continue
                 fn = node._creator
+                fn._check_kept_unchanged()
                 input_grads = fn.backward(g)
                 if not isinstance(input_grads, tuple):
                     input_grads = (input_grads,)
@@ -350,8 +389,20 @@ class Function:
         result = Tensor(out)
         if requires_grad:
             _check_differentiable(out, cls.__name__)
+            fn._kept = _kept_versions(vars(fn).values())
             fn.inputs = tensors
             fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
             result.requires_grad = True
             result._creator = fn
         return result
+
+    def _check_kept_unchanged(self):
+        """Backward reads what forward kept on self: refused, as in PyTorch, once an in-place change
+        (+=, t[i] = v, an optimizer step) has reached the memory of any of it since."""
+        for owner, shape, version in self._kept:
+            now = _versions.get(id(owner), 0)
+            if now != version:
+                raise RuntimeError(f"backward: an array of shape {shape} that {type(self).__name__} kept for its "
+                                   f"gradient was changed in place since the forward (version {now}, expected "
+                                   f"{version}), so the gradient would be wrong; as in PyTorch, change a copy "
+                                   "(x = x + 1 instead of x += 1) or run the forward again")

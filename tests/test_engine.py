@@ -992,3 +992,108 @@ def test_in_place_operators_keep_the_tensors_dtype_as_pytorchs_do():
                                             r"cannot be stored in this int64 tensor, as in PyTorch"):
             change(counts, other)
         assert counts.tolist() == [1, 2, 3]
+
+
+CHANGES = {  # an in-place change of a tensor after the forward, written once for minigrad and torch
+    "+=": lambda v: v.__iadd__(1.5), "*=": lambda v: v.__imul__(-2.0),
+    "setitem": lambda v: v.__setitem__((0, 1), 7.0), "a view's +=": lambda v: v[:, 1:].__iadd__(1.5),
+    "detach's /=": lambda v: v.detach().__itruediv__(4.0),
+}
+
+
+@given(st.lists(st.tuples(st.integers(0, len(program_steps(mg)) - 1), st.integers(0, 99), st.integers(0, 99)),
+                min_size=1, max_size=6),
+       st.integers(0, 99), st.sampled_from(sorted(CHANGES)), st.integers(0, 2**31 - 1))
+def test_a_change_in_place_after_the_forward_is_refused_or_leaves_the_gradients_right(steps, changed, how, seed):
+    """+=, t[i] = v, through views and detach() aliases, of an input, a constant or a result: the
+    backward read the changed values and gave a wrong gradient silently. Now, as in PyTorch, it
+    raises when an op kept what changed, and otherwise gives the gradients of the unchanged forward."""
+    inputs = list(np.random.default_rng(seed).standard_normal((4, 2, 3)))
+    grads = []
+    for change in (None, CHANGES[how]):
+        values = [mg.tensor(x, requires_grad=i < 3) for i, x in enumerate(inputs)]  # the last a constant
+        table = program_steps(mg)
+        for op, first, second in steps:
+            arity, step = table[op]
+            values.append(step(*[values[i % len(values)] for i in (first, second)[:arity]]))
+        loss = sum((i + 1) * v.sum() for i, v in enumerate(values[len(inputs):]))
+        assume(loss.requires_grad)  # not of the constant alone
+        if change:
+            with mg.no_grad():
+                change(values[changed % len(values)])
+        try:
+            loss.backward()
+        except RuntimeError as e:
+            assert change and "was changed in place since the forward" in str(e)
+            return
+        grads.append([np.zeros((2, 3)) if v.grad is None else v.grad for v in values[:3]])
+    for ours, expected in zip(*grads):
+        assert_close(ours, expected, rtol=1e-12, atol=1e-14, name=f"gradient after {how}")
+
+
+@pytest.mark.parametrize("program", ["constant", "result", "optimizer step", "view of a leaf"])
+def test_backward_refuses_what_pytorch_refuses_after_an_in_place_change(program):
+    torch = pytest.importorskip("torch")
+    for lib in (mg, torch):
+        a, w = lib.tensor([1.0, 2.0, 3.0]), lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        if program == "constant":  # Mul keeps a for w's gradient
+            loss = (a * w).sum()
+            a += 10
+        elif program == "result":  # Exp keeps its result for the gradient
+            y = w.exp()
+            loss = y.sum()
+            with lib.no_grad():
+                y[0] = 0.0
+        elif program == "optimizer step":  # the product keeps w for a's gradient
+            loss = (a.requires_grad_() * w).sum()
+            (w * w).sum().backward()
+            (mg.optim if lib is mg else torch.optim).SGD([w], lr=0.1).step()
+        else:
+            loss = (a * w.log()).sum()  # Log keeps w
+            view = w.detach()[1:]
+            view *= 2
+        with pytest.raises(RuntimeError, match="changed in place" if lib is mg else "modified by an inplace"):
+            loss.backward()
+
+
+def test_a_change_in_place_of_what_no_op_kept_leaves_backward_alone_as_in_pytorch():
+    a, w = mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0], requires_grad=True)
+    loss = (a + w).sum() + (w * w).sum()  # Add keeps no arrays, Mul keeps w's
+    a += 1
+    a[0] = 9.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [7.0, 9.0])
+
+
+def test_version_counts_in_place_changes_shared_by_views_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    versions = []
+    for lib in (mg, torch):
+        x, seen = lib.tensor(np.zeros((2, 3))), []
+        for view in (lambda x: x[1:], lambda x: x.reshape(3, 2), lambda x: x.T, lambda x: x.detach(),
+                     lambda x: x.view(6), lambda x: x.permute(1, 0), lambda x: x[[0]], lambda x: x.unsqueeze(0)):
+            v = view(x)
+            v += 1
+            v[0] = 2.0
+            seen.append((x._version, v._version))
+        versions.append(seen)
+    assert versions[0] == versions[1]
+
+
+class KeepsAList(mg.Function):
+    """y = a b, keeping its factors in a list of tuples (conv2d keeps its columns so)."""
+    def forward(self, a, b):
+        self.kept = [(a, "a"), (b, "b")]
+        return a * b
+
+    def backward(self, g):
+        (a, _), (b, _) = self.kept
+        return g * b, g * a
+
+
+def test_a_functions_arrays_kept_in_lists_are_watched_too():
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0])
+    y = KeepsAList.apply(a, b).sum()
+    b[1:] = 0.0
+    with pytest.raises(RuntimeError, match=r"an array of shape \(2,\) that KeepsAList kept for its gradient"):
+        y.backward()

@@ -1446,3 +1446,18 @@ def test_optimizer_bad_input():
     for make in (optim.Adam, optim.AdamW):  # PyTorch refuses it too
         with pytest.raises(ValueError, match=f"{make.__name__}: invalid betas .* or weight_decay -0.1"):
             make(make_mlp().parameters(), weight_decay=-0.1)
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Conv2d(2, 3, 3, padding=1), lambda: layers.SharpCosSim2d(2, 3, 3),
+                                  lambda: layers.ConvTwist2d(2, 3), lambda: nn.Linear(2, 3)])
+def test_backward_of_a_graph_made_before_an_optimizer_step_is_refused_as_in_pytorch(make):
+    """Each layer keeps its weight (or a view of it) for the input's gradient: after the step, that
+    gradient was of the stepped weight, silently. PyTorch refuses it by the weight's version."""
+    model = make()
+    shape = (4, 2) if isinstance(model, nn.Linear) else (1, 2, 6, 6)
+    x = mg.tensor(np.random.default_rng(0).standard_normal(shape, np.float32), requires_grad=True)  # the weights' dtype
+    stale = model(x).sum()
+    model(x).sum().backward()
+    optim.SGD(model.parameters(), lr=0.1).step()
+    with pytest.raises(RuntimeError, match="was changed in place since the forward"):
+        stale.backward()
