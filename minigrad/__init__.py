@@ -13,7 +13,8 @@ from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, clip, clone,
                   mul, neg, pad, permute, pow, relu, remainder, reshape, sigmoid, sign, softmax, sqrt, squeeze, stack,
                   sub, sum, tanh, transpose, unsqueeze, where)
 from .random import manual_seed
-from .tensor import Function, Tensor, as_tensor, is_grad_enabled, no_grad, result_type, tensor
+from .tensor import (Function, Tensor, as_tensor, enable_grad, is_grad_enabled, no_grad, result_type, set_grad_enabled,
+                     tensor)
 from .windows import (col2im, col2im_array, fold, im2col, im2col_array, unfold, window_args, window_geometry,
                       window_sums_adjoint, window_sums_array)
 

@@ -17,15 +17,36 @@ _grad_enabled = True
 _versions = {}  # id of an array's memory owner -> the in-place changes it has had (PyTorch's version counter)
 
 
+class set_grad_enabled:
+    """PyTorch's: recording on (True) or off (False) from now on, and, as a context manager, back to
+    what it was on exit (``with set_grad_enabled(phase == "train"):``)."""
+
+    def __init__(self, mode):
+        global _grad_enabled
+        if not isinstance(mode, bool):  # "eval" or 0 would be taken as a flag
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        self.previous, _grad_enabled = _grad_enabled, mode
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+
 @contextlib.contextmanager
 def no_grad():
-    """Run without recording the graph (evaluation, optimizer steps)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
+    """Run without recording the graph (evaluation, optimizer steps); a decorator too, as PyTorch's."""
+    with set_grad_enabled(False):
         yield
-    finally:
-        _grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad():
+    """Record again, inside no_grad (PyTorch's); a decorator too."""
+    with set_grad_enabled(True):
+        yield
 
 
 def is_grad_enabled():
@@ -211,9 +232,10 @@ class Tensor:
         elif self.grad is not None:
             self.grad.fill(0)
 
-    def backward(self, gradient=None):
+    def backward(self, gradient=None, retain_graph=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient;
-        ``gradient`` is dL/d(self) (PyTorch's name), ones for a one-element tensor."""
+        ``gradient`` is dL/d(self) (PyTorch's name), ones for a one-element tensor. The graph is
+        always kept, so ``retain_graph`` (PyTorch's, for a second backward) changes nothing."""
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require a gradient")
         if gradient is None:

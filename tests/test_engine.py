@@ -1097,3 +1097,59 @@ def test_a_functions_arrays_kept_in_lists_are_watched_too():
     b[1:] = 0.0
     with pytest.raises(RuntimeError, match=r"an array of shape \(2,\) that KeepsAList kept for its gradient"):
         y.backward()
+
+
+@given(st.lists(st.sampled_from(["no_grad", "enable_grad", "with True", "with False", "call True", "call False",
+                                 "exit", "compute"]), max_size=12))
+def test_grad_modes_nest_and_restore_as_pytorchs(steps):
+    """torch.set_grad_enabled(phase == "train") and enable_grad() inside no_grad(), as ported
+    training loops write them: each result's requires_grad and the mode after every step."""
+    torch = pytest.importorskip("torch")
+    traces = []
+    for lib in (mg, torch):
+        x, trace = lib.tensor([1.0, 2.0], requires_grad=True), []
+        with contextlib.ExitStack() as stack, lib.set_grad_enabled(True):
+            contexts = []
+            for step in steps:
+                if step in ("no_grad", "enable_grad"):
+                    contexts.append(stack.enter_context(contextlib.ExitStack()))
+                    contexts[-1].enter_context(getattr(lib, step)())
+                elif step.startswith("with"):
+                    contexts.append(stack.enter_context(contextlib.ExitStack()))
+                    contexts[-1].enter_context(lib.set_grad_enabled(step == "with True"))
+                elif step.startswith("call"):
+                    lib.set_grad_enabled(step == "call True")
+                elif step == "exit" and contexts:
+                    contexts.pop().close()
+                elif step == "compute":
+                    trace.append((x * 2).requires_grad)
+                trace.append(lib.is_grad_enabled())
+        traces.append(trace + [lib.is_grad_enabled()])
+    assert traces[0] == traces[1]
+
+
+def test_grad_modes_decorate_functions_and_refuse_a_mode_that_is_not_a_bool():
+    @mg.no_grad()
+    def evaluate(x):
+        return x * 2
+
+    @mg.enable_grad()
+    def train(x):
+        return x * 2
+
+    x = mg.tensor([1.0], requires_grad=True)
+    assert not evaluate(x).requires_grad and mg.is_grad_enabled()
+    with mg.no_grad():
+        assert train(x).requires_grad and not mg.is_grad_enabled()
+    for mode in (0, 1, None, "train"):
+        with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
+            mg.set_grad_enabled(mode)
+    assert mg.is_grad_enabled()
+
+
+def test_backward_takes_pytorchs_retain_graph_and_runs_again_either_way():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward(retain_graph=False)
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
