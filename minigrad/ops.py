@@ -13,8 +13,8 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import (Function, Tensor, _sum_to_shape, as_dtype, as_tensor, changed_in_place, is_grad_enabled,
-                     result_type)
+from .tensor import (Function, Tensor, _sum_to_shape, as_dtype, as_tensor, changed_in_place, check_unrecorded_change,
+                     is_grad_enabled, result_type)
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -902,10 +902,8 @@ def getitem(x, index):
 
 def _setitem(x, index, value):
     """x[index] = value, as PyTorch's: x's own array changes, indexed in PyTorch's order. Refused,
-    as the in-place operators are, for a tensor that requires a gradient while the graph records."""
-    if x.requires_grad and is_grad_enabled():
-        raise RuntimeError("setitem: an in-place change of a tensor that requires a gradient; make it under "
-                           "no_grad(), as PyTorch requires")
+    as the in-place operators are, where the graph would have to record it (check_unrecorded_change)."""
+    check_unrecorded_change(x, value, "setitem")
     basic, advanced = _torch_index_order(_index_arrays(index), x.ndim)
     value = value.data if isinstance(value, Tensor) else value
     try:

@@ -73,6 +73,23 @@ def changed_in_place(array):
     _versions[id(owner)] = _versions.get(id(owner), 0) + 1
 
 
+def check_unrecorded_change(t, value, op):
+    """The graph does not record in-place changes (PyTorch's records them, except of a leaf that
+    requires a gradient): while it records, t must not require a gradient, nor the value written
+    into it, whose gradient would be lost silently."""
+    if not _grad_enabled:
+        return
+    if t.requires_grad:
+        why = "PyTorch refuses it too" if t.is_leaf else "minigrad does not record in-place changes (PyTorch does)"
+        raise RuntimeError(f"{op}: an in-place change of a tensor that requires a gradient, while the graph records: "
+                           f"{why}; write t = t + x (a new tensor) for a change the gradient should see, or make it "
+                           "under no_grad()")
+    if isinstance(value, Tensor) and value.requires_grad:
+        raise RuntimeError(f"{op}: writes a value that requires a gradient while the graph records, and minigrad does "
+                           "not record in-place changes (PyTorch does): that gradient would be lost; write t = t + x "
+                           "(or mg.where, mg.cat) for a new tensor, or detach() the value")
+
+
 def _kept_versions(kept):
     """(owner, shape, version) for the memory of the arrays in kept (a Function's attributes): arrays,
     and arrays in tuples and lists, one entry per owner."""
@@ -179,11 +196,9 @@ class Tensor:
     def _in_place(self, ufunc, other, op):
         """t += x and its kin, as PyTorch's: t's own array changes, so every alias of t sees it (without
         them, p -= lr * p.grad in a manual SGD loop rebound the name and left the parameter alone).
-        Refused for a tensor that requires a gradient while the graph records, as PyTorch refuses it
-        for a leaf: the graph would not see the change."""
-        if self.requires_grad and _grad_enabled:
-            raise RuntimeError(f"{op}: an in-place change of a tensor that requires a gradient; make it under "
-                               "no_grad(), as PyTorch requires")
+        Refused while the graph records where the change would have to be recorded (see
+        check_unrecorded_change)."""
+        check_unrecorded_change(self, other, op)
         other = other.data if isinstance(other, Tensor) else other
         if isinstance(other, np.ndarray):  # t's dtype for them, as in PyTorch: a uint8 t += a 0-D int64 stays uint8
             other = other.astype(result_type(self.data, other), copy=False)

@@ -1153,3 +1153,40 @@ def test_backward_takes_pytorchs_retain_graph_and_runs_again_either_way():
     y.backward(retain_graph=True)
     y.backward(retain_graph=False)
     np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+
+
+@pytest.mark.parametrize("target", ["constant", "result", "leaf"])
+@pytest.mark.parametrize("how", ["+=", "-=", "*=", "/=", "setitem"])
+@pytest.mark.parametrize("recording", [True, False])
+def test_an_in_place_change_the_graph_cannot_record_is_refused_never_lost(target, how, recording):
+    """b += w, or b[0] = w[1], with w requiring a gradient: PyTorch records the change; here it was
+    written into b's array and w's gradient through b lost, silently. Each case either matches
+    PyTorch's values and gradients or raises, and raises where the gradient would be lost."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (mg, torch):
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        t = {"constant": lambda: lib.tensor([4.0, 5.0, 6.0]), "result": lambda: w * 2,
+             "leaf": lambda: lib.tensor([4.0, 5.0, 6.0], requires_grad=True)}[target]()
+        try:
+            with lib.set_grad_enabled(recording):
+                value = w[1] if how == "setitem" else w
+                if how == "setitem":
+                    t[0] = value
+                else:
+                    t = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv}[how](
+                        t, value)
+            loss = (w * w).sum() + (t * lib.tensor([1.0, 2.0, 3.0])).sum()
+            loss.backward()
+        except RuntimeError as e:
+            results.append(str(e))
+            continue
+        results.append((np.array(t.tolist()), np.array(w.grad.tolist())))
+    ours, theirs = results
+    if isinstance(ours, str):
+        assert recording and "in-place" in ours, ours
+        return
+    assert not isinstance(theirs, str), f"minigrad took what torch refuses: {theirs}"
+    assert_close(ours[0], theirs[0], rtol=1e-14, atol=0, name="value")
+    assert_close(ours[1], theirs[1], rtol=1e-14, atol=0, name="gradient")
+    assert not (recording and target != "leaf")  # torch records these; minigrad must have refused them
