@@ -200,6 +200,16 @@ class Tensor:
         check_unrecorded_change)."""
         check_unrecorded_change(self, other, op)
         other = other.data if isinstance(other, Tensor) else other
+        value = np.asarray(other)
+        if value.dtype.kind in "OSUVMm":  # NumPy's message asked for a floating-point tensor
+            raise TypeError(f"{op}: takes a number, an array or a tensor, got {other!r:.60}")
+        try:
+            fits = np.broadcast_shapes(self.shape, value.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:  # NumPy's message named no op
+            raise ValueError(f"{op}: a value of shape {value.shape} does not broadcast to this tensor's shape "
+                             f"{self.shape}, which the result keeps, as in PyTorch")
         if isinstance(other, np.ndarray):  # t's dtype for them, as in PyTorch: a uint8 t += a 0-D int64 stays uint8
             other = other.astype(result_type(self.data, other), copy=False)
         try:

@@ -1190,3 +1190,21 @@ def test_an_in_place_change_the_graph_cannot_record_is_refused_never_lost(target
     assert_close(ours[0], theirs[0], rtol=1e-14, atol=0, name="value")
     assert_close(ours[1], theirs[1], rtol=1e-14, atol=0, name="gradient")
     assert not (recording and target != "leaf")  # torch records these; minigrad must have refused them
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (np.ones((2, 3)), ValueError, r"\*=: a value of shape \(2, 3\) does not broadcast to this tensor's shape \(3,\)"),
+    (np.ones(4), ValueError, r"\*=: a value of shape \(4,\) does not broadcast to this tensor's shape \(3,\)"),
+    ("a", TypeError, r"\*=: takes a number, an array or a tensor, got 'a'"),
+    (None, TypeError, r"\*=: takes a number, an array or a tensor, got None")])
+def test_in_place_operators_name_themselves_and_the_values_they_refuse(value, error, message):
+    """NumPy's words, naming no operator: "non-broadcastable output operand", and for a string
+    "make the tensor floating point first" of a float tensor."""
+    t = mg.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(error, match=message):
+        t *= mg.tensor(value) if isinstance(value, np.ndarray) else value
+    assert t.tolist() == [1.0, 2.0, 3.0]
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor([1.0, 2.0, 3.0])
+    with pytest.raises((RuntimeError, TypeError)):  # torch refuses each too
+        theirs *= torch.tensor(value) if isinstance(value, np.ndarray) else value
