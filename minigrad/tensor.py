@@ -7,6 +7,9 @@ output; the Function returns one gradient per input (its vector-Jacobian product
 
 The broadcasting rule lives here, once: a gradient whose shape differs from its input's (because
 the forward broadcast the input) is summed back to the input's shape.
+
+So does PyTorch's version check: in-place changes count against the memory they change, and
+backward refuses a Function whose kept arrays' memory has changed since its forward.
 """
 import contextlib
 import weakref
@@ -215,7 +218,7 @@ class Tensor:
         try:
             ufunc(self.data, other, out=self.data, casting="same_kind")
         except TypeError:  # NumPy's message named its ufunc's loop
-            raise TypeError(f"{op}: the result for {self.dtype} and {np.asarray(other).dtype} cannot be stored in "
+            raise TypeError(f"{op}: the result for {self.dtype} and {value.dtype} cannot be stored in "
                             f"this {self.dtype} tensor, as in PyTorch; make the tensor floating point first") from None
         changed_in_place(self.data)
         return self
