@@ -890,6 +890,12 @@ def squeeze(x, dim=None):
 def clone(x): return Clone.apply(x)
 
 
+def contiguous(x):
+    """PyTorch's: x itself if its memory is in C order, else a C-ordered copy in the graph (conv2d's
+    output is channel-major in memory: docs/windows.md)."""
+    return x if x.data.flags.c_contiguous else Clone.apply(x)
+
+
 def _index_arrays(index):
     if isinstance(index, Tensor):
         return index.data
@@ -975,7 +981,8 @@ def _attach_operators():
         "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin,
         "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
-        "clone": clone, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
+        "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,
+        "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
         "softmax": softmax, "log_softmax": log_softmax,
         "to": _to, "double": lambda x: _to(x, np.float64), "float": lambda x: _to(x, np.float32),
     }

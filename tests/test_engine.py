@@ -493,6 +493,21 @@ def test_size_view_and_clone_follow_pytorch():
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
 
 
+def test_contiguous_is_the_tensor_itself_or_a_c_ordered_copy_in_the_graph_as_pytorchs():
+    """conv2d's output is channel-major in memory; PyTorch code calls .contiguous() before a view."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for lib in (mg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        assert x.contiguous() is x and x.is_contiguous()
+        y = x.permute(2, 0, 1)
+        assert not y.is_contiguous()
+        c = y.contiguous()
+        assert c.is_contiguous() and c is not y and c.tolist() == y.tolist()
+        (c * lib.tensor(np.arange(24.0).reshape(4, 2, 3))).sum().backward()
+        np.testing.assert_array_equal(np.asarray(x.grad), np.arange(24.0).reshape(4, 2, 3).transpose(1, 2, 0))
+
+
 @given(arrays(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)), st.integers(0, 2**31 - 1))
 def test_dtype_casts_follow_pytorch(a, seed):
     """x.float(), x.double() and x.to(dtype) stay in the graph: the value rounded to the new dtype,

@@ -276,6 +276,7 @@ CASES = {
     "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
     "clone": (no_kwargs(unary()), lambda t, x: x.clone()),
+    "contiguous": (permute_case(), lambda t, x, dims: x.permute(dims).contiguous()),  # of a view out of C order
     "permute": (permute_case(), lambda t, x, dims: x.permute(dims)),
     "transpose": (transpose_case(), lambda t, x, dim0, dim1: t.transpose(x, dim0, dim1)),
     "flatten": (flatten_case(), lambda t, x, start_dim, end_dim: t.flatten(x, start_dim, end_dim)),
@@ -300,6 +301,8 @@ def call(name, tensors, kwargs):
         return fn(tensors[0], kwargs["shape"])
     if name == "permute":
         return fn(tensors[0], kwargs["dims"])
+    if name == "contiguous":
+        return fn(tensors[0].permute(kwargs["dims"]))
     if name in ("max", "min") and kwargs.get("dim") is not None:
         return fn(*tensors, **kwargs).values
     if name == "where":

@@ -566,6 +566,7 @@ def test_conv2d_output_stays_channel_major_through_pooling_and_back(each_backend
     ts = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
     y = F.conv2d(*ts, padding=1)
     assert pooling.is_channel_major(y.data) and not y.data.flags.c_contiguous
+    assert not y.is_contiguous() and y.contiguous().data.flags.c_contiguous  # PyTorch's names for the copy
     g = rng.standard_normal((3, 4, 3, 3))
     results = []
     for pool_input in (y.data, np.ascontiguousarray(y.data)):
