@@ -213,6 +213,9 @@ class Tensor:
         if not fits:  # NumPy's message named no op
             raise ValueError(f"{op}: a value of shape {value.shape} does not broadcast to this tensor's shape "
                              f"{self.shape}, which the result keeps, as in PyTorch")
+        if not self.data.flags.writeable:
+            raise ValueError(f"{op}: this tensor shares a read-only array (np.frombuffer gives one); mg.tensor(data) "
+                             "makes a copy that can change")
         if isinstance(other, np.ndarray):  # t's dtype for them, as in PyTorch: a uint8 t += a 0-D int64 stays uint8
             other = other.astype(result_type(self.data, other), copy=False)
         try:

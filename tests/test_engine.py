@@ -1223,3 +1223,13 @@ def test_in_place_operators_name_themselves_and_the_values_they_refuse(value, er
     theirs = torch.tensor([1.0, 2.0, 3.0])
     with pytest.raises((RuntimeError, TypeError)):  # torch refuses each too
         theirs *= torch.tensor(value) if isinstance(value, np.ndarray) else value
+
+
+def test_in_place_operators_name_a_read_only_array_shared_by_the_tensor():
+    """NumPy's "output array is read-only" named neither the operator nor the way out."""
+    shared = mg.as_tensor(np.frombuffer(np.arange(3.0).tobytes()))
+    with pytest.raises(ValueError, match=r"/=: this tensor shares a read-only array .* mg.tensor\(data\) makes a copy"):
+        shared /= 2
+    copy = mg.tensor(shared)
+    copy /= 2
+    assert copy.tolist() == [0.0, 0.5, 1.0] and shared.tolist() == [0.0, 1.0, 2.0]
