@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 # pytest-xdist's workers compile the same kernels at the same time, and numba's cache is not safe for
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+import minigrad
 from minigrad import backend
 
 # each_backend only selects the backend for the whole test, so reusing it across examples is intended
@@ -48,3 +50,15 @@ def kernel_threads(request, monkeypatch):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def grad_mode_left_on():
+    """A test that leaves recording off (minigrad's or torch's) made every later backward in its
+    worker fail, far from the cause: it fails itself instead, and the mode is turned back on."""
+    yield
+    left_off = [lib for lib in (minigrad, sys.modules.get("torch")) if lib is not None and not lib.is_grad_enabled()]
+    for lib in left_off:
+        lib.set_grad_enabled(True)
+    if left_off:
+        pytest.fail(f"the test left gradient recording off in {', '.join(lib.__name__ for lib in left_off)}")
