@@ -2,7 +2,9 @@
 
 An entry passes when |analytic - numeric| <= atol + rtol |numeric|, numeric being
 (f(x + eps e) - f(x - eps e)) / (2 eps). Beyond the Jacobian the checker insists that the inputs
-come back unmutated and that two backward passes give the same bits.
+come back unmutated, that two forward and backward passes give the same bits, and that a second
+backward of the same graph adds the same gradient again (a backward that changed what its forward
+kept would not: minigrad keeps graphs, so a second backward is legal).
 """
 import numpy as np
 
@@ -44,7 +46,7 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     _, out = evaluate(arrays)
     rng = np.random.default_rng(seed)
     v = _unit(rng.standard_normal(out.shape))
-    analytic = _vjp(evaluate, arrays, v)
+    analytic = _vjp(evaluate, arrays, v, again=True)
     if any(not np.array_equal(a, b, equal_nan=True) for a, b in zip(_vjp(evaluate, arrays, v), analytic)):
         raise GradcheckError("gradcheck: backward is not deterministic (two passes differ)")
 
@@ -83,12 +85,21 @@ def _unit(a):
     return a / n if n > 0 else a
 
 
-def _vjp(evaluate, arrays, v):
+def _vjp(evaluate, arrays, v, again=False):
+    """v^T J for each input; again: check that a second backward of the graph doubles it, bit for bit
+    (g + g is exact)."""
     tensors, out = evaluate(arrays)
     if not out.requires_grad:
         return [np.zeros_like(a) for a in arrays]
     out.backward(v)
-    return [np.zeros_like(a) if t.grad is None else t.grad for t, a in zip(tensors, arrays)]
+    grads = [np.zeros_like(a) if t.grad is None else t.grad.copy() for t, a in zip(tensors, arrays)]
+    if again:
+        out.backward(v)
+        if any(not np.array_equal(g + g, np.zeros_like(a) if t.grad is None else t.grad, equal_nan=True)
+               for g, t, a in zip(grads, tensors, arrays)):
+            raise GradcheckError("gradcheck: a second backward of the same graph added a different gradient: "
+                                 "backward changed what its forward kept, or is not deterministic")
+    return grads
 
 
 def _compare(analytic, numeric, atol, rtol, eps, where, entry):

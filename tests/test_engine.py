@@ -827,6 +827,23 @@ def test_gradcheck_catches_mutation_and_nondeterminism():
         mg.gradcheck(lambda t: Noisy.apply(t), [np.ones(2)])
 
 
+def test_gradcheck_catches_a_backward_that_changes_what_its_forward_kept():
+    """y = x^2 whose backward scales what forward kept in place, to save a copy: right the first
+    time, wrong on a second backward of the graph, which minigrad allows. Each pass through a fresh
+    graph agreed, so the checker passed it."""
+    class SquareInPlace(mg.Function):
+        def forward(self, x):
+            self.twice_x = 2 * x
+            return x * x
+
+        def backward(self, g):
+            self.twice_x *= g
+            return self.twice_x
+
+    with pytest.raises(mg.GradcheckError, match="a second backward of the same graph added a different gradient"):
+        mg.gradcheck(lambda t: SquareInPlace.apply(t), [np.array([0.5, -1.5, 2.0])])
+
+
 # Random graphs of ops against torch autograd: broadcasting, fan-out and reductions together.
 # Each entry: (minigrad, torch) on one or two nodes; the operands are kept off kinks and poles.
 GRAPH_UNARY = {
