@@ -130,6 +130,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self._creator = None
+        self.retains_grad = False  # a computed tensor keeps its .grad too (retain_grad)
 
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
@@ -253,6 +254,13 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
+    def retain_grad(self):
+        """PyTorch's: backward fills this computed tensor's grad too, as a leaf's (a no-op for a leaf),
+        for the gradients in the middle of a network."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require a gradient, so backward never reaches it")
+        self.retains_grad = not self.is_leaf
+
     def detach(self):
         return Tensor(self.data)
 
@@ -288,6 +296,8 @@ class Tensor:
                 if node._creator is None:
                     node.grad = g.copy() if node.grad is None else node.grad + g
                     continue
+                if node.retains_grad:
+                    node.grad = g.copy() if node.grad is None else node.grad + g
                 fn = node._creator
                 fn._check_kept_unchanged()
                 input_grads = fn.backward(g)

@@ -303,7 +303,8 @@ def program_steps(lib):
        st.integers(0, 2**31 - 1))
 def test_random_programs_agree_with_torch_in_value_and_gradients(steps, seed):
     """Ops composed, results reused (diamonds, one input feeding several steps): each op's own
-    tests do not reach the engine's bookkeeping of gradients that meet."""
+    tests do not reach the engine's bookkeeping of gradients that meet. Every result retains its
+    gradient (retain_grad), so the gradients in the middle are compared too."""
     torch = pytest.importorskip("torch")
     inputs = list(np.random.default_rng(seed).standard_normal((3, 2, 3)))
     results = []
@@ -313,14 +314,34 @@ def test_random_programs_agree_with_torch_in_value_and_gradients(steps, seed):
         for op, first, second in steps:
             arity, step = table[op]
             values.append(step(*[values[i % len(values)] for i in (first, second)[:arity]]))
+            values[-1].retain_grad()
         loss = sum((i + 1) * v.sum() for i, v in enumerate(values[len(inputs):]))
         loss.backward()
-        grads = [np.zeros((2, 3)) if v.grad is None else np.asarray(v.grad) for v in values[:len(inputs)]]
+        grads = [np.zeros((2, 3)) if v.grad is None else np.array(v.grad.tolist()) for v in values]
         results.append((float(loss.item()), grads))
     (ours, our_grads), (theirs, their_grads) = results
     assert_close(np.array(ours), np.array(theirs), rtol=1e-10, atol=1e-12, name="value")
     for i, (a, b) in enumerate(zip(our_grads, their_grads)):
-        assert_close(a, b, rtol=1e-9, atol=1e-11, name=f"gradient of input {i}")
+        assert_close(a, b, rtol=1e-9, atol=1e-11, name=f"gradient of {'input' if i < len(inputs) else 'result'} {i}")
+
+
+def test_retain_grad_is_pytorchs():
+    """The gradient in the middle of a network, for a cross-check layer by layer, as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    for lib in (mg, torch):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        x.retain_grad()  # a leaf: nothing changes
+        y = x * 3
+        assert not x.retains_grad and not y.retains_grad
+        y.retain_grad()
+        assert y.retains_grad
+        loss = (y * y).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        np.testing.assert_array_equal(np.array(y.grad.tolist()), [12.0, -24.0])  # 2 y, twice
+        for no_gradient in (lib.tensor([1.0]), x.detach() * 2):
+            with pytest.raises(RuntimeError, match="retain_grad"):
+                no_gradient.retain_grad()
 
 
 def test_a_function_with_integer_output_is_refused_in_the_graph():
