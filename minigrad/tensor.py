@@ -293,11 +293,10 @@ class Tensor:
                 g = grads.pop(id(node), None)
                 if g is None:  # every path to it returned None: a zero gradient, as in PyTorch
                     continue
+                if node._creator is None or node.retains_grad:
+                    node.grad = g.copy() if node.grad is None else node.grad + g
                 if node._creator is None:
-                    node.grad = g.copy() if node.grad is None else node.grad + g
                     continue
-                if node.retains_grad:
-                    node.grad = g.copy() if node.grad is None else node.grad + g
                 fn = node._creator
                 fn._check_kept_unchanged()
                 input_grads = fn.backward(g)
