@@ -18,6 +18,7 @@ import numpy as np
 
 _grad_enabled = True
 _versions = {}  # id of an array's memory owner -> the in-place changes it has had (PyTorch's version counter)
+_NOT_NUMBERS = "OSUVMm"  # dtype kinds a tensor cannot hold: objects, strings, raw bytes, dates and times
 
 
 class set_grad_enabled:
@@ -67,13 +68,18 @@ def _memory_owner(array):
     return owner
 
 
+def _version_of(owner):
+    """How many in-place changes the memory owner has had."""
+    return _versions.get(id(owner), 0)
+
+
 def changed_in_place(array):
     """Count an in-place change of array's memory (+=, t[i] = v, an optimizer step): backward then
     refuses a graph that kept an array sharing it, as PyTorch does by its tensors' versions."""
     owner = _memory_owner(array)
     if id(owner) not in _versions:
         weakref.finalize(owner, _versions.pop, id(owner), None)  # its id may be another array's later
-    _versions[id(owner)] = _versions.get(id(owner), 0) + 1
+    _versions[id(owner)] = _version_of(owner) + 1
 
 
 def check_unrecorded_change(t, value, op):
@@ -104,7 +110,7 @@ def _kept_versions(kept):
             owners[id(owner)] = owner, value.shape
         elif isinstance(value, (tuple, list)):
             pending.extend(value)
-    return [(owner, shape, _versions.get(key, 0)) for key, (owner, shape) in owners.items()]
+    return [(owner, shape, _version_of(owner)) for owner, shape in owners.values()]
 
 
 def _check_differentiable(array, op):
@@ -121,7 +127,7 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         data = np.asarray(data, dtype=dtype)
-        if data.dtype.kind in "OSUVMm":  # strings were taken, and failed later in some op
+        if data.dtype.kind in _NOT_NUMBERS:  # strings were taken, and failed later in some op
             example = f" such as {type(data.flat[0]).__name__}" if data.dtype == object and data.size else ""
             raise TypeError(f"Tensor: needs numbers (bool, integer, floating point), got dtype {data.dtype}{example}")
         if requires_grad:
@@ -137,7 +143,7 @@ class Tensor:
     ndim = property(lambda self: self.data.ndim)
     T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))  # torch's .T: axes reversed
     is_leaf = property(lambda self: self._creator is None)  # torch's: made by the user, not by an op in the graph
-    _version = property(lambda self: _versions.get(id(_memory_owner(self.data)), 0))  # torch's: shared by views
+    _version = property(lambda self: _version_of(_memory_owner(self.data)))  # torch's: shared by views
 
     def size(self, dim=None):
         """PyTorch's size(): the shape, or the length of one dim (numel() counts the elements)."""
@@ -205,7 +211,7 @@ class Tensor:
         check_unrecorded_change(self, other, op)
         other = other.data if isinstance(other, Tensor) else other
         value = np.asarray(other)
-        if value.dtype.kind in "OSUVMm":  # NumPy's message asked for a floating-point tensor
+        if value.dtype.kind in _NOT_NUMBERS:  # NumPy's message asked for a floating-point tensor
             raise TypeError(f"{op}: takes a number, an array or a tensor, got {other!r:.60}")
         try:
             fits = np.broadcast_shapes(self.shape, value.shape) == self.shape
@@ -462,7 +468,7 @@ class Function:
         """Backward reads what forward kept on self: refused, as in PyTorch, once an in-place change
         (+=, t[i] = v, an optimizer step) has reached the memory of any of it since."""
         for owner, shape, version in self._kept:
-            now = _versions.get(id(owner), 0)
+            now = _version_of(owner)
             if now != version:
                 raise RuntimeError(f"backward: an array of shape {shape} that {type(self).__name__} kept for its "
                                    f"gradient was changed in place since the forward (version {now}, expected "
