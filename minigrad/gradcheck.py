@@ -91,14 +91,15 @@ def _vjp(evaluate, arrays, v, again=False):
     tensors, out = evaluate(arrays)
     if not out.requires_grad:
         return [np.zeros_like(a) for a in arrays]
-    out.backward(v)
-    grads = [np.zeros_like(a) if t.grad is None else t.grad.copy() for t, a in zip(tensors, arrays)]
-    if again:
+
+    def backward():
         out.backward(v)
-        if any(not np.array_equal(g + g, np.zeros_like(a) if t.grad is None else t.grad, equal_nan=True)
-               for g, t, a in zip(grads, tensors, arrays)):
-            raise GradcheckError("gradcheck: a second backward of the same graph added a different gradient: "
-                                 "backward changed what its forward kept, or is not deterministic")
+        return [np.zeros_like(a) if t.grad is None else t.grad.copy() for t, a in zip(tensors, arrays)]
+
+    grads = backward()
+    if again and any(not np.array_equal(g + g, twice, equal_nan=True) for g, twice in zip(grads, backward())):
+        raise GradcheckError("gradcheck: a second backward of the same graph added a different gradient: "
+                             "backward changed what its forward kept, or is not deterministic")
     return grads
 
 
