@@ -7,6 +7,7 @@ at run time. The default is "numba" when numba imports, else "numpy".
 import contextlib
 import functools
 import os
+import threading
 import types
 
 import numpy as np
@@ -83,6 +84,12 @@ def _njit(fn, parallel=False):
 PARALLEL_MIN_BYTES = 16 << 20
 
 
+# numba's workqueue layer aborts the process when parallel loops start from two Python threads at
+# once (training in one thread, evaluating in another); a kernel called while another thread's
+# parallel loops run takes its serial compilation, which gives the same bits.
+_parallel_loops = threading.Lock()
+
+
 class ParallelKernel:
     """A kernel compiled twice, serially and with ``prange`` loops on threads; a call picks one by
     the size of its array arguments. Both give the same bits: parallel loops write disjoint outputs
@@ -98,7 +105,12 @@ class ParallelKernel:
 
     def __call__(self, *args):
         size = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
-        return (self.parallel if size >= PARALLEL_MIN_BYTES else self.serial)(*args)
+        if size >= PARALLEL_MIN_BYTES and _parallel_loops.acquire(blocking=False):
+            try:
+                return self.parallel(*args)
+            finally:
+                _parallel_loops.release()
+        return self.serial(*args)
 
 
 def jit(parallel=False):

@@ -11,50 +11,98 @@ the forward broadcast the input) is summed back to the input's shape.
 So does PyTorch's version check: in-place changes count against the memory they change, and
 backward refuses a Function whose kept arrays' memory has changed since its forward.
 """
-import contextlib
+import functools
+import inspect
+import threading
 import weakref
 
 import numpy as np
 
-_grad_enabled = True
 _versions = {}  # id of an array's memory owner -> the in-place changes it has had (PyTorch's version counter)
 _NOT_NUMBERS = "OSUVMm"  # dtype kinds a tensor cannot hold: objects, strings, raw bytes, dates and times
 
 
-class set_grad_enabled:
-    """PyTorch's: recording on (True) or off (False) from now on, and, as a context manager, back to
-    what it was on exit (``with set_grad_enabled(phase == "train"):``)."""
+class _GradMode(threading.local):
+    enabled = True  # per thread, as PyTorch's grad mode: another thread's no_grad() leaves this one recording
+
+
+_grad_mode = _GradMode()
+
+
+class _SetsGradMode:
+    """Recording set to ``mode`` inside a with block, a decorated function or each resumption of a
+    decorated generator, and restored after: PyTorch's grad-mode context managers and decorators."""
 
     def __init__(self, mode):
-        global _grad_enabled
+        self.mode = mode
+
+    def __enter__(self):
+        self.previous, _grad_mode.enabled = _grad_mode.enabled, self.mode
+
+    def __exit__(self, *exc_info):
+        _grad_mode.enabled = self.previous
+
+    def __call__(self, func):
+        mode = self.mode  # each call gets a context of its own: recursion and threads share the decorated function
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def resumed_in_mode(*args, **kwargs):
+                # a generator's body runs at each next(), not at the call, so each resumption gets the mode
+                generator, sent, thrown = func(*args, **kwargs), None, None
+                while True:
+                    with _SetsGradMode(mode):
+                        try:
+                            item = generator.send(sent) if thrown is None else generator.throw(thrown)
+                        except StopIteration as stop:
+                            return stop.value
+                    try:
+                        sent, thrown = (yield item), None
+                    except GeneratorExit:
+                        with _SetsGradMode(mode):
+                            generator.close()
+                        raise
+                    except BaseException as e:  # thrown into the wrapper: passed on to the generator
+                        sent, thrown = None, e
+            return resumed_in_mode
+
+        @functools.wraps(func)
+        def called_in_mode(*args, **kwargs):
+            with _SetsGradMode(mode):
+                return func(*args, **kwargs)
+        return called_in_mode
+
+
+class set_grad_enabled(_SetsGradMode):
+    """PyTorch's: recording on (True) or off (False) from now on, and, as a context manager, back to
+    what it was on exit (``with set_grad_enabled(phase == "train"):``); as a decorator, only inside."""
+
+    def __init__(self, mode):
         if not isinstance(mode, bool):  # "eval" or 0 would be taken as a flag
             raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
-        self.previous, _grad_enabled = _grad_enabled, mode
+        super().__init__(mode)
+        super().__enter__()
 
     def __enter__(self):
         return None
 
-    def __exit__(self, *exc_info):
-        global _grad_enabled
-        _grad_enabled = self.previous
+    def __call__(self, func):
+        _grad_mode.enabled = self.previous  # @set_grad_enabled(False) sets nothing when it decorates
+        return super().__call__(func)
 
 
-@contextlib.contextmanager
-def no_grad():
-    """Run without recording the graph (evaluation, optimizer steps); a decorator too, as PyTorch's."""
-    with set_grad_enabled(False):
-        yield
+def no_grad(func=None):
+    """Run without recording the graph (evaluation, optimizer steps): ``with no_grad():``, or as a
+    decorator, ``@no_grad()`` or ``@no_grad``, as PyTorch's."""
+    return _SetsGradMode(False) if func is None else _SetsGradMode(False)(func)
 
 
-@contextlib.contextmanager
-def enable_grad():
+def enable_grad(func=None):
     """Record again, inside no_grad (PyTorch's); a decorator too."""
-    with set_grad_enabled(True):
-        yield
+    return _SetsGradMode(True) if func is None else _SetsGradMode(True)(func)
 
 
 def is_grad_enabled():
-    return _grad_enabled
+    return _grad_mode.enabled
 
 
 def _memory_owner(array):
@@ -86,7 +134,7 @@ def check_unrecorded_change(t, value, op):
     """The graph does not record in-place changes (PyTorch's records them, except of a leaf that
     requires a gradient): while it records, t must not require a gradient, nor the value written
     into it, whose gradient would be lost silently."""
-    if not _grad_enabled:
+    if not _grad_mode.enabled:
         return
     if t.requires_grad:
         why = "PyTorch refuses it too" if t.is_leaf else "minigrad does not record in-place changes (PyTorch does)"
@@ -453,7 +501,7 @@ class Function:
         tensors = tuple(as_tensor(x) for x in inputs)
         with np.errstate(all="ignore"):  # inf and NaN are results, as in PyTorch and the numba kernels, not warnings
             out = np.asarray(fn.forward(*(t.data for t in tensors), **params))
-        requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
+        requires_grad = _grad_mode.enabled and any(t.requires_grad for t in tensors)
         result = Tensor(out)
         if requires_grad:
             _check_differentiable(out, cls.__name__)

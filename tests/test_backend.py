@@ -162,13 +162,21 @@ def test_float16_takes_the_reference_path_on_the_numba_backend():
     np.testing.assert_allclose(runs["numpy"][1], g64, rtol=0.05, atol=0.05 * np.abs(g64).max())
 
 
+def record_compilations_called(monkeypatch, kernel):
+    """The list of "serial" and "parallel", one per call of the kernel, in order."""
+    calls = []
+    for which in ("serial", "parallel"):
+        compiled = getattr(kernel, which)
+        monkeypatch.setattr(kernel, which,
+                            lambda *args, compiled=compiled, which=which: calls.append(which) or compiled(*args))
+    return calls
+
+
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 def test_a_parallel_kernel_runs_threaded_only_from_the_size_limit_up(monkeypatch):
     from layers import pooling
-    kernel, calls = pooling._scatter_numba, []
-    for which in ("serial", "parallel"):
-        compiled = getattr(kernel, which)
-        monkeypatch.setattr(kernel, which, lambda *args, compiled=compiled, which=which: calls.append(which) or compiled(*args))
+    kernel = pooling._scatter_numba
+    calls = record_compilations_called(monkeypatch, kernel)
     g, index = np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), dtype=np.int64)
     size = g.nbytes + index.nbytes + 8 * 16  # and dx, (1, 1, 4, 4)
     for limit, expected in ((size, "parallel"), (size + 1, "serial")):
@@ -176,6 +184,48 @@ def test_a_parallel_kernel_runs_threaded_only_from_the_size_limit_up(monkeypatch
         dx = kernel(g, index, (0, 1), ((0,), (0,)), 2, 2, 0, 0, np.zeros((1, 1, 4, 4)), 16, 16)
         assert calls.pop() == expected
         np.testing.assert_array_equal(dx[0, 0], np.kron(np.ones((2, 2)), [[1.0, 0.0], [0.0, 0.0]]))
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_a_parallel_kernel_runs_serially_while_another_threads_parallel_loops_run(monkeypatch):
+    from layers import pooling
+    kernel = pooling._scatter_numba
+    calls = record_compilations_called(monkeypatch, kernel)
+    monkeypatch.setattr(backend, "PARALLEL_MIN_BYTES", 0)
+    args = (np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), dtype=np.int64), (0, 1), ((0,), (0,)), 2, 2, 0, 0)
+    with backend._parallel_loops:  # as another thread holds it while its parallel loops run
+        kernel(*args, np.zeros((1, 1, 4, 4)), 16, 16)
+    kernel(*args, np.zeros((1, 1, 4, 4)), 16, 16)
+    assert calls == ["serial", "parallel"]
+
+
+THREADS_SCRIPT = """
+import threading
+import numpy as np
+from minigrad import backend, windows
+backend.PARALLEL_MIN_BYTES = 0  # every call on the parallel path
+x = np.random.default_rng(0).standard_normal((4, 3, 16, 16))
+expected = windows.im2col_array(x, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16))
+def launch():
+    for _ in range(2000):
+        assert np.array_equal(windows.im2col_array(x, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16)), expected)
+threads = [threading.Thread(target=launch) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("done")
+"""
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+def test_kernels_run_from_two_python_threads_at_once():
+    """numba's workqueue threading layer aborts the process (SIGABRT) when two Python threads start
+    parallel loops at once; it did within 0.5 s of this script, before the serial fallback."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(NUMBA_CACHES / "threads"))
+    result = subprocess.run([sys.executable, "-c", THREADS_SCRIPT], capture_output=True, text=True, env=env,
+                            timeout=300, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr[-2000:]
 
 
 CACHE_SCRIPT = """

@@ -3,6 +3,8 @@ import contextlib
 import inspect
 import operator
 import re
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -1200,6 +1202,107 @@ def test_grad_modes_decorate_functions_and_refuse_a_mode_that_is_not_a_bool():
         with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
             mg.set_grad_enabled(mode)
     assert mg.is_grad_enabled()
+
+
+def test_grad_modes_decorate_bare_and_set_grad_enabled_decorates_without_setting():
+    """@no_grad without parentheses, and @set_grad_enabled(False), which sets nothing until the
+    function runs: PyTorch's. The second was a TypeError that left recording off for good."""
+    @mg.no_grad
+    def evaluate(x):
+        return x * 2
+
+    @mg.set_grad_enabled(False)
+    def frozen(x):
+        return x * 2
+
+    assert mg.is_grad_enabled()
+    x = mg.tensor([1.0], requires_grad=True)
+    assert not evaluate(x).requires_grad and not frozen(x).requires_grad and mg.is_grad_enabled()
+    assert evaluate.__name__ == "evaluate" and frozen.__name__ == "frozen"
+
+
+GRAD_MODE_DECORATORS = {"no_grad": lambda lib: lib.no_grad(), "enable_grad": lambda lib: lib.enable_grad(),
+                        "set_grad_enabled(False)": lambda lib: lib.set_grad_enabled(False),
+                        "set_grad_enabled(True)": lambda lib: lib.set_grad_enabled(True)}
+
+
+@given(st.sampled_from(sorted(GRAD_MODE_DECORATORS)),
+       st.booleans(), st.lists(st.sampled_from(["next", "send", "throw", "stop", "close"]), max_size=8))
+@example("no_grad", True, ["next", "next"])  # the generator's body recorded: the decorator covered only its creation
+@example("enable_grad", False, ["next", "throw", "send", "stop"])
+def test_decorated_generators_run_each_resumption_in_the_mode_as_pytorchs(decorator, outside, steps):
+    """An evaluation generator under @no_grad() yields results without a graph, and the caller's
+    code between its items keeps the caller's mode, through send, throw, return and close."""
+    torch = pytest.importorskip("torch")
+    traces = []
+    for lib in (mg, torch):
+        trace = []
+
+        @GRAD_MODE_DECORATORS[decorator](lib)
+        def batches():
+            x = lib.tensor([1.0], requires_grad=True)
+            try:
+                while True:
+                    try:
+                        received = yield (x * 2).requires_grad, lib.is_grad_enabled()
+                    except ValueError:
+                        trace.append(("caught", lib.is_grad_enabled()))
+                        continue
+                    if received == "stop":
+                        return lib.is_grad_enabled()
+                    trace.append(("received", received, lib.is_grad_enabled()))
+            finally:
+                trace.append(("finally", lib.is_grad_enabled()))
+
+        with lib.set_grad_enabled(outside):
+            items = batches()
+            for step in steps:
+                try:
+                    if step == "next":
+                        trace.append(next(items))
+                    elif step == "send":
+                        trace.append(items.send(7))
+                    elif step == "throw":
+                        trace.append(items.throw(ValueError()))
+                    elif step == "stop":
+                        trace.append(items.send("stop"))
+                    else:
+                        trace.append(items.close())
+                except (StopIteration, TypeError, ValueError) as e:  # TypeError: a value sent to an unstarted one
+                    trace.append((type(e).__name__, getattr(e, "value", None)))
+                trace.append(lib.is_grad_enabled())
+            items.close()
+            trace.append(lib.is_grad_enabled())
+        traces.append(trace)
+    assert traces[0] == traces[1]
+
+
+def test_grad_mode_is_per_thread_as_pytorchs():
+    """PyTorch's grad mode belongs to a thread: evaluation under no_grad() in one thread left a
+    training thread here without its graph, and a thread started inside no_grad() did not record."""
+    torch = sys.modules.get("torch")
+    for lib in (mg,) if torch is None else (mg, torch):
+        entered, leave, seen = threading.Event(), threading.Event(), {}
+
+        def evaluating():
+            with lib.no_grad():
+                entered.set()
+                leave.wait()
+
+        def started_inside():
+            seen["new thread"] = (lib.tensor([1.0], requires_grad=True) * 2).requires_grad
+
+        evaluator = threading.Thread(target=evaluating)
+        evaluator.start()
+        entered.wait()
+        seen["this thread"] = (lib.tensor([1.0], requires_grad=True) * 2).requires_grad
+        leave.set()
+        evaluator.join()
+        with lib.no_grad():
+            starter = threading.Thread(target=started_inside)
+            starter.start()
+            starter.join()
+        assert seen == {"this thread": True, "new thread": True}, lib.__name__
 
 
 def test_backward_takes_pytorchs_retain_graph_and_runs_again_either_way():
