@@ -101,6 +101,17 @@ def save_checkpoint(path, run, model, opt, sched, epoch, rng, history):
         np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
 
 
+def replay_schedule(opt, sched, epochs):
+    """Each group's lr after `epochs` epochs of sched, stepped from its base lr: a run resumed with more
+    --epochs than the checkpoint's run had follows the longer cosine, at the lrs of a run that never
+    stopped (the scheduler steps from the lr before, so the checkpoint's lr is on the shorter one)."""
+    for group, lr in zip(opt.param_groups, sched.base_lrs):
+        group["lr"] = lr
+    sched.last_epoch = 0
+    for _ in range(epochs):
+        sched.step()
+
+
 def read_checkpoint(path):
     """(meta, arrays) of a checkpoint file, or a CheckpointError saying why it is not one."""
     try:
@@ -223,6 +234,7 @@ def run(args, log=print):
     if args.resume:
         meta = load_checkpoint(args.checkpoint, args.model, model, opt, sched, rng)
         history, start_epoch = meta["history"], meta["epoch"]
+        replay_schedule(opt, sched, start_epoch)
         log(f"resumed from {args.checkpoint} after epoch {start_epoch}"
             + (f"; --epochs {epochs}: nothing left to train" if start_epoch >= epochs else ""))
         if meta.get("data", description) != description:  # a moved directory reads differently: a note, not an error

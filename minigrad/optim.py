@@ -183,7 +183,7 @@ class SGD(Optimizer):
     def _update(self, p, g, group):
         momentum = group["momentum"]
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+            g = np.asarray(g + group["weight_decay"] * p.data)  # a 0-d parameter's sum is a NumPy scalar otherwise
         if momentum:  # only then has p a state, as in PyTorch
             state = self.state[p]
             if "momentum_buffer" not in state:
@@ -218,7 +218,7 @@ class Adam(Optimizer):
             if self.decoupled:
                 p.data *= 1 - lr * weight_decay
             else:
-                g = g + weight_decay * p.data
+                g = np.asarray(g + weight_decay * p.data)  # an array for the kernel, as in SGD
         state = self.state[p]
         if not state:
             state.update(step=np.array(0), exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
@@ -259,8 +259,9 @@ class AdamW(Adam):
 
 
 class LRScheduler:
-    """Sets each parameter group's lr from the epoch count and the lr the group started with; call
-    ``step()`` once per epoch, after training it."""
+    """Sets each parameter group's lr at every ``step()`` (once per epoch, after training it) from
+    the lr the group has then, as PyTorch's chainable schedulers do: an lr changed by hand
+    (``group["lr"] = ...``) carries on, and so does a second scheduler on the same optimizer."""
 
     def __init__(self, optimizer):
         self.optimizer = optimizer
@@ -268,16 +269,18 @@ class LRScheduler:
         self.last_epoch = 0
         self._last_lr = list(self.base_lrs)
 
-    def lr_at(self, epoch, base_lr):
+    def next_lr(self, lr, base_lr):
+        """A group's lr at epoch ``self.last_epoch``, from its lr at the epoch before."""
         raise NotImplementedError
 
     def step(self):
         self.last_epoch += 1
-        self._apply()
+        self._set([self.next_lr(group["lr"], base_lr)
+                   for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs)])
 
-    def _apply(self):
-        self._last_lr = [self.lr_at(self.last_epoch, base_lr) for base_lr in self.base_lrs]
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+    def _set(self, lrs):
+        self._last_lr = lrs
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
 
     def get_last_lr(self):
@@ -288,7 +291,8 @@ class LRScheduler:
         return {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch}
 
     def load_state_dict(self, state):
-        """Checked first: a base lr (a number >= 0) per group, and an epoch this schedule reaches."""
+        """Checked first: a base lr (a number >= 0) per group, and an epoch this schedule reaches. The
+        groups' lrs are the optimizer's state, as in PyTorch: load them with its load_state_dict."""
         name, groups = type(self).__name__, len(self.optimizer.param_groups)
         if not isinstance(state, dict):
             raise ValueError(f"{name}.load_state_dict: takes a dict with 'base_lrs' and 'last_epoch', "
@@ -300,14 +304,16 @@ class LRScheduler:
                              f"{groups} groups, got {base_lrs!r}")
         if not (_is_int(last_epoch) and last_epoch >= 0):
             raise ValueError(f"{name}.load_state_dict: 'last_epoch' must be an int >= 0, got {last_epoch!r}")
-        for lr in base_lrs:
-            self.lr_at(int(last_epoch), lr)  # OneCycleLR refuses a step past its total
+        self._check_epoch(int(last_epoch))
         self.base_lrs, self.last_epoch = list(base_lrs), int(last_epoch)
-        self._apply()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _check_epoch(self, epoch):
+        """A schedule with an end refuses an epoch past it."""
 
 
 class StepLR(LRScheduler):
-    """lr = base_lr * gamma ^ floor(epoch / step_size)"""
+    """lr = base_lr * gamma ^ floor(epoch / step_size): every step_size-th epoch multiplies the lr by gamma."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         if step_size < 1:
@@ -315,12 +321,16 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
         self.step_size, self.gamma = step_size, gamma
 
-    def lr_at(self, epoch, base_lr):
-        return base_lr * self.gamma ** (epoch // self.step_size)
+    def next_lr(self, lr, base_lr):
+        return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr
 
 
 class CosineAnnealingLR(LRScheduler):
-    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2   (closed form)"""
+    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2, reached as PyTorch reaches it,
+    epoch by epoch from the lr before (t = epoch):
+        lr_t - eta_min = (lr_{t-1} - eta_min) (1 + cos(pi t / T_max)) / (1 + cos(pi (t - 1) / T_max))
+    except just after a minimum, where that ratio is 0 / 0 and the step up is added:
+        lr_t = lr_{t-1} + (base_lr - eta_min) (1 - cos(pi / T_max)) / 2."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
         if T_max < 1:
@@ -328,8 +338,11 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
         self.T_max, self.eta_min = T_max, eta_min
 
-    def lr_at(self, epoch, base_lr):
-        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+    def next_lr(self, lr, base_lr):
+        t, T = self.last_epoch, self.T_max
+        if (t - 1 - T) % (2 * T) == 0:
+            return lr + (base_lr - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
+        return (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - self.eta_min) + self.eta_min
 
 
 class OneCycleLR(LRScheduler):
@@ -371,7 +384,7 @@ class OneCycleLR(LRScheduler):
         if any(phase[0] == start for phase, start in zip(self.phases, starts)):  # pct would divide 0 by 0
             raise ValueError(f"OneCycleLR: pct_start {pct_start} of {total_steps} steps leaves a phase no steps")
         self.total_steps, self.anneal, self.cycle_momentum = total_steps, anneal_strategy, cycle_momentum
-        self._apply()
+        self._set([self._at(0)[0]] * len(optimizer.param_groups))
 
     def _at(self, step):
         """(lr, momentum) at a step."""
@@ -389,11 +402,14 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def lr_at(self, epoch, base_lr):  # every group follows the one cycle
-        return self._at(epoch)[0]
+    def next_lr(self, lr, base_lr):  # outright, from the step count: every group follows the one cycle
+        return self._at(self.last_epoch)[0]
 
-    def _apply(self):
-        super()._apply()
+    def _check_epoch(self, epoch):
+        self._at(epoch)
+
+    def _set(self, lrs):
+        super()._set(lrs)
         momentum = self._at(self.last_epoch)[1]
         for group in self.optimizer.param_groups if self.cycle_momentum else ():
             if isinstance(self.optimizer, Adam):

@@ -348,7 +348,7 @@ class Tensor:
                 if g is None:  # every path to it returned None: a zero gradient, as in PyTorch
                     continue
                 if node._creator is None or node.retains_grad:
-                    node.grad = g.copy() if node.grad is None else node.grad + g
+                    node.grad = g.copy() if node.grad is None else np.asarray(node.grad + g)
                 if node._creator is None:
                     continue
                 fn = node._creator
@@ -362,11 +362,12 @@ class Tensor:
                 for i, (t, gi) in enumerate(zip(fn.inputs, input_grads)):
                     if gi is None or not t.requires_grad:
                         continue
-                    summed = _sum_to_shape(np.asarray(gi), t.shape).astype(t.dtype, copy=False)
+                    summed = np.asarray(_sum_to_shape(np.asarray(gi), t.shape), dtype=t.dtype)
                     if summed.shape != t.shape:
                         raise RuntimeError(f"{type(fn).__name__}.backward: gradient {i} has shape {np.shape(gi)}, "
                                            f"which does not sum to input {i}'s shape {t.shape}")
-                    grads[id(t)] = grads[id(t)] + summed if id(t) in grads else summed
+                    # np.asarray: 0-d arrays add (and a full sum comes) to a NumPy scalar, whose fill() does nothing
+                    grads[id(t)] = np.asarray(grads[id(t)] + summed) if id(t) in grads else summed
 
     # the differentiable operators are attached in ops.py, next to the Functions that implement them
 

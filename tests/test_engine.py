@@ -1305,6 +1305,19 @@ def test_grad_mode_is_per_thread_as_pytorchs():
         assert seen == {"this thread": True, "new thread": True}, lib.__name__
 
 
+def test_a_0d_leafs_gradient_is_an_array_that_zero_grad_zeroes():
+    """0-d arrays added, and an array summed whole, give NumPy scalars: a 0-d leaf used twice, or
+    broadcast, got one as its .grad, which zero_grad(set_to_none=False) left as it was (a scalar's
+    fill() does nothing), so the next backward added to the old gradient."""
+    for loss in (lambda p: p * p, lambda p: (p * mg.tensor([1.0, 2.0])).sum()):
+        p = mg.tensor(1.5, requires_grad=True)
+        loss(p).backward()
+        assert isinstance(p.grad, np.ndarray) and p.grad.shape == ()
+        p.zero_grad(set_to_none=False)
+        loss(p).backward()
+        assert p.grad == 3.0  # d(p^2)/dp and d(p + 2p)/dp at 1.5
+
+
 def test_backward_takes_pytorchs_retain_graph_and_runs_again_either_way():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()
