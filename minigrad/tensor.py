@@ -483,7 +483,7 @@ def tensor(data, requires_grad=False, dtype=None):
 class Function:
     """A differentiable operation: subclass it and write ``forward`` and ``backward`` on arrays.
 
-    ``forward(self, *arrays, **params)`` returns the output array; keep on ``self`` whatever the
+    ``forward(self, *arrays, **params)`` returns the output, one array; keep on ``self`` whatever the
     backward needs. ``backward(self, grad)`` receives dL/d(output) and returns dL/d(input) for each
     array input (a tuple, or one array for a single input; ``None`` for an input that needs none).
     ``self.needs_input_grad`` says which inputs require one. Call it as ``MyFunction.apply(*inputs,
@@ -501,7 +501,12 @@ class Function:
         fn = cls()
         tensors = tuple(as_tensor(x) for x in inputs)
         with np.errstate(all="ignore"):  # inf and NaN are results, as in PyTorch and the numba kernels, not warnings
-            out = np.asarray(fn.forward(*(t.data for t in tensors), **params))
+            out = fn.forward(*(t.data for t in tensors), **params)
+        if not isinstance(out, (np.ndarray, np.generic, int, float)):  # np.asarray stacked a tuple of outputs
+            several = isinstance(out, (tuple, list))
+            raise TypeError(f"{cls.__name__}.forward must return one array, got {type(out).__name__}"
+                            + (" (PyTorch's Functions may return several; write one Function per output)" * several))
+        out = np.asarray(out)
         requires_grad = _grad_mode.enabled and any(t.requires_grad for t in tensors)
         result = Tensor(out)
         if requires_grad:

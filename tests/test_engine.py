@@ -640,6 +640,32 @@ class GradientOfShape(mg.Function):
         return np.ones(self.shape)
 
 
+class TwoOutputs(mg.Function):
+    def forward(self, a):
+        return a * 2, a * 3
+
+    def backward(self, g):
+        return g[0] * 2 + g[1] * 3
+
+
+class ForgetsToReturn(mg.Function):
+    def forward(self, a):
+        self.doubled = a * 2
+
+    def backward(self, g):
+        return 2 * g
+
+
+def test_a_forward_returning_several_outputs_or_none_is_named():
+    """A forward written as PyTorch's with two outputs returned a tuple, which np.asarray stacked into
+    one (2, 3) output, silently; a forward that returned nothing got "Tensor: needs numbers"."""
+    a = mg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"TwoOutputs.forward must return one array, got tuple \(PyTorch's"):
+        TwoOutputs.apply(a)
+    with pytest.raises(TypeError, match=r"ForgetsToReturn.forward must return one array, got NoneType$"):
+        ForgetsToReturn.apply(a)
+
+
 def test_a_backward_with_the_wrong_count_or_shape_is_named():
     """zip dropped missing gradients silently, and a gradient of another shape became the leaf's
     .grad (a (4,) gradient for a (3,) tensor); PyTorch refuses both."""
