@@ -269,14 +269,13 @@ class LRScheduler:
         self.last_epoch = 0
         self._last_lr = list(self.base_lrs)
 
-    def next_lr(self, lr, base_lr):
-        """A group's lr at epoch ``self.last_epoch``, from its lr at the epoch before."""
+    def next_lr(self, group, lr):
+        """Group number ``group``'s lr at epoch ``self.last_epoch``, from its lr ``lr`` at the epoch before."""
         raise NotImplementedError
 
     def step(self):
         self.last_epoch += 1
-        self._set([self.next_lr(group["lr"], base_lr)
-                   for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs)])
+        self._set([self.next_lr(i, group["lr"]) for i, group in enumerate(self.optimizer.param_groups)])
 
     def _set(self, lrs):
         self._last_lr = lrs
@@ -321,7 +320,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
         self.step_size, self.gamma = step_size, gamma
 
-    def next_lr(self, lr, base_lr):
+    def next_lr(self, group, lr):
         return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr
 
 
@@ -338,10 +337,10 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
         self.T_max, self.eta_min = T_max, eta_min
 
-    def next_lr(self, lr, base_lr):
+    def next_lr(self, group, lr):
         t, T = self.last_epoch, self.T_max
         if (t - 1 - T) % (2 * T) == 0:
-            return lr + (base_lr - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
+            return lr + (self.base_lrs[group] - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
         return (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - self.eta_min) + self.eta_min
 
 
@@ -352,7 +351,8 @@ class OneCycleLR(LRScheduler):
     max_lr -> lr0 -> lr_min); Adam's beta1 (SGD's momentum) goes the other way, max_momentum ->
     base_momentum -> max_momentum. Within a phase from step a to step b, at pct = (t - a) / (b - a):
         cos:    end + (start - end) / 2 (cos(pi pct) + 1)        linear:  (end - start) pct + start
-    The phases end at steps pct_start T - 1 (and 2 pct_start T - 2 with three_phase), then T - 1."""
+    The phases end at steps pct_start T - 1 (and 2 pct_start T - 2 with three_phase), then T - 1.
+    max_lr, base_momentum and max_momentum may be lists, one value per parameter group (PyTorch's)."""
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
                  anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
@@ -370,31 +370,37 @@ class OneCycleLR(LRScheduler):
         if cycle_momentum and not isinstance(optimizer, (Adam, SGD)):
             raise ValueError(f"OneCycleLR: cycle_momentum needs Adam's beta1 or SGD's momentum, "
                              f"got {type(optimizer).__name__}")
+        n = len(optimizer.param_groups)
+        per_group = {name: _per_group(name, value, n) for name, value in
+                     (("max_lr", max_lr), ("base_momentum", base_momentum), ("max_momentum", max_momentum))}
         super().__init__(optimizer)
-        lr0 = max_lr / div_factor
-        lr_min, up = lr0 / final_div_factor, float(pct_start * total_steps) - 1
-        if three_phase:
-            self.phases = [(up, lr0, max_lr, max_momentum, base_momentum),
-                           (float(2 * pct_start * total_steps) - 2, max_lr, lr0, base_momentum, max_momentum),
-                           (total_steps - 1, lr0, lr_min, max_momentum, max_momentum)]
+        self.points = [dict(lr0=top / div_factor, max_lr=top, lr_min=top / div_factor / final_div_factor,
+                            base_momentum=low, max_momentum=high)
+                       for top, low, high in zip(*per_group.values())]
+        up = float(pct_start * total_steps) - 1
+        if three_phase:  # each phase: its last step, then the points its lr and its momentum go between
+            self.phases = [(up, "lr0", "max_lr", "max_momentum", "base_momentum"),
+                           (float(2 * pct_start * total_steps) - 2, "max_lr", "lr0", "base_momentum", "max_momentum"),
+                           (total_steps - 1, "lr0", "lr_min", "max_momentum", "max_momentum")]
         else:
-            self.phases = [(up, lr0, max_lr, max_momentum, base_momentum),
-                           (total_steps - 1, max_lr, lr_min, base_momentum, max_momentum)]
+            self.phases = [(up, "lr0", "max_lr", "max_momentum", "base_momentum"),
+                           (total_steps - 1, "max_lr", "lr_min", "base_momentum", "max_momentum")]
         starts = [0.0] + [phase[0] for phase in self.phases[:-1]]
         if any(phase[0] == start for phase, start in zip(self.phases, starts)):  # pct would divide 0 by 0
             raise ValueError(f"OneCycleLR: pct_start {pct_start} of {total_steps} steps leaves a phase no steps")
         self.total_steps, self.anneal, self.cycle_momentum = total_steps, anneal_strategy, cycle_momentum
-        self._set([self._at(0)[0]] * len(optimizer.param_groups))
+        self._set([self._at(0, i)[0] for i in range(n)])
 
-    def _at(self, step):
-        """(lr, momentum) at a step."""
+    def _at(self, step, group):
+        """(lr, momentum) of a group at a step."""
         if step > self.total_steps:
             raise ValueError(f"OneCycleLR: stepped {step} times, more than total_steps {self.total_steps}")
-        start = 0.0
+        start, points = 0.0, self.points[group]
         for i, (end, lr_a, lr_b, m_a, m_b) in enumerate(self.phases):
             if step <= end or i == len(self.phases) - 1:
                 pct = (step - start) / (end - start)
-                return self._interpolate(lr_a, lr_b, pct), self._interpolate(m_a, m_b, pct)
+                return (self._interpolate(points[lr_a], points[lr_b], pct),
+                        self._interpolate(points[m_a], points[m_b], pct))
             start = end
 
     def _interpolate(self, start, end, pct):
@@ -402,17 +408,27 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def next_lr(self, lr, base_lr):  # outright, from the step count: every group follows the one cycle
-        return self._at(self.last_epoch)[0]
+    def next_lr(self, group, lr):  # outright, from the step count
+        return self._at(self.last_epoch, group)[0]
 
     def _check_epoch(self, epoch):
-        self._at(epoch)
+        self._at(epoch, 0)
 
     def _set(self, lrs):
         super()._set(lrs)
-        momentum = self._at(self.last_epoch)[1]
-        for group in self.optimizer.param_groups if self.cycle_momentum else ():
+        for i, group in enumerate(self.optimizer.param_groups if self.cycle_momentum else ()):
+            momentum = self._at(self.last_epoch, i)[1]
             if isinstance(self.optimizer, Adam):
                 group["betas"] = (momentum, group["betas"][1])
             else:
                 group["momentum"] = momentum
+
+
+def _per_group(name, value, groups):
+    """One value for each parameter group: a list of them, or one for all."""
+    if not isinstance(value, (list, tuple)):
+        return [value] * groups
+    if len(value) != groups:
+        raise ValueError(f"OneCycleLR: {name} needs one value for each of the optimizer's {groups} groups, "
+                         f"got {len(value)}")
+    return list(value)

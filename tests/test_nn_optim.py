@@ -951,6 +951,8 @@ def optimizer_runs(draw):
         kw["eps"] = draw(st.sampled_from([1e-8, 1e-3]))
     second_group_lr = draw(st.sampled_from([None, 0.2, 0.05]))
     schedulers = draw(st.lists(st.sampled_from(["step", "cosine", "one cycle"]), unique=True, max_size=2))
+    if "one cycle" in schedulers and second_group_lr is not None and draw(st.booleans()):  # a value per group
+        schedulers[schedulers.index("one cycle")] = "one cycle per group"
     steps = draw(st.lists(st.tuples(st.booleans(), st.lists(st.booleans(), min_size=4, max_size=4),
                                     st.sampled_from([None, 0.5, 3.0])), min_size=1, max_size=8))
     return name, kw, second_group_lr, schedulers, steps
@@ -969,7 +971,9 @@ def _run_optimizer(lib, run, initial):
     opt = classes[name](groups, **kw)
     made = {"step": lambda: lr_scheduler.StepLR(opt, step_size=2, gamma=0.5),
             "cosine": lambda: lr_scheduler.CosineAnnealingLR(opt, T_max=3, eta_min=0.001),
-            "one cycle": lambda: lr_scheduler.OneCycleLR(opt, max_lr=0.3, total_steps=8)}
+            "one cycle": lambda: lr_scheduler.OneCycleLR(opt, max_lr=0.3, total_steps=8),
+            "one cycle per group": lambda: lr_scheduler.OneCycleLR(opt, max_lr=[0.3, 0.05], total_steps=8,
+                                                                   base_momentum=[0.8, 0.85], max_momentum=(0.9, 0.99))}
     chained = [made[s]() for s in schedulers]
     trace = []
     for set_to_none, used, by_hand in steps:
@@ -1462,6 +1466,8 @@ def test_one_cycle_endpoints_and_resume():
     (dict(max_lr=0.1, total_steps=10, pct_start=1.5), r"pct_start must be in \[0, 1\]"),
     (dict(max_lr=0.1, total_steps=10, anneal_strategy="exp"), r"anneal_strategy 'cos' or 'linear', got 0.3 and 'exp'"),
     (dict(max_lr=0.1, total_steps=10, pct_start=0.1), r"pct_start 0.1 of 10 steps leaves a phase no steps"),  # torch: 0/0
+    (dict(max_lr=[0.1, 0.2], total_steps=10), r"max_lr needs one value for each of the optimizer's 1 groups, got 2"),
+    (dict(max_lr=0.1, total_steps=10, max_momentum=[]), r"max_momentum needs one value for each .* 1 groups, got 0"),
 ])
 def test_one_cycle_refuses_bad_settings(kw, message):
     with pytest.raises(ValueError, match=message):
