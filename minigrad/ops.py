@@ -379,6 +379,8 @@ class Mean(Function):
         self.shape = x.shape
         self.axes, self.keepdims = _reduced_axes(axis, x.ndim, "mean"), keepdims
         self.n = int(np.prod([x.shape[a] for a in self.axes]))
+        if self.n == 0:  # NaN, as in PyTorch, where NumPy's mean also warns "Mean of empty slice"
+            return np.sum(x, axis=self.axes, keepdims=keepdims) / self.n
         return np.mean(x, axis=self.axes, keepdims=keepdims)
 
     def backward(self, g):

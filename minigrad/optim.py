@@ -341,7 +341,8 @@ class CosineAnnealingLR(LRScheduler):
         t, T = self.last_epoch, self.T_max
         if (t - 1 - T) % (2 * T) == 0:
             return lr + (self.base_lrs[group] - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
-        return (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - self.eta_min) + self.eta_min
+        ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+        return ratio * (lr - self.eta_min) + self.eta_min
 
 
 class OneCycleLR(LRScheduler):

@@ -207,6 +207,13 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    def __iter__(self):
+        """The tensors along the first dim (in the graph). Without it Python iterated by t[0], t[1], ...
+        up to an IndexError, which a 0-d tensor raises at once: it iterated as empty, silently."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({np.array2string(self.data, prefix='Tensor(')}, dtype={self.dtype}{grad})"
@@ -236,6 +243,13 @@ class Tensor:
 
     def __int__(self):
         return int(self._one_value("int"))
+
+    def __index__(self):
+        """PyTorch's: a one-element integer tensor indexes a list or a range."""
+        if self.data.dtype.kind not in "biu" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index, got "
+                            f"{self.data.size} elements of dtype {self.dtype}")
+        return int(self.data.item())
 
     # Comparisons give constant boolean tensors (masks for where), as in PyTorch; hashing stays by identity.
     __lt__ = lambda self, other: _compare(np.less, self, other)  # noqa: E731

@@ -5,6 +5,7 @@ import operator
 import re
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -1013,6 +1014,39 @@ def test_a_0d_tensor_formats_as_its_value_as_in_pytorch(value, spec):
     assert format(t, spec) == format(expected, spec)
     with pytest.raises(TypeError):  # more than 0-D, as in PyTorch
         format(mg.tensor([value]), ".3f")
+
+
+def test_iteration_gives_the_rows_in_the_graph_and_refuses_a_0d_tensor_as_pytorch():
+    """Without __iter__, Python iterated by t[0], t[1], ... until an IndexError, which a 0-d tensor
+    raises at once: `for v in loss` ran zero times, silently."""
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(mg.tensor(2.0))
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert [r.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
+    (rows[0].sum() * 2 + rows[1].sum()).backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0], [1.0, 1.0]])
+
+
+@pytest.mark.parametrize("lib_name", ["minigrad", "torch"])
+def test_a_one_element_integer_tensor_is_an_index_as_in_pytorch(lib_name):
+    lib = mg if lib_name == "minigrad" else pytest.importorskip("torch")
+    assert ["a", "b", "c"][lib.tensor(1)] == "b" and range(10)[lib.tensor([[2]])] == 2
+    assert operator.index(lib.tensor(True)) == 1
+    for value in (2.0, [1, 2]):
+        with pytest.raises(TypeError, match="only integer tensors of a single element can be converted to an index"):
+            operator.index(lib.tensor(value))
+
+
+def test_a_mean_over_nothing_is_nan_without_a_warning_as_in_pytorch():
+    """NumPy's mean warned "Mean of empty slice", an error under python -W error."""
+    e = mg.tensor(np.zeros((0, 5), np.float32), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        means = [e.mean(), e.mean(0), e.mean(1)]
+        sum(m.sum() for m in means).backward()
+    assert np.isnan(means[0].item()) and np.isnan(means[1].data).all() and means[2].shape == (0,)
+    assert {m.dtype for m in means} == {np.dtype(np.float32)} and e.grad.shape == (0, 5)
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/autograd.md"])

@@ -967,7 +967,8 @@ def _run_optimizer(lib, run, initial):
         params = [lib.tensor(a, requires_grad=True) for a in initial]
         classes = {"sgd": lib.optim.SGD, "adam": lib.optim.Adam, "adamw": lib.optim.AdamW}
         lr_scheduler = lib.optim.lr_scheduler
-    groups = params if second_group_lr is None else [dict(params=params[:2]), dict(params=params[2:], lr=second_group_lr)]
+    groups = params if second_group_lr is None else [dict(params=params[:2]),
+                                                     dict(params=params[2:], lr=second_group_lr)]
     opt = classes[name](groups, **kw)
     made = {"step": lambda: lr_scheduler.StepLR(opt, step_size=2, gamma=0.5),
             "cosine": lambda: lr_scheduler.CosineAnnealingLR(opt, T_max=3, eta_min=0.001),
