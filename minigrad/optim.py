@@ -229,7 +229,10 @@ class Adam(Optimizer):
         m, v = state["exp_avg"], state["exp_avg_sq"]
         step_size, bias_root = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
         arrays = (p.data, g, m, v)
-        if backend.use_numba(*arrays) and all(a.dtype == p.dtype and a.flags.c_contiguous for a in arrays):
+        # the kernel checks no bounds: only arrays of p's shape (a state kept from before p.data was replaced
+        # by another shape takes NumPy's path, which refuses it)
+        if backend.use_numba(*arrays) and all(a.dtype == p.dtype and a.shape == p.shape and a.flags.c_contiguous
+                                              for a in arrays):
             # the scalars in the arrays' dtype, as NumPy rounds a Python float meeting a float32 array
             _adam_numba(*arrays, *(p.dtype.type(c) for c in (1 - b1, b2, 1 - b2, step_size, bias_root, group["eps"])))
             return

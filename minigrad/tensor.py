@@ -182,7 +182,7 @@ class Tensor:
             _check_differentiable(data, "Tensor")
         self.data = data
         self.requires_grad = bool(requires_grad)
-        self.grad = None
+        self._grad = None
         self._creator = None
         self.retains_grad = False  # a computed tensor keeps its .grad too (retain_grad)
 
@@ -192,6 +192,23 @@ class Tensor:
     T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))  # torch's .T: axes reversed
     is_leaf = property(lambda self: self._creator is None)  # torch's: made by the user, not by an op in the graph
     _version = property(lambda self: _version_of(_memory_owner(self.data)))  # torch's: shared by views
+
+    @property
+    def grad(self):
+        """dL/d(this tensor), an array of its shape and dtype, filled by backward (None before)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # checked as PyTorch checks it: a (2,) gradient for a (2, 2) parameter broadcast in SGD's step,
+        # and Adam's kernel read past its end
+        value = value.data if isinstance(value, Tensor) else value
+        if value is not None and not (isinstance(value, np.ndarray) and value.shape == self.shape
+                                      and value.dtype == self.dtype):
+            got = f"shape {value.shape} and dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
+            raise RuntimeError(f"grad: an assigned gradient needs the tensor's shape {self.shape} and dtype "
+                               f"{self.dtype}, as in PyTorch; got {got}")
+        self._grad = value
 
     def size(self, dim=None):
         """PyTorch's size(): the shape, or the length of one dim (numel() counts the elements)."""

@@ -1378,6 +1378,25 @@ def test_a_0d_leafs_gradient_is_an_array_that_zero_grad_zeroes():
         assert p.grad == 3.0  # d(p^2)/dp and d(p + 2p)/dp at 1.5
 
 
+def test_an_assigned_gradient_of_another_shape_or_dtype_is_refused_as_in_pytorch():
+    """p.grad = g of shape (2,) for a (2, 2) parameter broadcast in SGD's step, and Adam's numba kernel
+    read past g's end into the parameters; PyTorch refuses the assignment."""
+    p = mg.tensor(np.zeros((2, 2)), requires_grad=True)
+    for value, got in [(np.ones(2), r"shape \(2,\) and dtype float64"), (np.ones((2, 2), np.float32), "float32"),
+                       ([[0.0, 0.0], [0.0, 0.0]], "list"), (1.0, "float")]:
+        with pytest.raises(RuntimeError, match=r"grad: an assigned gradient needs the tensor's shape \(2, 2\) and "
+                                               rf"dtype float64, as in PyTorch; got .*{got}"):
+            p.grad = value
+    assert p.grad is None
+    p.grad = mg.tensor(np.ones((2, 2)))  # a tensor gives its array
+    assert isinstance(p.grad, np.ndarray)
+    torch = pytest.importorskip("torch")
+    t = torch.zeros((2, 2), dtype=torch.float64, requires_grad=True)
+    for wrong in (torch.ones(2, dtype=torch.float64), torch.ones((2, 2), dtype=torch.float32)):
+        with pytest.raises(RuntimeError, match="attempting to assign a gradient (of size|with dtype)"):
+            t.grad = wrong
+
+
 def test_backward_takes_pytorchs_retain_graph_and_runs_again_either_way():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()

@@ -933,6 +933,20 @@ def test_schedulers_set_each_groups_lr_from_its_own_start_as_torchs():
         assert [g["lr"] for g in opt.param_groups] == pytest.approx([g["lr"] for g in t_opt.param_groups], rel=1e-12)
 
 
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_adam_refuses_a_state_of_another_shape_than_its_parameter(backend_name):
+    """Adam's numba kernel checks no bounds: after p.data was replaced by a larger array, it read past
+    the ends of the state kept from before (garbage into the parameter, silently)."""
+    p = nn.Parameter(np.zeros((2, 2)))
+    opt = optim.Adam([p], lr=0.1)
+    with backend.use_backend(backend_name):
+        p.grad = np.ones((2, 2))
+        opt.step()
+        p.data, p.grad = np.zeros((4, 4)), np.ones((4, 4))
+        with pytest.raises(ValueError, match="could not be broadcast"):
+            opt.step()
+
+
 @st.composite
 def optimizer_runs(draw):
     """An optimizer with drawn settings, maybe a second parameter group, up to two schedulers chained on
