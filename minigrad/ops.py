@@ -380,7 +380,8 @@ class Mean(Function):
         self.axes, self.keepdims = _reduced_axes(axis, x.ndim, "mean"), keepdims
         self.n = int(np.prod([x.shape[a] for a in self.axes]))
         if self.n == 0:  # NaN, as in PyTorch, where NumPy's mean also warns "Mean of empty slice"
-            return np.sum(x, axis=self.axes, keepdims=keepdims) / self.n
+            dtype = x.dtype if x.dtype.kind == "f" else np.float64  # np.mean's
+            return np.full(np.sum(x, axis=self.axes, keepdims=keepdims).shape, np.nan, dtype)
         return np.mean(x, axis=self.axes, keepdims=keepdims)
 
     def backward(self, g):
