@@ -301,18 +301,34 @@ def program_steps(lib):
     ]
 
 
+def scalar_program_steps(lib):
+    """Steps from 0-d tensors to a 0-d tensor: NumPy's arithmetic on 0-d arrays gives scalars."""
+    return [
+        (2, lambda a, b: a + b), (2, lambda a, b: a * b), (2, lambda a, b: a / (b * b + 1)),
+        (2, lambda a, b: lib.maximum(a, b)), (2, lambda a, b: lib.where(a > b, a, 2 * b)),
+        (2, lambda a, b: lib.stack([a, b], 0).sum(0)), (2, lambda a, b: (a.reshape(1) * b.reshape(1, 1)).sum()),
+        (1, lambda a: lib.tanh(a)), (1, lambda a: lib.sigmoid(a)), (1, lambda a: lib.relu(a) + a),
+        (1, lambda a: lib.log(a * a + 1)), (1, lambda a: (a * a + 1) ** 1.5), (1, lambda a: lib.clamp(a, -0.5, 0.7)),
+        (1, lambda a: 1 / (a * a + 1)), (1, lambda a: 1 - a), (1, lambda a: a.mean() * a),
+        (1, lambda a: (a * lib.tensor(np.ones((2, 3)))).mean()), (1, lambda a: lib.unsqueeze(a, 0)[0]),
+    ]
+
+
 @given(st.lists(st.tuples(st.integers(0, len(program_steps(mg)) - 1), st.integers(0, 99), st.integers(0, 99)),
                 min_size=1, max_size=8),
-       st.integers(0, 2**31 - 1))
-def test_random_programs_agree_with_torch_in_value_and_gradients(steps, seed):
+       st.integers(0, 2**31 - 1), st.sampled_from(["(2, 3)", "0-d"]))
+@example([(6, 0, 0), (0, 3, 3)], 0, "0-d")  # an input used twice, then a result: 0-d gradients met as NumPy scalars
+def test_random_programs_agree_with_torch_in_value_and_gradients(steps, seed, shape):
     """Ops composed, results reused (diamonds, one input feeding several steps): each op's own
     tests do not reach the engine's bookkeeping of gradients that meet. Every result retains its
-    gradient (retain_grad), so the gradients in the middle are compared too."""
+    gradient (retain_grad), so the gradients in the middle are compared too, and each is an array
+    of its tensor's shape (0-d ones were NumPy scalars)."""
     torch = pytest.importorskip("torch")
-    inputs = list(np.random.default_rng(seed).standard_normal((3, 2, 3)))
+    inputs = list(np.random.default_rng(seed).standard_normal((3, 2, 3) if shape == "(2, 3)" else (3,)))
     results = []
     for lib in (mg, torch):
-        table = program_steps(lib)
+        table = (program_steps if shape == "(2, 3)" else scalar_program_steps)(lib)
+        steps = [(op % len(table), first, second) for op, first, second in steps]
         values = [lib.tensor(x, requires_grad=True) for x in inputs]
         for op, first, second in steps:
             arity, step = table[op]
@@ -320,7 +336,9 @@ def test_random_programs_agree_with_torch_in_value_and_gradients(steps, seed):
             values[-1].retain_grad()
         loss = sum((i + 1) * v.sum() for i, v in enumerate(values[len(inputs):]))
         loss.backward()
-        grads = [np.zeros((2, 3)) if v.grad is None else np.array(v.grad.tolist()) for v in values]
+        if lib is mg:
+            assert all(isinstance(v.grad, np.ndarray) and v.grad.shape == v.shape for v in values if v.grad is not None)
+        grads = [np.zeros(np.shape(inputs[0])) if v.grad is None else np.array(v.grad.tolist()) for v in values]
         results.append((float(loss.item()), grads))
     (ours, our_grads), (theirs, their_grads) = results
     assert_close(np.array(ours), np.array(theirs), rtol=1e-10, atol=1e-12, name="value")
