@@ -137,7 +137,9 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Threads for numba's parallel loops (BLAS threads are fixed by environment variables at import)."""
+    """Threads for numba's parallel loops started from the calling thread: numba keeps the count per
+    thread, unlike PyTorch's, so another thread uses them all (BLAS threads are fixed by environment
+    variables at import)."""
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:  # numba's own errors name no function
         raise ValueError(f"set_num_threads: n must be an int >= 1, got {n!r}")
     if numba is not None:
