@@ -1365,14 +1365,14 @@ def test_grad_mode_is_per_thread_as_pytorchs():
         def evaluating():
             with lib.no_grad():
                 entered.set()
-                leave.wait()
+                leave.wait(60)
 
         def started_inside():
             seen["new thread"] = (lib.tensor([1.0], requires_grad=True) * 2).requires_grad
 
         evaluator = threading.Thread(target=evaluating)
         evaluator.start()
-        entered.wait()
+        assert entered.wait(60), "the evaluating thread did not start"
         seen["this thread"] = (lib.tensor([1.0], requires_grad=True) * 2).requires_grad
         leave.set()
         evaluator.join()
