@@ -205,7 +205,8 @@ class Tensor:
         value = value.data if isinstance(value, Tensor) else value
         if value is not None and not (isinstance(value, np.ndarray) and value.shape == self.shape
                                       and value.dtype == self.dtype):
-            got = f"shape {value.shape} and dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
+            got = (f"shape {value.shape} and dtype {value.dtype}" if isinstance(value, np.ndarray)
+                   else type(value).__name__)
             raise RuntimeError(f"grad: an assigned gradient needs the tensor's shape {self.shape} and dtype "
                                f"{self.dtype}, as in PyTorch; got {got}")
         self._grad = value
