@@ -93,6 +93,11 @@ class Conv2dFunction(Function):
         check_conv_weight("conv2d", x.shape, weight.shape, groups)
         if bias is not None and bias.shape != weight.shape[:1]:
             raise ValueError(f"conv2d: bias shape {bias.shape} != ({weight.shape[0]},)")
+        # PyTorch's promotion, as SCS and ConvTwist: int64 images into float32 weights were float64
+        # (NumPy's), a float64 bias was rounded to float32, a float bias failed on integer inputs
+        dtype = mg.result_type(*(a for a in (x, weight, bias) if a is not None))
+        x, weight = x.astype(dtype, copy=False), weight.astype(dtype, copy=False)
+        bias = None if bias is None else bias.astype(dtype, copy=False)
         self.geometry = window_geometry("conv2d", x.shape, weight.shape[2:], stride, padding, dilation)
         self.x_shape, self.has_bias = x.shape, bias is not None
         self.w = weight.reshape(groups, weight.shape[0] // groups, -1)  # (G, O/G, K)

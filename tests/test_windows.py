@@ -403,6 +403,38 @@ def test_layers_of_integers_compute_in_float64_as_numpys_mean_does(each_backend,
     np.testing.assert_array_equal(got.data, expected.data)
 
 
+CONV_DTYPES = ["bool", "uint8", "int8", "int16", "int64", "float16", "float32", "float64"]
+
+
+@given(x_dtype=st.sampled_from(CONV_DTYPES), w_dtype=st.sampled_from(CONV_DTYPES),
+       b_dtype=st.sampled_from([None] + CONV_DTYPES), seed=SEEDS)
+def test_conv2d_of_mixed_dtypes_computes_in_pytorchs_result_type(each_backend, x_dtype, w_dtype, b_dtype, seed):
+    """conv2d of mixed dtypes is conv2d of its inputs cast to mg.result_type first, as SCS and
+    ConvTwist compute (PyTorch refuses the mix; its promotion is minigrad's rule), and each gradient
+    comes back in its input's dtype. Before: int64 images into float32 weights gave float64 (NumPy's
+    promotion), a float64 bias was rounded to float32, and a float bias on integer inputs was NumPy's
+    casting error."""
+    rng = np.random.default_rng(seed)
+    draw = lambda shape, dtype: np.abs(rng.standard_normal(shape) * 3).astype(dtype)  # noqa: E731
+    arrays_ = [draw((2, 3, 5, 4), x_dtype), draw((4, 3, 3, 2), w_dtype)]
+    arrays_ += [] if b_dtype is None else [draw(4, b_dtype)]
+    dtype = mg.result_type(*arrays_)
+    run = lambda inputs: F.conv2d(*inputs, padding=1)  # noqa: E731
+    tensors = [mg.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays_]
+    cast = [mg.tensor(a.astype(dtype), requires_grad=a.dtype.kind == "f") for a in arrays_]
+    got, expected = run(tensors), run(cast)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got.data, expected.data)
+    if dtype.kind == "f":
+        g = rng.standard_normal(got.shape).astype(dtype)
+        got.backward(g)
+        expected.backward(g)
+        for t, c in zip(tensors, cast):
+            if t.requires_grad:
+                assert t.grad.dtype == t.dtype
+                np.testing.assert_array_equal(t.grad, c.grad.astype(t.dtype))
+
+
 @pytest.mark.parametrize("layer", ["conv2d", "scs", "twist"])
 @given(stride=st.integers(1, 2), seed=SEEDS)
 def test_layers_compute_only_the_gradients_asked_for(each_backend, layer, stride, seed):
