@@ -8,6 +8,8 @@ import builtins
 import collections
 import functools
 import inspect
+import math
+import numbers
 
 import numpy as np
 
@@ -939,7 +941,24 @@ def pad(x, pad, value=None):  # noqa: A002 - torch's name
     if (widths < 0).any():
         raise ValueError(f"pad: negative padding {widths.tolist()} (cropping is not supported; slice instead)")
     pairs = [(0, 0)] * (x.ndim - widths.size // 2) + widths.reshape(-1, 2)[::-1].tolist()
-    return Pad.apply(x, pad_width=pairs, value=0 if value is None else value)
+    return Pad.apply(x, pad_width=pairs, value=_pad_value(0 if value is None else value, x.dtype))
+
+
+def _pad_value(value, dtype):
+    """value if it is a number that dtype holds, as PyTorch's pad requires: np.pad casts unsafely,
+    -1 into uint8 was 255 and 1e40 into float32 inf, silently. A float into integers truncates."""
+    value = value.data if isinstance(value, Tensor) else value
+    value = value.item() if isinstance(value, np.ndarray) and value.size == 1 else value
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
+    finite = isinstance(value, numbers.Integral) or math.isfinite(value)
+    if dtype.kind in "iu":
+        fits = finite and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max
+    else:
+        fits = dtype.kind == "b" or not finite or builtins.abs(value) <= float(np.finfo(dtype).max)
+    if not fits:
+        raise ValueError(f"pad: value {value!r} cannot be converted to {dtype} without overflow, as in PyTorch")
+    return value
 
 
 @_numpy_names

@@ -459,6 +459,42 @@ def test_clamp_by_tensors_promotes_as_pytorchs_and_refuses_a_bound_that_requires
         np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
+PAD_DTYPES = ["bool", "uint8", "int8", "int64", "float16", "float32", "float64"]
+PAD_VALUES = [-1, 0, 127, 255, 256, 0.5, -0.5, 2.7, 65504.0, 70000.0, 3.5e38, 1e40, np.inf, -np.inf, np.nan,
+              -(2**63), True, np.float64(3.5), np.int64(-7)]
+
+
+@given(dtype=st.sampled_from(PAD_DTYPES), value=st.sampled_from(PAD_VALUES) | st.floats(-300, 300))
+def test_pad_takes_a_value_its_dtype_holds_as_pytorchs_pad(dtype, value):
+    """The padding value is cast as PyTorch casts it (a float into integers truncates) and refused
+    where PyTorch refuses it, naming pad: np.pad's unsafe cast wrote -1 into uint8 as 255, 70000
+    into float16 as inf and NaN into uint8 as 0, silently."""
+    torch = pytest.importorskip("torch")
+    x = np.zeros(2, dtype)
+    try:
+        expected = torch.nn.functional.pad(torch.tensor(x), (1, 0), value=value).numpy()
+    except RuntimeError as e:
+        assert "without overflow" in str(e)
+        with pytest.raises(ValueError, match=rf"pad: value .* cannot be converted to {dtype} without overflow"):
+            mg.pad(mg.tensor(x), (1, 0), value=value)
+        return
+    got = mg.pad(mg.tensor(x), (1, 0), value=value)
+    assert got.dtype == x.dtype
+    np.testing.assert_array_equal(got.data, expected)
+
+
+@pytest.mark.parametrize("value", ["a", [1.0], None])
+def test_pad_refuses_a_value_that_is_not_a_number(value):
+    """bool tensors took the string 'a' as True, silently (PyTorch: value must be float). None is
+    PyTorch's default: zeros."""
+    x = mg.tensor(np.ones(2, np.bool_))
+    if value is None:
+        np.testing.assert_array_equal(mg.pad(x, (1, 0), value=value).data, [False, True, True])
+        return
+    with pytest.raises(TypeError, match=r"pad: value must be a number, got (str|list)"):
+        mg.pad(x, (1, 0), value=value)
+
+
 def test_max_and_min_along_a_dim_return_pytorchs_values_and_indices():
     """max(x, dim) was amax's values alone, so max(x, 1)[0], common in PyTorch code, took a row of them.
     Ties and NaN: the first extremum's index, which alone receives the gradient, as in PyTorch."""
