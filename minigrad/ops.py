@@ -998,6 +998,11 @@ def _attach_operators():
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
         "__mod__": remainder, "__rmod__": rev(remainder), "__floordiv__": floor_divide,
         "__rfloordiv__": rev(floor_divide), "remainder": remainder,
+        # PyTorch's method forms of the functions (x.add(y), x.maximum(y), x.where(mask, y), x.eq(y))
+        "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "floor_divide": floor_divide, "neg": neg,
+        "maximum": maximum, "minimum": minimum, "where": lambda x, condition, other: where(condition, x, other),
+        "eq": Tensor.__eq__, "ne": Tensor.__ne__, "lt": Tensor.__lt__, "le": Tensor.__le__, "gt": Tensor.__gt__,
+        "ge": Tensor.__ge__,
         "__neg__": neg, "__getitem__": getitem, "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,

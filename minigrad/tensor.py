@@ -241,7 +241,8 @@ class Tensor:
         return format(self.data.item(), spec) if self.ndim == 0 else super().__format__(spec)
 
     def numpy(self):
-        return self.data
+        """t's data, shared, as PyTorch's; refused like np.asarray(t) for a tensor that requires a gradient."""
+        return self.__array__()
 
     def __array__(self, dtype=None, copy=None):
         """np.asarray(t) is t's data (without it NumPy iterated t into an object array of tensors).

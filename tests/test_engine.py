@@ -412,8 +412,12 @@ def test_backward_without_a_gradient_takes_any_one_element_output():
 
 
 def test_detach_numpy_item():
+    """numpy() shares the data, as PyTorch's, and like np.asarray(t) and torch's numpy() refuses a tensor
+    that requires a gradient (it handed out the graph's own array, whose changes no version counted)."""
     x = mg.tensor([[3.0]], requires_grad=True)
-    assert not x.detach().requires_grad and x.item() == 3.0 and x.numpy() is x.data
+    assert not x.detach().requires_grad and x.item() == 3.0 and x.detach().numpy() is x.data
+    with pytest.raises(RuntimeError, match="a tensor that requires a gradient cannot become an ndarray"):
+        x.numpy()
 
 
 def test_bad_input_errors_name_the_op_and_shapes():

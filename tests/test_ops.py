@@ -459,6 +459,37 @@ def test_clamp_by_tensors_promotes_as_pytorchs_and_refuses_a_bound_that_requires
         np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
+METHOD_FORMS = ["add", "sub", "mul", "div", "matmul", "floor_divide", "neg", "maximum", "minimum", "where",
+                "eq", "ne", "lt", "le", "gt", "ge"]
+
+
+@pytest.mark.parametrize("name", METHOD_FORMS)
+@given(seed=st.integers(0, 2**31 - 1), other_is_a_number=st.booleans())
+def test_method_forms_are_pytorchs(name, seed, other_is_a_number):
+    """x.add(y), x.maximum(y), x.where(mask, y), x.eq(y), ... as torch code calls them: each was an
+    AttributeError though the function or the operator existed. Values and gradients against torch's
+    methods, with y a tensor or a number."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4,) if name == "matmul" else (3, 4))
+    other = float(b.flat[0]) if other_is_a_number and name not in ("matmul", "where", "maximum", "minimum") else b
+    differentiable = name not in ("floor_divide", "eq", "ne", "lt", "le", "gt", "ge")
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(a, requires_grad=differentiable)
+        y = other if isinstance(other, float) else lib.tensor(other, requires_grad=differentiable)
+        args = {"neg": (), "where": (lib.tensor(a > b), y)}.get(name, (y,))
+        out = getattr(x, name)(*args)
+        if differentiable:
+            out.backward(lib.tensor(np.ones(out.shape)))
+        grads = [t.grad for t in (x, y)[:1 if name == "neg" else 2] if differentiable and not isinstance(t, float)]
+        results.append([out.data if lib is mg else out.detach().numpy()] + [
+            g if lib is mg else g.numpy() for g in grads])
+    for i, (ours, theirs) in enumerate(zip(*results)):
+        assert ours.dtype == theirs.dtype
+        assert_close(ours, theirs, rtol=1e-12, atol=1e-12, name=f"{name} {'value' if i == 0 else f'grad {i - 1}'}")
+
+
 PAD_DTYPES = ["bool", "uint8", "int8", "int64", "float16", "float32", "float64"]
 PAD_VALUES = [-1, 0, 127, 255, 256, 0.5, -0.5, 2.7, 65504.0, 70000.0, 3.5e38, 1e40, np.inf, -np.inf, np.nan,
               -(2**63), True, np.float64(3.5), np.int64(-7)]
