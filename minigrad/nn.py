@@ -2,6 +2,7 @@
 import collections
 import collections.abc
 import math
+import operator
 
 import numpy as np
 
@@ -256,7 +257,50 @@ class Module:
         return f"{type(self).__name__}({body}{chr(10) if body else ''})"
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share, as in PyTorch: modules by position, replaced with
+    m[i] = module (a layer swapped for another), removed with del m[i] or pop, added with insert;
+    a removal or an insertion numbers them 0, 1, ... again."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def _name_at(self, index):
+        index = operator.index(index)
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {len(self)} modules")
+        return list(self._modules)[index]
+
+    def __setitem__(self, index, module):
+        setattr(self, self._name_at(index), module)
+
+    def __delitem__(self, index):
+        names = list(self._modules)[index] if isinstance(index, slice) else [self._name_at(index)]
+        self._renumber([m for name, m in self._modules.items() if name not in names])
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+    def _insert(self, index, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.insert: expected a Module or None, got {type(module).__name__}")
+        index = operator.index(index)
+        if not -len(self) <= index <= len(self):
+            raise IndexError(f"{type(self).__name__}.insert: index {index} is out of range for {len(self)} modules")
+        modules = list(self._modules.values())
+        index += len(self) if index < 0 else 0
+        self._renumber(modules[:index] + [module] + modules[index:])
+
+    def _renumber(self, modules):
+        for name in list(self._modules):
+            delattr(self, name)
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+
+class Sequential(_ModuleSequence):
     def __init__(self, *modules):
         super().__init__()
         self.extend(modules)
@@ -271,8 +315,12 @@ class Sequential(Module):
             part.add_module(name, module)  # None keeps its place, as in PyTorch
         return part
 
-    def __len__(self):
-        return len(self._modules)
+    def insert(self, index, module):
+        """module before position index (PyTorch's: a Module, not None)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: expected a Module, got {type(module).__name__}")
+        self._insert(index, module)
+        return self
 
     def append(self, module):
         """Add a module at the end, named by its position (PyTorch's)."""
@@ -294,7 +342,7 @@ class Sequential(Module):
         return x
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """PyTorch's nn.ModuleList: modules registered as "0", "1", ..., so parameters() and state_dict()
     find them (a plain list of modules hides them: an optimizer would never train them)."""
 
@@ -307,8 +355,9 @@ class ModuleList(Module):
         modules = list(self._modules.values())
         return ModuleList(modules[index]) if isinstance(index, slice) else modules[index]
 
-    def __len__(self):
-        return len(self._modules)
+    def insert(self, index, module):
+        """module (or None) before position index; returns None, as PyTorch's."""
+        self._insert(index, module)
 
     def __iter__(self):
         return iter(self._modules.values())

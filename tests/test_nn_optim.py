@@ -479,17 +479,23 @@ def test_attribute_registration_follows_pytorch_step_by_step(ops):
     assert logs[0] == logs[1]
 
 
-CONTAINER_OPS = st.lists(st.tuples(st.sampled_from(["append", "extend", "index", "slice", "iterate"]),
+CONTAINER_OPS = st.lists(st.tuples(st.sampled_from(["append", "extend", "index", "slice", "iterate", "setitem",
+                                                    "delitem", "delslice", "insert", "pop"]),
                                     st.sampled_from(["ReLU", "Linear", "None", "int"]), st.integers(-4, 4)),
-                         min_size=1, max_size=5)
+                         min_size=1, max_size=6)
 
 
 @given(st.sampled_from(["Sequential", "ModuleList"]), st.lists(st.sampled_from(["ReLU", "Linear"]), max_size=3),
        CONTAINER_OPS)
+@example("Sequential", ["Linear", "ReLU"], [("insert", "Linear", -1)])  # before the last, as list.insert
+@example("ModuleList", ["Linear", "ReLU", "Linear"], [("delitem", "int", 1), ("setitem", "ReLU", -1)])
 def test_containers_follow_pytorch_step_by_step(container, initial, ops):
-    """Random appends, extends, indexing, slicing and iteration of a Sequential or ModuleList, on
-    minigrad and on torch: the same results, errors, parameter names and lengths after every step.
-    None was refused (PyTorch keeps a place for it), and a Sequential slice dropped it."""
+    """Random appends, extends, indexing, slicing, iteration, m[i] = module, del m[i], del m[a:],
+    insert and pop of a Sequential or ModuleList, on minigrad and on torch: the same results, errors,
+    parameter names and lengths after every step. None was refused (PyTorch keeps a place for it), a
+    Sequential slice dropped it, and the last five were AttributeErrors or TypeErrors. Where PyTorch
+    breaks (ModuleList.insert past the end makes a gap in the numbering or a KeyError, and takes a
+    non-Module) minigrad raises the IndexError or TypeError, and that step is not compared."""
     torch = pytest.importorskip("torch")
 
     def make(lib, kind):
@@ -511,11 +517,23 @@ def test_containers_follow_pytorch_step_by_step(container, initial, ops):
                     log.append(type(m[i]).__name__)
                 elif op == "slice":
                     log.append((type(m[i:]).__name__, [n for n, _ in m[i:].named_parameters()], len(m[i:])))
+                elif op == "setitem":
+                    m[i] = make(lib, kind)
+                elif op == "delitem":
+                    del m[i]
+                elif op == "delslice":
+                    del m[i:]
+                elif op == "pop":
+                    log.append(type(m.pop(i)).__name__)
+                elif op == "insert" and container == "ModuleList" and (kind == "int" or not -len(m) <= i <= len(m)):
+                    log.append("not compared")
+                elif op == "insert":
+                    log.append(m.insert(i, make(lib, kind)) is m)
                 else:
                     log.append([type(module).__name__ for module in m])
-            except (IndexError, TypeError) as e:
-                log.append(type(e).__name__)
-            log.append(([n for n, _ in m.named_parameters()], len(m)))
+            except (IndexError, TypeError, AssertionError) as e:  # PyTorch's Sequential.insert asserts the type
+                log.append("TypeError" if isinstance(e, AssertionError) else type(e).__name__)
+            log.append(([n for n, _ in m.named_parameters()], len(m), [type(c).__name__ for c in m.children()]))
         logs.append(log)
     assert logs[0] == logs[1]
 
