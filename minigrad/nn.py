@@ -278,6 +278,12 @@ class _ModuleSequence(Module):
         names = list(self._modules)[index] if isinstance(index, slice) else [self._name_at(index)]
         self._renumber([m for name, m in self._modules.items() if name not in names])
 
+    def extend(self, modules):
+        """append each module in turn (PyTorch's); returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
     def pop(self, index):
         module = self[index]
         del self[index]
@@ -331,11 +337,6 @@ class Sequential(_ModuleSequence):
         self.add_module(name, module)  # a non-Module would be a plain attribute, which forward skips
         return self
 
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
     def forward(self, x):
         for m in self._modules.values():
             x = m(x)
@@ -364,11 +365,6 @@ class ModuleList(_ModuleSequence):
 
     def append(self, module):
         self.add_module(str(len(self)), module)  # a non-Module would be a plain attribute, unregistered
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
         return self
 
 
