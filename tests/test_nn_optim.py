@@ -494,8 +494,9 @@ def test_containers_follow_pytorch_step_by_step(container, initial, ops):
     insert and pop of a Sequential or ModuleList, on minigrad and on torch: the same results, errors,
     parameter names and lengths after every step. None was refused (PyTorch keeps a place for it), a
     Sequential slice dropped it, and the last five were AttributeErrors or TypeErrors. Where PyTorch
-    breaks (ModuleList.insert past the end makes a gap in the numbering or a KeyError, and takes a
-    non-Module) minigrad raises the IndexError or TypeError, and that step is not compared."""
+    breaks (its ModuleList.insert at a negative index is a KeyError, past the end it leaves a gap in
+    the numbering, and it takes a non-Module) that step is not compared: minigrad inserts as
+    list.insert does, or raises the IndexError or TypeError."""
     torch = pytest.importorskip("torch")
 
     def make(lib, kind):
@@ -525,7 +526,7 @@ def test_containers_follow_pytorch_step_by_step(container, initial, ops):
                     del m[i:]
                 elif op == "pop":
                     log.append(type(m.pop(i)).__name__)
-                elif op == "insert" and container == "ModuleList" and (kind == "int" or not -len(m) <= i <= len(m)):
+                elif op == "insert" and container == "ModuleList" and (kind == "int" or not 0 <= i <= len(m)):
                     log.append("not compared")
                 elif op == "insert":
                     log.append(m.insert(i, make(lib, kind)) is m)

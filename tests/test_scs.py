@@ -49,6 +49,20 @@ def off_the_sign_jump(case, variant):
     return bool(np.all((rows_of_groups(fn.S, fn.c.shape[0]) == 0) | (np.abs(fn.c) > 1e-9)))
 
 
+def assert_close_to_torch(ours, theirs, case, g, variant):
+    """y and the gradients of x, weight, p and q against the torch port's, rtol 1e-9. Where the weight's
+    gradient is 0 in real arithmetic both must be 0 to rounding: Rohrer's cosine of a one-element patch
+    is sign(w) x / nx, so y does not depend on |w|, and the gradient is two terms of about
+    sum|g| p / |w| cancelling to noise of either sign (8e-13 against torch's 2e-13 in one draw)."""
+    for name, a, e in zip(("y", "x", "weight", "p", "q"), ours, theirs):
+        if name == "weight" and variant == "rohrer" and case["weight"][0].size == 1:
+            rounding = 1e-14 * np.abs(g).sum() * case["p"].max() / np.abs(case["weight"]).min()
+            assert_close(a, np.zeros_like(a), rtol=0, atol=rounding, name=f"{variant} {name} (0 in reals)")
+            assert_close(e, np.zeros_like(e), rtol=0, atol=rounding, name=f"torch {variant} {name} (0 in reals)")
+        else:
+            assert_close(a, e, rtol=1e-9, atol=1e-12, name=f"{variant} {name}")
+
+
 def torch_scs(torch, x, weight, p, q, stride, padding, variant, groups=1):
     """Each variant's formula written with torch ops, the patch norms as Rohrer computes them:
     a conv of x^2 with a ones kernel per group, repeated for each output channel of the group."""
@@ -158,8 +172,7 @@ def test_against_torch_port(each_backend, variant):
         port().backward(torch.tensor(g))
         theirs = [port().detach().numpy()]
         theirs += [t.grad.numpy() for t in ts]
-        for name, a, e in zip(("y", "x", "weight", "p", "q"), ours, theirs):
-            assert_close(a, e, rtol=1e-9, atol=1e-12, name=f"{variant} {name}")
+        assert_close_to_torch(ours, theirs, case, g, variant)
     check()
 
 
@@ -363,8 +376,7 @@ def test_same_padding_of_any_kernel_against_torch_port(variant, case, kernel, se
     ts = [torch.tensor(np.asarray(case[k]), requires_grad=True) for k in ("x", "weight", "p", "q")]
     y = torch_scs(torch, *ts, 1, "same", variant, case["groups"])
     y.backward(torch.tensor(g))
-    for name, a, e in zip(("y", "x", "weight", "p", "q"), ours, [y.detach().numpy()] + [t.grad.numpy() for t in ts]):
-        assert_close(a, e, rtol=1e-9, atol=1e-12, name=f"{variant} {name}")
+    assert_close_to_torch(ours, [y.detach().numpy()] + [t.grad.numpy() for t in ts], case, g, variant)
 
 
 @pytest.mark.parametrize("variant", ["rohrer", "pisoni"])
