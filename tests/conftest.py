@@ -1,3 +1,4 @@
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -62,3 +63,14 @@ def grad_mode_left_on():
         lib.set_grad_enabled(True)
     if left_off:
         pytest.fail(f"the test left gradient recording off in {', '.join(lib.__name__ for lib in left_off)}")
+
+
+@contextlib.contextmanager
+def default_float64(torch):
+    """torch's default dtype as minigrad's, NumPy's: integers divided, or met by 2.5, give float64."""
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(default)

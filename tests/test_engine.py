@@ -18,6 +18,7 @@ import minigrad as mg
 from minigrad import testing
 from minigrad.tensor import _topological_order
 from minigrad.testing import arrays, assert_close
+from .conftest import default_float64
 
 
 def test_gradients_accumulate_over_uses_and_backward_calls():
@@ -113,17 +114,6 @@ def test_mixed_dtypes_promote_as_in_pytorch_where_numpy_differs():
     assert (mg.tensor(np.array([1, 2], np.int32)) + mg.tensor(np.int64(2))).dtype == np.int32
     tenth = mg.tensor(np.array([0.1], np.float32))  # 0.10000000149 in float32: compared there, 0.1 equals it
     assert not (tenth > mg.tensor(np.float64(0.1))).data[0] and (tenth == mg.tensor(np.float64(0.1))).data[0]
-
-
-@contextlib.contextmanager
-def default_float64(torch):
-    """torch's default dtype as minigrad's, NumPy's: integers divided, or met by 2.5, give float64."""
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(default)
 
 
 @given(st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8, np.bool_]),
