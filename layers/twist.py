@@ -189,7 +189,7 @@ class ConvTwist2d(nn.Module):
                 conv.weight.data = antisymmetrize(conv.weight.data)
             wx, wy = self.conv_x.weight, self.conv_y.weight
         else:
-            wx, wy = ((w - w[:, :, ::-1, ::-1]) / 2 for w in (self.conv_x.weight, self.conv_y.weight))
+            wx, wy = ((w - w.flip(2, 3)) / 2 for w in (self.conv_x.weight, self.conv_y.weight))
         return conv_twist(x, self.conv.weight, wx, wy, self.center_x, self.center_y, self.stride)
 
     def extra_repr(self):

@@ -450,6 +450,17 @@ class Cast(Function):
         return g.astype(self.dtype)
 
 
+class Flip(Function):
+    """y = x reversed along axes (a copy, as PyTorch's: a change to y leaves x alone)
+    dx = g reversed along the same axes"""
+    def forward(self, x, axes):
+        self.axes = axes
+        return np.flip(x, axes).copy()
+
+    def backward(self, g):
+        return np.flip(g, self.axes)
+
+
 class Permute(Function):
     """y = x with axes permuted by p
     dx = g permuted by the inverse of p"""
@@ -851,6 +862,16 @@ def permute(x, *dims):
     return Permute.apply(x, axes=tuple(dims))
 
 
+def flip(x, *dims):
+    """torch.flip: x reversed along dims, given as a tuple or list (x.flip(2, 3) takes them one by one);
+    rot180 of kernels (out, in, kh, kw) is flip(w, (2, 3))."""
+    if not dims:
+        raise TypeError("flip: dims missing (a tuple of ints; () flips nothing)")
+    dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    x = as_tensor(x)
+    return Flip.apply(x, axes=_normalize_axis(tuple(dims), x.ndim, "flip"))
+
+
 def transpose(x, dim0, dim1):
     """torch.transpose: axes dim0 and dim1 swapped (NumPy's swapaxes); a permute."""
     x = as_tensor(x)
@@ -1009,7 +1030,7 @@ def _attach_operators():
         "amin": amin, "argmax": argmax, "argmin": argmin,
         "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,
-        "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze,
+        "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip,
         "softmax": softmax, "log_softmax": log_softmax,
         "to": _to, "double": lambda x: _to(x, np.float64), "float": lambda x: _to(x, np.float32),
     }

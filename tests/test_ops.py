@@ -188,6 +188,13 @@ def permute_case(draw):
 
 
 @st.composite
+def flip_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=4, max_side=3))))
+    axes = draw(st.lists(st.integers(0, x.ndim - 1), unique=True)) if x.ndim else draw(st.sampled_from([[], [0]]))
+    return [x], dict(dims=tuple(a - draw(st.sampled_from([0, max(x.ndim, 1)])) for a in axes))
+
+
+@st.composite
 def transpose_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=4, max_side=3))))
     dim = st.integers(-x.ndim, x.ndim - 1) if x.ndim else st.sampled_from([0, -1])
@@ -279,6 +286,7 @@ CASES = {
     "contiguous": (permute_case(), lambda t, x, dims: x.permute(dims).contiguous()),  # of a view out of C order
     "permute": (permute_case(), lambda t, x, dims: x.permute(dims)),
     "transpose": (transpose_case(), lambda t, x, dim0, dim1: t.transpose(x, dim0, dim1)),
+    "flip": (flip_case(), lambda t, x, dims: t.flip(x, dims)),
     "flatten": (flatten_case(), lambda t, x, start_dim, end_dim: t.flatten(x, start_dim, end_dim)),
     "unsqueeze": (unsqueeze_case(), lambda t, x, dim: t.unsqueeze(x, dim)),
     "squeeze": (squeeze_case(), lambda t, x, dim: t.squeeze(x) if dim is None else t.squeeze(x, dim)),
@@ -299,7 +307,7 @@ def call(name, tensors, kwargs):
         return fn(tensors, **kwargs)
     if name == "reshape":
         return fn(tensors[0], kwargs["shape"])
-    if name == "permute":
+    if name in ("permute", "flip"):
         return fn(tensors[0], kwargs["dims"])
     if name == "contiguous":
         return fn(tensors[0].permute(kwargs["dims"]))
@@ -488,6 +496,21 @@ def test_method_forms_are_pytorchs(name, seed, other_is_a_number):
     for i, (ours, theirs) in enumerate(zip(*results)):
         assert ours.dtype == theirs.dtype
         assert_close(ours, theirs, rtol=1e-12, atol=1e-12, name=f"{name} {'value' if i == 0 else f'grad {i - 1}'}")
+
+
+def test_flip_returns_a_copy_and_needs_its_dims_as_pytorchs():
+    """x.flip(2, 3), the seed's rot180 of ConvTwist's kernels, was an AttributeError. Its result is a
+    copy (NumPy's flip is a view: a change to y would have reached x), and dims cannot be left out."""
+    torch = pytest.importorskip("torch")
+    for lib in (mg, torch):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3))
+        y = x.flip(0, 1)
+        y += 1
+        np.testing.assert_array_equal(np.asarray(x.data if lib is mg else x), np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError, match=r"flip: dims missing"):
+        mg.tensor(np.ones(2)).flip()
+    with pytest.raises(TypeError):
+        torch.ones(2).flip()
 
 
 PAD_DTYPES = ["bool", "uint8", "int8", "int64", "float16", "float32", "float64"]
@@ -789,6 +812,7 @@ BOOL_DIMS = {  # name: (ours, torch's), each given True (or a tuple holding it) 
     "squeeze": (lambda m, x: m.squeeze(x, True), lambda t, x: t.squeeze(x, True)),
     "flatten": (lambda m, x: m.flatten(x, True), lambda t, x: t.flatten(x, True)),
     "permute": (lambda m, x: m.permute(x, (True, 0, 2)), lambda t, x: t.permute(x, (True, 0, 2))),
+    "flip": (lambda m, x: m.flip(x, (True,)), lambda t, x: t.flip(x, (True,))),
     "cat": (lambda m, x: m.cat([x, x], True), lambda t, x: t.cat([x, x], True)),
     "stack": (lambda m, x: m.stack([x, x], True), lambda t, x: t.stack([x, x], True)),
     "pad": (lambda m, x: m.pad(x, (True, 0)), lambda t, x: t.nn.functional.pad(x, (True, 0))),
