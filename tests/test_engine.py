@@ -288,6 +288,7 @@ def program_steps(lib):
         (1, lambda a: lib.cat([a[:, 1:], a[:, :1]], 1)), (1, lambda a: lib.gather(a, 1, index([[2, 0, 1], [1, 1, 0]]))),
         (1, lambda a: lib.squeeze(lib.unsqueeze(a, 0), 0)), (1, lambda a: lib.flatten(a).reshape(2, 3)),
         (1, lambda a: 1 / (a * a + 1)), (1, lambda a: 1 - a), (1, lambda a: a.permute(1, 0).permute(1, 0)),
+        (1, lambda a: a.flip(1) * a), (2, lambda a, b: a.mul(b).add(a.maximum(b)).div(b.mul(b).add(1))),
     ]
 
 
