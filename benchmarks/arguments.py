@@ -14,6 +14,11 @@ def positive_int(text):
     return value
 
 
+def default_threads():
+    """2, the recorded runs' count, or 1 where this process may use one CPU only."""
+    return min(2, usable_cpus())
+
+
 def thread_count(text):
     """At most the CPUs this process may use (numba's own limit; more only slows both sides)."""
     value, cpus = positive_int(text), usable_cpus()

@@ -19,13 +19,14 @@ back to the kernel and faults in again at the next call can cost more than the a
 import argparse
 import os
 
-from benchmarks.arguments import LAYERS, WORKLOADS, names_from, positive_int, thread_count
+from benchmarks.arguments import LAYERS, WORKLOADS, default_threads, names_from, positive_int, thread_count
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=positive_int, default=30, help="timed calls per side, in blocks of 5")
-    parser.add_argument("--threads", type=thread_count, default=2)
+    parser.add_argument("--threads", type=thread_count, default=default_threads(),
+                        help="threads for both libraries (default: 2, or 1 on a one-CPU machine)")
     parser.add_argument("--only", type=names_from(LAYERS), default="",
                         help=f"comma-separated layer names, of {', '.join(LAYERS)} (default: all)")
     parser.add_argument("--workloads", type=names_from(WORKLOADS), default="",

@@ -14,12 +14,13 @@ import os
 import statistics
 import time
 
-from benchmarks.arguments import positive_int, thread_count
+from benchmarks.arguments import default_threads, positive_int, thread_count
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=thread_count, default=2)
+    parser.add_argument("--threads", type=thread_count, default=default_threads(),
+                        help="threads for both libraries (default: 2, or 1 on a one-CPU machine)")
     parser.add_argument("--batches", type=positive_int, default=40, help="timed batches per side and model")
     parser.add_argument("--batch-size", type=positive_int, default=64)
     return parser.parse_args(argv)
