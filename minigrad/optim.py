@@ -84,11 +84,12 @@ class Optimizer:
             p.zero_grad(set_to_none)
 
     def step(self):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, p.grad, group)
-                    changed_in_place(p.data)  # a graph that kept p refuses its backward now, as in PyTorch
+        with np.errstate(all="ignore"):  # NaN and inf are results, as in PyTorch and the numba kernel (Function.apply)
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._update(p, p.grad, group)
+                        changed_in_place(p.data)  # a graph that kept p refuses its backward now, as in PyTorch
 
     def _update(self, p, g, group):
         """One step of p (its state, if it needs one, in ``self.state[p]``)."""

@@ -3,6 +3,7 @@ import inspect
 import os
 import re
 import stat
+import warnings
 
 import numpy as np
 import pytest
@@ -1368,6 +1369,24 @@ def test_optimizer_state_dict_resumes_exactly(name, kw):
     _train(resumed, opt2, x, labels, 3)
     for k, v in straight.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[k], v)
+
+
+@pytest.mark.parametrize("dtype, eps", [(np.float16, 1e-8), (np.float32, 0.0)])
+def test_adams_nan_steps_are_pytorchs_and_raise_no_warning(each_backend, dtype, eps):
+    """eps rounds to 0 in float16 (or is asked to be 0), so a zero gradient's step is 0 / 0: NaN in
+    PyTorch and in the numba kernel, silently, where NumPy's path warned "invalid value encountered in
+    divide" (an error under -W error), and float16's g * g overflowed with a warning too."""
+    torch = pytest.importorskip("torch")
+    grad = np.array([0.0, 300.0, -1.0], dtype)  # 300^2 overflows float16
+    ours = nn.Parameter(np.ones(3, dtype))
+    ours.grad = grad.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optim.Adam([ours], lr=0.01, eps=eps).step()
+    theirs = torch.ones(3, dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+    theirs.grad = torch.tensor(grad)
+    torch.optim.Adam([theirs], lr=0.01, eps=eps).step()
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
 
 
 @pytest.mark.parametrize("name,kw", OPTIMIZERS)
