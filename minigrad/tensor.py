@@ -307,7 +307,8 @@ class Tensor:
         if isinstance(other, np.ndarray):  # t's dtype for them, as in PyTorch: a uint8 t += a 0-D int64 stays uint8
             other = other.astype(result_type(self.data, other), copy=False)
         try:
-            ufunc(self.data, other, out=self.data, casting="same_kind")
+            with np.errstate(all="ignore"):  # overflow and 0 / 0 give inf and NaN silently, as the ops do
+                ufunc(self.data, other, out=self.data, casting="same_kind")
         except TypeError:  # NumPy's message named its ufunc's loop
             raise TypeError(f"{op}: the result for {self.dtype} and {value.dtype} cannot be stored in "
                             f"this {self.dtype} tensor, as in PyTorch; make the tensor floating point first") from None

@@ -1122,6 +1122,23 @@ def test_in_place_operators_keep_the_tensors_dtype_as_pytorchs_do():
         assert counts.tolist() == [1, 2, 3]
 
 
+@pytest.mark.parametrize("change", ["+=", "-=", "*=", "/="])
+def test_in_place_operators_give_inf_and_nan_silently_as_the_ops_do(change):
+    """float16's 60000 + 60000, 1 / 0 and 0 / 0 warned in NumPy's words (an error under -W error), where
+    x + y, PyTorch's += and the numba kernels give inf and NaN silently."""
+    torch = pytest.importorskip("torch")
+    start, by = np.array([60000.0, 1.0, 0.0, -60000.0], np.float16), np.array([60000.0, 0.0, 0.0, 60000.0], np.float16)
+    results = []
+    for lib in (mg, torch):
+        t = lib.tensor(start.copy())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv}[change](
+                t, lib.tensor(by))
+        results.append(np.asarray(t.data if lib is mg else t))
+    np.testing.assert_array_equal(*results)
+
+
 CHANGES = {  # an in-place change of a tensor after the forward, written once for minigrad and torch
     "+=": lambda v: v.__iadd__(1.5), "*=": lambda v: v.__imul__(-2.0),
     "setitem": lambda v: v.__setitem__((0, 1), 7.0), "a view's +=": lambda v: v[:, 1:].__iadd__(1.5),
