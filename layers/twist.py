@@ -35,7 +35,8 @@ def twist_grids(h, w, dtype):
 
 def antisymmetrize(w):
     """(w - rot180(w)) / 2 over the two spatial axes: the centre tap becomes exactly 0."""
-    return (w - w[:, :, ::-1, ::-1]) / w.dtype.type(2)
+    with np.errstate(all="ignore"):  # inf - inf is NaN silently, as in the seed's torch code and in the ops
+        return (w - w[:, :, ::-1, ::-1]) / w.dtype.type(2)
 
 
 def rotate90_clockwise(w):

@@ -1,4 +1,6 @@
 """ConvTwist: gradients in both symmetrize modes, both backends, a torch port of the seed's module, init."""
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -127,6 +129,21 @@ def test_module_against_seed_torch_port(each_backend, dtype):
             assert_close(p.data, seed_module.p[name].detach().numpy(), rtol, atol, name=f"{name} after forward")
             assert_close(p.grad, seed_module.p[name].grad.numpy(), rtol, atol * 10, name=f"{name} grad")
     check()
+
+
+def test_infinite_weights_give_the_seeds_nan_without_a_warning(each_backend):
+    """The in-place antisymmetrisation of inf weights, inf - inf, warned in NumPy's words (an error
+    under -W error), outside the op's silence; the seed's torch code gives NaN silently."""
+    torch = pytest.importorskip("torch")
+    module = layers.ConvTwist2d(1, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    module.conv_x.weight.data[0, 0, 0, 0] = module.conv_x.weight.data[0, 0, 2, 2] = np.inf  # mirrored: inf - inf
+    module.conv_y.weight.data[1, 0, 2, 1] = np.inf
+    seed_module = SeedConvTwist(torch, module.state_dict(), 1)
+    x = np.random.default_rng(1).standard_normal((1, 1, 4, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = module(mg.tensor(x))
+    np.testing.assert_array_equal(y.data, seed_module(torch.tensor(x)).detach().numpy())
 
 
 @pytest.mark.parametrize("h,w", [(1, 1), (7, 10), (13, 3), (28, 28), (111, 97)])
