@@ -260,6 +260,16 @@ def test_manual_seed_reproduces_default_init():
     np.testing.assert_array_equal(a, nn.Linear(3, 2).weight.data)
 
 
+@pytest.mark.parametrize("seed", [None, -1, 1.5, "3"])
+def test_manual_seed_refuses_what_would_not_repeat_or_names_itself(seed):
+    """manual_seed(None), as an unset --seed option gives it, drew a fresh seed from the system, so a
+    run written as seeded did not repeat (PyTorch refuses None); -1, 1.5 and '3' were NumPy's errors
+    naming SeedSequence."""
+    error = ValueError if seed == -1 else TypeError
+    with pytest.raises(error, match=rf"manual_seed: seed must be an int >= 0, got {re.escape(repr(seed))}"):
+        mg.manual_seed(seed)
+
+
 def test_train_eval_flags_reach_submodules():
     m = make_mlp().eval()
     assert not any(x.training for x in m.modules())
