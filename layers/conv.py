@@ -142,7 +142,7 @@ class Conv2d(nn.Module):
         check_groups("Conv2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
-        bound = nn.kaiming_uniform_bound(in_channels // groups * kh * kw)
+        rng, bound = mg.random.generator(rng, "Conv2d"), nn.kaiming_uniform_bound(in_channels // groups * kh * kw)
         self.weight = nn.Parameter(nn.uniform((out_channels, in_channels // groups, kh, kw), bound, rng, dtype))
         if bias:
             self.bias = nn.Parameter(nn.uniform((out_channels,), bound, rng, dtype))

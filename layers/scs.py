@@ -258,7 +258,7 @@ class SharpCosSim2d(nn.Module):
         check_groups("SharpCosSim2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.variant, self.groups = stride, padding, variant, groups
-        rng = mg.random.default_rng() if rng is None else rng
+        rng = mg.random.generator(rng, "SharpCosSim2d")
         shape = (out_channels, in_channels // groups, kh, kw)
         if variant == "rohrer":
             self.weight = nn.Parameter(rng.uniform(-1, 1, shape).astype(dtype))

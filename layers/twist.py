@@ -173,7 +173,7 @@ class ConvTwist2d(nn.Module):
             raise ValueError(f"ConvTwist2d: init_max must be a finite number >= 0, got {init_max!r}")
         check_channel_counts("ConvTwist2d", in_channels, out_channels)
         _, stride, _, _ = window_args("ConvTwist2d", 3, stride, 1)
-        rng = mg.random.default_rng() if rng is None else rng
+        rng = mg.random.generator(rng, "ConvTwist2d")
         self.stride, self.symmetrize = stride, symmetrize
         self.conv = Conv2d(in_channels, out_channels, 3, stride, 1, bias=False, rng=rng, dtype=dtype)
         self.conv_x = Conv2d(in_channels, out_channels, 3, stride, 1, bias=False, rng=rng, dtype=dtype)

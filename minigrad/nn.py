@@ -8,7 +8,7 @@ import numpy as np
 
 from . import ops, windows
 from .io import atomic_write, load_npz
-from .random import default_rng
+from .random import generator
 from .tensor import Tensor, as_dtype
 
 
@@ -47,8 +47,7 @@ def parameter_dtype(op, dtype):
     return dtype
 
 
-def uniform(shape, bound, rng=None, dtype=np.float32):
-    rng = default_rng() if rng is None else rng
+def uniform(shape, bound, rng, dtype=np.float32):
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
 
@@ -377,7 +376,7 @@ class Linear(Module):
         check_count("Linear", "in_features", in_features, least=0)  # PyTorch allows empty layers: y = bias
         check_count("Linear", "out_features", out_features, least=0)
         self.in_features, self.out_features = in_features, out_features
-        bound = kaiming_uniform_bound(in_features)
+        rng, bound = generator(rng, "Linear"), kaiming_uniform_bound(in_features)
         self.weight = Parameter(uniform((out_features, in_features), bound, rng, dtype))
         if bias:
             self.bias = Parameter(uniform((out_features,), bound, rng, dtype))

@@ -1,7 +1,7 @@
 """One source of randomness: ``manual_seed(n)`` makes every default-initialised module reproducible.
 
-Modules and data loaders take an explicit ``rng`` (a ``np.random.Generator``); when they are given
-none they draw from this module's generator, which ``manual_seed`` resets.
+Modules and data loaders take an explicit ``rng`` (a ``np.random.Generator``, or an int seeding one);
+when they are given none they draw from this module's generator, which ``manual_seed`` resets.
 """
 import numpy as np
 
@@ -20,5 +20,14 @@ def manual_seed(seed):
     return _generator
 
 
-def default_rng():
-    return _generator
+def generator(rng, op):
+    """A module's rng argument as the Generator its init draws from: None is this module's (manual_seed's),
+    an int seeds a new one as np.random.default_rng does (NumPy's convention for an rng argument, SPEC 7),
+    a Generator is used as is. Each module resolves it once: passed on as an int, it would seed every
+    draw alike (ConvTwist's three convolutions would start equal)."""
+    if rng is None:
+        return _generator
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: rng must be None, an int >= 0 or a np.random.Generator, got {rng!r}") from None

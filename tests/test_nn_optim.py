@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import layers
+from layers.twist import antisymmetrize
 import minigrad as mg
 from minigrad import backend, nn, optim
 from minigrad.testing import arrays, assert_close
@@ -258,6 +259,23 @@ def test_manual_seed_reproduces_default_init():
     a = nn.Linear(3, 2).weight.data
     mg.manual_seed(3)
     np.testing.assert_array_equal(a, nn.Linear(3, 2).weight.data)
+
+
+@pytest.mark.parametrize("make", [lambda rng: nn.Linear(3, 4, rng=rng), lambda rng: layers.Conv2d(2, 3, 3, rng=rng),
+                                  lambda rng: layers.SharpCosSim2d(2, 3, rng=rng),
+                                  lambda rng: layers.SharpCosSim2d(2, 3, variant="pisoni", rng=rng),
+                                  lambda rng: layers.ConvTwist2d(2, 3, rng=rng)])
+def test_a_modules_rng_may_be_a_seed_as_numpys_rng_arguments_take_one(make):
+    """rng=0, NumPy's convention for an rng argument (as np.random.default_rng and SciPy take it), was
+    an AttributeError naming no module ('int' object has no attribute 'uniform'). The seed is resolved
+    once per module: ConvTwist's three convolutions still start different."""
+    seeded, generated = make(0), make(np.random.default_rng(0))
+    for (name, a), (_, b) in zip(seeded.named_parameters(), generated.named_parameters()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+    if isinstance(seeded, layers.ConvTwist2d):  # conv_x is not conv's draw again, antisymmetrised
+        assert not np.array_equal(antisymmetrize(seeded.conv.weight.data), seeded.conv_x.weight.data)
+    with pytest.raises(TypeError, match=r"rng must be None, an int >= 0 or a np.random.Generator, got 'a'"):
+        make("a")
 
 
 @pytest.mark.parametrize("seed", [None, -1, 1.5, "3"])
