@@ -969,7 +969,7 @@ def _pad_value(value, dtype):
     """value if it is a number that dtype holds, as PyTorch's pad requires: np.pad casts unsafely,
     -1 into uint8 was 255 and 1e40 into float32 inf, silently. A float into integers truncates."""
     value = value.data if isinstance(value, Tensor) else value
-    value = value.item() if isinstance(value, np.ndarray) and value.size == 1 else value
+    value = value.item() if isinstance(value, (np.ndarray, np.generic)) and value.size == 1 else value
     if not isinstance(value, numbers.Real):
         raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
     finite = isinstance(value, numbers.Integral) or math.isfinite(value)

@@ -515,7 +515,7 @@ def test_flip_returns_a_copy_and_needs_its_dims_as_pytorchs():
 
 PAD_DTYPES = ["bool", "uint8", "int8", "int64", "float16", "float32", "float64"]
 PAD_VALUES = [-1, 0, 127, 255, 256, 0.5, -0.5, 2.7, 65504.0, 70000.0, 3.5e38, 1e40, np.inf, -np.inf, np.nan,
-              -(2**63), True, np.float64(3.5), np.int64(-7)]
+              -(2**63), True, np.float64(3.5), np.int64(-7), np.True_, np.float16(2.5)]
 
 
 @given(dtype=st.sampled_from(PAD_DTYPES), value=st.sampled_from(PAD_VALUES) | st.floats(-300, 300))
