@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, assume
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -519,6 +519,8 @@ PAD_VALUES = [-1, 0, 127, 255, 256, 0.5, -0.5, 2.7, 65504.0, 70000.0, 3.5e38, 1e
 
 
 @given(dtype=st.sampled_from(PAD_DTYPES), value=st.sampled_from(PAD_VALUES) | st.floats(-300, 300))
+@example(dtype="float32", value=np.True_)  # a NumPy scalar: refused by the check's first version
+@example(dtype="uint8", value=-1)
 def test_pad_takes_a_value_its_dtype_holds_as_pytorchs_pad(dtype, value):
     """The padding value is cast as PyTorch casts it (a float into integers truncates) and refused
     where PyTorch refuses it, naming pad: np.pad's unsafe cast wrote -1 into uint8 as 255, 70000
