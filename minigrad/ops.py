@@ -862,6 +862,14 @@ def permute(x, *dims):
     return Permute.apply(x, axes=tuple(dims))
 
 
+def t(x):
+    """torch.t: a matrix transposed (W.t(), as x @ W.t() in a linear layer); 0-D and 1-D tensors as they are."""
+    x = as_tensor(x)
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {x.shape} (transpose or permute it)")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
 def flip(x, *dims):
     """torch.flip: x reversed along dims, given as a tuple or list (x.flip(2, 3) takes them one by one);
     rot180 of kernels (out, in, kh, kw) is flip(w, (2, 3))."""
@@ -1030,7 +1038,7 @@ def _attach_operators():
         "amin": amin, "argmax": argmax, "argmin": argmin,
         "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,
-        "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip,
+        "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip, "t": t,
         "softmax": softmax, "log_softmax": log_softmax,
         "to": _to, "double": lambda x: _to(x, np.float64), "float": lambda x: _to(x, np.float32),
     }

@@ -195,6 +195,11 @@ def flip_case(draw):
 
 
 @st.composite
+def t_case(draw):
+    return [draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=4))))], {}
+
+
+@st.composite
 def transpose_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=4, max_side=3))))
     dim = st.integers(-x.ndim, x.ndim - 1) if x.ndim else st.sampled_from([0, -1])
@@ -287,6 +292,7 @@ CASES = {
     "permute": (permute_case(), lambda t, x, dims: x.permute(dims)),
     "transpose": (transpose_case(), lambda t, x, dim0, dim1: t.transpose(x, dim0, dim1)),
     "flip": (flip_case(), lambda t, x, dims: t.flip(x, dims)),
+    "t": (t_case(), lambda t, x: x.t()),
     "flatten": (flatten_case(), lambda t, x, start_dim, end_dim: t.flatten(x, start_dim, end_dim)),
     "unsqueeze": (unsqueeze_case(), lambda t, x, dim: t.unsqueeze(x, dim)),
     "squeeze": (squeeze_case(), lambda t, x, dim: t.squeeze(x) if dim is None else t.squeeze(x, dim)),
@@ -496,6 +502,15 @@ def test_method_forms_are_pytorchs(name, seed, other_is_a_number):
     for i, (ours, theirs) in enumerate(zip(*results)):
         assert ours.dtype == theirs.dtype
         assert_close(ours, theirs, rtol=1e-12, atol=1e-12, name=f"{name} {'value' if i == 0 else f'grad {i - 1}'}")
+
+
+def test_t_refuses_more_than_two_dims_as_pytorchs():
+    """W.t(), the transpose of PyTorch's linear layers (x @ W.t()), was an AttributeError."""
+    with pytest.raises(ValueError, match=r"t: expects a tensor of at most 2 dims, got shape \(2, 3, 4\)"):
+        mg.tensor(np.ones((2, 3, 4))).t()
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3, 4).t()
 
 
 def test_flip_returns_a_copy_and_needs_its_dims_as_pytorchs():
