@@ -415,6 +415,16 @@ def test_torch_state_dict_and_pt_file_load_into_a_module(tmp_path):
         np.testing.assert_array_equal(module.center_y.data, state["center_y"].numpy())
 
 
+def test_a_state_dict_of_minigrad_tensors_loads_too():
+    """A state holding minigrad tensors (a model's parameters) was an AttributeError: they have detach()
+    but no cpu()."""
+    source = layers.Conv2d(2, 3, 3, rng=0)
+    state = dict(source.named_parameters())
+    module = crosscheck.load_torch_state_dict(layers.Conv2d(2, 3, 3, rng=1), state)
+    for name, p in module.named_parameters():
+        np.testing.assert_array_equal(p.data, state[name].data)
+
+
 DEPTHWISE_SCS = ("--in-channels", "3", "--out-channels", "6", "--groups", "3")  # Rohrer's depthwise layer
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..io import NotAnNpzFile, atomic_write, load_npz
 from ..nn import check_count
+from ..tensor import Tensor
 
 FORMAT = "minigrad-crosscheck/1"
 
@@ -257,11 +258,12 @@ def torch_to_keras_cossim(w):
 
 
 def state_dict_to_numpy(state):
-    """A PyTorch state_dict (tensors or arrays), or the path of a ``.pt`` file, as {name: ndarray}."""
+    """A PyTorch state_dict (its tensors, minigrad's or arrays), or the path of a ``.pt`` file, as {name: ndarray}."""
     if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
         import torch  # only for .pt files
         state = torch.load(state, map_location="cpu", weights_only=True)
-    return {k: v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v) for k, v in state.items()}
+    return {k: v.data if isinstance(v, Tensor) else v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v)
+            for k, v in state.items()}
 
 
 def load_torch_state_dict(module, state):
