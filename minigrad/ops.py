@@ -682,7 +682,13 @@ class CrossEntropy(Function):
 # ----------------------------------------------------------------------------------- public API
 
 def _binary(fn):
-    return lambda a, b: fn.apply(*_pair(a, b))
+    """The function of a binary Function, named for it (add for Add): an error names the op, and
+    help() shows its forward and VJP."""
+    def op(a, b):
+        return fn.apply(*_pair(a, b))
+    op.__name__ = op.__qualname__ = fn.__name__.lower()
+    op.__doc__ = fn.__doc__
+    return op
 
 
 def _pair(a, b):

@@ -477,6 +477,16 @@ METHOD_FORMS = ["add", "sub", "mul", "div", "matmul", "floor_divide", "neg", "ma
                 "eq", "ne", "lt", "le", "gt", "ge"]
 
 
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "matmul", "remainder", "maximum", "minimum"])
+def test_a_binary_op_named_in_its_errors_and_its_help(name):
+    """x.add(y, alpha=2), as torch code writes it, said "_binary.<locals>.<lambda>() got an unexpected
+    keyword argument", naming no op; help(mg.mul) showed nothing of the forward and VJP."""
+    x = mg.tensor(np.ones(2))
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'alpha'"):
+        getattr(mg, name)(x, x, alpha=2)
+    assert getattr(mg, name).__doc__ == getattr(ops, name.capitalize() if name != "matmul" else "MatMul").__doc__
+
+
 @pytest.mark.parametrize("name", METHOD_FORMS)
 @given(seed=st.integers(0, 2**31 - 1), other_is_a_number=st.booleans())
 def test_method_forms_are_pytorchs(name, seed, other_is_a_number):
