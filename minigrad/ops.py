@@ -1025,6 +1025,11 @@ def cross_entropy(logits, labels, reduction="mean"):
     return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels, reduction=reduction)
 
 
+def _where_method(x, condition, other):
+    """x.where(condition, other), PyTorch's method: where(condition, x, other)."""
+    return where(condition, x, other)
+
+
 def _attach_operators():
     rev = lambda fn: lambda self, other: fn(other, self)  # noqa: E731
     methods = {
@@ -1035,7 +1040,7 @@ def _attach_operators():
         "__rfloordiv__": rev(floor_divide), "remainder": remainder,
         # PyTorch's method forms of the functions (x.add(y), x.maximum(y), x.where(mask, y), x.eq(y))
         "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "floor_divide": floor_divide, "neg": neg,
-        "maximum": maximum, "minimum": minimum, "where": lambda x, condition, other: where(condition, x, other),
+        "maximum": maximum, "minimum": minimum, "where": _where_method,
         "eq": Tensor.__eq__, "ne": Tensor.__ne__, "lt": Tensor.__lt__, "le": Tensor.__le__, "gt": Tensor.__gt__,
         "ge": Tensor.__ge__,
         "__neg__": neg, "__getitem__": getitem, "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
