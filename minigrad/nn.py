@@ -289,8 +289,6 @@ class _ModuleSequence(Module):
         return module
 
     def _insert(self, index, module):
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}.insert: expected a Module or None, got {type(module).__name__}")
         index = operator.index(index)
         if not -len(self) <= index <= len(self):
             raise IndexError(f"{type(self).__name__}.insert: index {index} is out of range for {len(self)} modules")
@@ -357,6 +355,8 @@ class ModuleList(_ModuleSequence):
 
     def insert(self, index, module):
         """module (or None) before position index; returns None, as PyTorch's."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"ModuleList.insert: expected a Module or None, got {type(module).__name__}")
         self._insert(index, module)
 
     def __iter__(self):
