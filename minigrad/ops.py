@@ -62,14 +62,14 @@ class Mul(Function):
 
 class Div(Function):
     """y = a / b
-    da = g / b, db = -g a / b^2"""
+    da = g / b, db = -g a / b^2 = -g (a / b) / b   (b^2 overflows where the gradient does not)"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("div", a, b)
         self.a, self.b = a, b
         return a / b
 
     def backward(self, g):
-        gb = -g * self.a / (self.b * self.b) if self.needs_input_grad[1] else None
+        gb = -g * (self.a / self.b / self.b) if self.needs_input_grad[1] else None
         return g / self.b, gb
 
 

@@ -418,6 +418,36 @@ def test_special_points_follow_torch(name):
         assert_close(a.grad, b.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} grad {i}")
 
 
+# Magnitudes whose squares overflow or underflow in float32 and float64, though the values and
+# gradients of the ops are representable.
+EXTREME = {np.float32: [1e-30, 1e-20, 3e-13, 1e-3, 1.0, 7e12, 3e19, 1e30],
+           np.float64: [1e-300, 1e-170, 1e-150, 1.0, 1e150, 1e170, 1e300]}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", AT_SPECIAL_POINTS)
+def test_extreme_magnitudes_follow_torch(name, dtype):
+    """div's gradient for the divisor, -g a / b^2, was 0 or inf where b^2 over- or underflowed:
+    -0.0 for a = b = 1e20 in float32 (PyTorch, from (a / b) / b: -1e-20). remainder's value is
+    compared with NumPy's (exact), where PyTorch's, a - b floor(a / b), is NaN once a / b overflows."""
+    torch = pytest.importorskip("torch")
+    values = np.array(sorted([-m for m in EXTREME[dtype]] + EXTREME[dtype]), dtype)
+    binary_op = len(inspect.signature(CASES[name][1]).parameters) == 3
+    inputs = [a.ravel() for a in np.meshgrid(values, values)] if binary_op else [values]
+    tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
+    with np.errstate(all="ignore"):
+        out = call(name, tensors, {})
+        out.backward(np.ones(out.shape, dtype))
+    ts = [torch.tensor(x, requires_grad=True) for x in inputs]
+    t_out = CASES[name][1](torch, *ts)
+    t_out.backward(torch.ones(t_out.shape, dtype=t_out.dtype))
+    rtol, atol = 1e-6 if dtype == np.float32 else 1e-15, np.finfo(dtype).tiny  # subnormals hold fewer digits
+    expected = np.mod(*inputs) if name == "remainder" else t_out.detach().numpy()
+    assert_close(out.data, expected, rtol=rtol, atol=atol, name=f"{name} value")
+    for i, (a, b) in enumerate(zip(tensors, ts)):
+        assert_close(a.grad, b.grad.numpy(), rtol=rtol, atol=atol, name=f"{name} grad {i}")
+
+
 def test_clip_boundaries_and_ties_of_max_follow_torch():
     """The extrema's ties share the gradient (x had none at its max and min, inf and -inf, so a
     gradient of 1 for every tied element passed). A min above the max gives the max everywhere and no
