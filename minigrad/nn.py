@@ -129,33 +129,40 @@ class Module:
                 return
             seen.add(id(module))
             yield name, module
-            for child_name, child in module.named_children():
-                yield from walk(child, f"{name}.{child_name}" if name else child_name)
+            for child_name, child in module._modules.items():
+                if child is not None:
+                    yield from walk(child, f"{name}.{child_name}" if name else child_name)
         yield from walk(self, prefix)
 
     def modules(self):
         return (m for _, m in self.named_modules())
 
     def named_children(self):
-        return ((name, m) for name, m in self._modules.items() if m is not None)
+        """(name, module) for each direct submodule, a shared one once, as in PyTorch."""
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
 
     def children(self):
         return (m for _, m in self.named_children())
 
-    def named_parameters(self, prefix="", remove_duplicate=True):
-        """(dotted name, parameter) in registration order, depth first; a shared parameter comes
-        once unless remove_duplicate is False (state_dict names it under each of its names)."""
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, parameter) in registration order, depth first (recurse=False: this module's
+        own); a shared parameter comes once unless remove_duplicate is False (state_dict names it
+        under each of its names)."""
         seen = set()
-        for module_name, module in self.named_modules(prefix, remove_duplicate):
+        for module_name, module in self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]:
             for name, p in module._parameters.items():
                 if p is None or remove_duplicate and id(p) in seen:
                     continue
                 seen.add(id(p))
                 yield (f"{module_name}.{name}" if module_name else name), p
 
-    def parameters(self):
+    def parameters(self, recurse=True):
         """An iterator, as PyTorch's (next(model.parameters()) is a common way to read the dtype)."""
-        return (p for _, p in self.named_parameters())
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
     def apply(self, fn):
         """fn(module) for every submodule, then for this one (PyTorch's order, for custom inits)."""
@@ -265,7 +272,10 @@ class _ModuleSequence(Module):
         return len(self._modules)
 
     def _name_at(self, index):
-        index = operator.index(index)
+        try:
+            index = operator.index(index)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}: an index must be an int or a slice, got {index!r:.80}") from None
         if not -len(self) <= index < len(self):
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for {len(self)} modules")
         return list(self._modules)[index]
@@ -310,11 +320,10 @@ class Sequential(_ModuleSequence):
 
     def __getitem__(self, index):
         """A module by position, or a slice as a Sequential that keeps the modules' names (as PyTorch's)."""
-        items = list(self._modules.items())
         if not isinstance(index, slice):
-            return items[index][1]
+            return self._modules[self._name_at(index)]
         part = Sequential()
-        for name, module in items[index]:
+        for name, module in list(self._modules.items())[index]:
             part.add_module(name, module)  # None keeps its place, as in PyTorch
         return part
 
@@ -350,8 +359,9 @@ class ModuleList(_ModuleSequence):
 
     def __getitem__(self, index):
         """A module by position, or a slice as a new ModuleList numbered from 0 (as PyTorch's)."""
-        modules = list(self._modules.values())
-        return ModuleList(modules[index]) if isinstance(index, slice) else modules[index]
+        if not isinstance(index, slice):
+            return self._modules[self._name_at(index)]
+        return ModuleList(list(self._modules.values())[index])
 
     def insert(self, index, module):
         """module (or None) before position index; returns None, as PyTorch's."""

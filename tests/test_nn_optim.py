@@ -296,20 +296,27 @@ def test_train_eval_flags_reach_submodules():
 
 def test_module_traversal_follows_pytorch():
     """named_modules, children and apply in PyTorch's names and order; a module or parameter used
-    twice is listed once (so an optimizer takes model.parameters()), state_dict names each use."""
+    twice is listed once (so an optimizer takes model.parameters()), state_dict names each use. A
+    module used twice in one container was listed twice by named_children (and so visited twice by
+    apply), and parameters(recurse=False), a module's own, was a TypeError."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     shared = nn.Linear(3, 3, rng=rng)
-    ours = nn.Sequential(shared, nn.ReLU(), nn.Sequential(nn.Flatten(), shared), nn.Linear(3, 2, rng=rng))
+    ours = nn.Sequential(shared, nn.ReLU(), nn.Sequential(nn.Flatten(), shared), nn.Linear(3, 2, rng=rng), shared)
     t_shared = torch.nn.Linear(3, 3)
     theirs = torch.nn.Sequential(t_shared, torch.nn.ReLU(), torch.nn.Sequential(torch.nn.Flatten(), t_shared),
-                                 torch.nn.Linear(3, 2))
+                                 torch.nn.Linear(3, 2), t_shared)
     names = lambda pairs: [n for n, _ in pairs]  # noqa: E731
     assert names(ours.named_modules()) == names(theirs.named_modules())
     assert names(ours.named_modules(remove_duplicate=False)) == names(theirs.named_modules(remove_duplicate=False))
     assert names(ours.named_children()) == names(theirs.named_children())
     assert [type(m).__name__ for m in ours.children()] == [type(m).__name__ for m in theirs.children()]
     assert names(ours.named_parameters()) == names(theirs.named_parameters())
+    for module, t_module in ((ours, theirs), (ours[0], theirs[0])):
+        for prefix in ("", "net"):
+            assert (names(module.named_parameters(prefix, recurse=False))
+                    == names(t_module.named_parameters(prefix, recurse=False)))
+        assert len(list(module.parameters(recurse=False))) == len(list(t_module.parameters(recurse=False)))
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert len(list(ours.modules())) == len(list(theirs.modules())) == 6
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
@@ -319,6 +326,20 @@ def test_module_traversal_follows_pytorch():
     ours.apply(lambda m: visited.append(type(m).__name__))
     theirs.apply(lambda m: t_visited.append(type(m).__name__))
     assert visited == t_visited
+
+
+@pytest.mark.parametrize("container", [nn.Sequential, nn.ModuleList])
+def test_a_container_names_itself_and_the_index_it_refuses(container):
+    """m[4] of four modules was "list index out of range", m["0"] "list indices must be integers or
+    slices, not str": neither named the container, the index nor the length."""
+    m = container([nn.ReLU()] * 4) if container is nn.ModuleList else container(*[nn.ReLU()] * 4)
+    name = container.__name__
+    for index in (4, -5):
+        with pytest.raises(IndexError, match=f"{name}: index {index} is out of range for 4 modules"):
+            m[index]
+    with pytest.raises(TypeError, match=f"{name}: an index must be an int or a slice, got '0'"):
+        m["0"]
+    assert m[np.int64(-1)] is m[3]
 
 
 def test_a_parameter_tied_between_two_modules_is_listed_once_as_in_pytorch():
