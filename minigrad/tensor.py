@@ -213,7 +213,13 @@ class Tensor:
 
     def size(self, dim=None):
         """PyTorch's size(): the shape, or the length of one dim (numel() counts the elements)."""
-        return self.shape if dim is None else self.shape[dim]
+        if dim is None:
+            return self.shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {dim!r:.80}")
+        if not -self.ndim <= dim < self.ndim:
+            raise IndexError(f"size: dim {dim} is out of range for a {self.ndim}-D tensor of shape {self.shape}")
+        return self.shape[dim]
 
     def numel(self):
         return self.data.size
@@ -223,6 +229,8 @@ class Tensor:
         return self.data.ndim
 
     def __len__(self):
+        if self.ndim == 0:  # NumPy's message, "len() of unsized object", named no tensor
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
     def __iter__(self):
@@ -254,8 +262,8 @@ class Tensor:
         data = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return data.copy() if copy and data is self.data else data
 
-    def __bool__(self):
-        return bool(self.data)  # an error for more than one element, as in NumPy and PyTorch
+    def __bool__(self):  # an error for more or fewer than one element, as in NumPy and PyTorch
+        return bool(self._one_value("bool"))
 
     def __float__(self):  # of any one-element tensor, as PyTorch's (NumPy 2.4 takes only 0-D arrays)
         return float(self._one_value("float"))

@@ -1029,6 +1029,25 @@ def test_a_0d_tensor_formats_as_its_value_as_in_pytorch(value, spec):
         format(mg.tensor([value]), ".3f")
 
 
+@pytest.mark.parametrize("use, error, message", [
+    (lambda t: bool(t), ValueError, r"bool: a tensor of 6 elements \(shape \(2, 3\)\) has no one value"),
+    (lambda t: bool(t[:0]), ValueError, r"bool: a tensor of 0 elements \(shape \(0, 3\)\) has no one value"),
+    (lambda t: len(t[0, 0]), TypeError, r"len\(\) of a 0-d tensor"),
+    (lambda t: t.size(2), IndexError, r"size: dim 2 is out of range for a 2-D tensor of shape \(2, 3\)"),
+    (lambda t: t.size(-3), IndexError, r"size: dim -3 is out of range"),
+    (lambda t: t[0, 0].size(0), IndexError, r"size: dim 0 is out of range for a 0-D tensor"),
+    (lambda t: t.size("1"), TypeError, r"size: dim must be an int, got '1'"),
+])
+def test_bool_len_and_size_name_themselves_and_refuse_what_pytorch_refuses(use, error, message):
+    """NumPy's messages ("The truth value of an array ...", "len() of unsized object", "tuple index out
+    of range") named no tensor and no dim; the errors PyTorch raises there stay refused."""
+    with pytest.raises(error, match=message):
+        use(mg.tensor(np.ones((2, 3))))
+    torch = pytest.importorskip("torch")
+    with pytest.raises((error, RuntimeError)):
+        use(torch.ones(2, 3))
+
+
 def test_iteration_gives_the_rows_in_the_graph_and_refuses_a_0d_tensor_as_pytorch():
     """Without __iter__, Python iterated by t[0], t[1], ... until an IndexError, which a 0-d tensor
     raises at once: `for v in loss` ran zero times, silently."""
