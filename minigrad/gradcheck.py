@@ -18,8 +18,8 @@ class GradcheckError(AssertionError):
 def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0):
     """Check ``fn(*tensors)`` (returning one Tensor) against finite differences; True or raise.
 
-    ``inputs`` are arrays or Tensors; each becomes a float64 contiguous copy that requires a
-    gradient. ``mode="full"`` compares every Jacobian entry; ``"directional"`` compares v^T J u for
+    ``inputs`` is a sequence of arrays or Tensors, or one (PyTorch's gradcheck takes a lone tensor);
+    each becomes a float64 contiguous copy that requires a gradient. ``mode="full"`` compares every Jacobian entry; ``"directional"`` compares v^T J u for
     seeded random unit directions u and v (cheap for conv-sized inputs).
     """
     if mode not in ("full", "directional"):
@@ -27,6 +27,8 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     if not (0 < eps < np.inf and 0 <= atol < np.inf and 0 <= rtol < np.inf):  # else every entry fails, naming NaN
         raise ValueError(f"gradcheck: eps must be > 0, atol and rtol >= 0, all finite; got eps={eps!r}, "
                          f"atol={atol!r}, rtol={rtol!r}")
+    if isinstance(inputs, (Tensor, np.ndarray)):  # else its rows would be taken for the inputs
+        inputs = [inputs]
     # np.array, not ascontiguousarray: that one returns a 0-D input as 1-D
     arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C") for x in inputs]
 

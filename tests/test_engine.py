@@ -867,6 +867,18 @@ def test_gradcheck_keeps_a_0d_input_0d():
     assert set(shapes) == {()}
 
 
+@pytest.mark.parametrize("lone", [lambda x: x, mg.tensor])
+def test_gradcheck_takes_a_lone_input_as_pytorchs(lone):
+    """A lone (2, 2) array was taken for a sequence of two inputs, its rows: fn(t) got two arguments,
+    a TypeError from inside fn; a lone Tensor, which torch.autograd.gradcheck takes, too."""
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    shapes = []
+    assert mg.gradcheck(lambda t: shapes.append(t.shape) or t * t, lone(x))
+    assert set(shapes) == {(2, 2)}
+    with pytest.raises(mg.GradcheckError, match="analytic .* != numeric"):
+        mg.gradcheck(lambda t: WrongCube.apply(t), lone(x))
+
+
 def test_gradcheck_catches_mutation_and_nondeterminism():
     class Mutating(mg.Function):
         def forward(self, x):
