@@ -9,7 +9,7 @@ import numpy as np
 from . import ops, windows
 from .io import atomic_write, load_npz
 from .random import generator
-from .tensor import Tensor, as_dtype
+from .tensor import Tensor, as_dtype, cast
 
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
@@ -178,9 +178,9 @@ class Module:
             return self
         dtype = parameter_dtype(f"{type(self).__name__}.to", dtype)
         for p in self.parameters():
-            p.data = p.data.astype(dtype, copy=False)
+            p.data = cast(p.data, dtype)
             if p.grad is not None:
-                p.grad = p.grad.astype(dtype, copy=False)
+                p.grad = cast(p.grad, dtype)
         return self
 
     def double(self):
@@ -234,7 +234,7 @@ class Module:
             raise StateDictError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for k, p in params.items():
             if k in arrays:
-                p.data = arrays[k].astype(p.dtype, copy=True)
+                p.data = cast(arrays[k], p.dtype, copy=True)
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path):

@@ -15,8 +15,8 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import (Function, Tensor, _sum_to_shape, as_dtype, as_tensor, changed_in_place, check_unrecorded_change,
-                     is_grad_enabled, result_type)
+from .tensor import (Function, Tensor, _sum_to_shape, as_dtype, as_tensor, cast, changed_in_place,
+                     check_unrecorded_change, is_grad_enabled, result_type)
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -1018,7 +1018,7 @@ def _to(x, dtype):
     dtype = as_dtype(dtype, "to")
     if dtype == x.dtype:
         return x
-    return Cast.apply(x, dtype=dtype) if dtype.kind == "f" else Tensor(x.data.astype(dtype))
+    return Cast.apply(x, dtype=dtype) if dtype.kind == "f" else Tensor(cast(x.data, dtype, copy=True))
 
 
 def cross_entropy(logits, labels, reduction="mean"):

@@ -18,7 +18,7 @@ import numpy as np
 from . import backend
 from .backend import jit
 from .ops import _is_int
-from .tensor import Tensor, changed_in_place
+from .tensor import Tensor, cast, changed_in_place
 
 
 class Optimizer:
@@ -163,7 +163,7 @@ def _in_dtype(state, dtype):
     """A copy of a parameter's state with its arrays cast to the parameter's dtype, as PyTorch's
     load_state_dict casts them (the step count stays as it is). Optimizers call it too when a module's
     .to(dtype) has cast the parameter since the last step."""
-    return {k: np.array(v, None if k == "step" else dtype) for k, v in state.items()}
+    return {k: cast(v, None if k == "step" else dtype, copy=True) for k, v in state.items()}
 
 
 class SGD(Optimizer):

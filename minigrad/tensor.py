@@ -166,6 +166,13 @@ def _check_differentiable(array, op):
         raise TypeError(f"{op}: gradients need floating-point data, got dtype {array.dtype}")
 
 
+def cast(data, dtype, copy=False):
+    """data as an array of dtype (None: its own), a value out of its range inf, or an integer dtype's
+    undefined value for NaN, silently as in PyTorch (NumPy warns: "overflow encountered in cast")."""
+    with np.errstate(all="ignore"):
+        return np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
+
+
 class Tensor:
     """An ndarray that remembers how it was computed, so gradients can flow back to it."""
 
@@ -174,7 +181,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
-        data = np.asarray(data, dtype=dtype)
+        data = cast(data, dtype)
         if data.dtype.kind in _NOT_NUMBERS:  # strings were taken, and failed later in some op
             example = f" such as {type(data.flat[0]).__name__}" if data.dtype == object and data.size else ""
             raise TypeError(f"Tensor: needs numbers (bool, integer, floating point), got dtype {data.dtype}{example}")
@@ -519,7 +526,7 @@ def tensor(data, requires_grad=False, dtype=None):
     caller's array. ``Tensor(data)`` and ``as_tensor`` share it instead."""
     if isinstance(data, Tensor):
         data = data.data
-    return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(cast(data, dtype, copy=True), requires_grad=requires_grad)
 
 
 class Function:

@@ -1170,6 +1170,68 @@ def test_in_place_operators_give_inf_and_nan_silently_as_the_ops_do(change):
     np.testing.assert_array_equal(*results)
 
 
+def _module_cast(lib, values, dtype):
+    m = lib.nn.Linear(2, 1).double()
+    with lib.no_grad():
+        m.weight[...] = lib.tensor(values[None, :2])
+    return m.to(dtype).weight
+
+
+def _loaded(lib, values, dtype):
+    m = lib.nn.Linear(2, 1).to(dtype)
+    bias = np.zeros(1)
+    m.load_state_dict({"weight": values[None, :2], "bias": bias} if lib is mg else
+                      {"weight": lib.tensor(values[None, :2]), "bias": lib.tensor(bias)})
+    return m.weight
+
+
+@pytest.mark.parametrize("cast", [
+    lambda lib, v, dtype: lib.tensor(v, dtype=dtype),
+    lambda lib, v, dtype: lib.tensor(v).to(dtype),
+    lambda lib, v, dtype: lib.tensor(v, requires_grad=True).to(dtype),
+    _module_cast, _loaded,
+])
+def test_casts_out_of_range_give_inf_silently_as_pytorchs(cast):
+    """mg.tensor(1e10, dtype=np.float16), Module.to(np.float16) and load_state_dict into a float16
+    module warned "overflow encountered in cast" (an error under -W error), where x.to(float16), the
+    ops and PyTorch give inf silently."""
+    torch = pytest.importorskip("torch")
+    values = np.array([1e10, -1e10, 1.0, np.nan])
+    results = []
+    for lib, dtype in ((mg, np.float16), (torch, torch.float16)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = cast(lib, values if lib is mg else values.copy(), dtype)
+        results.append(np.asarray(out.data if lib is mg else out.detach()))
+    np.testing.assert_array_equal(*results)
+    assert results[0].dtype == np.float16
+
+
+def test_an_optimizer_state_loaded_into_float16_parameters_gives_inf_silently():
+    """load_state_dict casts the state to the parameter's dtype: a float64 1e10 warned there."""
+    m = mg.nn.Linear(2, 1).double()
+    opt = mg.optim.Adam(m.parameters())
+    m(mg.tensor(np.ones((1, 2)))).sum().backward()
+    opt.step()
+    state = opt.state_dict()
+    for entry in state["state"].values():
+        entry["exp_avg_sq"] = entry["exp_avg_sq"] + 1e10
+    m.to(np.float16)
+    loaded = mg.optim.Adam(m.parameters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded.load_state_dict(state)
+    assert all(np.isinf(entry["exp_avg_sq"]).all() for entry in loaded.state_dict()["state"].values())
+
+
+def test_a_cast_of_nan_to_an_integer_dtype_is_silent():
+    """NaN has no int64: NumPy warned "invalid value encountered in cast"; PyTorch is silent."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = mg.tensor([np.nan, 2.5]).to(np.int64)
+    assert out.dtype == np.int64 and out.tolist()[1] == 2
+
+
 CHANGES = {  # an in-place change of a tensor after the forward, written once for minigrad and torch
     "+=": lambda v: v.__iadd__(1.5), "*=": lambda v: v.__imul__(-2.0),
     "setitem": lambda v: v.__setitem__((0, 1), 7.0), "a view's +=": lambda v: v[:, 1:].__iadd__(1.5),
