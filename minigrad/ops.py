@@ -951,12 +951,15 @@ def _setitem(x, index, value):
     as the in-place operators are, where the graph would have to record it (check_unrecorded_change)."""
     check_unrecorded_change(x, value, "setitem")
     basic, advanced = _torch_index_order(_index_arrays(index), x.ndim)
+    if isinstance(value, (numbers.Number, np.generic)):  # a tensor's or array's values are cast, as PyTorch's
+        value = _number_for("setitem", value, x.dtype)
     value = value.data if isinstance(value, Tensor) else value
     try:
-        if advanced:
-            x.data[basic][advanced] = value  # with an array, x.data[basic] is a view
-        else:
-            x.data[basic] = value
+        with np.errstate(all="ignore"):  # see cast
+            if advanced:
+                x.data[basic][advanced] = value  # with an array, x.data[basic] is a view
+            else:
+                x.data[basic] = value
     except (IndexError, ValueError) as e:
         raise type(e)(f"setitem: {e} (shape {x.shape}, index {index!r})") from None
     changed_in_place(x.data)
@@ -976,23 +979,24 @@ def pad(x, pad, value=None):  # noqa: A002 - torch's name
     if (widths < 0).any():
         raise ValueError(f"pad: negative padding {widths.tolist()} (cropping is not supported; slice instead)")
     pairs = [(0, 0)] * (x.ndim - widths.size // 2) + widths.reshape(-1, 2)[::-1].tolist()
-    return Pad.apply(x, pad_width=pairs, value=_pad_value(0 if value is None else value, x.dtype))
+    return Pad.apply(x, pad_width=pairs, value=_number_for("pad", 0 if value is None else value, x.dtype))
 
 
-def _pad_value(value, dtype):
-    """value if it is a number that dtype holds, as PyTorch's pad requires: np.pad casts unsafely,
-    -1 into uint8 was 255 and 1e40 into float32 inf, silently. A float into integers truncates."""
+def _number_for(op, value, dtype):
+    """value if it is a number that dtype holds, as PyTorch requires of pad's value and of a number
+    assigned by setitem: NumPy casts unsafely (np.pad put -1 into uint8 as 255 and 1e40 into float32
+    as inf, silently). A float into integers truncates."""
     value = value.data if isinstance(value, Tensor) else value
     value = value.item() if isinstance(value, (np.ndarray, np.generic)) and value.size == 1 else value
     if not isinstance(value, numbers.Real):
-        raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{op}: value must be a real number, got {type(value).__name__} {value!r}")
     finite = isinstance(value, numbers.Integral) or math.isfinite(value)
     if dtype.kind in "iu":
         fits = finite and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max
     else:
         fits = dtype.kind == "b" or not finite or builtins.abs(value) <= float(np.finfo(dtype).max)
     if not fits:
-        raise ValueError(f"pad: value {value!r} cannot be converted to {dtype} without overflow, as in PyTorch")
+        raise ValueError(f"{op}: value {value!r} cannot be converted to {dtype} without overflow, as in PyTorch")
     return value
 
 

@@ -594,6 +594,31 @@ def test_pad_takes_a_value_its_dtype_holds_as_pytorchs_pad(dtype, value):
     np.testing.assert_array_equal(got.data, expected)
 
 
+@given(dtype=st.sampled_from(PAD_DTYPES), value=st.sampled_from(PAD_VALUES) | st.floats(-300, 300))
+@example(dtype="float32", value=1e40)
+def test_setitem_takes_a_number_its_dtype_holds_as_pytorchs_pad(dtype, value):
+    """A number written by x[i] = v is refused where PyTorch's pad refuses it as a value and otherwise
+    written as PyTorch's setitem writes it: 1e40 into float32 was inf with NumPy's overflow warning
+    (PyTorch refuses it), -1 and 256 into uint8 were NumPy's OverflowError naming no op. PyTorch's own
+    setitem takes some of those (-1 into uint8 as 255, 70000 into float16 as inf); minigrad refuses
+    them as pad does. A tensor's or array's values are cast silently, as in PyTorch."""
+    torch = pytest.importorskip("torch")
+    x = np.zeros(2, dtype)
+    try:
+        torch.nn.functional.pad(torch.tensor(x), (1, 0), value=value)
+    except RuntimeError:
+        with pytest.raises(ValueError, match=rf"setitem: value .* cannot be converted to {dtype} without overflow"):
+            mg.tensor(x)[0] = value
+        return
+    ours, theirs = mg.tensor(x), torch.tensor(x)
+    ours[0] = value
+    theirs[0] = value.item() if isinstance(value, np.generic) else value  # torch refuses np.True_
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours[1:] = mg.tensor(np.array([1e300 if dtype.startswith("float") else 7.0]))
+
+
 @pytest.mark.parametrize("value", ["a", [1.0], None])
 def test_pad_refuses_a_value_that_is_not_a_number(value):
     """bool tensors took the string 'a' as True, silently (PyTorch: value must be float). None is
@@ -602,7 +627,7 @@ def test_pad_refuses_a_value_that_is_not_a_number(value):
     if value is None:
         np.testing.assert_array_equal(mg.pad(x, (1, 0), value=value).data, [False, True, True])
         return
-    with pytest.raises(TypeError, match=r"pad: value must be a number, got (str|list)"):
+    with pytest.raises(TypeError, match=r"pad: value must be a real number, got (str|list)"):
         mg.pad(x, (1, 0), value=value)
 
 
