@@ -269,8 +269,11 @@ class Tensor:
         data = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return data.copy() if copy and data is self.data else data
 
-    def __bool__(self):  # an error for more or fewer than one element, as in NumPy and PyTorch
-        return bool(self._one_value("bool"))
+    def __bool__(self):
+        if self.data.size != 1:  # as in NumPy and PyTorch, whose messages name no shape
+            raise ValueError(f"bool: the truth value of a tensor of {self.data.size} elements (shape {self.shape}) "
+                             "is ambiguous; index or reduce it first")
+        return bool(self.data.item())
 
     def __float__(self):  # of any one-element tensor, as PyTorch's (NumPy 2.4 takes only 0-D arrays)
         return float(self._one_value("float"))

@@ -1042,8 +1042,8 @@ def test_a_0d_tensor_formats_as_its_value_as_in_pytorch(value, spec):
 
 
 @pytest.mark.parametrize("use, error, message", [
-    (lambda t: bool(t), ValueError, r"bool: a tensor of 6 elements \(shape \(2, 3\)\) has no one value"),
-    (lambda t: bool(t[:0]), ValueError, r"bool: a tensor of 0 elements \(shape \(0, 3\)\) has no one value"),
+    (lambda t: bool(t), ValueError, r"bool: the truth value of a tensor of 6 elements \(shape \(2, 3\)\) is ambig"),
+    (lambda t: bool(t[:0]), ValueError, r"bool: the truth value of a tensor of 0 elements \(shape \(0, 3\)\)"),
     (lambda t: len(t[0, 0]), TypeError, r"len\(\) of a 0-d tensor"),
     (lambda t: t.size(2), IndexError, r"size: dim 2 is out of range for a 2-D tensor of shape \(2, 3\)"),
     (lambda t: t.size(-3), IndexError, r"size: dim -3 is out of range"),
