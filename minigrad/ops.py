@@ -15,7 +15,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import (Function, Tensor, _sum_to_shape, as_dtype, as_tensor, cast, changed_in_place,
+from .tensor import (Function, Tensor, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast, changed_in_place,
                      check_unrecorded_change, is_grad_enabled, result_type)
 
 
@@ -860,6 +860,16 @@ def reshape(x, *shape):
     return Reshape.apply(x, shape=tuple(shape))
 
 
+def _view(x, *shape):
+    """Tensor.view, PyTorch's: x reshaped in its own memory, so a change of one shows in the other.
+    Where that would need a copy (x transposed, say) it is refused, as in PyTorch: reshape copies."""
+    y = reshape(x, *shape)
+    if y.data.size and _memory_owner(y.data) is not _memory_owner(x.data):
+        raise RuntimeError(f"view: a tensor of shape {x.shape} and strides {x.data.strides} cannot be viewed as "
+                           f"{y.shape} without a copy; use reshape(), as in PyTorch")
+    return y
+
+
 def permute(x, *dims):
     """torch.permute: axis i of the result is axis dims[i] of x (NumPy's transpose with axes)."""
     dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
@@ -1051,7 +1061,7 @@ def _attach_operators():
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin,
-        "gather": gather, "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute,
+        "gather": gather, "reshape": reshape, "view": _view, "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,
         "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip, "t": t,
         "softmax": softmax, "log_softmax": log_softmax,

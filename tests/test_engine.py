@@ -1318,6 +1318,32 @@ def test_version_counts_in_place_changes_shared_by_views_as_pytorchs():
     assert versions[0] == versions[1]
 
 
+VIEWS = [  # (shape, what comes before the view, the view's size)
+    ((2, 3), lambda x: x.t(), (6,)), ((2, 3), lambda x: x[:, ::2], (4,)), ((2, 3), lambda x: x[:, ::2], (2, 2, 1)),
+    ((2, 3), lambda x: x.t(), (3, 1, 2)), ((2, 3), lambda x: x, (3, -1)), ((0, 3), lambda x: x.t(), (0,)),
+    ((2, 3, 4), lambda x: x.permute(0, 2, 1), (2, 12)), ((2, 3, 4), lambda x: x.permute(1, 0, 2), (3, 2, 2, 2)),
+    ((4, 1), lambda x: x.t(), (4,)),
+]
+
+
+@pytest.mark.parametrize("shape, before, size", VIEWS)
+def test_view_shares_memory_or_is_refused_as_pytorchs(shape, before, size):
+    """x.t().view(6) was reshape's copy, silently: a change of it never reached x. Now, as in PyTorch,
+    view shares x's memory or is refused where that would need a copy."""
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (mg, torch):
+        x = lib.tensor(np.arange(float(np.prod(shape))).reshape(shape))
+        try:
+            v = before(x).view(size)
+        except RuntimeError:
+            outcomes.append("refused")
+            continue
+        v += 100
+        outcomes.append((tuple(v.shape), np.asarray(x.data if lib is mg else x).tolist()))
+    assert outcomes[0] == outcomes[1]
+
+
 class KeepsAList(mg.Function):
     """y = a b, keeping its factors in a list of tuples (conv2d keeps its columns so)."""
     def forward(self, a, b):
