@@ -1069,6 +1069,11 @@ def _attach_operators():
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
+    # lambdas named for errors and help(): x.eq() was "<lambda>() missing 1 required positional argument"
+    for name in sorted(dir(Tensor), key=lambda name: name.startswith("_")):  # eq before __eq__, the same function
+        fn = getattr(Tensor, name)
+        if getattr(fn, "__name__", None) == "<lambda>":
+            fn.__name__, fn.__qualname__ = name, f"Tensor.{name}"
 
 
 _attach_operators()

@@ -517,6 +517,17 @@ def test_a_binary_op_named_in_its_errors_and_its_help(name):
     assert getattr(mg, name).__doc__ == getattr(ops, name.capitalize() if name != "matmul" else "MatMul").__doc__
 
 
+def test_every_tensor_method_is_named_in_its_errors():
+    """x.eq() said "<lambda>() missing 1 required positional argument", as did double, float,
+    is_contiguous, the other comparisons and the operators' dunders."""
+    methods = [name for name in dir(mg.Tensor) if callable(getattr(mg.Tensor, name)) and name != "__class__"]
+    unnamed = [name for name in methods if getattr(getattr(mg.Tensor, name), "__name__", name) == "<lambda>"]
+    assert not unnamed
+    for method in ("eq", "lt", "ge"):
+        with pytest.raises(TypeError, match=rf"^Tensor\.{method}\(\) missing 1 required positional argument"):
+            getattr(mg.tensor(np.ones(2)), method)()
+
+
 @pytest.mark.parametrize("name", METHOD_FORMS)
 @given(seed=st.integers(0, 2**31 - 1), other_is_a_number=st.booleans())
 def test_method_forms_are_pytorchs(name, seed, other_is_a_number):
