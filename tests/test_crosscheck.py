@@ -346,6 +346,20 @@ def test_keras_same_padding_at_a_stride_is_a_conv_of_the_input_padded_as_docs_sa
     np.testing.assert_allclose(crosscheck.nhwc_to_nchw(np.asarray(keras)), y, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("convert", ["oihw_to_hwio", "hwio_to_oihw", "nchw_to_nhwc", "nhwc_to_nchw",
+                                     "torch_to_keras_cossim"])
+def test_converters_take_a_layers_weight_and_torchs_tensors(convert):
+    """oihw_to_hwio(layer.weight) was "a tensor that requires a gradient cannot become an ndarray", and
+    a torch parameter PyTorch's "Can't call numpy() on Tensor that requires grad": the converters give
+    arrays, outside any graph, as state_dict_to_numpy does."""
+    weight = layers.SharpCosSim2d(2, 4, rng=0).weight
+    expected = getattr(crosscheck, convert)(weight.data.copy())
+    np.testing.assert_array_equal(getattr(crosscheck, convert)(weight), expected)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Parameter(torch.from_numpy(weight.data.copy()))
+    np.testing.assert_array_equal(getattr(crosscheck, convert)(theirs), expected)
+
+
 def test_bad_converter_shapes():
     with pytest.raises(ValueError, match=r"expected shape \(1, 18, units\)"):
         crosscheck.keras_cossim_to_torch(np.ones((1, 9, 4)), 2)

@@ -214,8 +214,15 @@ def verify(path, rtol=1e-10, atol=1e-12):
 
 # ------------------------------------------------------------------------ layout converters
 
+def _as_array(a):
+    """An array of a minigrad tensor (a parameter too), a PyTorch tensor (detached) or anything NumPy takes."""
+    if isinstance(a, Tensor):
+        return a.data
+    return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+
+
 def _check_4d(op, a, what="batch"):
-    a = np.asarray(a)
+    a = _as_array(a)
     if a.ndim != 4:  # a 3-D image is ambiguous: HWC and CHW both exist
         raise ValueError(f"{op}: expected a 4-D {what}, got shape {a.shape}")
     return a
@@ -243,7 +250,7 @@ def hwio_to_oihw(w):
 def keras_cossim_to_torch(w, channels):
     """The seed's Keras ``CosSimConv2D`` weight (1, 9*C, units), patch index k*C + c with k the 3x3
     offset row by row, to (units, C, 3, 3)."""
-    w = np.asarray(w)
+    w = _as_array(w)
     if w.ndim != 3 or w.shape[0] != 1 or w.shape[1] != 9 * channels:
         raise ValueError(f"keras_cossim_to_torch: expected shape (1, {9 * channels}, units), got {w.shape}")
     return np.ascontiguousarray(w[0].reshape(3, 3, channels, -1).transpose(3, 2, 0, 1))
@@ -251,7 +258,7 @@ def keras_cossim_to_torch(w, channels):
 
 def torch_to_keras_cossim(w):
     """(units, C, 3, 3) -> the seed's Keras layout (1, 9*C, units)."""
-    w = np.asarray(w)
+    w = _as_array(w)
     if w.ndim != 4 or w.shape[2:] != (3, 3):
         raise ValueError(f"torch_to_keras_cossim: expected shape (units, C, 3, 3), got {w.shape}")
     return np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(1, -1, w.shape[0]))
@@ -262,8 +269,7 @@ def state_dict_to_numpy(state):
     if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
         import torch  # only for .pt files
         state = torch.load(state, map_location="cpu", weights_only=True)
-    return {k: v.data if isinstance(v, Tensor) else v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v)
-            for k, v in state.items()}
+    return {k: _as_array(v) for k, v in state.items()}
 
 
 def load_torch_state_dict(module, state):
