@@ -8,7 +8,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .crosscheck import compare
+from .crosscheck import _as_array, compare
 
 
 def floats(low=-3.0, high=3.0, away_from=(), margin=1e-2, width=64):
@@ -83,7 +83,7 @@ def output_size(geometry):
 def assert_close(actual, expected, rtol=1e-7, atol=1e-10, name="array"):
     """|actual - expected| <= atol + rtol |expected| everywhere, by crosscheck.compare's rule (equal
     infinities and NaN against NaN agree); else an AssertionError naming the array and the worst element."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
+    actual, expected = _as_array(actual), _as_array(expected)
     if actual.shape != expected.shape:
         raise AssertionError(f"{name}: shape {actual.shape} != expected {expected.shape}")
     row, = compare({name: expected}, {name: actual}, rtol, atol)

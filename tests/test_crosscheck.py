@@ -12,6 +12,7 @@ from hypothesis.extra import numpy as hnp
 import layers
 import minigrad as mg
 from minigrad import crosscheck
+from minigrad.testing import assert_close
 from minigrad.crosscheck.__main__ import main as cli
 from tests.golden.regenerate import GOLDEN
 
@@ -102,6 +103,25 @@ def test_compare_non_finite_values():
         row, = crosscheck.compare({"y": np.array(expected)}, {"y": np.array(actual)})
         assert row.ok is ok, (expected, actual)
         assert row.max_abs == (0 if ok else inf)
+
+
+@pytest.mark.parametrize("library", ["list", "minigrad", "torch"])
+def test_compare_and_assert_close_take_lists_and_tensors_that_require_gradients(library):
+    """compare({"y": e}, {"y": out}) of a layer's output (a minigrad or PyTorch tensor that requires a
+    gradient) was either library's refusal to become an ndarray, and of a list "'list' object has no
+    attribute 'shape'"; assert_close, which compare decides, too."""
+    values = np.array([[1.0, 2.0], [3.0, 4.5]])
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        out = torch.tensor(values, requires_grad=True) * 1
+    else:
+        out = values.tolist() if library == "list" else mg.tensor(values, requires_grad=True) * 1
+    assert crosscheck.compare({"y": values}, {"y": out})[0].ok
+    assert crosscheck.compare({"y": out}, {"y": values})[0].ok
+    assert not crosscheck.compare({"y": values + 1e-3}, {"y": out})[0].ok
+    assert_close(out, values, rtol=0, atol=0)
+    with pytest.raises(AssertionError, match=r"y: worst element \(1, 1\)"):
+        assert_close(out, values + [[0, 0], [0, 1]], name="y")
 
 
 def test_compare_reports_relative_error_and_marks_each_row(tmp_path, capsys):

@@ -143,10 +143,12 @@ class Row:
 
 def compare(expected, actual, rtol=1e-7, atol=1e-10):
     """One Row per expected array: |actual - expected| <= atol + rtol |expected| everywhere. Equal
-    infinities and NaN against NaN agree; a NaN or an infinity against anything else differs."""
+    infinities and NaN against NaN agree; a NaN or an infinity against anything else differs. The
+    arrays may be lists, minigrad's tensors or PyTorch's (which may require gradients)."""
     missing = [k for k in expected if k not in actual]
     if missing:
         raise UnusableFile(f"arrays missing from the result: {', '.join(missing)}")
+    expected, actual = {k: _as_array(v) for k, v in expected.items()}, {k: _as_array(actual[k]) for k in expected}
     unreal = [f"{k} ({np.asarray(arrays[k]).dtype})" for arrays in (expected, actual) for k in expected
               if np.asarray(arrays[k]).dtype.kind not in "biuf"]
     if unreal:  # a complex array would pass on its real part alone
