@@ -414,7 +414,11 @@ class Tensor:
                 for i, (t, gi) in enumerate(zip(fn.inputs, input_grads)):
                     if gi is None or not t.requires_grad:
                         continue
-                    summed = np.asarray(_sum_to_shape(np.asarray(gi), t.shape), dtype=t.dtype)
+                    gi = np.asarray(gi)
+                    if gi.dtype.kind not in "biuf":  # complex lost its imaginary part, a string NumPy's ValueError
+                        raise TypeError(f"{type(fn).__name__}.backward: gradient {i} has dtype {gi.dtype}, "
+                                        "not real numbers")
+                    summed = np.asarray(_sum_to_shape(gi, t.shape), dtype=t.dtype)
                     if summed.shape != t.shape:
                         raise RuntimeError(f"{type(fn).__name__}.backward: gradient {i} has shape {np.shape(gi)}, "
                                            f"which does not sum to input {i}'s shape {t.shape}")
@@ -542,6 +546,13 @@ class Function:
     **params)``: tensors and arrays are inputs, keyword arguments are constants.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("forward", "backward"):  # PyTorch's form called forward(x) with x as ctx, naming a lambda
+            if isinstance(cls.__dict__.get(name), staticmethod):
+                raise TypeError(f"{cls.__name__}.{name}: write it as a method, def {name}(self, ...), keeping what "
+                                "backward needs on self (PyTorch's @staticmethod with ctx is not minigrad's form)")
+
     def forward(self, *arrays, **params):
         raise NotImplementedError
 
@@ -550,6 +561,10 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
+        tensors = [k for k, v in params.items() if isinstance(v, Tensor)]
+        if tensors:  # forward would get the Tensor, and a gradient for it would be lost
+            raise TypeError(f"{cls.__name__}.apply: keyword argument {tensors[0]!r} is a Tensor; pass tensors by "
+                            "position, as inputs (keyword arguments are constants)")
         fn = cls()
         tensors = tuple(as_tensor(x) for x in inputs)
         with np.errstate(all="ignore"):  # inf and NaN are results, as in PyTorch and the numba kernels, not warnings

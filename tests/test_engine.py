@@ -680,6 +680,42 @@ def test_a_forward_returning_several_outputs_or_none_is_named():
         ForgetsToReturn.apply(a)
 
 
+class GradientOfDtype(mg.Function):
+    def forward(self, a, dtype):
+        self.dtype = dtype
+        return a * 2
+
+    def backward(self, g):
+        return (2 * g).astype(self.dtype)
+
+
+class Scaled(mg.Function):
+    def forward(self, a, scale):
+        return a * scale
+
+    def backward(self, g):
+        return g
+
+
+def test_pytorchs_function_form_a_tensor_keyword_and_a_complex_gradient_are_named():
+    """Written as PyTorch's, @staticmethod forward(ctx, x) said "<lambda>() missing 1 required positional
+    argument"; a Tensor passed by keyword reached forward as a Tensor ("must return one array, got
+    Tensor"), its gradient lost; a complex gradient lost its imaginary part with NumPy's ComplexWarning,
+    a string one was "could not convert string to float"."""
+    with pytest.raises(TypeError, match=r"TorchStyle.forward: write it as a method, def forward\(self, ...\)"):
+        type("TorchStyle", (mg.Function,), {"forward": staticmethod(lambda ctx, x: x), "backward": lambda s, g: g})
+    a = mg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"Scaled.apply: keyword argument 'scale' is a Tensor; pass tensors by"):
+        Scaled.apply(a, scale=mg.tensor(np.ones(3), requires_grad=True))
+    np.testing.assert_array_equal(Scaled.apply(a, scale=np.full(3, 2.0)).data, np.full(3, 2.0))  # an array: a constant
+    for dtype in (np.complex128, np.str_):
+        with pytest.raises(TypeError, match=rf"GradientOfDtype.backward: gradient 0 has dtype .*, not real numbers"):
+            GradientOfDtype.apply(a, dtype=dtype).sum().backward()
+    assert a.grad is None
+    GradientOfDtype.apply(a, dtype=np.float32).sum().backward()  # cast to the input's dtype, as before
+    assert a.grad.dtype == np.float64 and a.grad.tolist() == [2.0, 2.0, 2.0]
+
+
 def test_a_backward_with_the_wrong_count_or_shape_is_named():
     """zip dropped missing gradients silently, and a gradient of another shape became the leaf's
     .grad (a (4,) gradient for a (3,) tensor); PyTorch refuses both."""
