@@ -561,10 +561,10 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        tensors = [k for k, v in params.items() if isinstance(v, Tensor)]
-        if tensors:  # forward would get the Tensor, and a gradient for it would be lost
-            raise TypeError(f"{cls.__name__}.apply: keyword argument {tensors[0]!r} is a Tensor; pass tensors by "
-                            "position, as inputs (keyword arguments are constants)")
+        for key, value in params.items():  # forward would get a Tensor, and a gradient for it would be lost
+            if isinstance(value, Tensor):
+                raise TypeError(f"{cls.__name__}.apply: keyword argument {key!r} is a Tensor; pass tensors by "
+                                "position, as inputs (keyword arguments are constants)")
         fn = cls()
         tensors = tuple(as_tensor(x) for x in inputs)
         with np.errstate(all="ignore"):  # inf and NaN are results, as in PyTorch and the numba kernels, not warnings
