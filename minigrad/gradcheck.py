@@ -19,8 +19,9 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     """Check ``fn(*tensors)`` (returning one Tensor) against finite differences; True or raise.
 
     ``inputs`` is a sequence of arrays or Tensors, or one (PyTorch's gradcheck takes a lone tensor);
-    each becomes a float64 contiguous copy that requires a gradient. ``mode="full"`` compares every Jacobian entry; ``"directional"`` compares v^T J u for
-    seeded random unit directions u and v (cheap for conv-sized inputs).
+    each becomes a float64 contiguous copy that requires a gradient. ``mode="full"`` compares every
+    Jacobian entry; ``"directional"`` compares v^T J u for seeded random unit directions u and v
+    (cheap for conv-sized inputs).
     """
     if mode not in ("full", "directional"):
         raise ValueError(f"gradcheck: mode must be 'full' or 'directional', got {mode!r}")

@@ -181,7 +181,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
-        data = cast(data, dtype)
+        data = np.asarray(data) if dtype is None else cast(data, dtype)  # errstate costs a microsecond per op
         if data.dtype.kind in _NOT_NUMBERS:  # strings were taken, and failed later in some op
             example = f" such as {type(data.flat[0]).__name__}" if data.dtype == object and data.size else ""
             raise TypeError(f"Tensor: needs numbers (bool, integer, floating point), got dtype {data.dtype}{example}")
