@@ -200,7 +200,7 @@ class Sign(Function):
     """y = sign(x)
     dx = 0"""
     def forward(self, x):
-        return np.sign(x)
+        return x.copy() if x.dtype == bool else np.sign(x)  # NumPy's sign has no bool loop; PyTorch's gives x
 
     def backward(self, g):
         return np.zeros_like(g)

@@ -764,6 +764,19 @@ def test_float_valued_ops_of_integers_give_pytorchs_values_in_float64(name, dtyp
     assert_close(out.data, getattr(torch, name)(torch.from_numpy(x)).double().numpy(), rtol=1e-6, atol=0, name=name)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int64, np.bool_])
+def test_sign_and_abs_of_integers_and_bools_keep_the_dtype_as_pytorchs(dtype):
+    """sign of a bool tensor was NumPy's UFuncTypeError ("did not contain a loop"), naming no op;
+    PyTorch's gives the tensor's values."""
+    torch = pytest.importorskip("torch")
+    x = np.array({np.bool_: [False, True, True], np.uint8: [0, 1, 5]}.get(dtype, [-3, 0, 5]), dtype)
+    ours, theirs = mg.sign(mg.tensor(x)), torch.sign(torch.from_numpy(x))
+    assert str(theirs.dtype) == f"torch.{ours.dtype}"
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    if dtype != np.bool_:  # PyTorch's abs has no bool kernel
+        np.testing.assert_array_equal(mg.abs(mg.tensor(x)).data, torch.abs(torch.from_numpy(x)).numpy())
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "cross_entropy"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.bool_])
 def test_softmax_and_its_kin_refuse_integers_naming_the_op_as_pytorch_does(name, dtype):
