@@ -117,7 +117,7 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no forward method: a Module subclass defines one")
 
     def named_modules(self, prefix="", remove_duplicate=True):
         """(name, module) for this module (named prefix) and every module below it, depth first. A

@@ -93,7 +93,7 @@ class Optimizer:
 
     def _update(self, p, g, group):
         """One step of p (its state, if it needs one, in ``self.state[p]``)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no _update method: an Optimizer subclass defines one")
 
     def state_dict(self):
         """PyTorch's layout: the parameters numbered across the groups, ``state`` each one's state by
@@ -275,7 +275,7 @@ class LRScheduler:
 
     def next_lr(self, group, lr):
         """Group number ``group``'s lr at epoch ``self.last_epoch``, from its lr ``lr`` at the epoch before."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no next_lr method: an LRScheduler subclass defines one")
 
     def step(self):
         self.last_epoch += 1

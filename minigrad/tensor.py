@@ -554,10 +554,10 @@ class Function:
                                 "backward needs on self (PyTorch's @staticmethod with ctx is not minigrad's form)")
 
     def forward(self, *arrays, **params):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no forward method: a Function subclass defines one")
 
     def backward(self, grad):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no backward method: a Function subclass defines one")
 
     @classmethod
     def apply(cls, *inputs, **params):

@@ -716,6 +716,24 @@ def test_pytorchs_function_form_a_tensor_keyword_and_a_complex_gradient_are_name
     assert a.grad.dtype == np.float64 and a.grad.tolist() == [2.0, 2.0, 2.0]
 
 
+@pytest.mark.parametrize("make, call, message", [
+    (lambda: type("NoForward", (mg.nn.Module,), {})(), lambda m: m(mg.tensor(np.ones(2))),
+     "NoForward has no forward method: a Module subclass defines one"),
+    (lambda: type("NoBackward", (mg.Function,), {"forward": lambda self, x: 2 * x}),
+     lambda f: f.apply(mg.tensor(np.ones(2), requires_grad=True)).sum().backward(),
+     "NoBackward has no backward method: a Function subclass defines one"),
+    (lambda: type("NoForwardFn", (mg.Function,), {}), lambda f: f.apply(mg.tensor(np.ones(2))),
+     "NoForwardFn has no forward method"),
+    (lambda: type("NoNextLr", (mg.optim.LRScheduler,), {})(mg.optim.SGD([mg.nn.Parameter(np.ones(2))], lr=0.1)),
+     lambda s: s.step(), "NoNextLr has no next_lr method: an LRScheduler subclass defines one"),
+])
+def test_a_subclass_missing_its_method_is_named(make, call, message):
+    """A Module without forward (PyTorch: 'Module [X] is missing the required "forward" function'), a
+    Function without backward and a scheduler without next_lr raised NotImplementedError with no message."""
+    with pytest.raises(NotImplementedError, match=re.escape(message)):
+        call(make())
+
+
 def test_a_backward_with_the_wrong_count_or_shape_is_named():
     """zip dropped missing gradients silently, and a gradient of another shape became the leaf's
     .grad (a (4,) gradient for a (3,) tensor); PyTorch refuses both."""
