@@ -402,6 +402,8 @@ class Amax(Function):
             raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {axis}")
         y = self.reduce(x, axis=self.axes, keepdims=True)
         hit = x == y
+        if op in ("max", "min") and x.dtype.kind == "f":  # torch.max(x) shares it among the NaNs it returns
+            hit |= np.isnan(x) & np.isnan(y)  # (amax's gradient is NaN there, as PyTorch's)
         self.share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype)
         return y if keepdims else np.squeeze(y, self.axes)
 

@@ -642,6 +642,18 @@ def test_pad_refuses_a_value_that_is_not_a_number(value):
         mg.pad(x, (1, 0), value=value)
 
 
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
+def test_the_gradient_of_an_extremum_that_is_nan_follows_pytorch(name):
+    """max(x) of a tensor holding NaN gave every element a NaN gradient (0 / 0 in the share among
+    ties); PyTorch's max() shares the gradient among the NaNs, and its amax gives NaN everywhere."""
+    torch = pytest.importorskip("torch")
+    for a in ([1.0, np.nan, 3.0], [np.nan, np.nan, 1.0], [[1.0, np.nan], [np.nan, 2.0]], [[2.0, 1.0], [2.0, 0.0]]):
+        ours, theirs = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        getattr(mg, name)(ours).backward()
+        getattr(torch, name)(theirs).backward()
+        np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
 def test_max_and_min_along_a_dim_return_pytorchs_values_and_indices():
     """max(x, dim) was amax's values alone, so max(x, 1)[0], common in PyTorch code, took a row of them.
     Ties and NaN: the first extremum's index, which alone receives the gradient, as in PyTorch."""
