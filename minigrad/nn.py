@@ -271,14 +271,19 @@ class _ModuleSequence(Module):
     def __len__(self):
         return len(self._modules)
 
-    def _name_at(self, index):
+    def _position(self, index, op="", end=0):
+        """index counted from 0, checked as list's: -len <= index < len (+ end: insert may point past the last)."""
         try:
             index = operator.index(index)
         except TypeError:
-            raise TypeError(f"{type(self).__name__}: an index must be an int or a slice, got {index!r:.80}") from None
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {len(self)} modules")
-        return list(self._modules)[index]
+            kinds = "an int" if op else "an int or a slice"
+            raise TypeError(f"{type(self).__name__}{op}: an index must be {kinds}, got {index!r:.80}") from None
+        if not -len(self) <= index < len(self) + end:
+            raise IndexError(f"{type(self).__name__}{op}: index {index} is out of range for {len(self)} modules")
+        return index + len(self) if index < 0 else index
+
+    def _name_at(self, index):
+        return list(self._modules)[self._position(index)]
 
     def __setitem__(self, index, module):
         setattr(self, self._name_at(index), module)
@@ -299,11 +304,8 @@ class _ModuleSequence(Module):
         return module
 
     def _insert(self, index, module):
-        index = operator.index(index)
-        if not -len(self) <= index <= len(self):
-            raise IndexError(f"{type(self).__name__}.insert: index {index} is out of range for {len(self)} modules")
+        index = self._position(index, ".insert", end=1)
         modules = list(self._modules.values())
-        index += len(self) if index < 0 else 0
         self._renumber(modules[:index] + [module] + modules[index:])
 
     def _renumber(self, modules):

@@ -15,8 +15,8 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import (Function, Tensor, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast, changed_in_place,
-                     check_unrecorded_change, is_grad_enabled, result_type)
+from .tensor import (Function, Tensor, _is_int, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast,
+                     changed_in_place, check_unrecorded_change, is_grad_enabled, result_type)
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -321,11 +321,6 @@ class Tanh(Function):
 
     def backward(self, g):
         return g * (1 - self.y * self.y)
-
-
-def _is_int(value):
-    """An int dim or size; a bool is not one, as in PyTorch (x.sum(True) counted it as dim 1)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _normalize_axis(axis, ndim, op):

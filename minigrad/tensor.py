@@ -166,6 +166,11 @@ def _check_differentiable(array, op):
         raise TypeError(f"{op}: gradients need floating-point data, got dtype {array.dtype}")
 
 
+def _is_int(value):
+    """An int dim or size; a bool is not one, as in PyTorch (x.sum(True) counted it as dim 1)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def cast(data, dtype, copy=False):
     """data as an array of dtype (None: its own), a value out of its range inf, or an integer dtype's
     undefined value for NaN, silently as in PyTorch (NumPy warns: "overflow encountered in cast")."""
@@ -222,7 +227,7 @@ class Tensor:
         """PyTorch's size(): the shape, or the length of one dim (numel() counts the elements)."""
         if dim is None:
             return self.shape
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        if not _is_int(dim):
             raise TypeError(f"size: dim must be an int, got {dim!r:.80}")
         if not -self.ndim <= dim < self.ndim:
             raise IndexError(f"size: dim {dim} is out of range for a {self.ndim}-D tensor of shape {self.shape}")

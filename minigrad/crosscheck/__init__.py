@@ -149,8 +149,8 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
     if missing:
         raise UnusableFile(f"arrays missing from the result: {', '.join(missing)}")
     expected, actual = {k: _as_array(v) for k, v in expected.items()}, {k: _as_array(actual[k]) for k in expected}
-    unreal = [f"{k} ({np.asarray(arrays[k]).dtype})" for arrays in (expected, actual) for k in expected
-              if np.asarray(arrays[k]).dtype.kind not in "biuf"]
+    unreal = [f"{k} ({arrays[k].dtype})" for arrays in (expected, actual) for k in expected
+              if arrays[k].dtype.kind not in "biuf"]
     if unreal:  # a complex array would pass on its real part alone
         raise UnusableFile(f"not real-valued: {', '.join(unreal)}")
     differ = [f"{k} {actual[k].shape} vs {expected[k].shape}" for k in expected if actual[k].shape != expected[k].shape]
