@@ -399,23 +399,30 @@ AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", 
                      "abs", "sign", "relu", "sigmoid", "tanh"]
 
 
+def values_and_gradients_beside_torch(torch, name, values):
+    """An elementwise op at every value (every pair of them for a binary op), backward of ones, on
+    minigrad and torch: (inputs, our output, torch's output, our gradients, torch's gradients)."""
+    binary_op = len(inspect.signature(CASES[name][1]).parameters) == 3
+    inputs = [a.ravel() for a in np.meshgrid(values, values)] if binary_op else [values]
+    tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
+    with np.errstate(all="ignore"):
+        out = call(name, tensors, {})
+        out.backward(np.ones(out.shape, values.dtype))
+    ts = [torch.tensor(x, requires_grad=True) for x in inputs]
+    t_out = CASES[name][1](torch, *ts)
+    t_out.backward(torch.ones(t_out.shape, dtype=t_out.dtype))
+    return inputs, out.data, t_out.detach().numpy(), [t.grad for t in tensors], [t.grad.numpy() for t in ts]
+
+
 @pytest.mark.parametrize("name", AT_SPECIAL_POINTS)
 def test_special_points_follow_torch(name):
     """pow's gradients differed: NaN for a ** 0 at a = 0 (PyTorch: 0), and 0 for the exponent's at
     a = 0 with a negative exponent (PyTorch: -inf)."""
     torch = pytest.importorskip("torch")
-    binary_op = len(inspect.signature(CASES[name][1]).parameters) == 3
-    inputs = [a.ravel() for a in np.meshgrid(SPECIAL, SPECIAL)] if binary_op else [SPECIAL]
-    tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
-    with np.errstate(all="ignore"):
-        out = call(name, tensors, {})
-        out.backward(np.ones(out.shape))
-    ts = [torch.tensor(x, requires_grad=True) for x in inputs]
-    t_out = CASES[name][1](torch, *ts)
-    t_out.backward(torch.ones(t_out.shape, dtype=torch.float64))
-    assert_close(out.data, t_out.detach().numpy(), rtol=1e-15, atol=0, name=f"{name} value")
-    for i, (a, b) in enumerate(zip(tensors, ts)):
-        assert_close(a.grad, b.grad.numpy(), rtol=1e-15, atol=0, name=f"{name} grad {i}")
+    _, out, t_out, grads, t_grads = values_and_gradients_beside_torch(torch, name, SPECIAL)
+    assert_close(out, t_out, rtol=1e-15, atol=0, name=f"{name} value")
+    for i, (a, b) in enumerate(zip(grads, t_grads)):
+        assert_close(a, b, rtol=1e-15, atol=0, name=f"{name} grad {i}")
 
 
 # Magnitudes whose squares overflow or underflow in float32 and float64, though the values and
@@ -432,20 +439,12 @@ def test_extreme_magnitudes_follow_torch(name, dtype):
     compared with NumPy's (exact), where PyTorch's, a - b floor(a / b), is NaN once a / b overflows."""
     torch = pytest.importorskip("torch")
     values = np.array(sorted([-m for m in EXTREME[dtype]] + EXTREME[dtype]), dtype)
-    binary_op = len(inspect.signature(CASES[name][1]).parameters) == 3
-    inputs = [a.ravel() for a in np.meshgrid(values, values)] if binary_op else [values]
-    tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
-    with np.errstate(all="ignore"):
-        out = call(name, tensors, {})
-        out.backward(np.ones(out.shape, dtype))
-    ts = [torch.tensor(x, requires_grad=True) for x in inputs]
-    t_out = CASES[name][1](torch, *ts)
-    t_out.backward(torch.ones(t_out.shape, dtype=t_out.dtype))
+    inputs, out, t_out, grads, t_grads = values_and_gradients_beside_torch(torch, name, values)
     rtol, atol = 1e-6 if dtype == np.float32 else 1e-15, np.finfo(dtype).tiny  # subnormals hold fewer digits
-    expected = np.mod(*inputs) if name == "remainder" else t_out.detach().numpy()
-    assert_close(out.data, expected, rtol=rtol, atol=atol, name=f"{name} value")
-    for i, (a, b) in enumerate(zip(tensors, ts)):
-        assert_close(a.grad, b.grad.numpy(), rtol=rtol, atol=atol, name=f"{name} grad {i}")
+    expected = np.mod(*inputs) if name == "remainder" else t_out
+    assert_close(out, expected, rtol=rtol, atol=atol, name=f"{name} value")
+    for i, (a, b) in enumerate(zip(grads, t_grads)):
+        assert_close(a, b, rtol=rtol, atol=atol, name=f"{name} grad {i}")
 
 
 def test_clip_boundaries_and_ties_of_max_follow_torch():
