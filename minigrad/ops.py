@@ -387,7 +387,8 @@ class Mean(Function):
 
 class Amax(Function):
     """y = max of x over axes
-    dx = g [x == y] / (number of ties)   (ties share the gradient, as PyTorch's amax)"""
+    dx = g [x == y] / (number of ties)   (ties share the gradient, as PyTorch's amax; for max(x) and
+    min(x) a NaN y counts the NaNs of x as its ties, as PyTorch's max() does)"""
     reduce = staticmethod(np.max)
 
     def forward(self, x, axis=None, keepdims=False, op=None):
