@@ -26,6 +26,18 @@ def _check_same_shape_or_broadcast(op, a, b):
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
 
 
+def _check_integer_divisor(op, b):
+    """Integers // 0 and % 0 have no value: NumPy's is 0 (its warning silenced here), PyTorch and
+    Python raise. Booleans have neither op in PyTorch (NumPy's result is int8)."""
+    if b.dtype == bool:
+        raise TypeError(f"{op}: not defined for booleans, as in PyTorch; cast them to an integer or floating dtype")
+    if b.dtype.kind in "iu" and not b.all():
+        zeros = np.argwhere(b == 0)
+        where = f", the first at index {tuple(int(i) for i in zeros[0])}" if b.ndim else ""
+        raise ZeroDivisionError(f"{op}: integer division by zero ({len(zeros)} of the divisor's {b.size} "
+                                f"elements are 0{where})")
+
+
 class Add(Function):
     """y = a + b
     da = g, db = g"""
@@ -79,6 +91,7 @@ class Remainder(Function):
     da = g, db = -g floor(a / b)"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("remainder", a, b)
+        _check_integer_divisor("remainder", b)
         self.a, self.b = a, b
         return np.mod(a, b)
 
@@ -716,6 +729,7 @@ def floor_divide(a, b):
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor_divide: has no gradient (as in PyTorch); detach() the inputs or use no_grad()")
     _check_same_shape_or_broadcast("floor_divide", a.data, b.data)
+    _check_integer_divisor("floor_divide", b.data)
     with np.errstate(all="ignore"):  # x // 0 is inf or nan, as in PyTorch
         return Tensor(np.floor_divide(a.data, b.data))
 

@@ -817,6 +817,26 @@ def test_floor_division_and_remainder_follow_pytorch():
         assert not (x // 2).requires_grad
 
 
+@pytest.mark.parametrize("name, op", [("floor_divide", mg.floor_divide), ("remainder", mg.remainder),
+                                      ("floor_divide", lambda a, b: a // b), ("remainder", lambda a, b: b.__rmod__(a))])
+def test_integer_division_by_zero_is_refused_naming_the_op(name, op):
+    """NumPy's integer x // 0 and x % 0 are 0 (with a warning, which the ops silence): a wrong number,
+    silently. PyTorch and Python raise; so do these, naming the op and the zero. A float divisor
+    keeps IEEE's inf and NaN; booleans have neither op, as in PyTorch (NumPy's result was int8)."""
+    a = mg.tensor(np.array([[7, -3], [2, 9]], np.int32))
+    with pytest.raises(ZeroDivisionError, match=rf"{name}: integer division by zero \(1 of the divisor's 4 elements "
+                                                r"are 0, the first at index \(1, 0\)\)"):
+        op(a, mg.tensor(np.array([[2, 1], [0, 4]], np.int32)))
+    with pytest.raises(ZeroDivisionError, match=rf"{name}: integer division by zero \(1 of the divisor's 1 elements "
+                                                r"are 0\)$"):
+        op(a, mg.tensor(np.uint8(0)))
+    with pytest.raises(TypeError, match=rf"{name}: not defined for booleans, as in PyTorch"):
+        op(mg.tensor([True, False]), mg.tensor([True, True]))
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(op(mg.tensor([1.0, 0.0]), mg.tensor(0)).data,
+                                      [np.inf, np.nan] if name == "floor_divide" else [np.nan, np.nan])
+
+
 def test_cross_entropy_refuses_an_unknown_reduction_naming_it():
     with pytest.raises(ValueError, match="cross_entropy: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         mg.cross_entropy(mg.tensor(np.zeros((2, 3))), np.array([0, 1]), reduction="avg")
