@@ -200,13 +200,13 @@ class Sqrt(Function):
 
 class Abs(Function):
     """y = |x|
-    dx = g sign(x)   (0 at x == 0)"""
+    dx = g sign(x)   (sign 0 at x == 0 and at NaN, as PyTorch's, whose inf * 0 is NaN too)"""
     def forward(self, x):
         self.x = x
         return np.abs(x)
 
     def backward(self, g):
-        return g * np.sign(self.x)
+        return g * ((self.x > 0).astype(g.dtype) - (self.x < 0))
 
 
 class Sign(Function):
@@ -219,28 +219,35 @@ class Sign(Function):
         return np.zeros_like(g)
 
 
+def _split(g, tie, a_loses, b_loses):
+    """g shared as PyTorch's maximum and minimum share it: halved at a tie, selected away from the
+    loser (so an inf or NaN g reaches the winner only), whole to both where a NaN makes neither lose."""
+    g = np.where(tie, g / 2, g)
+    return np.where(a_loses, 0, g), np.where(b_loses, 0, g)
+
+
 class Maximum(Function):
     """y = max(a, b) elementwise
-    da = g [a > b] + g/2 [a == b], db = g [b > a] + g/2 [a == b]   (ties split, as PyTorch)"""
+    da = g [not a < b], db = g [not b < a], each g/2 where a == b   (see _split)"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("maximum", a, b)
-        self.share_a = ((a > b) + 0.5 * (a == b)).astype(np.result_type(a, b))
+        self.tie, self.a_loses, self.b_loses = a == b, a < b, b < a
         return np.maximum(a, b)
 
     def backward(self, g):
-        return g * self.share_a, g * (1 - self.share_a)
+        return _split(g, self.tie, self.a_loses, self.b_loses)
 
 
 class Minimum(Function):
     """y = min(a, b) elementwise
-    da = g [a < b] + g/2 [a == b], db = g [b < a] + g/2 [a == b]"""
+    da = g [not a > b], db = g [not b > a], each g/2 where a == b   (see _split)"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("minimum", a, b)
-        self.share_a = ((a < b) + 0.5 * (a == b)).astype(np.result_type(a, b))
+        self.tie, self.a_loses, self.b_loses = a == b, a > b, b > a
         return np.minimum(a, b)
 
     def backward(self, g):
-        return g * self.share_a, g * (1 - self.share_a)
+        return _split(g, self.tie, self.a_loses, self.b_loses)
 
 
 class Where(Function):
@@ -260,7 +267,7 @@ class Where(Function):
 
 class Clip(Function):
     """y = min(max(x, low), high)   (so high everywhere if low > high, as in PyTorch and NumPy)
-    dx = g [low <= x <= high]   (the boundary passes the gradient, as PyTorch's clamp)"""
+    dx = g [low <= x <= high]   (selected, as PyTorch's clamp: the boundary passes g, an inf g outside gives 0)"""
     def forward(self, x, low=None, high=None):
         if x.dtype.kind == "f":  # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64)
             low, high = (None if b is None else x.dtype.type(b) for b in (low, high))
@@ -272,7 +279,7 @@ class Clip(Function):
         return np.clip(x, low, high)
 
     def backward(self, g):
-        return g * self.inside
+        return np.where(self.inside, g, 0)
 
 
 @jit()
@@ -288,16 +295,16 @@ def _relu_numba(x, y):
 
 @jit()
 def _relu_backward_numba(g, y, dx):
-    """g * (y > 0) in one pass, without the mask array; the same bits (inf * 0 is NaN in both)."""
+    """np.where(y <= 0, 0, g) in one pass, without the mask array."""
     gf, yf, df = g.reshape(-1), y.reshape(-1), dx.reshape(-1)
     for i in range(gf.size):
-        df[unsigned(i)] = gf[unsigned(i)] * (yf[unsigned(i)] > 0)
+        df[unsigned(i)] = 0 if yf[unsigned(i)] <= 0 else gf[unsigned(i)]
     return dx
 
 
 class ReLU(Function):
     """y = max(x, 0)
-    dx = g [x > 0]"""
+    dx = g [not y <= 0]   (selected, as PyTorch's threshold_backward: an inf g at x <= 0 gives 0, a NaN x passes g)"""
     def forward(self, x):
         if backend.use_numba(x) and x.flags.c_contiguous:
             self.y = _relu_numba(x, np.empty_like(x))
@@ -308,7 +315,7 @@ class ReLU(Function):
     def backward(self, g):
         if backend.use_numba(g, self.y) and g.flags.c_contiguous and self.y.flags.c_contiguous:
             return _relu_backward_numba(g, self.y, np.empty_like(g))
-        return g * (self.y > 0)
+        return np.where(self.y <= 0, 0, g)
 
 
 class Sigmoid(Function):

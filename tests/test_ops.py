@@ -425,6 +425,42 @@ def test_special_points_follow_torch(name):
         assert_close(a, b, rtol=1e-15, atol=0, name=f"{name} grad {i}")
 
 
+MASKED = {  # ops whose VJP selects g by a mask: (ours, torch's), of x and a drawn other
+    "relu": (lambda m, x, o: m.relu(x), lambda t, x, o: t.relu(x)),
+    "sqrt(relu)": (lambda m, x, o: m.sqrt(m.relu(x)), lambda t, x, o: t.sqrt(t.relu(x))),
+    "abs": (lambda m, x, o: m.abs(x), lambda t, x, o: t.abs(x)),
+    "maximum": (lambda m, x, o: m.maximum(x, o), lambda t, x, o: t.maximum(x, o)),
+    "minimum": (lambda m, x, o: m.minimum(o, x), lambda t, x, o: t.minimum(o, x)),
+    "clamp": (lambda m, x, o: m.clamp(x, -1.0, 0.5), lambda t, x, o: t.clamp(x, -1.0, 0.5)),
+    "clamp by tensors": (lambda m, x, o: m.clamp(x, min=o - 1, max=o), lambda t, x, o: t.clamp(x, min=o - 1, max=o)),
+}
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+@pytest.mark.parametrize("name", MASKED)
+@given(data=st.data())
+def test_masked_gradients_select_as_pytorchs_at_nan_and_infinite_gradients(name, backend_name, data):
+    """relu, maximum, minimum and clamp multiplied g by their masks: an inf or NaN g where the mask
+    is 0 gave NaN, where PyTorch selects and gives 0 (sqrt(relu(x)) at x < 0: NaN here, 0 there, so
+    a single clamped point poisoned every gradient). A NaN x took 0 where PyTorch passes g; abs gave
+    NaN at a NaN x where PyTorch's sign(nan) = 0 gives 0."""
+    torch = pytest.importorskip("torch")
+    if backend_name == "numba" and not backend.numba_available():
+        pytest.skip("numba not installed")
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+    points = st.sampled_from([np.nan, -np.inf, -2.0, -1.0, -0.0, 0.0, 0.5, 1.0, np.inf])
+    x, other = (data.draw(hnp.arrays(dtype, shape, elements=points)) for _ in range(2))
+    g = data.draw(hnp.arrays(dtype, shape, elements=st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, -2.0])))
+    ours, theirs = MASKED[name]
+    with backend.use_backend(backend_name):
+        t = mg.tensor(x, requires_grad=True)
+        ours(mg, t, mg.tensor(other)).backward(g)
+    tt = torch.tensor(x, requires_grad=True)
+    theirs(torch, tt, torch.tensor(other)).backward(torch.tensor(g))
+    np.testing.assert_array_equal(t.grad, tt.grad.numpy(), err_msg=f"{name} at x={x}, g={g}")
+
+
 # Magnitudes whose squares overflow or underflow in float32 and float64, though the values and
 # gradients of the ops are representable.
 EXTREME = {np.float32: [1e-30, 1e-20, 3e-13, 1e-3, 1.0, 7e12, 3e19, 1e30],
@@ -917,7 +953,7 @@ def test_gather_refuses_bad_indices_naming_the_op():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(data=st.data())
 def test_relu_numba_equals_reference_bit_for_bit(dtype, data):
-    """The fused ReLU kernels against np.maximum and g * (y > 0), NaN, infinities and signed zeros
+    """The fused ReLU kernels against np.maximum and np.where(y <= 0, 0, g), NaN, infinities and signed zeros
     included, down to the sign of NaN; a transposed input takes the reference path on both."""
     shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5))
     specials = st.sampled_from([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0])  # arrays() draws them rarely
