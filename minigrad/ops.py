@@ -407,8 +407,9 @@ class Mean(Function):
 
 class Amax(Function):
     """y = max of x over axes
-    dx = g [x == y] / (number of ties)   (ties share the gradient, as PyTorch's amax; for max(x) and
-    min(x) a NaN y counts the NaNs of x as its ties, as PyTorch's max() does)"""
+    dx = g [x == y] / (number of ties)   (ties share the gradient, as PyTorch's amax, which multiplies
+    by the mask; max(x) and min(x) select by it, as PyTorch's max() does, so an inf g gives 0, not
+    NaN, off the maximum, and a NaN y counts the NaNs of x as its ties)"""
     reduce = staticmethod(np.max)
 
     def forward(self, x, axis=None, keepdims=False, op=None):
@@ -417,14 +418,15 @@ class Amax(Function):
         if any(x.shape[a] == 0 for a in self.axes):
             raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {axis}")
         y = self.reduce(x, axis=self.axes, keepdims=True)
-        hit = x == y
-        if op in ("max", "min") and x.dtype.kind == "f":  # torch.max(x) shares it among the NaNs it returns
-            hit |= np.isnan(x) & np.isnan(y)  # (amax's gradient is NaN there, as PyTorch's)
-        self.share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(x.dtype)
+        self.hit, self.selects = x == y, op in ("max", "min")
+        if self.selects and x.dtype.kind == "f":  # torch.max(x) shares it among the NaNs it returns
+            self.hit |= np.isnan(x) & np.isnan(y)  # (amax's gradient is NaN there, as PyTorch's)
+        self.ties = self.hit.sum(axis=self.axes, keepdims=True).astype(x.dtype)
         return y if keepdims else np.squeeze(y, self.axes)
 
     def backward(self, g):
-        return _restore_axes(g, self.axes, self.keepdims) * self.share
+        share = _restore_axes(g, self.axes, self.keepdims) / self.ties
+        return np.where(self.hit, share, 0) if self.selects else share * self.hit
 
 
 class Amin(Amax):

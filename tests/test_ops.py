@@ -433,6 +433,9 @@ MASKED = {  # ops whose VJP selects g by a mask: (ours, torch's), of x and a dra
     "minimum": (lambda m, x, o: m.minimum(o, x), lambda t, x, o: t.minimum(o, x)),
     "clamp": (lambda m, x, o: m.clamp(x, -1.0, 0.5), lambda t, x, o: t.clamp(x, -1.0, 0.5)),
     "clamp by tensors": (lambda m, x, o: m.clamp(x, min=o - 1, max=o), lambda t, x, o: t.clamp(x, min=o - 1, max=o)),
+    "max": (lambda m, x, o: m.max(x), lambda t, x, o: t.max(x)),
+    "min": (lambda m, x, o: m.min(x), lambda t, x, o: t.min(x)),
+    "amax": (lambda m, x, o: m.amax(x, -1), lambda t, x, o: t.amax(x, -1)),  # multiplies by its mask, as PyTorch's
 }
 
 
@@ -442,8 +445,9 @@ MASKED = {  # ops whose VJP selects g by a mask: (ours, torch's), of x and a dra
 def test_masked_gradients_select_as_pytorchs_at_nan_and_infinite_gradients(name, backend_name, data):
     """relu, maximum, minimum and clamp multiplied g by their masks: an inf or NaN g where the mask
     is 0 gave NaN, where PyTorch selects and gives 0 (sqrt(relu(x)) at x < 0: NaN here, 0 there, so
-    a single clamped point poisoned every gradient). A NaN x took 0 where PyTorch passes g; abs gave
-    NaN at a NaN x where PyTorch's sign(nan) = 0 gives 0."""
+    a single clamped point poisoned every gradient); so did max(x) and min(x) everywhere off the
+    extremum, and ties took g * (1 / n), not PyTorch's g / n. A NaN x took 0 where PyTorch passes g;
+    abs gave NaN at a NaN x where PyTorch's sign(nan) = 0 gives 0."""
     torch = pytest.importorskip("torch")
     if backend_name == "numba" and not backend.numba_available():
         pytest.skip("numba not installed")
@@ -451,14 +455,28 @@ def test_masked_gradients_select_as_pytorchs_at_nan_and_infinite_gradients(name,
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
     points = st.sampled_from([np.nan, -np.inf, -2.0, -1.0, -0.0, 0.0, 0.5, 1.0, np.inf])
     x, other = (data.draw(hnp.arrays(dtype, shape, elements=points)) for _ in range(2))
-    g = data.draw(hnp.arrays(dtype, shape, elements=st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, -2.0])))
     ours, theirs = MASKED[name]
+    tt = torch.tensor(x, requires_grad=True)
+    t_out = theirs(torch, tt, torch.tensor(other))
+    upstream = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, -0.1])
+    g = data.draw(hnp.arrays(dtype, tuple(t_out.shape), elements=upstream))
+    t_out.backward(torch.tensor(g))
     with backend.use_backend(backend_name):
         t = mg.tensor(x, requires_grad=True)
         ours(mg, t, mg.tensor(other)).backward(g)
-    tt = torch.tensor(x, requires_grad=True)
-    theirs(torch, tt, torch.tensor(other)).backward(torch.tensor(g))
     np.testing.assert_array_equal(t.grad, tt.grad.numpy(), err_msg=f"{name} at x={x}, g={g}")
+
+
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
+def test_tied_extrema_share_the_gradient_as_g_over_their_count(name):
+    """Seven ties took g * (1 / 7), a rounding away from PyTorch's g / 7."""
+    torch = pytest.importorskip("torch")
+    for dtype in (np.float32, np.float64):
+        x = mg.tensor(np.zeros(7, dtype), requires_grad=True)
+        tx = torch.zeros(7, dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+        getattr(mg, name)(x).backward(np.array(0.1, dtype))
+        getattr(torch, name)(tx).backward(torch.tensor(0.1, dtype=tx.dtype))
+        np.testing.assert_array_equal(x.grad, tx.grad.numpy())
 
 
 # Magnitudes whose squares overflow or underflow in float32 and float64, though the values and
