@@ -763,6 +763,8 @@ def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
     """torch.clamp. Tensor bounds are constants: one that requires a gradient is refused (PyTorch
     differentiates them; the gradient would silently be lost). Tensor or array bounds promote with x
     as PyTorch's do (a float32 x clamped by a float64 tensor is float64); numbers take x's dtype."""
+    if min is None and max is None:  # PyTorch refuses it too: a missing bound is usually a typo
+        raise ValueError("clip: at least one of min and max must be given")
     x = as_tensor(x)
     arrays = [b for b in (min, max) if isinstance(b, (Tensor, np.ndarray))]
     if is_grad_enabled() and any(isinstance(b, Tensor) and b.requires_grad for b in arrays):

@@ -536,6 +536,13 @@ def test_clamp_and_clip_take_torchs_names_and_keywords(use):
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
 
 
+def test_clamp_without_bounds_is_refused_as_pytorchs():
+    """x.clamp() returned a copy of x, silently; PyTorch refuses it."""
+    for call in (lambda: mg.tensor([1.0]).clamp(), lambda: mg.clip(mg.tensor([1.0]), None, None)):
+        with pytest.raises(ValueError, match="clip: at least one of min and max must be given"):
+            call()
+
+
 def test_clamp_by_tensors_promotes_as_pytorchs_and_refuses_a_bound_that_requires_a_gradient():
     """A float32 x clamped by a float64 tensor stayed float32 (PyTorch: float64), and a bound that
     required a gradient silently got none (PyTorch differentiates it)."""
