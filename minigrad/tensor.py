@@ -11,6 +11,7 @@ the forward broadcast the input) is summed back to the input's shape.
 So does PyTorch's version check: in-place changes count against the memory they change, and
 backward refuses a Function whose kept arrays' memory has changed since its forward.
 """
+import copy
 import functools
 import inspect
 import threading
@@ -255,6 +256,21 @@ class Tensor:
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({np.array2string(self.data, prefix='Tensor(')}, dtype={self.dtype}{grad})"
+
+    def __getstate__(self):
+        """Pickled (and copy.copy'd) as PyTorch pickles a tensor: its data and requires_grad, as a leaf
+        without gradient or graph (the graph of a loss holds every activation of its forward)."""
+        return dict(vars(self), _grad=None, _creator=None, retains_grad=False)
+
+    def __deepcopy__(self, memo):
+        """PyTorch's: a leaf's data, requires_grad and grad copied. A computed tensor is refused: its
+        copy's backward would reach copies of the leaves, never the originals, silently."""
+        if not self.is_leaf:
+            raise RuntimeError("deepcopy: only a leaf tensor (made by the user, not by an op in the graph) can be "
+                               "deep-copied, as in PyTorch; detach() it first")
+        new = memo[id(self)] = type(self).__new__(type(self))
+        vars(new).update(copy.deepcopy(vars(self), memo))
+        return new
 
     def __format__(self, spec):
         """A 0-D tensor formats as its value, as PyTorch's does (f"{loss:.4f}"); others as their repr."""

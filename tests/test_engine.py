@@ -1,7 +1,9 @@
 """Autograd semantics, the Function API, dtype rules, bad input, and the gradient checker itself."""
 import contextlib
+import copy
 import inspect
 import operator
+import pickle
 import re
 import sys
 import threading
@@ -383,6 +385,68 @@ def test_zero_grad_keeps_a_zeroed_array_when_asked():
     np.testing.assert_array_equal(x.grad, [0.0, 0.0])
     x.zero_grad()
     assert x.grad is None
+
+
+def _copies(lib, make):
+    """(is_leaf, requires_grad, has grad) of a tensor's pickle and copy.copy, and whether deepcopy
+    refuses it, in either library."""
+    t = make(lib)
+    result = []
+    for copied in (pickle.loads(pickle.dumps(t)), copy.copy(t)):
+        result.append((copied.is_leaf, copied.requires_grad, copied.grad is not None))
+    try:
+        deep = copy.deepcopy(t)
+        result.append(("deepcopy", deep.is_leaf, deep.requires_grad, deep.grad is not None))
+    except RuntimeError:
+        result.append("deepcopy refused")
+    return result
+
+
+def _leaf_with_grad(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    return x
+
+
+def _computed(lib):
+    y = lib.tensor([1.0, 2.0], requires_grad=True) * 3
+    y.retain_grad()
+    (y * 2).sum().backward()
+    return y
+
+
+@pytest.mark.parametrize("make", [_leaf_with_grad, _computed])
+def test_pickle_copy_and_deepcopy_of_a_tensor_follow_pytorch(make):
+    """A pickle of a computed tensor held its whole graph (every activation of a forward, and a
+    RecursionError for a deep one) and its grad; deepcopy copied the graph, so backward through the
+    copy reached copies of the leaves, never the originals. PyTorch pickles the data and
+    requires_grad as a leaf, and refuses to deepcopy a computed tensor."""
+    torch = pytest.importorskip("torch")
+    assert _copies(mg, make) == _copies(torch, make)
+
+
+def test_a_deep_graphs_result_pickles_as_its_data():
+    x = mg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(20_000):  # well past Python's recursion limit
+        y = y * 1.0
+    copied = pickle.loads(pickle.dumps(y))
+    assert copied.is_leaf and copied.requires_grad and np.array_equal(copied.data, y.data)
+
+
+def test_deepcopy_of_a_leaf_copies_its_grad_and_keeps_parameters_shared_in_a_module():
+    x = _leaf_with_grad(mg)
+    with pytest.raises(RuntimeError, match=r"deepcopy: only a leaf tensor \(made by the user, not by an op in the "
+                                           r"graph\) can be deep-copied, as in PyTorch; detach\(\) it first"):
+        copy.deepcopy(x * 2)
+    copied = copy.deepcopy(x)
+    np.testing.assert_array_equal(copied.grad, x.grad)
+    assert copied.grad is not x.grad and copied.data is not x.data
+    net = mg.nn.Sequential(mg.nn.Linear(2, 2), mg.nn.Linear(2, 2))
+    net[1].weight = net[0].weight
+    for twin in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        assert type(twin[0].weight) is mg.nn.Parameter and twin[1].weight is twin[0].weight
+        assert twin[0].weight is not net[0].weight
 
 
 def test_no_grad_records_nothing():
