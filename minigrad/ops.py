@@ -1089,6 +1089,8 @@ def _attach_operators():
         "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip, "t": t,
         "softmax": softmax, "log_softmax": log_softmax,
         "to": _to, "double": lambda x: _to(x, np.float64), "float": lambda x: _to(x, np.float32),
+        "half": lambda x: _to(x, np.float16), "long": lambda x: _to(x, np.int64), "int": lambda x: _to(x, np.int32),
+        "bool": lambda x: _to(x, np.bool_),
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)

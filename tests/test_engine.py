@@ -642,6 +642,20 @@ def test_dtype_cast_edges_follow_pytorch():
         x.to("cpu")
 
 
+@pytest.mark.parametrize("method", ["half", "long", "int", "bool", "float", "double"])
+def test_the_cast_methods_follow_pytorchs(method):
+    """x.long(), x.int(), x.half() and x.bool(), everyday in PyTorch code (labels.long()), were
+    AttributeErrors. The same dtypes and values as PyTorch's, NaN and inf left out (their integer
+    casts are undefined in both); a floating-point cast stays in the graph, the others are constants."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[-2.7, -0.5, 0.0], [0.25, 1.5, 65504.0]])
+    x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, u = getattr(x, method)(), getattr(t, method)()
+    assert y.dtype == np.dtype(str(u.dtype).removeprefix("torch."))
+    np.testing.assert_array_equal(y.data, u.detach().numpy())
+    assert y.requires_grad == u.requires_grad
+
+
 def test_empty_tensors_follow_pytorch():
     """Flatten of an empty batch asked reshape for (0, -1), which no size fits; max over a non-empty
     axis of an empty tensor raised. PyTorch gives (0, 6) and (0,); it refuses only an empty axis."""
