@@ -271,11 +271,17 @@ class Clip(Function):
     def forward(self, x, low=None, high=None):
         if x.dtype.kind == "f":  # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64)
             low, high = (None if b is None else x.dtype.type(b) for b in (low, high))
-        self.inside = np.ones(x.shape, dtype=bool)
+        shapes = [np.shape(b) for b in (low, high) if b is not None]
+        try:
+            np.broadcast_shapes(x.shape, *shapes)  # tensor bounds may broadcast x larger, as in PyTorch
+        except ValueError:
+            bounds = " and ".join(map(str, shapes))
+            raise ValueError(f"clip: x {x.shape} and bounds {bounds} do not broadcast") from None
+        self.inside = np.True_
         if low is not None:
-            self.inside &= x >= low
+            self.inside = self.inside & (x >= low)
         if high is not None:
-            self.inside &= x <= high
+            self.inside = self.inside & (x <= high)
         return np.clip(x, low, high)
 
     def backward(self, g):

@@ -536,6 +536,29 @@ def test_clamp_and_clip_take_torchs_names_and_keywords(use):
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
 
 
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3), seed=st.integers(0, 2**31 - 1))
+def test_clamp_by_tensors_broadcasts_x_as_pytorchs(shapes, seed):
+    """Bounds that broadcast x to a larger shape were NumPy's ValueError, "non-broadcastable output
+    operand" (the mask was x's shape); PyTorch gives the broadcast shape, and the gradient summed back."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    x, low, high = (rng.choice([-1.5, -0.5, 0.5, 1.5], size=shape) for shape in shapes.input_shapes)
+    upstream = rng.standard_normal(shapes.result_shape)
+    ours, theirs = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = mg.clamp(ours, min=mg.tensor(low), max=mg.tensor(high))
+    # x expanded first: torch 2.13's own clamp backward fails where x and min broadcast smaller than the result
+    u = torch.clamp(theirs.expand(shapes.result_shape), min=torch.tensor(low), max=torch.tensor(high))
+    y.backward(upstream)
+    u.backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(y.data, u.detach().numpy())
+    assert_close(ours.grad, theirs.grad.numpy(), rtol=1e-14, atol=1e-14, name="clamp grad")  # sums in another order
+
+
+def test_clamp_by_bounds_that_do_not_broadcast_is_refused_naming_the_shapes():
+    with pytest.raises(ValueError, match=r"clip: x \(3,\) and bounds \(2,\) and \(\) do not broadcast"):
+        mg.clamp(mg.tensor(np.zeros(3)), min=mg.tensor(np.zeros(2)), max=1.0)
+
+
 def test_clamp_without_bounds_is_refused_as_pytorchs():
     """x.clamp() returned a copy of x, silently; PyTorch refuses it."""
     for call in (lambda: mg.tensor([1.0]).clamp(), lambda: mg.clip(mg.tensor([1.0]), None, None)):
