@@ -253,6 +253,20 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
+    def __contains__(self, element):
+        """PyTorch's ``element in t``: whether any element of t equals it. Python tried t's rows one by
+        one (bool() of each, ambiguous beyond 1-D), and a string was silently not in t."""
+        value = element.data if isinstance(element, Tensor) else element
+        if not isinstance(element, (Tensor, int, float, complex, np.generic)) or np.asarray(value).dtype.kind in "OSU":
+            raise TypeError("Tensor.__contains__: takes a tensor or a number, as PyTorch's, got "
+                            f"{type(element).__name__}")
+        try:
+            np.broadcast_shapes(self.shape, np.shape(value))
+        except ValueError:
+            raise ValueError(f"Tensor.__contains__: shapes {self.shape} and {np.shape(value)} do not "
+                             "broadcast") from None
+        return bool(_compare(np.equal, self, element).data.any())
+
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({np.array2string(self.data, prefix='Tensor(')}, dtype={self.dtype}{grad})"

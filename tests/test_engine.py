@@ -1192,6 +1192,24 @@ def test_bool_len_and_size_name_themselves_and_refuse_what_pytorch_refuses(use, 
         use(torch.ones(2, 3))
 
 
+@pytest.mark.parametrize("element", [3.0, 5, np.float64(4), np.nan, [1.0, 2.0], "a", None, np.str_("a"),
+                                     ("tensor", 2.0), ("tensor", [1.0, 2.0]), ("tensor", [9.0, 2.0]),
+                                     ("tensor", [1.0, 2.0, 3.0]), ("tensor", [[True], [False]])])
+def test_in_follows_pytorch(element):
+    """`3.0 in t` took t's rows one by one through bool(), ambiguous for a 2-D t, and a string was
+    silently not in t. PyTorch compares every element; it refuses what is neither tensor nor number."""
+    torch = pytest.importorskip("torch")
+
+    def contains(lib):
+        t = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        e = lib.tensor(element[1]) if isinstance(element, tuple) else element
+        try:
+            return e in t
+        except (TypeError, ValueError, RuntimeError):
+            return "refused"
+    assert contains(mg) == contains(torch)
+
+
 def test_iteration_gives_the_rows_in_the_graph_and_refuses_a_0d_tensor_as_pytorch():
     """Without __iter__, Python iterated by t[0], t[1], ... until an IndexError, which a 0-d tensor
     raises at once: `for v in loss` ran zero times, silently."""
