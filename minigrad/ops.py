@@ -1068,6 +1068,18 @@ def cross_entropy(logits, labels, reduction="mean"):
     return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels, reduction=reduction)
 
 
+def _positive(x):
+    """+x, PyTorch's: x itself; a bool tensor refused, as PyTorch refuses it."""
+    if x.dtype == bool:
+        raise TypeError("+: not defined for a bool tensor, as in PyTorch")
+    return x
+
+
+def _reversed(x):
+    """reversed(x), PyTorch's: x flipped along dim 0 (a 0-d x itself), one tensor in the graph."""
+    return x if x.ndim == 0 else flip(x, 0)
+
+
 def _where_method(x, condition, other):
     """x.where(condition, other), PyTorch's method: where(condition, x, other)."""
     return where(condition, x, other)
@@ -1086,7 +1098,8 @@ def _attach_operators():
         "maximum": maximum, "minimum": minimum, "where": _where_method,
         "eq": Tensor.__eq__, "ne": Tensor.__ne__, "lt": Tensor.__lt__, "le": Tensor.__le__, "gt": Tensor.__gt__,
         "ge": Tensor.__ge__,
-        "__neg__": neg, "__getitem__": getitem, "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
+        "__neg__": neg, "__pos__": _positive, "__reversed__": _reversed, "__getitem__": getitem,
+        "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin,

@@ -1210,6 +1210,23 @@ def test_in_follows_pytorch(element):
     assert contains(mg) == contains(torch)
 
 
+def test_unary_plus_and_reversed_follow_pytorch():
+    """+t was "bad operand type for unary +"; reversed(t) was Python's iterator over the rows, where
+    PyTorch's is t flipped along dim 0, one tensor in the graph."""
+    torch = pytest.importorskip("torch")
+    a, w = np.arange(6.0).reshape(3, 2), np.arange(6.0, 12.0).reshape(3, 2)
+    for lib in (mg, torch):
+        t = lib.tensor(a, requires_grad=True)
+        assert +t is t
+        r = reversed(t)
+        assert isinstance(r, lib.Tensor) and reversed(lib.tensor(2.0)).item() == 2.0
+        (r * lib.tensor(w)).sum().backward()
+        np.testing.assert_array_equal(np.asarray(r.detach()), a[::-1])
+        np.testing.assert_array_equal(np.asarray(t.grad), w[::-1])
+    with pytest.raises(TypeError, match=r"\+: not defined for a bool tensor, as in PyTorch"):
+        +mg.tensor([True])
+
+
 def test_iteration_gives_the_rows_in_the_graph_and_refuses_a_0d_tensor_as_pytorch():
     """Without __iter__, Python iterated by t[0], t[1], ... until an IndexError, which a 0-d tensor
     raises at once: `for v in loss` ran zero times, silently."""
