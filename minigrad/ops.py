@@ -111,7 +111,7 @@ class Neg(Function):
 
 class Pow(Function):
     """y = a ** b
-    da = g b a^(b-1) (0 where b == 0), db = g y ln(a) (0 where a == 0 and b >= 0), as PyTorch"""
+    da = g b a^(b-1) (0 where b == 0), db = g y ln(a) (y ln(a) taken as 0 where a == 0 and b >= 0), as PyTorch"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("pow", a, b)
         if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b < 0).any():  # NumPy's message named no op
@@ -127,7 +127,7 @@ class Pow(Function):
         if self.needs_input_grad[0]:  # a = 0: 0^(b-1) and ln 0 are infinite, and where() drops them
             ga = np.where(b == 0, 0, g * b * a ** (b - 1))
         if self.needs_input_grad[1]:
-            gb = np.where((a == 0) & (b >= 0), 0, g * self.y * np.log(a))
+            gb = g * np.where((a == 0) & (b >= 0), 0, self.y * np.log(a))  # PyTorch's: an inf g there is NaN
         return ga, gb
 
 

@@ -436,18 +436,21 @@ MASKED = {  # ops whose VJP selects g by a mask: (ours, torch's), of x and a dra
     "max": (lambda m, x, o: m.max(x), lambda t, x, o: t.max(x)),
     "min": (lambda m, x, o: m.min(x), lambda t, x, o: t.min(x)),
     "amax": (lambda m, x, o: m.amax(x, -1), lambda t, x, o: t.amax(x, -1)),  # multiplies by its mask, as PyTorch's
+    "pow's base": (lambda m, x, o: x ** o, lambda t, x, o: x ** o),  # selects 0 where the exponent is 0
+    "pow's exponent": (lambda m, x, o: o ** x, lambda t, x, o: o ** x),  # multiplies: an inf g at base 0 is NaN
 }
 
 
 @pytest.mark.parametrize("backend_name", ["numpy", "numba"])
 @pytest.mark.parametrize("name", MASKED)
 @given(data=st.data())
-def test_masked_gradients_select_as_pytorchs_at_nan_and_infinite_gradients(name, backend_name, data):
+def test_masked_gradients_follow_pytorchs_at_nan_and_infinite_gradients(name, backend_name, data):
     """relu, maximum, minimum and clamp multiplied g by their masks: an inf or NaN g where the mask
     is 0 gave NaN, where PyTorch selects and gives 0 (sqrt(relu(x)) at x < 0: NaN here, 0 there, so
     a single clamped point poisoned every gradient); so did max(x) and min(x) everywhere off the
     extremum, and ties took g * (1 / n), not PyTorch's g / n. A NaN x took 0 where PyTorch passes g;
-    abs gave NaN at a NaN x where PyTorch's sign(nan) = 0 gives 0."""
+    abs gave NaN at a NaN x where PyTorch's sign(nan) = 0 gives 0. pow's exponent gradient went the
+    other way: it selected 0 at base 0, where PyTorch multiplies g by 0 (an inf g gives NaN)."""
     torch = pytest.importorskip("torch")
     if backend_name == "numba" and not backend.numba_available():
         pytest.skip("numba not installed")
