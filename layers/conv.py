@@ -3,7 +3,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import Function, nn
-from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_args, window_geometry
+from minigrad.windows import check_nchw, im2col_matmul, im2col_matmul_backward, window_args, window_geometry
 
 
 def check_channels(op, x_shape, weight_shape):
@@ -30,8 +30,7 @@ def check_groups(op, in_channels, out_channels, groups):
 
 def check_conv_weight(op, x_shape, weight_shape, groups):
     """Weight must be (out, in/groups, kh, kw) with in and out divisible by groups."""
-    if len(x_shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {tuple(x_shape)}")
+    check_nchw(op, x_shape)
     if len(weight_shape) != 4:
         raise ValueError(f"{op}: expected a 4-D weight (out, in/groups, kh, kw), got shape {tuple(weight_shape)}")
     check_channels(op, x_shape, weight_shape)

@@ -22,8 +22,8 @@ import numpy as np
 
 from minigrad import Function, Tensor, as_tensor, backend, nn, ops
 from minigrad.backend import jit, prange, unsigned
-from minigrad.windows import (col2im_array, im2col_reference, window_args, window_geometry, window_sums_adjoint,
-                             window_sums_array)
+from minigrad.windows import (check_nchw, col2im_array, im2col_reference, window_args, window_geometry,
+                             window_sums_adjoint, window_sums_array)
 
 from .conv import result_dtype
 
@@ -541,14 +541,14 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
 
 def global_avg_pool2d(x):
     """Mean over H and W, keeping them as size 1 (PyTorch's adaptive_avg_pool2d(x, 1))."""
-    if x.ndim != 4:
-        raise ValueError(f"global_avg_pool2d: expected a 4-D NCHW input, got shape {x.shape}")
+    check_nchw("global_avg_pool2d", x.shape)
     return ops.mean(x, dim=(2, 3), keepdim=True)
 
 
 def _adaptive_output_size(op, shape, output_size):
     """output_size as PyTorch takes it: an int or a pair, None in a pair keeping that input size."""
-    if len(shape) != 4 or 0 in shape[1:]:
+    check_nchw(op, shape)
+    if 0 in shape[1:]:
         raise ValueError(f"{op}: expected a 4-D NCHW input with C, H and W >= 1, got shape {tuple(shape)}")
     pair = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
     if len(pair) != 2 or not all(v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0)

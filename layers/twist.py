@@ -20,7 +20,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import Function, backend, nn
 from minigrad.backend import jit, prange
-from minigrad.windows import im2col_matmul, im2col_matmul_backward, window_args, window_geometry
+from minigrad.windows import check_nchw, im2col_matmul, im2col_matmul_backward, window_args, window_geometry
 
 from .conv import Conv2d, check_channel_counts, check_channels, result_dtype
 
@@ -132,8 +132,7 @@ class ConvTwistFunction(Function):
 
 def _check_shapes(x, weight, weight_x, weight_y, center_x, center_y):
     op = "conv_twist"
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {x.shape}")
+    check_nchw(op, x.shape)
     expected = (weight.shape[0], x.shape[1], 3, 3) if weight.ndim == 4 else None
     for name, w in (("weight", weight), ("weight_x", weight_x), ("weight_y", weight_y)):
         if expected is None or w.shape != expected:

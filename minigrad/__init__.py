@@ -15,7 +15,7 @@ from .ops import (abs, add, amax, amin, argmax, argmin, cat, clamp, clip, clone,
 from .random import manual_seed
 from .tensor import (Function, Tensor, as_tensor, enable_grad, is_grad_enabled, no_grad, result_type, set_grad_enabled,
                      tensor)
-from .windows import (col2im, col2im_array, fold, im2col, im2col_array, unfold, window_args, window_geometry,
-                      window_sums_adjoint, window_sums_array)
+from .windows import (check_nchw, col2im, col2im_array, fold, im2col, im2col_array, unfold, window_args,
+                      window_geometry, window_sums_adjoint, window_sums_array)
 
 __version__ = "0.1.0"

@@ -46,11 +46,18 @@ def window_args(op, kernel_size, stride=1, padding=0, dilation=1):
     return kernel, stride, padding, dilation
 
 
+def check_nchw(op, shape):
+    """A ValueError naming op unless shape is 4-D (N, C, H, W). PyTorch's layers also take an unbatched
+    (C, H, W) image; these do not, and say so."""
+    if len(shape) != 4:
+        unbatched = " (an unbatched (C, H, W) image needs its batch dim: x[None])" if len(shape) == 3 else ""
+        raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {tuple(shape)}{unbatched}")
+
+
 def window_geometry(op, input_shape, kernel_size, stride=1, padding=0, dilation=1):
     """Validate a window geometry before any kernel runs; return ((kh, kw), stride, padding,
     dilation, (OH, OW)), each a pair. Errors name the op and the offending values."""
-    if len(input_shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D NCHW input, got shape {tuple(input_shape)}")
+    check_nchw(op, input_shape)
     kernel, stride, padding, dilation = window_args(op, kernel_size, stride, padding, dilation)
     h, w = input_shape[2:]
     span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))

@@ -1256,11 +1256,37 @@ def test_adaptive_avg_pool_refuses_bad_settings_naming_the_op():
         F.adaptive_avg_pool2d(mg.tensor(np.ones((1, 2, 0, 4))), 2)
 
 
+UNBATCHED = {
+    "conv2d": lambda x: layers.Conv2d(1, 2, 3)(x),
+    "max_pool2d": lambda x: F.max_pool2d(x, 2),
+    "avg_pool2d": lambda x: F.avg_pool2d(x, 2),
+    "max_abs_pool2d": lambda x: F.max_abs_pool2d(x, 2),
+    "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, 2),
+    "global_avg_pool2d": lambda x: F.global_avg_pool2d(x),
+    "sharpened_cosine_similarity": lambda x: layers.SharpCosSim2d(1, 2, 3)(x),
+    "conv_twist": lambda x: layers.ConvTwist2d(1, 2)(x),
+    "unfold": lambda x: mg.unfold(x, 2),
+}
+
+
+@pytest.mark.parametrize("op", UNBATCHED)
+def test_an_unbatched_image_is_refused_saying_how_to_batch_it(op):
+    """PyTorch's conv and pools take an unbatched (C, H, W) image; these said only "expected a 4-D
+    NCHW input", which reads as a wrong layout rather than a missing batch dim."""
+    x = mg.tensor(np.zeros((1, 6, 6), np.float32))
+    with pytest.raises(ValueError, match=rf"^{op}: expected a 4-D NCHW input, got shape \(1, 6, 6\) \(an unbatched "
+                                         r"\(C, H, W\) image needs its batch dim: x\[None\]\)$"):
+        UNBATCHED[op](x)
+    UNBATCHED[op](x[None])
+
+
 def test_pool_modules_and_global_avg_pool_input_rank():
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
     assert_close(layers.GlobalAvgPool2d()(mg.tensor(x)).data, x.mean(axis=(2, 3), keepdims=True))
     with pytest.raises(ValueError, match=r"global_avg_pool2d: expected a 4-D NCHW input, got shape \(3, 4, 5\)"):
         F.global_avg_pool2d(mg.tensor(x[0]))
+    with pytest.raises(ValueError, match=r"global_avg_pool2d: expected a 4-D NCHW input, got shape \(4, 5\)$"):
+        F.global_avg_pool2d(mg.tensor(x[0, 0]))
     for module, fn in ((layers.MaxPool2d(2), F.max_pool2d), (layers.AvgPool2d(2), F.avg_pool2d),
                        (layers.MaxAbsPool2d(2), F.max_abs_pool2d)):
         np.testing.assert_array_equal(module(mg.tensor(x)).data, fn(mg.tensor(x), 2).data)
