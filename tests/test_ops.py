@@ -467,7 +467,8 @@ def test_masked_gradients_follow_pytorchs_at_nan_and_infinite_gradients(name, ba
     with backend.use_backend(backend_name):
         t = mg.tensor(x, requires_grad=True)
         ours(mg, t, mg.tensor(other)).backward(g)
-    np.testing.assert_array_equal(t.grad, tt.grad.numpy(), err_msg=f"{name} at x={x}, g={g}")
+    # NaN, inf and 0 must match exactly; pow's and log's last bits are the libraries' own (NumPy's libm, torch's SLEEF)
+    assert_close(t.grad, tt.grad.numpy(), rtol=4 * np.finfo(dtype).eps, atol=0, name=f"{name} at x={x}, g={g}")
 
 
 @pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
