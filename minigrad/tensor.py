@@ -256,16 +256,18 @@ class Tensor:
     def __contains__(self, element):
         """PyTorch's ``element in t``: whether any element of t equals it. Python tried t's rows one by
         one (bool() of each, ambiguous beyond 1-D), and a string was silently not in t."""
-        value = element.data if isinstance(element, Tensor) else element
-        if not isinstance(element, (Tensor, int, float, complex, np.generic)) or np.asarray(value).dtype.kind in "OSU":
+        if isinstance(element, (list, tuple, np.ndarray)):  # which == compares, but PyTorch's `in` refuses
+            mask = NotImplemented
+        else:
+            try:
+                mask = _compare(np.equal, self, element)  # NotImplemented for a string or None, as for ==
+            except ValueError:  # NumPy's "operands could not be broadcast" named no op
+                shape = np.shape(element.data if isinstance(element, Tensor) else element)
+                raise ValueError(f"Tensor.__contains__: shapes {self.shape} and {shape} do not broadcast") from None
+        if mask is NotImplemented:
             raise TypeError("Tensor.__contains__: takes a tensor or a number, as PyTorch's, got "
                             f"{type(element).__name__}")
-        try:
-            np.broadcast_shapes(self.shape, np.shape(value))
-        except ValueError:
-            raise ValueError(f"Tensor.__contains__: shapes {self.shape} and {np.shape(value)} do not "
-                             "broadcast") from None
-        return bool(_compare(np.equal, self, element).data.any())
+        return bool(mask.data.any())
 
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
