@@ -204,6 +204,7 @@ class Tensor:
     ndim = property(lambda self: self.data.ndim)
     T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))  # torch's .T: axes reversed
     is_leaf = property(lambda self: self._creator is None)  # torch's: made by the user, not by an op in the graph
+    grad_fn = property(lambda self: self._creator)  # torch's: the Function that made this tensor; None for a leaf
     _version = property(lambda self: _version_of(_memory_owner(self.data)))  # torch's: shared by views
 
     @property
@@ -270,8 +271,15 @@ class Tensor:
         return bool(mask.data.any())
 
     def __repr__(self):
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        return f"Tensor({np.array2string(self.data, prefix='Tensor(')}, dtype={self.dtype}{grad})"
+        """PyTorch's layout: the values comma-separated, an empty tensor's size, then the Function that
+        made the tensor (grad_fn) or, for a leaf, requires_grad. The dtype always: tensor([1.0]) is float64."""
+        notes = [f"size={self.shape}"] if self.data.size == 0 and self.ndim != 1 else []
+        notes.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            notes.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+        elif self.requires_grad:
+            notes.append("requires_grad=True")
+        return f"Tensor({np.array2string(self.data, separator=', ', prefix='Tensor(')}, {', '.join(notes)})"
 
     def __getstate__(self):
         """Pickled (and copy.copy'd) as PyTorch pickles a tensor: its data and requires_grad, as a leaf

@@ -157,6 +157,21 @@ def test_load_and_verify_refuse_what_they_cannot_recompute(tmp_path):
             crosscheck.verify(tmp_path / f"{name}.npz")
 
 
+def test_a_file_that_cannot_be_read_is_unusable_naming_why(tmp_path):
+    """A missing file, a zip whose member fails its CRC, a manifest that is not JSON: UnusableFile, which
+    compare and verify report in one line, rather than OSError, BadZipFile or JSONDecodeError."""
+    good = bytearray(export_file(tmp_path, "scs", "rohrer").read_bytes())
+    middle = len(good) // 2
+    good[middle:middle + 40] = b"x" * 40
+    (tmp_path / "corrupt.npz").write_bytes(good)
+    np.savez(tmp_path / "not-json.npz", manifest=np.array("{not json"), x=np.ones(2))
+    for name, message in (("missing.npz", r"not a readable \.npz file \(\[Errno 2\] No such file"),
+                          ("corrupt.npz", r"not a readable \.npz file"),
+                          ("not-json.npz", "manifest is not valid JSON")):
+        with pytest.raises(crosscheck.UnusableFile, match=rf"{name}: {message}"):
+            crosscheck.load(tmp_path / name)
+
+
 def _without(mapping, key):
     return {k: v for k, v in mapping.items() if k != key}
 

@@ -168,6 +168,19 @@ def test_a_cached_file_with_the_wrong_checksum_is_fetched_again(tmp_path, mirror
     assert (tmp_path / name).read_bytes() == (BUNDLED / name).read_bytes()
 
 
+def test_a_cached_file_with_the_right_checksum_is_not_fetched_again(tmp_path):
+    """"Needs a network connection once": with the four files cached, no mirror is asked."""
+    for name in SHA256:
+        (tmp_path / name).write_bytes((BUNDLED / name).read_bytes())
+    assert mnist_data.download(tmp_path, mirrors=(dead_url(),), checksums=md5s(), timeout=5) == tmp_path
+
+
+def test_data_that_is_no_directory_is_refused_naming_the_choices(tmp_path):
+    with pytest.raises(DataError, match=r"--data .*nowhere: not 'bundled', 'mnist' or an existing directory"):
+        mnist_data.load(str(tmp_path / "nowhere"))
+    assert mnist_data.load("bundled")[-1] == "bundled mnist-5k (4,000 train / 1,000 test)"
+
+
 def test_a_server_that_never_answers_times_out(tmp_path):
     """urlopen without a timeout waits for ever on a server that accepts the connection and says nothing."""
     silent = socket.create_server(("127.0.0.1", 0))  # the kernel completes connections; nobody reads them

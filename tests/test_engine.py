@@ -864,6 +864,12 @@ def test_assert_close_catches_infinities_and_nan():
     assert_close(np.array([inf, -inf, nan, 1.0]), np.array([inf, -inf, nan, 1.0 + 1e-9]))
 
 
+def test_assert_close_refuses_arrays_of_other_shapes_where_broadcasting_would_pass_them():
+    """[1.0] against [1.0, 1.0] broadcasts, and every element agrees: the shape is checked first."""
+    with pytest.raises(AssertionError, match=r"grad: shape \(1,\) != expected \(2,\)"):
+        assert_close(np.array([1.0]), np.array([1.0, 1.0]), name="grad")
+
+
 def test_gradcheck_catches_a_wrong_backward_and_names_the_element():
     x = np.array([[1.0, 2.0]])
     for mode in ("full", "directional"):
@@ -1034,6 +1040,32 @@ def test_gradcheck_catches_mutation_and_nondeterminism():
         mg.gradcheck(lambda t: Noisy.apply(t), [np.ones(2)])
 
 
+def test_gradcheck_catches_a_gradient_that_changes_from_one_forward_to_the_next():
+    """A max that breaks a tie differently at each forward is consistent within one graph, which the
+    second-backward check sees, but not between graphs: only the two-pass check catches it."""
+    turns = iter(range(100))
+
+    class TieBrokenByTurns(mg.Function):
+        def forward(self, x):
+            self.winner = next(turns) % 2
+            return np.max(x, keepdims=True)
+
+        def backward(self, g):
+            dx = np.zeros(2)
+            dx[self.winner] = g[0]
+            return dx
+
+    with pytest.raises(mg.GradcheckError, match=r"backward is not deterministic \(two passes differ\)"):
+        mg.gradcheck(lambda t: TieBrokenByTurns.apply(t), [np.ones(2)])
+
+
+def test_gradcheck_refuses_an_unknown_mode_and_a_function_that_returns_no_tensor():
+    with pytest.raises(ValueError, match="gradcheck: mode must be 'full' or 'directional', got 'fast'"):
+        mg.gradcheck(lambda t: t * t, [np.ones(2)], mode="fast")
+    with pytest.raises(TypeError, match="gradcheck: fn must return a Tensor, got ndarray"):
+        mg.gradcheck(lambda t: t.data * 2, [np.ones(2)])
+
+
 def test_gradcheck_catches_a_backward_that_changes_what_its_forward_kept():
     """y = x^2 whose backward scales what forward kept in place, to save a copy: right the first
     time, wrong on a second backward of the graph, which minigrad allows. Each pass through a fresh
@@ -1143,6 +1175,31 @@ def test_is_leaf_as_pytorch_sets_it():
         with mg.no_grad(), torch.no_grad():
             results.append((ours * 2, theirs * 2))
         assert [a.is_leaf for a, _ in results] == [b.is_leaf for _, b in results] == [not requires_grad, True, True, True]
+        assert [a.grad_fn is None for a, _ in results] == [b.grad_fn is None for _, b in results]
+
+
+def test_repr_lays_a_tensor_out_as_pytorch_does():
+    """Commas between the values, an empty tensor's size, and grad_fn for a result (requires_grad for
+    a leaf), as torch's repr; the values were NumPy's str, [1.  2.5], and a result showed no creator."""
+    x = mg.tensor([1.0, 2.5], requires_grad=True)
+    assert repr(x) == "Tensor([1. , 2.5], dtype=float64, requires_grad=True)"
+    assert repr(x * 2) == "Tensor([2., 5.], dtype=float64, grad_fn=<Mul>)" and isinstance((x * 2).grad_fn, mg.Function)
+    with mg.no_grad():
+        assert repr(x * 2) == "Tensor([2., 5.], dtype=float64)"
+    assert repr(mg.tensor(np.arange(6).reshape(2, 3))) == "Tensor([[0, 1, 2],\n        [3, 4, 5]], dtype=int64)"
+    assert repr(mg.tensor(np.zeros((0, 3), np.float32))) == "Tensor([], size=(0, 3), dtype=float32)"
+    assert repr(mg.tensor(np.zeros(0))) == "Tensor([], dtype=float64)" and repr(mg.tensor(3)) == "Tensor(3, dtype=int64)"
+
+
+def test_tensor_of_a_tensor_shares_its_data_outside_the_graph_and_tensor_copies_it():
+    """Tensor(t), as as_tensor, wraps t's array; mg.tensor(t), as torch.tensor, copies it. Neither
+    joins t's graph: both are leaves that need no gradient."""
+    t = mg.tensor(np.ones(2), requires_grad=True) * 2
+    shared, copied = mg.Tensor(t), mg.tensor(t)
+    assert shared.data is t.data and not np.shares_memory(copied.data, t.data)
+    assert all(u.is_leaf and not u.requires_grad for u in (shared, copied))
+    with pytest.raises(RuntimeError, match="backward: this tensor does not require a gradient"):
+        shared.sum().backward()
 
 
 def test_requires_grad_flag_as_pytorch_sets_it():

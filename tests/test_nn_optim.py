@@ -138,6 +138,20 @@ def test_module_list_indexing_and_bad_input():
     assert len(blocks) == 3
     with pytest.raises(IndexError):
         blocks[3]
+    with pytest.raises(TypeError, match="ModuleList.insert: expected a Module or None, got list"):
+        blocks.insert(0, [layers.Conv2d(1, 1, 1)])
+    assert list(blocks) == convs
+
+
+def test_a_module_that_assigns_before_calling_super_init_is_told_to():
+    """PyTorch's AttributeError, naming the attribute: there is nowhere yet to register it."""
+    class Early(nn.Module):
+        def __init__(self):
+            self.weight = nn.Parameter(np.ones(2))
+            super().__init__()
+
+    with pytest.raises(AttributeError, match=r"Early: call super\(\).__init__\(\) before assigning weight"):
+        Early()
 
 
 def test_deleted_attributes_leave_the_parameters_and_modules():
@@ -1583,6 +1597,31 @@ def test_one_cycle_cycles_momentum_only_of_optimizers_that_have_one():
     with pytest.raises(ValueError, match="OneCycleLR: cycle_momentum needs Adam's beta1 or SGD's momentum, got Plain"):
         optim.OneCycleLR(Plain([nn.Parameter(np.zeros(2))]), max_lr=1.0, total_steps=10)
     optim.OneCycleLR(Plain([nn.Parameter(np.zeros(2))]), max_lr=1.0, total_steps=10, cycle_momentum=False)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda opt: optim.StepLR(opt, step_size=0), "StepLR: step_size must be >= 1, got 0"),
+    (lambda opt: optim.CosineAnnealingLR(opt, T_max=0), "CosineAnnealingLR: T_max must be >= 1, got 0"),
+    (lambda opt: optim.OneCycleLR(opt, 0.1, total_steps=0), "OneCycleLR: total_steps must be an int >= 1, got 0"),
+    (lambda opt: optim.OneCycleLR(opt, 0.1, total_steps=2.5), "OneCycleLR: total_steps must be an int >= 1, got 2.5"),
+])
+def test_schedules_refuse_a_length_they_cannot_run(make, message):
+    """StepLR(step_size=0) divided by zero at its first step and T_max = 0 at its first cosine."""
+    opt = optim.SGD([nn.Parameter(np.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make(opt)
+    assert opt.param_groups[0]["lr"] == 0.1
+
+
+def test_an_optimizer_subclass_without_an_update_says_what_it_lacks():
+    class Incomplete(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, dict(lr=0.1))
+
+    p = nn.Parameter(np.ones(2))
+    p.grad = np.ones(2)
+    with pytest.raises(NotImplementedError, match="Incomplete has no _update method: an Optimizer subclass defines"):
+        Incomplete([p]).step()
 
 
 def test_optimizer_bad_input():

@@ -956,6 +956,56 @@ def test_getitem_selects_integers_before_arrays_as_pytorch_does():
     assert x[:, [0, 1], ..., [0, 2]].shape == (3, 2)
 
 
+TENSOR_INDICES = {  # index(x) -> an index holding tensors, as PyTorch code writes them
+    "mask from x": lambda x: x > 0,
+    "int rows": lambda x: mg.tensor(np.array([1, 0, 1])),
+    "0-d int": lambda x: mg.tensor(np.array(1)),
+    "two int tensors": lambda x: (mg.tensor(np.array([1, 0])), mg.tensor(np.array([2, 2]))),
+    "slice and column mask": lambda x: (slice(None), mg.tensor(np.array([True, False, True]))),
+    "int, slice, int tensor": lambda x: (1, slice(None), mg.tensor(np.array([1, 0]))),  # PyTorch's order: (3, 2)
+}
+
+
+def test_getitem_and_cat_errors_name_the_op_and_the_shapes():
+    """NumPy's IndexError and ValueError named neither the op nor the tensors' shapes."""
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(IndexError, match=r"getitem: index 5 is out of bounds .* \(shape \(2, 3\), index \(0, 5\)\)"):
+        x[0, 5]
+    with pytest.raises(ValueError, match=r"concatenate: .* \(shapes \[\(2, 3\), \(2, 2\)\]\)"):
+        mg.cat([x, mg.tensor(np.ones((2, 2)))])
+
+
+@pytest.mark.parametrize("name", TENSOR_INDICES)
+def test_a_tensor_in_an_index_means_its_array_as_in_pytorch(name):
+    """x[x > 0] and x[x > 0] = 0, PyTorch's idioms: getitem and setitem index with the tensors'
+    arrays, in PyTorch's order. (No test had indexed with a tensor.)"""
+    data = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])[..., None] * [1.0, -0.5]  # (2, 3, 2)
+    results = {}
+    for form in ("tensors", "arrays"):
+        x = mg.tensor(data, requires_grad=True)
+        index = TENSOR_INDICES[name](x)
+        if form == "arrays":
+            index = tuple(e.data if isinstance(e, mg.Tensor) else e for e in index) if isinstance(index, tuple) \
+                else index.data
+        y = x[index]
+        y.backward(np.arange(1.0, y.numel() + 1).reshape(y.shape))
+        written = mg.tensor(data)
+        written[index] = 9.0
+        results[form] = y.data, x.grad, written.data
+        entries = index if isinstance(index, tuple) else (index,)
+    for ours, same in zip(results["tensors"], results["arrays"]):
+        np.testing.assert_array_equal(ours, same)
+    torch = pytest.importorskip("torch")
+    t, index = torch.tensor(data, requires_grad=True), tuple(
+        torch.from_numpy(e) if isinstance(e, np.ndarray) else e for e in entries)
+    y = t[index]
+    y.backward(torch.arange(1.0, y.numel() + 1, dtype=t.dtype).reshape(y.shape))
+    written = torch.tensor(data)
+    written[index] = 9.0
+    for ours, theirs in zip(results["tensors"], (y.detach(), t.grad, written)):
+        np.testing.assert_array_equal(ours, theirs.numpy())
+
+
 @given(getitem_case(), st.integers(0, 2**31 - 1))
 def test_setitem_writes_where_getitem_reads_as_pytorchs_does(case, seed):
     """x[index] = value, as PyTorch code writes it (under no_grad for a parameter), was a TypeError."""
