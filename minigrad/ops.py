@@ -271,6 +271,9 @@ class Clip(Function):
     def forward(self, x, low=None, high=None):
         if x.dtype.kind == "f":  # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64)
             low, high = (None if b is None else x.dtype.type(b) for b in (low, high))
+        else:  # a one-value bound as a Python number, as PyTorch weighs it: np.int64(1) made an int32 x int64
+            low, high = (b.item() if np.ndim(b) == 0 and isinstance(b, (np.ndarray, np.generic)) else b
+                         for b in (low, high))
         shapes = [np.shape(b) for b in (low, high) if b is not None]
         try:
             np.broadcast_shapes(x.shape, *shapes)  # tensor bounds may broadcast x larger, as in PyTorch

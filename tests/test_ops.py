@@ -590,6 +590,29 @@ def test_clamp_by_tensors_promotes_as_pytorchs_and_refuses_a_bound_that_requires
         np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.int16, np.uint8, np.bool_])
+@pytest.mark.parametrize("bound", [1, np.int64(1), np.int8(1), np.uint8(1), "0-d int64 tensor", "1-d int64 tensor",
+                                   "0-d float64 tensor"])
+def test_clamp_of_integers_by_a_number_keeps_their_dtype_as_pytorchs(dtype, bound):
+    """A one-value bound weighs as a number, as in PyTorch: np.int64(1) or a 0-d int64 tensor made an
+    int32 x int64 (NumPy's promotion); a 1-d tensor bound promotes x."""
+    x = np.array([0, 1, 2, 100]).astype(dtype)
+    make = {"0-d int64 tensor": lambda lib: lib.tensor(np.int64(1)),
+            "1-d int64 tensor": lambda lib: lib.tensor(np.array([1, 0, 3, 1])),
+            "0-d float64 tensor": lambda lib: lib.tensor(np.float64(0.5))}.get(bound)
+    ours = mg.clamp(mg.tensor(x), min=make(mg) if make else bound)
+    expected = np.maximum(x.astype(np.float64), 0.5 if "float" in str(bound) else 1)
+    if "1-d" in str(bound):
+        expected = np.maximum(x, [1, 0, 3, 1])
+    np.testing.assert_array_equal(ours.data, expected)
+    if make is None or "0-d int" in bound:
+        assert ours.dtype == (np.int64 if dtype == np.bool_ else dtype)  # bool meets an int as int64, in both
+    torch = pytest.importorskip("torch")
+    theirs = torch.clamp(torch.tensor(x), min=make(torch) if make else int(bound))
+    assert str(theirs.dtype) == f"torch.{ours.dtype}"
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
 METHOD_FORMS = ["add", "sub", "mul", "div", "matmul", "floor_divide", "neg", "maximum", "minimum", "where",
                 "eq", "ne", "lt", "le", "gt", "ge"]
 
