@@ -735,8 +735,22 @@ def _promoted(*tensors):
     return tuple(_to(t, dtype) for t in tensors)
 
 
-add, sub, mul, div, pow, matmul, remainder = (_binary(f) for f in (Add, Sub, Mul, Div, Pow, MatMul, Remainder))
+add, mul, div, pow, matmul, remainder = (_binary(f) for f in (Add, Mul, Div, Pow, MatMul, Remainder))
 maximum, minimum = _binary(Maximum), _binary(Minimum)
+
+
+def _refuse_booleans(op, *operands):
+    """PyTorch has no - of booleans: 1 - mask, where ~mask was meant, gave NumPy's int64."""
+    if any(np.asarray(v.data if isinstance(v, Tensor) else v).dtype == bool for v in operands):
+        raise TypeError(f"{op}: not defined for booleans, as in PyTorch; ~mask inverts a mask, or cast it first")
+
+
+def sub(a, b):
+    _refuse_booleans("sub", a, b)
+    return Sub.apply(*_pair(a, b))
+
+
+sub.__doc__ = Sub.__doc__
 
 
 def floor_divide(a, b):
@@ -752,7 +766,11 @@ def floor_divide(a, b):
         return Tensor(np.floor_divide(a.data, b.data))
 
 
-def neg(x): return Neg.apply(x)
+def neg(x):
+    _refuse_booleans("neg", x)
+    return Neg.apply(x)
+
+
 def exp(x): return Exp.apply(x)
 def log(x): return Log.apply(x)
 def sqrt(x): return Sqrt.apply(x)

@@ -948,6 +948,22 @@ def test_integer_division_by_zero_is_refused_naming_the_op(name, op):
                                       [np.inf, np.nan] if name == "floor_divide" else [np.nan, np.nan])
 
 
+BOOLEAN_SUBTRACTIONS = {"1 - mask": lambda m, x: 1 - m, "mask - 1": lambda m, x: m - 1, "x - mask": lambda m, x: x - m,
+                        "x - True": lambda m, x: x - True, "mask.sub(mask)": lambda m, x: m.sub(m),
+                        "-mask": lambda m, x: -m}
+
+
+@pytest.mark.parametrize("form", BOOLEAN_SUBTRACTIONS)
+def test_subtraction_and_negation_of_booleans_are_refused_as_pytorchs(form):
+    """1 - mask, written for ~mask, gave NumPy's int64 0s and 1s; PyTorch refuses any - of a bool."""
+    with pytest.raises(TypeError, match=r"(sub|neg): not defined for booleans, as in PyTorch; ~mask inverts a mask"):
+        BOOLEAN_SUBTRACTIONS[form](mg.tensor([True, False]), mg.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal((~mg.tensor([True, False])).data, [False, True])
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match=r"(with a bool tensor|with two bool tensors|on a bool tensor) is not supported"):
+        BOOLEAN_SUBTRACTIONS[form](torch.tensor([True, False]), torch.tensor([1.0, 2.0]))
+
+
 def test_cross_entropy_refuses_an_unknown_reduction_naming_it():
     with pytest.raises(ValueError, match="cross_entropy: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         mg.cross_entropy(mg.tensor(np.zeros((2, 3))), np.array([0, 1]), reduction="avg")
