@@ -1187,7 +1187,8 @@ def test_repr_lays_a_tensor_out_as_pytorch_does():
         assert repr(x * 2) == "Tensor([2., 5.], dtype=float64)"
     assert repr(mg.tensor(np.arange(6).reshape(2, 3))) == "Tensor([[0, 1, 2],\n        [3, 4, 5]], dtype=int64)"
     assert repr(mg.tensor(np.zeros((0, 3), np.float32))) == "Tensor([], size=(0, 3), dtype=float32)"
-    assert repr(mg.tensor(np.zeros(0))) == "Tensor([], dtype=float64)" and repr(mg.tensor(3)) == "Tensor(3, dtype=int64)"
+    assert repr(mg.tensor(np.zeros(0))) == "Tensor([], dtype=float64)"
+    assert repr(mg.tensor(3)) == "Tensor(3, dtype=int64)"
 
 
 def test_tensor_of_a_tensor_shares_its_data_outside_the_graph_and_tensor_copies_it():

@@ -960,7 +960,7 @@ def test_subtraction_and_negation_of_booleans_are_refused_as_pytorchs(form):
         BOOLEAN_SUBTRACTIONS[form](mg.tensor([True, False]), mg.tensor([1.0, 2.0]))
     np.testing.assert_array_equal((~mg.tensor([True, False])).data, [False, True])
     torch = pytest.importorskip("torch")
-    with pytest.raises(RuntimeError, match=r"(with a bool tensor|with two bool tensors|on a bool tensor) is not supported"):
+    with pytest.raises(RuntimeError, match=r"(with a bool tensor|with two bool tensors|on a bool tensor) is not"):
         BOOLEAN_SUBTRACTIONS[form](torch.tensor([True, False]), torch.tensor([1.0, 2.0]))
 
 
