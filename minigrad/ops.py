@@ -118,7 +118,7 @@ class Pow(Function):
             raise ValueError(f"pow: integers to negative integer powers are not allowed (exponent {b.min()}), as in "
                              "NumPy and PyTorch; make the base or the exponent a float")
         self.a, self.b = a, b
-        self.y = a ** b
+        self.y = a | ~b if a.dtype == bool else a ** b  # booleans stay booleans, as in PyTorch (NumPy's int8)
         return self.y
 
     def backward(self, g):

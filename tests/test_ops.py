@@ -1005,6 +1005,17 @@ TENSOR_INDICES = {  # index(x) -> an index holding tensors, as PyTorch code writ
 }
 
 
+@pytest.mark.parametrize("exponent", [True, False, np.True_, np.False_])
+def test_booleans_to_a_boolean_power_stay_booleans_as_pytorchs(exponent):
+    """mask ** True was NumPy's int8 1s and 0s; PyTorch's is the mask (and mask ** False all True)."""
+    mask = np.array([True, False])
+    ours = mg.tensor(mask) ** exponent
+    assert ours.dtype == np.bool_ and ours.data.tolist() == [True, not exponent]
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(mask) ** bool(exponent)
+    assert theirs.dtype == torch.bool and theirs.tolist() == ours.data.tolist()
+
+
 def test_getitem_and_cat_errors_name_the_op_and_the_shapes():
     """NumPy's IndexError and ValueError named neither the op nor the tensors' shapes."""
     x = mg.tensor(np.arange(6.0).reshape(2, 3))
