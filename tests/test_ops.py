@@ -1030,21 +1030,23 @@ def test_a_tensor_in_an_index_means_its_array_as_in_pytorch(name):
     """x[x > 0] and x[x > 0] = 0, PyTorch's idioms: getitem and setitem index with the tensors'
     arrays, in PyTorch's order. (No test had indexed with a tensor.)"""
     data = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])[..., None] * [1.0, -0.5]  # (2, 3, 2)
+
+    def unwrapped(index):  # the same index, each tensor in it replaced by its array
+        entries = index if isinstance(index, tuple) else (index,)
+        return tuple(e.data if isinstance(e, mg.Tensor) else e for e in entries)
+
     results = {}
     for form in ("tensors", "arrays"):
         x = mg.tensor(data, requires_grad=True)
-        index = TENSOR_INDICES[name](x)
-        if form == "arrays":
-            index = tuple(e.data if isinstance(e, mg.Tensor) else e for e in index) if isinstance(index, tuple) \
-                else index.data
+        index = TENSOR_INDICES[name](x) if form == "tensors" else unwrapped(TENSOR_INDICES[name](x))
         y = x[index]
         y.backward(np.arange(1.0, y.numel() + 1).reshape(y.shape))
         written = mg.tensor(data)
         written[index] = 9.0
         results[form] = y.data, x.grad, written.data
-        entries = index if isinstance(index, tuple) else (index,)
     for ours, same in zip(results["tensors"], results["arrays"]):
         np.testing.assert_array_equal(ours, same)
+    entries = unwrapped(TENSOR_INDICES[name](mg.tensor(data)))
     torch = pytest.importorskip("torch")
     t, index = torch.tensor(data, requires_grad=True), tuple(
         torch.from_numpy(e) if isinstance(e, np.ndarray) else e for e in entries)
