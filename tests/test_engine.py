@@ -2,6 +2,7 @@
 import contextlib
 import copy
 import inspect
+import itertools
 import operator
 import pickle
 import re
@@ -575,6 +576,21 @@ def test_dims_take_pytorch_names_and_numpy_aliases():
     assert mg.stack([x, x], dim=2).shape == (2, 3, 2)
     with pytest.raises(ValueError, match=r"transpose: dim 2 out of range for a 2-D tensor \(from -2 to 1\)"):
         x.transpose(0, 2)
+
+
+def test_transpose_of_0d_and_1d_tensors_takes_the_dims_torch_takes():
+    """A 0-D or 1-D tensor takes dims 0 and -1, as in torch, and no other (no test reached the bound,
+    so a range one wider passed)."""
+    torch = pytest.importorskip("torch")
+    for a in (np.array(2.0), np.arange(3.0)):
+        for dims in itertools.product(range(-2, 2), repeat=2):
+            try:
+                expected = torch.tensor(a).transpose(*dims).numpy()
+            except IndexError:
+                with pytest.raises(ValueError, match=r"transpose: dim -?\d out of range for a [01]-D tensor"):
+                    mg.transpose(mg.tensor(a), *dims)
+            else:
+                np.testing.assert_array_equal(mg.transpose(mg.tensor(a), *dims).data, expected)
 
 
 def test_size_view_and_clone_follow_pytorch():
