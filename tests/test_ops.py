@@ -1025,6 +1025,20 @@ def test_getitem_and_cat_errors_name_the_op_and_the_shapes():
         mg.cat([x, mg.tensor(np.ones((2, 2)))])
 
 
+def test_a_floating_point_index_is_refused():
+    """A floating-point index is an IndexError naming the op, in getitem and setitem, for an array and a
+    tensor, as PyTorch refuses a float tensor, and for a list, which PyTorch truncates (x[[0.5, 1.7]]
+    is its x[[0, 1]]); only an empty list becomes an integer index. (No test had tried: a mutant that
+    cast every array index to integers passed.)"""
+    x = mg.tensor(np.arange(4.0))
+    for index in ([0.0, 1.0], np.array([1.5]), mg.tensor([1.0])):
+        with pytest.raises(IndexError, match="getitem: arrays used as indices must be of integer"):
+            x[index]
+        with pytest.raises(IndexError, match="setitem: arrays used as indices must be of integer"):
+            x[index] = 1.0
+    assert x[[]].shape == (0,) and np.array_equal(x.data, np.arange(4.0))
+
+
 @pytest.mark.parametrize("name", TENSOR_INDICES)
 def test_a_tensor_in_an_index_means_its_array_as_in_pytorch(name):
     """x[x > 0] and x[x > 0] = 0, PyTorch's idioms: getitem and setitem index with the tensors'
