@@ -1303,6 +1303,18 @@ def test_tensor_of_a_tensor_shares_its_data_outside_the_graph_and_tensor_copies_
         shared.sum().backward()
 
 
+def test_tensor_with_a_dtype_shares_an_array_of_that_dtype_and_casts_any_other():
+    """Tensor(data, dtype=d), as torch.as_tensor(data, dtype=d): data's own array when it has dtype d,
+    else a copy cast to d. (No test had given the dtype: a mutant that ignored it passed.)"""
+    a = np.arange(3, dtype=np.float32)
+    assert mg.Tensor(a, dtype=np.float32).data is a
+    for data in (a, [0.0, 1.0, 2.0], mg.Tensor(a)):
+        t = mg.Tensor(data, dtype=np.float64)
+        assert t.dtype == np.float64 and not np.shares_memory(t.data, a)
+        np.testing.assert_array_equal(t.data, [0.0, 1.0, 2.0])
+    assert mg.Tensor(a, dtype="int64").dtype == np.int64
+
+
 def test_requires_grad_flag_as_pytorch_sets_it():
     """requires_grad_ turns a leaf's flag on or off and returns it; a result's flag comes from its
     inputs (PyTorch refuses to turn it off: detach() gives a leaf); integers take no gradient."""
@@ -1739,10 +1751,15 @@ def test_grad_modes_decorate_functions_and_refuse_a_mode_that_is_not_a_bool():
 
 
 def test_grad_modes_decorate_bare_and_set_grad_enabled_decorates_without_setting():
-    """@no_grad without parentheses, and @set_grad_enabled(False), which sets nothing until the
-    function runs: PyTorch's. The second was a TypeError that left recording off for good."""
+    """@no_grad and @enable_grad without parentheses, and @set_grad_enabled(False), which sets nothing
+    until the function runs: PyTorch's. The last was a TypeError that left recording off for good.
+    (Bare @enable_grad was untested: a mutant that made it turn recording off passed.)"""
     @mg.no_grad
     def evaluate(x):
+        return x * 2
+
+    @mg.enable_grad
+    def train(x):
         return x * 2
 
     @mg.set_grad_enabled(False)
@@ -1752,7 +1769,9 @@ def test_grad_modes_decorate_bare_and_set_grad_enabled_decorates_without_setting
     assert mg.is_grad_enabled()
     x = mg.tensor([1.0], requires_grad=True)
     assert not evaluate(x).requires_grad and not frozen(x).requires_grad and mg.is_grad_enabled()
-    assert evaluate.__name__ == "evaluate" and frozen.__name__ == "frozen"
+    with mg.no_grad():
+        assert train(x).requires_grad and not mg.is_grad_enabled()
+    assert evaluate.__name__ == "evaluate" and train.__name__ == "train" and frozen.__name__ == "frozen"
 
 
 GRAD_MODE_DECORATORS = {"no_grad": lambda lib: lib.no_grad(), "enable_grad": lambda lib: lib.enable_grad(),
