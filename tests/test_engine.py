@@ -599,6 +599,7 @@ def test_size_view_and_clone_follow_pytorch():
     a = np.arange(24.0).reshape(2, 3, 4)
     x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     assert x.size() == tuple(t.size()) and x.size(1) == t.size(1) and x.size(-1) == t.size(-1)
+    assert x.size(-3) == t.size(-3) and x.size(0) == t.size(0)  # both ends of the range (a mutant refused -3)
     assert x.numel() == t.numel() and x.dim() == t.dim() == 3  # dim() was missing, common as x.dim() == 3
     y, u = x.view(x.size(0), -1), t.view(t.size(0), -1)
     c, v = x.clone(), t.clone()
