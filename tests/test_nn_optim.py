@@ -254,6 +254,7 @@ def test_linear_with_no_features_is_pytorchs_empty_layer(in_features, out_featur
     x = mg.tensor(np.random.default_rng(1).normal(size=(2, in_features)), requires_grad=True)
     y = layer(x)
     assert y.shape == (2, out_features) and layer.weight.shape == (out_features, in_features)
+    assert not layer.bias.data.any()  # bound 0: zeros for no inputs (a mutant with bound 1 passed)
     np.testing.assert_array_equal(y.data, np.broadcast_to(layer.bias.data, (2, out_features)))
     y.sum().backward()
     assert x.grad.shape == x.shape and not x.grad.any()  # no outputs, or no weights, to pass gradient
@@ -1329,17 +1330,18 @@ def test_parameter_group_bad_input():
 @pytest.mark.parametrize("on", ["optimizer", "module"])
 def test_zero_grad_set_to_none_false_leaves_zeros_as_torchs(on):
     """set_to_none=False (a TypeError before): a parameter the next loss does not reach keeps a zero
-    gradient, so SGD's momentum still moves it, as in PyTorch; with None it stays put."""
+    gradient, so SGD's momentum still moves it, as in PyTorch; with None it stays put. None is the
+    default, as in PyTorch (untested until a mutant defaulting the module's to False passed)."""
     torch = pytest.importorskip("torch")
-    for set_to_none in (True, False):
+    for given, set_to_none in (({}, True), (dict(set_to_none=True), True), (dict(set_to_none=False), False)):
         m, tm = nn.Linear(2, 1, dtype=np.float64), torch.nn.Linear(2, 1).double()
         tm.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
         opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
         t_opt = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
         x = np.array([[1.0, -2.0]])
         for weight_only in (False, True):  # the second loss does not reach the bias
-            (m if on == "module" else opt).zero_grad(set_to_none=set_to_none)
-            (tm if on == "module" else t_opt).zero_grad(set_to_none=set_to_none)
+            (m if on == "module" else opt).zero_grad(**given)
+            (tm if on == "module" else t_opt).zero_grad(**given)
             (m.weight if weight_only else m(mg.tensor(x))).sum().backward()
             (tm.weight if weight_only else tm(torch.tensor(x))).sum().backward()
             opt.step()
