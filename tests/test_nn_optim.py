@@ -1292,6 +1292,8 @@ def test_scheduler_load_state_dict_refuses_a_damaged_state_before_changing_anyth
     with pytest.raises(ValueError, match=message):
         sched.load_state_dict(state)
     assert (sched.state_dict(), opt.param_groups[0]["lr"]) == before
+    sched.load_state_dict(dict(base_lrs=[0.0], last_epoch=0))  # the edges are taken (a mutant refused lr 0)
+    assert sched.state_dict() == dict(base_lrs=[0.0], last_epoch=0)
 
 
 def test_one_cycle_load_state_dict_refuses_a_step_past_its_total_before_changing_anything():
@@ -1499,6 +1501,7 @@ def test_optimizer_state_takes_the_parameters_dtype(name, kw):
 
 @pytest.mark.parametrize("make,torch_make", [
     (lambda o: optim.StepLR(o, step_size=2, gamma=0.5), lambda t, o: t.optim.lr_scheduler.StepLR(o, 2, 0.5)),
+    (lambda o: optim.StepLR(o, step_size=1, gamma=0.5), lambda t, o: t.optim.lr_scheduler.StepLR(o, 1, 0.5)),
     (lambda o: optim.CosineAnnealingLR(o, T_max=5, eta_min=0.01),
      lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 5, 0.01)),
 ])
