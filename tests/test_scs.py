@@ -395,6 +395,7 @@ def test_layer_takes_a_kernel_size_pair_as_conv2d_does(variant):
 def test_layer_with_groups_has_pytorch_weight_layout(variant):
     layer = layers.SharpCosSim2d(4, 8, groups=4, variant=variant, rng=np.random.default_rng(0))
     assert layer.weight.shape == (8, 1, 3, 3) and "groups=4" in repr(layer)
+    assert "groups" not in repr(layers.SharpCosSim2d(4, 8, variant=variant))  # as Conv2d's: shown when not 1
     assert layer(mg.tensor(np.ones((2, 4, 5, 5), np.float32))).shape == (2, 8, 5, 5)
     if variant == "pisoni":  # glorot over the patch length C/groups kh kw, reached by enough draws
         limit = np.sqrt(6 / (9 + 400))
