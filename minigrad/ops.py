@@ -274,12 +274,7 @@ class Clip(Function):
         else:  # a one-value bound as a Python number, as PyTorch weighs it: np.int64(1) made an int32 x int64
             low, high = (b.item() if np.ndim(b) == 0 and isinstance(b, (np.ndarray, np.generic)) else b
                          for b in (low, high))
-        shapes = [np.shape(b) for b in (low, high) if b is not None]
-        try:
-            np.broadcast_shapes(x.shape, *shapes)  # tensor bounds may broadcast x larger, as in PyTorch
-        except ValueError:
-            bounds = " and ".join(map(str, shapes))
-            raise ValueError(f"clip: x {x.shape} and bounds {bounds} do not broadcast") from None
+        _check_bounds_broadcast(x, low, high)
         self.inside = np.True_
         if low is not None:
             self.inside = self.inside & (x >= low)
@@ -289,6 +284,32 @@ class Clip(Function):
 
     def backward(self, g):
         return np.where(self.inside, g, 0)
+
+
+class ClipByTensors(Function):
+    """y = min(max(x, low), high), the bounds inputs too (low = -inf or high = inf for a missing one)
+    dx = g [low <= x <= high]
+    dlow = g [x < low], dhigh = g [x > high]   (one bound given)
+    dlow = g [x < low < high], dhigh = g [x > high or high < low]   (both: PyTorch's, where x < low == high
+    no input gets g)"""
+    def forward(self, x, low, high, both):
+        _check_bounds_broadcast(x, low, high)
+        self.inside = (x >= low) & (x <= high)
+        self.to_low = (x < low) & (low < high) if both else x < low
+        self.to_high = (x > high) | (high < low) if both else x > high
+        return np.clip(x, low, high)
+
+    def backward(self, g):
+        return tuple(np.where(mask, g, 0) for mask in (self.inside, self.to_low, self.to_high))
+
+
+def _check_bounds_broadcast(x, *bounds):
+    """Tensor bounds may broadcast x larger, as in PyTorch."""
+    shapes = [np.shape(b) for b in bounds if b is not None]
+    try:
+        np.broadcast_shapes(x.shape, *shapes)
+    except ValueError:
+        raise ValueError(f"clip: x {x.shape} and bounds {' and '.join(map(str, shapes))} do not broadcast") from None
 
 
 @jit()
@@ -787,18 +808,20 @@ def where(condition, a, b):
 
 
 def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
-    """torch.clamp. Tensor bounds are constants: one that requires a gradient is refused (PyTorch
-    differentiates them; the gradient would silently be lost). Tensor or array bounds promote with x
-    as PyTorch's do (a float32 x clamped by a float64 tensor is float64); numbers take x's dtype."""
+    """torch.clamp. Tensor or array bounds promote with x as PyTorch's do (a float32 x clamped by a
+    float64 tensor is float64); numbers take x's dtype. Bounds that require a gradient get one, as in
+    PyTorch (ClipByTensors); other bounds are constants (Clip)."""
     if min is None and max is None:  # PyTorch refuses it too: a missing bound is usually a typo
         raise ValueError("clip: at least one of min and max must be given")
     x = as_tensor(x)
     arrays = [b for b in (min, max) if isinstance(b, (Tensor, np.ndarray))]
-    if is_grad_enabled() and any(isinstance(b, Tensor) and b.requires_grad for b in arrays):
-        raise ValueError("clip: a bound that requires a gradient is not supported; detach() it (its gradient "
-                         "would be lost)")
     if arrays:
         x = _to(x, result_type(x, *arrays))
+    if is_grad_enabled() and any(isinstance(b, Tensor) and b.requires_grad for b in arrays):
+        _check_bounds_broadcast(x, *(b.data if isinstance(b, Tensor) else b for b in (min, max)))
+        low, high = (_to(as_tensor(missing if b is None else b), x.dtype)
+                     for b, missing in ((min, -np.inf), (max, np.inf)))
+        return ClipByTensors.apply(x, low, high, both=min is not None and max is not None)
     low, high = (b.data if isinstance(b, Tensor) else b for b in (min, max))
     return Clip.apply(x, low=low, high=high)
 

@@ -1181,6 +1181,10 @@ def _broadcast(a, b):
         return False
 
 
+def _broadcasts_to_a(a, b):
+    return _broadcast(a, b) and np.broadcast_shapes(tuple(a.shape), tuple(b.shape)) == tuple(a.shape)
+
+
 GRAPH_BINARY = {
     "add": (_broadcast, lambda a, b: a + b, lambda t, a, b: a + b),
     "sub": (_broadcast, lambda a, b: a - b, lambda t, a, b: a - b),
@@ -1191,6 +1195,11 @@ GRAPH_BINARY = {
     "minimum": (_broadcast, lambda a, b: mg.minimum(a, b + K), lambda t, a, b: t.minimum(a, b + K)),
     "where": (_broadcast, lambda a, b: mg.where(a > b + K, a, b), lambda t, a, b: t.where(a > b + K, a, b)),
     "clamp": (_broadcast, lambda a, b: a.clamp(min=b.detach() + K), lambda t, a, b: a.clamp(min=b.detach() + K)),
+    # torch 2.13's clamp backward fails where x broadcasts smaller than the result
+    "clamp by a bound with a gradient": (_broadcasts_to_a, lambda a, b: a.clamp(max=b + K),
+                                         lambda t, a, b: a.clamp(max=b + K)),
+    "clamp by two bounds with gradients": (_broadcasts_to_a, lambda a, b: a.clamp(b - 0.5 + K, b + K),
+                                           lambda t, a, b: a.clamp(b - 0.5 + K, b + K)),
     "matmul": (_fits_matmul, lambda a, b: a @ b, lambda t, a, b: a @ b),
     "cat": (lambda a, b: a.ndim == b.ndim > 0 and a.shape[1:] == b.shape[1:],
             lambda a, b: mg.cat([a, b]), lambda t, a, b: t.cat([a, b])),

@@ -161,6 +161,17 @@ def clip_case(draw):
 
 
 @st.composite
+def clamp_by_tensors_case(draw):
+    """x, low and high all inputs, x of the broadcast shape (torch 2.13's clamp backward fails where x
+    broadcasts smaller than the result); low above high in places; no x at a bound, no low at high."""
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+    low, high = (draw(arrays(shape, -2.0, 2.0)) for shape in shapes.input_shapes)
+    x = draw(arrays(shapes.result_shape))
+    assume(all(np.all(np.abs(a - b) >= 1e-2) for a, b in ((x, low), (x, high), (low, high))))
+    return [x, low, high], {}
+
+
+@st.composite
 def axis_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))))
     return [x], dict(dim=draw(st.integers(-max(x.ndim, 1), max(x.ndim, 1) - 1)))
@@ -276,6 +287,7 @@ CASES = {
     "minimum": (no_kwargs(binary(distinct=True)), lambda t, a, b: t.minimum(a, b)),
     "where": (where_case(), lambda t, a, b, condition: t.where(t.from_numpy(condition), a, b)),
     "clip": (clip_case(), lambda t, x, min, max: t.clamp(x, min, max)),  # noqa: A006
+    "clamp": (clamp_by_tensors_case(), lambda t, x, low, high: t.clamp(x, low, high)),
     "relu": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.relu(x)),
     "sigmoid": (no_kwargs(unary(-10, 10)), lambda t, x: t.sigmoid(x)),
     "tanh": (no_kwargs(unary()), lambda t, x: t.tanh(x)),
@@ -558,9 +570,12 @@ def test_clamp_by_tensors_broadcasts_x_as_pytorchs(shapes, seed):
     assert_close(ours.grad, theirs.grad.numpy(), rtol=1e-14, atol=1e-14, name="clamp grad")  # sums in another order
 
 
-def test_clamp_by_bounds_that_do_not_broadcast_is_refused_naming_the_shapes():
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_clamp_by_bounds_that_do_not_broadcast_is_refused_naming_the_shapes(requires_grad):
     with pytest.raises(ValueError, match=r"clip: x \(3,\) and bounds \(2,\) and \(\) do not broadcast"):
-        mg.clamp(mg.tensor(np.zeros(3)), min=mg.tensor(np.zeros(2)), max=1.0)
+        mg.clamp(mg.tensor(np.zeros(3)), min=mg.tensor(np.zeros(2), requires_grad=requires_grad), max=1.0)
+    with pytest.raises(ValueError, match=r"clip: x \(3,\) and bounds \(2,\) do not broadcast"):
+        mg.clamp(mg.tensor(np.zeros(3)), max=mg.tensor(np.zeros(2), requires_grad=requires_grad))
 
 
 def test_clamp_without_bounds_is_refused_as_pytorchs():
@@ -570,24 +585,51 @@ def test_clamp_without_bounds_is_refused_as_pytorchs():
             call()
 
 
-def test_clamp_by_tensors_promotes_as_pytorchs_and_refuses_a_bound_that_requires_a_gradient():
-    """A float32 x clamped by a float64 tensor stayed float32 (PyTorch: float64), and a bound that
-    required a gradient silently got none (PyTorch differentiates it)."""
+def test_clamp_by_tensors_promotes_as_pytorchs():
+    """A float32 x clamped by a float64 tensor stayed float32 (PyTorch: float64)."""
     x = np.linspace(-2, 2, 9, dtype=np.float32)
     low = np.linspace(-1, 0, 9)
     assert mg.clamp(mg.tensor(x), min=mg.tensor(low)).dtype == np.float64
     assert mg.clamp(mg.tensor(x), min=mg.tensor(np.float64(0.5))).dtype == np.float32  # a 0-D bound: x's dtype
     assert mg.clamp(mg.tensor(x), min=-0.5).dtype == np.float32
-    with pytest.raises(ValueError, match=r"clip: a bound that requires a gradient is not supported; detach\(\) it"):
-        mg.clamp(mg.tensor(x), max=mg.tensor(low, requires_grad=True))
-    with mg.no_grad():
-        mg.clamp(mg.tensor(x), max=mg.tensor(low, requires_grad=True))
     torch = pytest.importorskip("torch")
     for bound in (low, np.float64(0.5)):
         theirs = torch.clamp(torch.tensor(x), min=torch.tensor(bound))
         ours = mg.clamp(mg.tensor(x), min=mg.tensor(bound))
         assert str(theirs.dtype) == f"torch.{ours.dtype}"
         np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.mark.parametrize("given_bounds", ["min", "max", "both", "number and tensor"])
+@given(data=st.data())
+def test_clamp_differentiates_its_tensor_bounds_as_pytorchs_at_ties_nan_and_infinities(given_bounds, data):
+    """A bound that required a gradient was refused (PyTorch differentiates it). Drawn where the
+    gradient tests keep away: x at a bound, low at or above high, NaN and infinite x, bounds and g;
+    a 0-D float64 bound of a float32 x gets its gradient in float64, as in PyTorch."""
+    torch = pytest.importorskip("torch")
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=4))
+    points = st.sampled_from([np.nan, -np.inf, -1.0, -0.0, 0.0, 0.5, 1.0, np.inf])
+    x = data.draw(hnp.arrays(dtype, shape, elements=points))
+    bounds = {name: data.draw(hnp.arrays(np.float64 if data.draw(st.booleans()) else dtype,
+                                         data.draw(st.sampled_from([(), shape[-1:], shape])), elements=points))
+              for name in ("min", "max") if given_bounds in (name, "both", "number and tensor")}
+    number = given_bounds == "number and tensor" and data.draw(st.sampled_from(["min", "max"]))
+    g = data.draw(hnp.arrays(dtype, shape, elements=st.sampled_from([np.nan, np.inf, -1.0, 0.0, 2.0])))
+
+    def run(lib, make, as_number):
+        xs, bs = make(x), {k: as_number(b.flat[0]) if k == number else make(b) for k, b in bounds.items()}
+        y = lib.clamp(xs, **bs)
+        y.backward(make(g))
+        return [y] + [xs.grad] + [bs[k].grad for k in sorted(bs) if k != number]
+
+    # torch refuses a number with a tensor: the number as a 0-D tensor weighs the same in its promotion
+    theirs = run(torch, lambda a: torch.tensor(a, requires_grad=True), lambda v: torch.tensor(float(v)))
+    ours = run(mg, lambda a: mg.tensor(a, requires_grad=True), float)
+    for name, a, b in zip(["value", "dx"] + [f"d{k}" for k in sorted(bounds) if k != number], ours, theirs):
+        b = b.detach().numpy()
+        assert a.dtype == b.dtype, (name, a.dtype, b.dtype)
+        assert_close(a, b, rtol=0, atol=0, name=f"{name} of clamp({x}, {bounds}), g={g}")
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.int16, np.uint8, np.bool_])
