@@ -269,8 +269,10 @@ class Clip(Function):
     """y = min(max(x, low), high)   (so high everywhere if low > high, as in PyTorch and NumPy)
     dx = g [low <= x <= high]   (selected, as PyTorch's clamp: the boundary passes g, an inf g outside gives 0)"""
     def forward(self, x, low=None, high=None):
-        if x.dtype.kind == "f":  # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64)
-            low, high = (None if b is None else x.dtype.type(b) for b in (low, high))
+        # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64); asarray,
+        # not np.float64(b): NumPy 1.x makes a number of a one-element array, of shape (1, 1) too
+        if x.dtype.kind == "f":
+            low, high = (None if b is None else np.asarray(b, dtype=x.dtype) for b in (low, high))
         else:  # a one-value bound as a Python number, as PyTorch weighs it: np.int64(1) made an int32 x int64
             low, high = (b.item() if np.ndim(b) == 0 and isinstance(b, (np.ndarray, np.generic)) else b
                          for b in (low, high))

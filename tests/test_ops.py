@@ -578,6 +578,18 @@ def test_clamp_by_bounds_that_do_not_broadcast_is_refused_naming_the_shapes(requ
         mg.clamp(mg.tensor(np.zeros(3)), max=mg.tensor(np.zeros(2), requires_grad=requires_grad))
 
 
+@given(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=2),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 2**31 - 1))
+def test_clamp_by_constant_tensors_gives_numpys_clip_of_the_broadcast_shape(shapes, dtype, seed):
+    """On NumPy 1.x a bound of one element but more dims than x, (1, 1) for an x of (1,), became a
+    scalar (np.float64 of a size-1 array is a number there): the result kept x's shape."""
+    rng = np.random.default_rng(seed)
+    x, low, high = (rng.standard_normal(shape).astype(dtype) for shape in shapes.input_shapes)
+    y = mg.clamp(mg.tensor(x, requires_grad=True), min=mg.tensor(low), max=mg.tensor(high))
+    assert_close(y.data, np.minimum(np.maximum(x, low), high), rtol=0, atol=0, name="clamp")  # shapes too
+    assert y.dtype == dtype
+
+
 def test_clamp_without_bounds_is_refused_as_pytorchs():
     """x.clamp() returned a copy of x, silently; PyTorch refuses it."""
     for call in (lambda: mg.tensor([1.0]).clamp(), lambda: mg.clip(mg.tensor([1.0]), None, None)):
