@@ -920,6 +920,21 @@ def test_gradcheck_holds_its_documented_tolerance(mode, monkeypatch):
         mg.gradcheck(lambda t: SlightlyWrongScale.apply(t), [x], mode=mode)
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (3, 2)])
+def test_directional_gradcheck_holds_atol_along_unit_directions(shape, monkeypatch):
+    """atol bounds |v^T J u - numeric| for unit u and v, whatever the shapes: along the unnormalized
+    draws (v = 0.126 for one output element, under seed 0) a gradient 10% off passed an atol of a
+    fifth of its error."""
+    x = np.ones(shape)
+    monkeypatch.setattr(SlightlyWrongScale, "error", 0.1)
+    rng = np.random.default_rng(0)
+    v, u = (rng.standard_normal(shape) for _ in range(2))
+    error = 5 * 0.1 * abs(np.sum(v * u)) / (np.linalg.norm(v) * np.linalg.norm(u))  # |5 e v^T u| for unit u, v
+    assert mg.gradcheck(lambda t: SlightlyWrongScale.apply(t), [x], mode="directional", atol=1.2 * error, rtol=0)
+    with pytest.raises(mg.GradcheckError, match="v\\^T J u"):
+        mg.gradcheck(lambda t: SlightlyWrongScale.apply(t), [x], mode="directional", atol=0.8 * error, rtol=0)
+
+
 class ReversedGradient(mg.Function):
     """y = 2 x with the gradient's entries in reverse order: right in sum, wrong entry by entry."""
     def forward(self, x):
