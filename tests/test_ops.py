@@ -434,7 +434,9 @@ def test_special_points_follow_torch(name):
     _, out, t_out, grads, t_grads = values_and_gradients_beside_torch(torch, name, SPECIAL)
     assert_close(out, t_out, rtol=1e-15, atol=0, name=f"{name} value")
     for i, (a, b) in enumerate(zip(grads, t_grads)):
-        assert_close(a, b, rtol=1e-15, atol=0, name=f"{name} grad {i}")
+        # 1e-14: exp's last bits are the library's own: NumPy 1.26's sigmoid(2) is 2 ulp from torch's, which
+        # y (1 - y) makes 12 ulp (1.6e-15) of the gradient
+        assert_close(a, b, rtol=1e-14, atol=0, name=f"{name} grad {i}")
 
 
 MASKED = {  # ops whose VJP selects g by a mask: (ours, torch's), of x and a drawn other
@@ -473,7 +475,8 @@ def test_masked_gradients_follow_pytorchs_at_nan_and_infinite_gradients(name, ba
     ours, theirs = MASKED[name]
     tt = torch.tensor(x, requires_grad=True)
     t_out = theirs(torch, tt, torch.tensor(other))
-    upstream = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, -0.1])
+    upstream = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, -0.125])  # float32 holds each (NumPy 1.x's
+    # hypothesis refuses -0.1 for a float32 array)
     g = data.draw(hnp.arrays(dtype, tuple(t_out.shape), elements=upstream))
     t_out.backward(torch.tensor(g))
     with backend.use_backend(backend_name):
