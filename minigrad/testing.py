@@ -58,11 +58,11 @@ def spread_apart(a, margin):
 def conv_geometries(draw, max_batch=2, max_channels=4, max_size=7, max_kernel=3, groups=True,
                     dilation=True):
     """A valid conv2d geometry: dict of n, c_in, c_out, h, w, kh, kw, stride, padding, dilation, groups."""
-    g = draw(st.integers(1, 2)) if groups else 1
+    g = draw(st.integers(1, min(2, max_channels))) if groups else 1
     geometry = dict(
         n=draw(st.integers(1, max_batch)),
-        c_in=g * draw(st.integers(1, max(1, max_channels // g))),
-        c_out=g * draw(st.integers(1, max(1, max_channels // g))),
+        c_in=g * draw(st.integers(1, max_channels // g)),
+        c_out=g * draw(st.integers(1, max_channels // g)),
         h=draw(st.integers(1, max_size)), w=draw(st.integers(1, max_size)),
         kh=draw(st.integers(1, max_kernel)), kw=draw(st.integers(1, max_kernel)),
         stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),

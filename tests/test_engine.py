@@ -11,6 +11,7 @@ import threading
 import warnings
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
@@ -863,6 +864,24 @@ def test_array_strategy_draws_values_the_dtype_holds_within_bounds(dtype, data):
 @given(arrays((20,), away_from=(0.0, 1.0), margin=0.1))
 def test_array_strategy_keeps_away_from_the_kinks_it_is_given(a):
     assert np.all(np.abs(a) >= 0.1) and np.all(np.abs(a - 1) >= 0.1)
+
+
+@pytest.mark.parametrize("max_channels", [1, 3, 4])
+@given(data=st.data())
+def test_conv_geometries_are_valid_within_their_limits(max_channels, data):
+    """max_channels=1 drew 2 channels, in 2 groups."""
+    g = data.draw(testing.conv_geometries(max_channels=max_channels))
+    assert 1 <= g["c_in"] <= max_channels and 1 <= g["c_out"] <= max_channels
+    assert g["c_in"] % g["groups"] == 0 and g["c_out"] % g["groups"] == 0
+    assert min(testing.output_size(g)) >= 1 and max(g["kh"], g["kw"]) <= 3 and max(g["h"], g["w"]) <= 7
+
+
+@pytest.mark.parametrize("edge", [dict(padding=(0, 0)), dict(stride=(1, 1)), dict(dilation=(1, 1)),
+                                  dict(dilation=(2, 2)), dict(groups=1), dict(groups=2), dict(n=1), dict(h=1)])
+def test_conv_geometries_reach_the_edges_of_their_space(edge):
+    """A strategy that never drew padding 0 would leave the commonest geometry untested."""
+    hypothesis.find(testing.conv_geometries(), lambda g: all(g[k] == v for k, v in edge.items()),
+                    settings=settings(database=None, max_examples=2000))
 
 
 def test_spread_apart_finds_the_nearest_pair():
