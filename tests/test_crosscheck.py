@@ -93,6 +93,23 @@ def test_compare_exit_codes(tmp_path, capsys):
         assert f"{name}: not an .npz file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("expected,off,ok", [(0.0, 0.9e-10, True), (0.0, 1.1e-10, False),
+                                              (1e3, 0.9e-4, True), (1e3, 1.1e-4, False)])
+def test_compare_defaults_rtol_1e_7_and_atol_1e_10_in_python_and_on_the_command_line(tmp_path, capsys, expected,
+                                                                                   off, ok):
+    row, = crosscheck.compare({"output": [expected]}, {"output": [expected + off]})
+    assert row.ok is ok
+    path = export_file(tmp_path, "conv2d", None)
+    arrays, manifest = crosscheck.load(path)
+    result = {k: arrays[k] for k in manifest["outputs"]}
+    result["output"] = result["output"].copy()
+    result["output"].flat[0] = expected + off
+    np.savez(tmp_path / "result.npz", **result)
+    arrays["output"].flat[0] = expected
+    crosscheck.save(path, arrays, manifest)
+    assert cli(["compare", str(path), str(tmp_path / "result.npz")]) == (0 if ok else 1)
+
+
 def test_compare_non_finite_values():
     """Equal infinities and NaN against NaN agree; an infinity or NaN against anything else differs.
     (|inf - inf| is NaN, which compare counted as a difference.)"""

@@ -884,6 +884,16 @@ def test_conv_geometries_reach_the_edges_of_their_space(edge):
                     settings=settings(database=None, max_examples=2000))
 
 
+@pytest.mark.parametrize("step", [0.1, 0.5])
+@given(data=st.data())
+def test_tie_free_arrays_are_the_documented_ladder(step, data):
+    """Sorted, the magnitudes are step, 2 step, ... plus one jitter in [0, step/4]."""
+    a = data.draw(testing.tie_free_arrays((2, 3), step=step))
+    jitter = np.sort(np.abs(a.ravel())) - step * np.arange(1, 7)
+    assert np.allclose(jitter, jitter[0], rtol=0, atol=1e-12) and -1e-12 <= jitter[0] <= step / 4 + 1e-12
+    assert testing.spread_apart(a, step / 2) and testing.spread_apart(np.abs(a), step / 2)
+
+
 def test_spread_apart_finds_the_nearest_pair():
     assert testing.spread_apart([3.0, 0.0, 1.0], 1.0) and testing.spread_apart([5.0], 1.0)
     assert not testing.spread_apart([3.0, 0.0, 2.5], 1.0) and not testing.spread_apart([0.0, 0.0], 1e-9)
