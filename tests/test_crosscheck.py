@@ -29,6 +29,15 @@ def export_file(tmp_path, layer, variant, *extra):
 
 
 @pytest.mark.parametrize("layer,variant", LAYERS)
+def test_exports_draw_inputs_that_tell_layouts_apart(layer, variant):
+    """Inputs with repeated values would let a port with a transposed or flipped kernel agree: at least
+    half of each array's values are distinct (ConvTwist's antisymmetric kernels have a 0 at every centre)."""
+    arrays, manifest = crosscheck.export(crosscheck.cases()[layer], variant=variant, seed=5)
+    for name in manifest["inputs"]:
+        assert np.unique(arrays[name]).size > arrays[name].size / 2, name
+
+
+@pytest.mark.parametrize("layer,variant", LAYERS)
 def test_export_then_verify(tmp_path, layer, variant, capsys):
     path = export_file(tmp_path, layer, variant, "--seed", "3")
     assert cli(["verify", str(path)]) == 0
