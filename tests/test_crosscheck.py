@@ -119,6 +119,17 @@ def test_compare_defaults_rtol_1e_7_and_atol_1e_10_in_python_and_on_the_command_
     assert cli(["compare", str(path), str(tmp_path / "result.npz")]) == (0 if ok else 1)
 
 
+@pytest.mark.parametrize("off,ok", [(0.9e-10, True), (1.1e-10, False)])
+def test_verify_defaults_to_rtol_1e_10_in_python_and_on_the_command_line(tmp_path, capsys, off, ok):
+    path = export_file(tmp_path, "conv2d", None)
+    arrays, manifest = crosscheck.load(path)
+    i = int(np.argmax(np.abs(arrays["output"])))  # well above atol 1e-12, so rtol decides
+    arrays["output"].flat[i] *= 1 + off
+    crosscheck.save(path, arrays, manifest)
+    assert all(row.ok for row in crosscheck.verify(path)) is ok
+    assert cli(["verify", str(path)]) == (0 if ok else 1)
+
+
 def test_compare_non_finite_values():
     """Equal infinities and NaN against NaN agree; an infinity or NaN against anything else differs.
     (|inf - inf| is NaN, which compare counted as a difference.)"""
