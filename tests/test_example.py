@@ -275,14 +275,17 @@ def test_run_sets_the_thread_count(small_data, monkeypatch):
 
 
 def test_plot_draws_losses_per_epoch_and_kernels_on_one_scale_centred_at_zero(tmp_path, monkeypatch):
-    """Two epochs of three batches: the loss curve's x runs 1/3 to 2 epochs; every kernel's colours
-    span -max|w| to max|w| of the first layer, so white is 0 and kernels compare."""
+    """Two epochs of three batches: the loss curve's x runs 1/3 to 2 epochs, the accuracy's ticks are
+    whole epochs; every kernel's colours span -max|w| to max|w| of the first layer, so white is 0 and
+    kernels compare."""
     axes = pytest.importorskip("matplotlib.axes")
     drawn = {"plot": [], "imshow": []}
+    drawn_on = []
 
     def recording(name, method):
         def record(self, *args, **kw):
             drawn[name].append((args, kw))
+            drawn_on.append(self)
             return method(self, *args, **kw)
         return record
 
@@ -294,6 +297,8 @@ def test_plot_draws_losses_per_epoch_and_kernels_on_one_scale_centred_at_zero(tm
     (x, losses), _ = drawn["plot"][0]
     np.testing.assert_allclose(x, np.arange(1, 7) / 3)
     assert list(losses) == [3.0, 2.0, 1.0] * 2
+    ticks = drawn_on[1].get_xticks()  # the accuracy's axes, where the second curve went
+    assert len(ticks) and np.all(ticks == np.round(ticks))
     first = model[0].weight.data[:, 0]
     assert len(drawn["imshow"]) == len(first)
     for (image,), kw in drawn["imshow"]:
@@ -335,6 +340,8 @@ def _damage(ckpt, change):
     (lambda meta, arrays: meta.pop("rng"), r"a damaged checkpoint \(KeyError: 'rng'\)"),
     (lambda meta, arrays: meta["rng"].update(uinteger=-1), r"a damaged checkpoint \(OverflowError: "),  # NumPy 1 and 2
     (lambda meta, arrays: meta.update(epoch="1"), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
+    (lambda meta, arrays: meta.update(batch_size=0), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
+    (lambda meta, arrays: meta.update(seed=-1), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
     (lambda meta, arrays: meta.update(history=[1, 2]), r"not a minigrad MNIST checkpoint \(AssertionError\)"),
     (lambda meta, arrays: meta["history"][0].pop("batch_losses"), r"not a minigrad MNIST checkpoint"),
     (lambda meta, arrays: arrays.update({"optim/0/exp_avg": np.full_like(arrays["optim/0/exp_avg"], np.nan)}),
