@@ -240,6 +240,28 @@ class Bar:
         self.postfix = values
 
 
+def test_the_progress_bar_counts_to_the_number_of_batches(small_data, monkeypatch):
+    """192 digits in batches of 50: a bar of 4, moved 4 times, in each of two epochs."""
+    tqdm = pytest.importorskip("tqdm")
+    bars = []
+
+    class Recording(Bar):
+        def __init__(self, total, desc, leave, disable):
+            super().__init__()
+            self.total, self.disable = total, disable
+            bars.append(self)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(tqdm, "tqdm", Recording)
+    assert mnist.main(["--data", str(small_data), "--model", "conv", "--epochs", "2", "--batch-size", "50"]) == 0
+    assert [(bar.total, bar.updates, bar.disable) for bar in bars] == [(4, 4, False)] * 2
+
+
 def test_evaluate_is_the_fraction_answered_right_over_any_batching():
     labels = np.array([3, 3, 1, 2, 3, 0, 0])
     images = np.zeros((7, 1, 28, 28), np.float32)
