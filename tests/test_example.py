@@ -240,6 +240,14 @@ class Bar:
         self.postfix = values
 
 
+def test_help_says_what_the_example_does_and_how_to_call_it(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        mnist.parse_args(["--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and out.startswith("usage: python -m examples.mnist")
+    assert "Train a small SCS, ConvTwist or conv network on MNIST with minigrad." in out
+
+
 def test_the_progress_bar_counts_to_the_number_of_batches(small_data, monkeypatch):
     """192 digits in batches of 50: a bar of 4, moved 4 times, in each of two epochs."""
     tqdm = pytest.importorskip("tqdm")
