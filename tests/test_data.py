@@ -18,11 +18,14 @@ SHA256 = {"train-images-idx3-ubyte.gz": "a1eb0ea124b48450c7517a3a89b75d74280f769
           "t10k-labels-idx1-ubyte.gz": "b3e450bcb4f9a14135630fac882fe90b9e82bb01f2cc83ac9d25aa180c88e923"}
 
 
+# The IDX format's type codes (LeCun's page): big-endian data of these types
+IDX_CODES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
 def write_idx(path, array, compress=True, code=0x08):
-    """An independent IDX writer: magic 0 0 code rank, big-endian uint32 dims, then the data
-    (code 0x08 unsigned bytes, 0x09 signed bytes, 0x0D big-endian float32)."""
+    """An independent IDX writer: magic 0 0 code rank, big-endian uint32 dims, then the data."""
     header = bytes([0, 0, code, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    data = header + np.ascontiguousarray(array, dtype={0x08: np.uint8, 0x09: np.int8, 0x0D: ">f4"}[code]).tobytes()
+    data = header + np.ascontiguousarray(array, dtype=IDX_CODES[code]).tobytes()
     path.write_bytes(gzip.compress(data) if compress else data)
 
 
@@ -35,14 +38,19 @@ def test_bundled_files_are_intact_and_load():
 
 
 @pytest.mark.parametrize("compress", [True, False])
-def test_read_idx_round_trip(tmp_path, compress):
-    a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    write_idx(tmp_path / "a", a, compress)
-    np.testing.assert_array_equal(read_idx(tmp_path / "a"), a)
+@pytest.mark.parametrize("code", sorted(IDX_CODES))
+def test_read_idx_round_trip(tmp_path, compress, code):
+    """Every IDX type, read into its native-order dtype."""
+    signs = 1 if code == 0x08 else (-1) ** np.arange(4)
+    a = (np.arange(2 * 3 * 4).reshape(2, 3, 4) * signs).astype(IDX_CODES[code])
+    write_idx(tmp_path / "a", a, compress, code)
+    b = read_idx(tmp_path / "a")
+    assert b.dtype == a.dtype.newbyteorder("=")
+    np.testing.assert_array_equal(b, a)
 
 
 @pytest.mark.parametrize("content,message", [
-    (b"", "not an IDX file"),
+    (b"", r"not an IDX file \(magic bytes missing\)"),
     (b"\x01\x00\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),
     (b"\x00\x01\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),  # the magic's second byte is 0 too
     (b"\x00\x00\x08\x03\x00\x00", "header is truncated"),
