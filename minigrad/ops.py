@@ -302,7 +302,8 @@ class ClipByTensors(Function):
         return np.clip(x, low, high)
 
     def backward(self, g):
-        return tuple(np.where(mask, g, 0) for mask in (self.inside, self.to_low, self.to_high))
+        masks = (self.inside, self.to_low, self.to_high)
+        return tuple(np.where(mask, g, 0) if needed else None for mask, needed in zip(masks, self.needs_input_grad))
 
 
 def _check_bounds_broadcast(x, *bounds):
@@ -820,6 +821,7 @@ def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
     if arrays:
         x = _to(x, result_type(x, *arrays))
     if is_grad_enabled() and any(isinstance(b, Tensor) and b.requires_grad for b in arrays):
+        # checked here too, before a missing bound becomes an inf, so the error names only the bounds given
         _check_bounds_broadcast(x, *(b.data if isinstance(b, Tensor) else b for b in (min, max)))
         low, high = (_to(as_tensor(missing if b is None else b), x.dtype)
                      for b, missing in ((min, -np.inf), (max, np.inf)))
