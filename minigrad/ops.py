@@ -759,18 +759,27 @@ def _promoted(*tensors):
     return tuple(_to(t, dtype) for t in tensors)
 
 
-add, mul, div, pow, matmul, remainder = (_binary(f) for f in (Add, Mul, Div, Pow, MatMul, Remainder))
+add, mul, div, pow, remainder = (_binary(f) for f in (Add, Mul, Div, Pow, Remainder))
 maximum, minimum = _binary(Maximum), _binary(Minimum)
 
 
-def _refuse_booleans(op, *operands):
-    """PyTorch has no - of booleans: 1 - mask, where ~mask was meant, gave NumPy's int64."""
+def _refuse_booleans(op, *operands, hint="cast them first"):
+    """Ops PyTorch refuses booleans for, where NumPy gives a result: 1 - mask, where ~mask was meant,
+    gave int64; relu, abs and @ of masks gave masks."""
     if any(np.asarray(v.data if isinstance(v, Tensor) else v).dtype == bool for v in operands):
-        raise TypeError(f"{op}: not defined for booleans, as in PyTorch; ~mask inverts a mask, or cast it first")
+        raise TypeError(f"{op}: not defined for booleans, as in PyTorch; {hint}")
+
+
+def matmul(a, b):
+    _refuse_booleans("matmul", a, b)
+    return MatMul.apply(*_pair(a, b))
+
+
+matmul.__doc__ = MatMul.__doc__
 
 
 def sub(a, b):
-    _refuse_booleans("sub", a, b)
+    _refuse_booleans("sub", a, b, hint="~mask inverts a mask, or cast it first")
     return Sub.apply(*_pair(a, b))
 
 
@@ -791,16 +800,26 @@ def floor_divide(a, b):
 
 
 def neg(x):
-    _refuse_booleans("neg", x)
+    _refuse_booleans("neg", x, hint="~mask inverts a mask, or cast it first")
     return Neg.apply(x)
 
 
 def exp(x): return Exp.apply(x)
 def log(x): return Log.apply(x)
 def sqrt(x): return Sqrt.apply(x)
-def abs(x): return Abs.apply(x)  # noqa: A001 - mirrors numpy/torch naming
 def sign(x): return Sign.apply(x)
-def relu(x): return ReLU.apply(x)
+
+
+def abs(x):  # noqa: A001 - mirrors numpy/torch naming
+    _refuse_booleans("abs", x)
+    return Abs.apply(x)
+
+
+def relu(x):
+    _refuse_booleans("relu", x)
+    return ReLU.apply(x)
+
+
 def sigmoid(x): return Sigmoid.apply(x)
 def tanh(x): return Tanh.apply(x)
 
@@ -918,12 +937,14 @@ def min(x, dim=None, keepdim=False): return _extremum("min", x, dim, keepdim)  #
 def argmax(x, dim=None, keepdim=False):
     """torch.argmax: the position of the first maximum (a NaN counts as one, as in PyTorch) along dim,
     or in the flattened tensor; int64, outside the graph."""
+    _refuse_booleans("argmax", x)
     return _positions("argmax", np.argmax, as_tensor(x), dim, keepdim)
 
 
 @_numpy_names
 def argmin(x, dim=None, keepdim=False):
     """torch.argmin: as argmax, for the first minimum."""
+    _refuse_booleans("argmin", x)
     return _positions("argmin", np.argmin, as_tensor(x), dim, keepdim)
 
 

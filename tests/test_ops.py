@@ -1021,6 +1021,26 @@ def test_subtraction_and_negation_of_booleans_are_refused_as_pytorchs(form):
         BOOLEAN_SUBTRACTIONS[form](torch.tensor([True, False]), torch.tensor([1.0, 2.0]))
 
 
+BOOLEAN_REFUSALS = {"relu": lambda m, lib: lib.relu(m), "abs": lambda m, lib: lib.abs(m),
+                    "x.abs()": lambda m, lib: m.abs(), "abs(x)": lambda m, lib: abs(m),
+                    "argmax": lambda m, lib: lib.argmax(m), "argmin": lambda m, lib: m.argmin(),
+                    "matmul": lambda m, lib: m @ m, "x.matmul(m)": lambda m, lib: lib.tensor(np.ones(2)).matmul(m)}
+
+
+@pytest.mark.parametrize("form", BOOLEAN_REFUSALS)
+def test_ops_pytorch_refuses_for_booleans_are_refused_naming_the_op(form):
+    """NumPy gave relu, abs and @ of masks as masks, and argmax of one; PyTorch refuses all of them.
+    The same forms of an integer tensor still run."""
+    name = form.split("(")[0].split(".")[-1]
+    with pytest.raises(TypeError, match=rf"{name}: not defined for booleans, as in PyTorch; cast them first"):
+        BOOLEAN_REFUSALS[form](mg.tensor([True, False]), mg)
+    integers = mg.tensor([1, -2])
+    assert BOOLEAN_REFUSALS[form](integers, mg).dtype in (np.int64, np.float64)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match=r"(?i)bool"):
+        BOOLEAN_REFUSALS[form](torch.tensor([True, False]), torch)
+
+
 def test_cross_entropy_refuses_an_unknown_reduction_naming_it():
     with pytest.raises(ValueError, match="cross_entropy: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         mg.cross_entropy(mg.tensor(np.zeros((2, 3))), np.array([0, 1]), reduction="avg")
