@@ -50,6 +50,19 @@ def test_environment_variable_selects_the_backend():
     assert result.returncode != 0 and "backend: expected one of ('numpy', 'numba'), got 'cuda'" in result.stderr
 
 
+@pytest.mark.skipif(not backend.numba_available(), reason="numba's threading layer")
+def test_importing_minigrad_selects_the_workqueue_layer_unless_the_environment_chose_one():
+    """OpenMP's layer spin-waits after each parallel loop and starves BLAS's threads; a layer the user
+    set in NUMBA_THREADING_LAYER stays theirs."""
+    code = "import minigrad, numba; print(numba.config.THREADING_LAYER)"
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    for chosen, expected in ((None, "workqueue"), ("forksafe", "forksafe")):
+        if chosen:
+            env["NUMBA_THREADING_LAYER"] = chosen
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        assert result.stdout.strip() == expected, result.stderr
+
+
 def test_use_backend_restores_the_previous_choice():
     before = backend.get_backend()
     with backend.use_backend("numpy"):
