@@ -19,6 +19,8 @@ import numpy as np
 import minigrad as mg, layers
 from layers import functional as F
 assert mg.backend.get_backend() == "numpy" and not mg.backend.numba_available()
+mg.backend.set_num_threads(2)  # a thread count for loops that do not run: accepted, and nothing changes
+assert mg.backend.get_num_threads() == 1, mg.backend.get_num_threads()
 x = mg.tensor(np.random.default_rng(0).standard_normal((2, 3, 8, 8)), requires_grad=True)
 net = [layers.SharpCosSim2d(3, 4, dtype=np.float64), layers.MaxAbsPool2d(2), layers.ConvTwist2d(4, 4, dtype=np.float64)]
 y = x
