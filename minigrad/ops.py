@@ -29,8 +29,7 @@ def _check_same_shape_or_broadcast(op, a, b):
 def _check_integer_divisor(op, b):
     """Integers // 0 and % 0 have no value: NumPy's is 0 (its warning silenced here), PyTorch and
     Python raise. Booleans have neither op in PyTorch (NumPy's result is int8)."""
-    if b.dtype == bool:
-        raise TypeError(f"{op}: not defined for booleans, as in PyTorch; cast them to an integer or floating dtype")
+    _refuse_booleans(op, b, hint="cast them to an integer or floating dtype")
     if b.dtype.kind in "iu" and not b.all():
         zeros = np.argwhere(b == 0)
         where = f", the first at index {tuple(int(i) for i in zeros[0])}" if b.ndim else ""
