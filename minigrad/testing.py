@@ -90,3 +90,19 @@ def assert_close(actual, expected, rtol=1e-7, atol=1e-10, name="array"):
     if not row.ok:
         raise AssertionError(f"{name}: worst element {row.worst}: {row.actual!r} vs expected {row.expected!r} "
                              f"(rtol={rtol}, atol={atol})")
+
+
+def assert_same_bits(actual, expected, name="array"):
+    """The same dtype, shape and bits, the signs of zeros and NaN included (np.testing.assert_array_equal
+    takes -0.0 for 0.0); else an AssertionError naming the array and the first element that differs."""
+    actual, expected = _as_array(actual), _as_array(expected)
+    if (actual.dtype, actual.shape) != (expected.dtype, expected.shape):
+        raise AssertionError(f"{name}: {actual.dtype} {actual.shape} != expected {expected.dtype} {expected.shape}")
+    a, e = (np.ascontiguousarray(v).reshape(v.size, 1).view(np.uint8) for v in (actual, expected))
+    differ = np.flatnonzero((a != e).any(axis=1))
+    if differ.size:
+        i = differ[0]
+        at = tuple(int(k) for k in np.unravel_index(i, actual.shape))
+        raise AssertionError(f"{name}: element {at} of {differ.size} differing: {actual.reshape(-1)[i].item()!r} "
+                             f"(bits {a[i][::-1].tobytes().hex()}) vs expected {expected.reshape(-1)[i].item()!r} "
+                             f"(bits {e[i][::-1].tobytes().hex()})")

@@ -313,10 +313,11 @@ def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, wei
 # ------------------------------------------------------------------------ window sums
 
 def window_sums_reference(x, kernel, stride, padding, dilation, out):
-    """s[n, c, oh, ow] = the sum of x over each window (padding counts as zeros), offsets added in order."""
+    """s[n, c, oh, ow] = the sum of x over each window (padding counts as zeros), offsets added in order
+    to +0.0, as the kernel and PyTorch's avg_pool2d add them: a window of -0.0 sums to +0.0."""
     col = im2col_reference(x, kernel, stride, padding, dilation, out)  # (C, kh, kw, N, OH, OW)
-    total = col[:, 0, 0].copy()
-    for k in range(1, kernel[0] * kernel[1]):
+    total = np.zeros(col.shape[:1] + col.shape[3:], dtype=col.dtype)
+    for k in range(kernel[0] * kernel[1]):
         total += col[:, k // kernel[1], k % kernel[1]]
     return np.ascontiguousarray(total.transpose(1, 0, 2, 3))
 

@@ -915,6 +915,22 @@ def test_assert_close_refuses_arrays_of_other_shapes_where_broadcasting_would_pa
         assert_close(np.array([1.0]), np.array([1.0, 1.0]), name="grad")
 
 
+def test_assert_same_bits_catches_the_sign_of_zero_and_of_nan_where_numpys_equality_does_not():
+    """np.testing.assert_array_equal passes -0.0 for 0.0, which hid a backend difference in avg_pool2d."""
+    nan = np.float64(np.nan)
+    cases = [([0.0, -0.0], [0.0, 0.0], r"element \(1,\) of 1 differing: -0\.0 \(bits 8000000000000000\) vs "
+                                     r"expected 0\.0 \(bits 0000000000000000\)"),
+             ([nan], [-nan], r"element \(0,\) of 1 differing: nan \(bits 7ff8"),
+             ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.5, 4.5]], r"element \(1, 0\) of 2 differing"),
+             (np.zeros(2), np.zeros(2, np.float32), r"float64 \(2,\) != expected float32 \(2,\)"),
+             (np.zeros(1), np.zeros((1, 1)), r"float64 \(1,\) != expected float64 \(1, 1\)")]
+    for actual, expected, message in cases:
+        with pytest.raises(AssertionError, match="y: " + message):
+            testing.assert_same_bits(np.array(actual), np.array(expected), name="y")
+    testing.assert_same_bits(np.array([nan, -0.0, np.inf]), np.array([nan, -0.0, np.inf]))
+    testing.assert_same_bits(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32))
+    testing.assert_same_bits(mg.tensor(np.float32(-0.0)), np.array(-0.0, np.float32))
+
 def test_gradcheck_catches_a_wrong_backward_and_names_the_element():
     x = np.array([[1.0, 2.0]])
     for mode in ("full", "directional"):

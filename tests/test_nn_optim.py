@@ -15,7 +15,7 @@ import layers
 from layers.twist import antisymmetrize
 import minigrad as mg
 from minigrad import backend, nn, optim
-from minigrad.testing import arrays, assert_close
+from minigrad.testing import arrays, assert_close, assert_same_bits
 
 
 def make_mlp(seed=0, dtype=np.float32):
@@ -1395,9 +1395,9 @@ def test_adam_numba_kernel_equals_the_numpy_update(name, kw, dtype):
                 p.grad = g.copy()
                 with backend.use_backend(choice):
                     opt.step()
-            np.testing.assert_array_equal(params[0].data, params[1].data)
+            assert_same_bits(params[1].data, params[0].data, "parameter")
         for key in ("exp_avg", "exp_avg_sq"):
-            np.testing.assert_array_equal(optimizers[0].state[params[0]][key], optimizers[1].state[params[1]][key])
+            assert_same_bits(optimizers[1].state[params[1]][key], optimizers[0].state[params[0]][key], key)
     check()
 
 

@@ -15,7 +15,7 @@ import minigrad as mg
 from layers import functional as F
 from layers import pooling
 from minigrad import backend, windows
-from minigrad.testing import arrays, assert_close, conv_geometries, output_size, tie_free_arrays
+from minigrad.testing import arrays, assert_close, assert_same_bits, conv_geometries, output_size, tie_free_arrays
 from .conftest import BACKENDS
 
 SEEDS = st.integers(0, 2**31 - 1)
@@ -155,9 +155,9 @@ def test_numba_windows_equal_reference_bit_for_bit(kernel_threads, dtype, g, dat
             noise = np.random.default_rng(0).standard_normal(col.shape).astype(dtype)
             summed = mg.col2im_array(noise.copy(), x.shape, *geometry, overwrite_col=True)
             results[name] = (col, image, summed, mg.window_sums_array(x, *geometry))
-    for a, b in zip(results["numpy"], results["numba"]):
-        assert a.dtype == b.dtype == dtype
-        np.testing.assert_array_equal(a, b)
+    for a, b, name in zip(results["numpy"], results["numba"], ("col", "image", "summed", "window sums")):
+        assert a.dtype == dtype
+        assert_same_bits(b, a, name)
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
@@ -185,7 +185,7 @@ def test_numba_im2col_edge_geometries_equal_reference(kernel_threads, shape, kw)
         windows._im2col_runs_numba.py_func(x, *kernel, *padding, *dilation, col)
     else:
         windows._im2col_numba.py_func(x, *kernel, *stride, *padding, *dilation, col)
-    np.testing.assert_array_equal(col, expected)
+    assert_same_bits(col, expected, "col")
     image = np.zeros(x.shape)
     windows._col2im_numba.py_func(expected, *kernel, *stride, *padding, *dilation, image)
     np.testing.assert_array_equal(image, mg.col2im(expected, x.shape, **kw).data)
@@ -213,8 +213,7 @@ def test_numba_col2im_runs_equal_reference_bit_for_bit(kernel_threads, dtype, n,
     with backend.use_backend("numpy"):
         expected = mg.col2im_array(noise, (n, c, h, w), *geometry)
     with backend.use_backend("numba"):
-        np.testing.assert_array_equal(mg.col2im_array(noise.copy(), (n, c, h, w), *geometry, overwrite_col=True),
-                                      expected)
+        assert_same_bits(mg.col2im_array(noise.copy(), (n, c, h, w), *geometry, overwrite_col=True), expected)
 
 
 def draw_conv(data, g, dtype=np.float64):
@@ -257,8 +256,8 @@ def test_conv2d_numba_equals_reference_bit_for_bit(kernel_threads, dtype, g, dat
             y = F.conv2d(*ts, **conv_kwargs(g))
             y.backward(np.random.default_rng(0).standard_normal(y.shape).astype(dtype))
             results.append([y.data] + [t.grad for t in ts])
-    for a, e in zip(*results):
-        np.testing.assert_array_equal(a, e)
+    for e, a, name in zip(*results, ("y", "x", "weight", "bias")):
+        assert_same_bits(a, e, name)
 
 
 @given(conv_geometries(max_size=4, max_channels=2, max_batch=1), st.data())
@@ -554,9 +553,9 @@ def test_pool_numba_equals_reference(kernel_threads, name, dtype):
                 y = POOLS[name](t, **kw)
                 y.backward(np.random.default_rng(seed).standard_normal(y.shape).astype(dtype))
                 results.append((y.data, t.grad))
-        for a, b in zip(*results):
-            assert a.dtype == b.dtype == dtype
-            np.testing.assert_array_equal(a, b)
+        for e, a, what in zip(*results, ("y", "grad")):
+            assert e.dtype == dtype
+            assert_same_bits(a, e, what)
     check()
 
 
@@ -757,10 +756,11 @@ def test_pools_keep_nan_like_torch_in_numba_and_numpy(kernel_threads, name, dtyp
             results["torch"] = (t_out.detach().numpy(), tx.grad.numpy())
         y, grad = results.pop("numpy")
         for where, (other_y, other_grad) in results.items():
-            np.testing.assert_array_equal(y, other_y)  # equal NaN positions, equal values elsewhere
             if where == "numba":  # the backends scatter in the same order
-                np.testing.assert_array_equal(grad, other_grad)
+                assert_same_bits(other_y, y, "y")
+                assert_same_bits(other_grad, grad, "grad")
             else:  # torch sums overlapping windows' gradients in its own order
+                np.testing.assert_array_equal(y, other_y)  # equal NaN positions, equal values elsewhere
                 tol = 1e-12 if dtype == np.float64 else 1e-6
                 assert_close(grad, other_grad, rtol=tol, atol=tol, name=f"{name} grad with NaN")
     check()
@@ -854,8 +854,8 @@ def test_dilated_pools_numba_equals_reference_and_torch(kernel_threads, name):
                 y, indices = POOLS[name](t, **kw, return_indices=True)
                 y.backward(np.random.default_rng(seed).standard_normal(y.shape))
                 results.append((y.data, indices.data, t.grad))
-        for a, b in zip(*results):
-            np.testing.assert_array_equal(a, b)
+        for e, a, what in zip(*results, ("y", "indices", "grad")):
+            assert_same_bits(a, e, what)
         if torch is not None:
             tx = torch.tensor(x, requires_grad=True)
             t_y, t_indices = torch_pool(torch, name, tx, dict(kw, return_indices=True))
@@ -979,9 +979,9 @@ def test_max_unpool_numba_equals_reference(kernel_threads, dtype):
                 y = F.max_unpool2d(t, indices.astype(np.int32), k, s)
                 y.backward(np.broadcast_to(g.astype(dtype), y.shape))
                 results.append((y.data, t.grad))
-        for a, b in zip(*results):
-            assert a.dtype == b.dtype == dtype
-            np.testing.assert_array_equal(a, b)
+        for e, a, what in zip(*results, ("y", "grad")):
+            assert e.dtype == dtype
+            assert_same_bits(a, e, what)
     check()
 
 
