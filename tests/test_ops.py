@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 from minigrad import backend, ops
-from minigrad.testing import arrays, assert_close, spread_apart
+from minigrad.testing import arrays, assert_close, assert_same_bits, spread_apart
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
 pair_shapes = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0, max_side=3)
@@ -439,6 +439,38 @@ def test_special_points_follow_torch(name):
         assert_close(a, b, rtol=1e-14, atol=0, name=f"{name} grad {i}")
 
 
+
+ZERO_SIGNS = {  # (ours, torch's): ops that return x itself where PyTorch's do, -0.0 included
+    "relu": (lambda m, x: m.relu(x), lambda t, x: t.relu(x)),
+    "clamp(min=0)": (lambda m, x: m.clamp(x, min=0.0), lambda t, x: t.clamp(x, min=0.0)),
+    "clamp(max=-0)": (lambda m, x: m.clamp(x, max=-0.0), lambda t, x: t.clamp(x, max=-0.0)),
+    "clamp(-0, 0)": (lambda m, x: m.clamp(x, -0.0, 0.0), lambda t, x: t.clamp(x, -0.0, 0.0)),
+    "clamp(-1, 0.5)": (lambda m, x: m.clamp(x, -1.0, 0.5), lambda t, x: t.clamp(x, -1.0, 0.5)),
+    "clamp(max=nan)": (lambda m, x: m.clamp(x, max=np.nan), lambda t, x: t.clamp(x, max=np.nan)),
+}
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ZERO_SIGNS)
+def test_relu_and_clamp_by_numbers_give_pytorchs_bits(name, dtype, backend_name):
+    """relu(-0.0) and clamp(-0.0, min=0) were +0.0 (np.maximum's and np.clip's), PyTorch's -0.0; a bound
+    given as a tensor that needs a gradient takes the same values (PyTorch's there depend on the size)."""
+    torch = pytest.importorskip("torch")
+    if backend_name == "numba" and not backend.numba_available():
+        pytest.skip("numba not installed")
+    ours, theirs = ZERO_SIGNS[name]
+    x = np.tile(np.append(SPECIAL, np.nan).astype(dtype), 100)  # long enough for torch's vectorised loop
+    with backend.use_backend(backend_name):
+        y = ours(mg, mg.tensor(x)).data
+        assert_same_bits(y, theirs(torch, torch.tensor(x)).numpy(), name)
+        if name.startswith("clamp"):
+            bounds = [mg.tensor(np.full(x.shape, b, dtype), requires_grad=True) if b is not None else None
+                      for b in {"clamp(min=0)": (0.0, None), "clamp(max=-0)": (None, -0.0),
+                                "clamp(-0, 0)": (-0.0, 0.0), "clamp(-1, 0.5)": (-1.0, 0.5),
+                                "clamp(max=nan)": (None, np.nan)}[name]]
+            assert_same_bits(mg.clamp(mg.tensor(x), *bounds).data, y, f"{name} by tensors")
+
 MASKED = {  # ops whose VJP selects g by a mask: (ours, torch's), of x and a drawn other
     "relu": (lambda m, x, o: m.relu(x), lambda t, x, o: t.relu(x)),
     "sqrt(relu)": (lambda m, x, o: m.sqrt(m.relu(x)), lambda t, x, o: t.sqrt(t.relu(x))),
@@ -645,6 +677,23 @@ def test_clamp_differentiates_its_tensor_bounds_as_pytorchs_at_ties_nan_and_infi
         b = b.detach().numpy()
         assert a.dtype == b.dtype, (name, a.dtype, b.dtype)
         assert_close(a, b, rtol=0, atol=0, name=f"{name} of clamp({x}, {bounds}), g={g}")
+
+
+@pytest.mark.parametrize("dtype, low, high, bad", [(np.int8, 300, None, 300), (np.int8, -300, 2, -300),
+                                                  (np.uint8, 256, None, 256), (np.uint8, -1, None, -1),
+                                                  (np.int16, 0, 40000, 40000), (np.int64, 2**63, None, 2**63)])
+def test_clamp_of_integers_refuses_number_bounds_outside_their_dtype_as_pytorch(dtype, low, high, bad):
+    """NumPy 2 raised its own OverflowError for some (300 for int8) and clamped by others (-300), and
+    NumPy 1.x widened the result to int16; PyTorch refuses them, but for -1 of a uint8, which it wraps to 255."""
+    x = np.array([1, 5, 3], dtype)
+    info = np.iinfo(dtype)
+    with pytest.raises(ValueError, match=rf"clip: bound {bad} is out of range for {np.dtype(dtype)} "
+                                         rf"\({info.min} to {info.max}\)"):
+        mg.clamp(mg.tensor(x), low, high)
+    torch = pytest.importorskip("torch")
+    if bad != -1:
+        with pytest.raises((RuntimeError, OverflowError)):
+            torch.clamp(torch.tensor(x), low, high)
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.int16, np.uint8, np.bool_])
@@ -1213,10 +1262,9 @@ def test_relu_numba_equals_reference_bit_for_bit(dtype, data):
             y = mg.relu(t)
             y.backward(g)
             results[name] = (y.data, t.grad)
-    bits = np.dtype(f"int{np.finfo(dtype).bits}")
-    for a, b in zip(results["numpy"], results["numba"]):
-        assert a.dtype == b.dtype == dtype
-        np.testing.assert_array_equal(np.ascontiguousarray(a).view(bits), np.ascontiguousarray(b).view(bits))
+    for e, a, name in zip(results["numpy"], results["numba"], ("y", "grad")):
+        assert e.dtype == dtype
+        assert_same_bits(a, e, name)
 
 
 BOOL_DIMS = {  # name: (ours, torch's), each given True (or a tuple holding it) where a dim belongs
