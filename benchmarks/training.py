@@ -95,13 +95,18 @@ def torch_network(torch, name, state):
     return net
 
 
+def batch_indices(count, batches, batch_size):
+    """batches runs of batch_size consecutive image indices, wrapping around the count images."""
+    return [np.arange(i, i + batch_size) % count for i in range(0, batches * batch_size, batch_size)]
+
+
 def main(args):
     import torch
     torch.set_num_threads(args.threads)
     mg.backend.set_num_threads(args.threads)
     train_x, train_y, *_ = mnist_data.load_dir(mnist_data.BUNDLED)
     x, y = training.prepare(train_x), train_y.astype(np.int64)
-    batches = [np.arange(i, i + args.batch_size) % len(x) for i in range(0, args.batches * args.batch_size, args.batch_size)]
+    batches = batch_indices(len(x), args.batches, args.batch_size)
     rows = []
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | torch {torch.__version__} | "
           f"numpy {np.__version__}, {blas_kernel()} | batch {args.batch_size}, Adam")

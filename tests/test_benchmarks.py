@@ -170,4 +170,16 @@ def test_training_benchmark_runs_each_network():
         numba.set_num_threads(threads[1])
     assert [row[0] for row in rows] == ["scs", "twist", "conv"]
     for _, ours, theirs, ratio, products_ms, bound in rows:
-        assert ours > 0 and theirs > 0 and ratio == pytest.approx(ours / theirs) and products_ms > 0 and bound > 0
+        assert ours > 0 and theirs > 0 and ratio == pytest.approx(ours / theirs) and products_ms > 0
+        assert bound == pytest.approx(8 / theirs / (products_ms / 1e3))  # torch's step over the products'
+
+
+def test_training_batches_are_consecutive_images_wrapping_around():
+    assert [b.tolist() for b in training.batch_indices(10, 3, 4)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 0, 1]]
+
+
+def test_the_sgemm_rate_is_the_best_of_its_repeats(monkeypatch):
+    """2 n^3 flops of a 1024 x 1024 product over its fastest time."""
+    times = iter([0.5, 0.25, 1.0])
+    monkeypatch.setattr(bench, "_time", lambda fn: next(times))
+    assert bench.sgemm_gflops(repeats=3) == pytest.approx(2 * 1024**3 / 0.25 / 1e9)
