@@ -46,7 +46,13 @@ def test_the_default_thread_count_is_two_or_the_one_cpu_there_is(monkeypatch, cp
     assert bench.parse_args([]).threads == training.parse_args([]).threads == expected
 
 
-def test_bench_runs_one_workload():
+def printed_row(out, first, after):
+    """The numbers of the printed table row that starts with first, those after the text after."""
+    line = next(line for line in out.splitlines() if line.startswith(first))
+    return [float(field.rstrip("%,")) for field in line.split(after, 1)[1].split()]
+
+
+def test_bench_runs_one_workload(capsys):
     torch = pytest.importorskip("torch")
     numba = pytest.importorskip("numba")
     threads = torch.get_num_threads(), numba.get_num_threads()
@@ -58,6 +64,12 @@ def test_bench_runs_one_workload():
         numba.set_num_threads(threads[1])
     assert row[:2] == ("conv2d", workloads.conv_case("A").name) and row[2] > 0 and row[3] > 0
     assert 0 < row[6] and row[7] == pytest.approx(row[6] / row[3])  # the products alone, and over torch's time
+    case = workloads.conv_case("A")
+    assert row[5] == pytest.approx(case.flops / (row[2] / 1e3) / 1e9)  # GFLOP/s
+    ms, torch_ms, ratio, gflops, _, products_ms, over_torch, *faults = printed_row(capsys.readouterr().out, "conv2d",
+                                                                                 row[1])
+    assert [ms, torch_ms, ratio, gflops, products_ms, over_torch] == pytest.approx(row[2:8], abs=0.006)
+    assert faults == pytest.approx(row[8:], abs=0.6)
 
 
 @pytest.mark.parametrize("case", workloads.CASES, ids=lambda case: f"{case.layer}-{case.key}")
@@ -159,7 +171,7 @@ def test_replay_repeats_each_recorded_product_into_its_output(rng):
     assert np.matmul is numpy_matmul  # numpy is itself again
 
 
-def test_training_benchmark_runs_each_network():
+def test_training_benchmark_runs_each_network(capsys):
     torch = pytest.importorskip("torch")
     numba = pytest.importorskip("numba")
     threads = torch.get_num_threads(), numba.get_num_threads()
@@ -169,9 +181,27 @@ def test_training_benchmark_runs_each_network():
         torch.set_num_threads(threads[0])
         numba.set_num_threads(threads[1])
     assert [row[0] for row in rows] == ["scs", "twist", "conv"]
+    out = capsys.readouterr().out
+    for row in rows:
+        printed = printed_row(out, row[0], row[0])
+        assert printed[:2] == pytest.approx(row[1:3], abs=0.51) and printed[2:] == pytest.approx(row[3:], abs=0.006)
     for _, ours, theirs, ratio, products_ms, bound in rows:
         assert ours > 0 and theirs > 0 and ratio == pytest.approx(ours / theirs) and products_ms > 0
         assert bound == pytest.approx(8 / theirs / (products_ms / 1e3))  # torch's step over the products'
+
+
+def test_the_cpu_is_named_with_its_family_and_model_or_as_platform_names_it(monkeypatch, tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\n"
+                       "processor\t: 1\nmodel name\t: another\n")
+    real_open = open
+    monkeypatch.setattr(bench, "open", lambda path: real_open(cpuinfo), raising=False)
+    assert bench.cpu_name() == "AMD EPYC (family 25, model 17)"  # the first processor's
+    monkeypatch.setattr(bench, "open", lambda path: real_open(tmp_path / "missing"), raising=False)
+    monkeypatch.setattr(bench.platform, "processor", lambda: "x86_64")
+    assert bench.cpu_name() == "x86_64"
+    monkeypatch.setattr(bench.platform, "processor", lambda: "")
+    assert bench.cpu_name() == "unknown"
 
 
 def test_training_batches_are_consecutive_images_wrapping_around():
