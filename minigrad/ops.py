@@ -782,15 +782,30 @@ def _promoted(*tensors):
     return tuple(_to(t, dtype) for t in tensors)
 
 
-add, mul, div, pow, remainder = (_binary(f) for f in (Add, Mul, Div, Pow, Remainder))
+add, mul, div, remainder = (_binary(f) for f in (Add, Mul, Div, Remainder))
 maximum, minimum = _binary(Maximum), _binary(Minimum)
+
+
+def _is_boolean(v):
+    return np.asarray(v.data if isinstance(v, Tensor) else v).dtype == bool
 
 
 def _refuse_booleans(op, *operands, hint="cast them first"):
     """Ops PyTorch refuses booleans for, where NumPy gives a result: 1 - mask, where ~mask was meant,
     gave int64; relu, abs and @ of masks gave masks."""
-    if any(np.asarray(v.data if isinstance(v, Tensor) else v).dtype == bool for v in operands):
+    if any(map(_is_boolean, operands)):
         raise TypeError(f"{op}: not defined for booleans, as in PyTorch; {hint}")
+
+
+def pow(a, b):  # noqa: A001  torch's name
+    # PyTorch has pow of two booleans only for a number exponent (mask ** True is the mask)
+    if isinstance(b, (Tensor, np.ndarray)) and _is_boolean(a) and _is_boolean(b):
+        raise TypeError("pow: not defined for a boolean base and exponent, as in PyTorch, but for a number "
+                        "exponent (mask ** True is the mask); cast them first")
+    return Pow.apply(*_pair(a, b))
+
+
+pow.__doc__ = Pow.__doc__
 
 
 def matmul(a, b):

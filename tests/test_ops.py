@@ -1142,6 +1142,29 @@ def test_booleans_to_a_boolean_power_stay_booleans_as_pytorchs(exponent):
     assert theirs.dtype == torch.bool and theirs.tolist() == ours.data.tolist()
 
 
+BOOLEAN_POWERS = {  # (ours, torch's): a boolean to a boolean power that is not a number
+    "mask ** mask": (lambda m, mask: mask ** mask, lambda t, mask: mask ** mask),
+    "mask.pow(mask)": (lambda m, mask: mask.pow(mask), lambda t, mask: mask.pow(mask)),
+    "pow(mask, mask)": (lambda m, mask: m.pow(mask, mask), lambda t, mask: t.pow(mask, mask)),
+    "True ** mask": (lambda m, mask: True ** mask, lambda t, mask: True ** mask),
+    "mask ** 0-d mask": (lambda m, mask: mask ** m.tensor(np.array(True)), lambda t, mask: mask ** t.tensor(True)),
+}
+
+
+@pytest.mark.parametrize("form", BOOLEAN_POWERS)
+def test_a_boolean_to_a_boolean_tensors_power_is_refused_as_pytorch_refuses_it(form):
+    """mask ** mask was a mask (NumPy's result); PyTorch raises, and only a number exponent keeps booleans."""
+    ours, theirs = BOOLEAN_POWERS[form]
+    mask = np.array([True, False])
+    with pytest.raises(TypeError, match="pow: not defined for a boolean base and exponent, as in PyTorch"):
+        ours(mg, mg.tensor(mask))
+    of_integers = ours(mg, mg.tensor(mask.astype(np.int64)))  # integers are taken
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="not implemented for 'Bool'"):
+        theirs(torch, torch.tensor(mask))
+    np.testing.assert_array_equal(of_integers.data, theirs(torch, torch.tensor(mask.astype(np.int64))).numpy())
+
+
 def test_getitem_and_cat_errors_name_the_op_and_the_shapes():
     """NumPy's IndexError and ValueError named neither the op nor the tensors' shapes."""
     x = mg.tensor(np.arange(6.0).reshape(2, 3))
