@@ -65,7 +65,7 @@ def test_bench_runs_one_workload(capsys):
     assert row[:2] == ("conv2d", workloads.conv_case("A").name) and row[2] > 0 and row[3] > 0
     assert 0 < row[6] and row[7] == pytest.approx(row[6] / row[3])  # the products alone, and over torch's time
     case = workloads.conv_case("A")
-    assert row[5] == pytest.approx(case.flops / (row[2] / 1e3) / 1e9)  # GFLOP/s
+    assert row[4] == pytest.approx(row[2] / row[3]) and row[5] == pytest.approx(case.flops / (row[2] / 1e3) / 1e9)
     ms, torch_ms, ratio, gflops, _, products_ms, over_torch, *faults = printed_row(capsys.readouterr().out, "conv2d",
                                                                                  row[1])
     assert [ms, torch_ms, ratio, gflops, products_ms, over_torch] == pytest.approx(row[2:8], abs=0.006)
