@@ -1,10 +1,10 @@
 """minigrad: a NumPy reference autograd engine for sliding-window layers (see docs/autograd.md)."""
-import os
+import os as _os
 
 # OpenBLAS workers busy-wait after every GEMM and starve the numba kernels that run next (conv
 # forward+backward 26 -> 18 ms when they sleep at once; docs/performance.md). OpenBLAS reads this
 # when numpy first loads: if numpy was imported before minigrad, set it in the environment.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 from . import backend, nn, optim  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck
 from .io import atomic_write

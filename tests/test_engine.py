@@ -8,6 +8,7 @@ import pickle
 import re
 import sys
 import threading
+import types
 import warnings
 from pathlib import Path
 
@@ -2031,3 +2032,10 @@ def test_in_place_operators_name_a_read_only_array_shared_by_the_tensor():
     copy = mg.tensor(shared)
     copy /= 2
     assert copy.tolist() == [0.0, 0.5, 1.0] and shared.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_minigrads_namespace_holds_no_module_of_another_package():
+    """`minigrad.os` was the os module, imported to set OpenBLAS's thread timeout."""
+    foreign = [name for name, value in vars(mg).items() if not name.startswith("_")
+               and isinstance(value, types.ModuleType) and not value.__name__.startswith("minigrad.")]
+    assert foreign == []
