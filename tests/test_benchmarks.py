@@ -38,6 +38,14 @@ def test_training_benchmark_refuses_bad_arguments(argv, message, capsys):
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_threads_may_be_as_many_as_the_usable_cpus(monkeypatch):
+    from benchmarks import arguments
+    monkeypatch.setattr(arguments, "usable_cpus", lambda: 3)
+    assert arguments.thread_count("3") == 3
+    with pytest.raises(arguments.argparse.ArgumentTypeError, match="must be at most 3"):
+        arguments.thread_count("4")
+
+
 @pytest.mark.parametrize("cpus, expected", [(1, 1), (2, 2), (8, 2)])
 def test_the_default_thread_count_is_two_or_the_one_cpu_there_is(monkeypatch, cpus, expected):
     """Both commands asked for 2 threads on a one-CPU machine, where --threads 2 itself is refused."""
