@@ -22,6 +22,15 @@ def rms_radius(image, about):
     return np.sqrt((image * ((i - about[0]) ** 2 + (j - about[1]) ** 2)).sum() / image.sum())
 
 
+def test_the_canvas_holds_the_bundled_digit_scaled_to_one_where_the_offset_puts_it():
+    from examples import mnist_data
+    digit = mnist_data.load_dir(mnist_data.BUNDLED)[2][0]
+    image = twist_demo.digit_on_canvas(offset=(3, -5))
+    top, left = (twist_demo.CANVAS - 28) // 2 + 3, (twist_demo.CANVAS - 28) // 2 - 5
+    np.testing.assert_array_equal(image[top:top + 28, left:left + 28], digit / 255.0)
+    assert image.sum() == digit.sum() / 255.0 and image.shape == (twist_demo.CANVAS,) * 2
+
+
 def test_gaussian_blurs_and_keeps_the_mass(results):
     _, before, after = results["blur"]
     assert after.sum() == pytest.approx(before.sum(), rel=1e-9)
