@@ -28,7 +28,7 @@ def test_the_canvas_holds_the_bundled_digit_scaled_to_one_where_the_offset_puts_
     image = twist_demo.digit_on_canvas(offset=(3, -5))
     top, left = (twist_demo.CANVAS - 28) // 2 + 3, (twist_demo.CANVAS - 28) // 2 - 5
     np.testing.assert_array_equal(image[top:top + 28, left:left + 28], digit / 255.0)
-    assert image.sum() == digit.sum() / 255.0 and image.shape == (twist_demo.CANVAS,) * 2
+    assert image.sum() == pytest.approx(digit.sum() / 255.0) and image.shape == (twist_demo.CANVAS,) * 2
 
 
 def test_gaussian_blurs_and_keeps_the_mass(results):
