@@ -85,14 +85,17 @@ class Div(Function):
 
 
 class Remainder(Function):
-    """y = a - b floor(a / b)   (the sign of b, as Python's % and torch.remainder; a zero result may
-    differ from PyTorch's in its sign only)
+    """y = a - b floor(a / b)   (the sign of b, as Python's % and torch.remainder; a zero the sign of a,
+    as PyTorch's)
     da = g, db = -g floor(a / b)"""
     def forward(self, a, b):
         _check_same_shape_or_broadcast("remainder", a, b)
         _check_integer_divisor("remainder", b)
         self.a, self.b = a, b
-        return np.mod(a, b)
+        y = np.mod(a, b)
+        if y.dtype.kind == "f":  # NumPy gives a zero the sign of b; PyTorch keeps fmod's, that of a
+            y = np.where(y == 0, np.copysign(0, a), y)
+        return y
 
     def backward(self, g):
         return g, -g * np.floor_divide(self.a, self.b) if self.needs_input_grad[1] else None
