@@ -343,8 +343,8 @@ def _check_bounds_broadcast(x, *bounds):
 
 @jit()
 def _relu_numba(x, y):
-    """np.where(x < 0, 0, x) in one pass, without the mask array: NumPy's float32 maximum ran 3x slower
-    than a copy on these machines."""
+    """np.where(x < 0, 0, x) in one pass, without the mask array (NumPy's float32 maximum, the reference
+    before, ran 3x slower than a copy on these machines)."""
     xf, yf = x.reshape(-1), y.reshape(-1)
     for i in range(xf.size):
         v = xf[unsigned(i)]
