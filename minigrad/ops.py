@@ -94,7 +94,7 @@ class Remainder(Function):
         self.a, self.b = a, b
         y = np.mod(a, b)
         if y.dtype.kind == "f":  # NumPy gives a zero the sign of b; PyTorch keeps fmod's, that of a
-            y = np.where(y == 0, np.copysign(0, a), y)
+            y = np.where(y == 0, np.copysign(y, a), y)  # copysign(0, a) was float64 for a 0-d a on NumPy 1.x
         return y
 
     def backward(self, g):
@@ -348,7 +348,10 @@ def _relu_numba(x, y):
     xf, yf = x.reshape(-1), y.reshape(-1)
     for i in range(xf.size):
         v = xf[unsigned(i)]
-        yf[unsigned(i)] = 0 if v < 0 else v
+        if v < 0:  # an if statement: numba 0.60 compiled float32's `0 if v < 0 else v` to +0.0 for -0.0
+            yf[unsigned(i)] = 0
+        else:
+            yf[unsigned(i)] = v
     return y
 
 
