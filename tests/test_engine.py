@@ -932,6 +932,7 @@ def test_assert_same_bits_catches_the_sign_of_zero_and_of_nan_where_numpys_equal
     testing.assert_same_bits(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32))
     testing.assert_same_bits(mg.tensor(np.float32(-0.0)), np.array(-0.0, np.float32))
 
+
 def test_gradcheck_catches_a_wrong_backward_and_names_the_element():
     x = np.array([[1.0, 2.0]])
     for mode in ("full", "directional"):

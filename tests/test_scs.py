@@ -152,8 +152,7 @@ def test_numba_sign_is_numpys_on_zeros_nan_and_inf(kernel_threads, dtype):
     power = np.full_like(c, 0.5)
     y = _signed_numba(c, power, np.empty((1,) + c.shape, dtype))[0]
     expected = np.sign(c) * power
-    np.testing.assert_array_equal(y, expected)
-    np.testing.assert_array_equal(np.signbit(y), np.signbit(expected))  # sign(-0.0) is +0 in NumPy
+    assert_same_bits(y, expected, "sign(c) power")  # sign(-0.0) is +0 in NumPy
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
