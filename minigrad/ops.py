@@ -279,7 +279,9 @@ class Clip(Function):
         else:  # a one-value bound as a Python number, as PyTorch weighs it: np.int64(1) made an int32 x int64
             low, high = (b.item() if np.ndim(b) == 0 and isinstance(b, (np.ndarray, np.generic)) else b
                          for b in (low, high))
-            _check_integer_bounds(x.dtype, low, high)
+            for b in (low, high):
+                if isinstance(b, int):  # a float bound makes the result float, as in PyTorch
+                    _number_for("clip", b, x.dtype)
         _check_bounds_broadcast(x, low, high)
         self.inside = np.True_
         if low is not None:
@@ -319,17 +321,6 @@ def _clamp(x, low, high):
     if high is not None:
         y = np.where((y > high) | np.isnan(high), high, y)
     return y
-
-
-def _check_integer_bounds(dtype, *bounds):
-    """Number bounds of an integer x must fit its dtype, as PyTorch requires: NumPy 2 raised a bare
-    OverflowError for some and NumPy 1.x widened the result for all."""
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        for b in bounds:
-            if isinstance(b, int) and not info.min <= b <= info.max:
-                raise ValueError(f"clip: bound {b} is out of range for {dtype} ({info.min} to {info.max}), "
-                                 "as in PyTorch; cast x first")
 
 
 def _check_bounds_broadcast(x, *bounds):
@@ -1135,8 +1126,8 @@ def pad(x, pad, value=None):  # noqa: A002 - torch's name
 
 
 def _number_for(op, value, dtype):
-    """value if it is a number that dtype holds, as PyTorch requires of pad's value and of a number
-    assigned by setitem: NumPy casts unsafely (np.pad put -1 into uint8 as 255 and 1e40 into float32
+    """value if it is a number that dtype holds, as PyTorch requires of pad's value, of a number
+    assigned by setitem and of clamp's integer bounds: NumPy casts unsafely (np.pad put -1 into uint8 as 255 and 1e40 into float32
     as inf, silently). A float into integers truncates."""
     value = value.data if isinstance(value, Tensor) else value
     value = value.item() if isinstance(value, (np.ndarray, np.generic)) and value.size == 1 else value

@@ -682,9 +682,8 @@ def test_clamp_of_integers_refuses_number_bounds_outside_their_dtype_as_pytorch(
     """NumPy 2 raised its own OverflowError for some (300 for int8) and clamped by others (-300), and
     NumPy 1.x widened the result to int16; PyTorch refuses them, but for -1 of a uint8, which it wraps to 255."""
     x = np.array([1, 5, 3], dtype)
-    info = np.iinfo(dtype)
-    with pytest.raises(ValueError, match=rf"clip: bound {bad} is out of range for {np.dtype(dtype)} "
-                                         rf"\({info.min} to {info.max}\)"):
+    with pytest.raises(ValueError, match=rf"clip: value {bad} cannot be converted to {np.dtype(dtype)} without "
+                                         "overflow, as in PyTorch"):
         mg.clamp(mg.tensor(x), low, high)
     torch = pytest.importorskip("torch")
     if bad != -1:
