@@ -1127,8 +1127,8 @@ def pad(x, pad, value=None):  # noqa: A002 - torch's name
 
 def _number_for(op, value, dtype):
     """value if it is a number that dtype holds, as PyTorch requires of pad's value, of a number
-    assigned by setitem and of clamp's integer bounds: NumPy casts unsafely (np.pad put -1 into uint8 as 255 and 1e40 into float32
-    as inf, silently). A float into integers truncates."""
+    assigned by setitem and of clamp's integer bounds: NumPy casts unsafely (np.pad put -1 into uint8
+    as 255 and 1e40 into float32 as inf, silently). A float into integers truncates."""
     value = value.data if isinstance(value, Tensor) else value
     value = value.item() if isinstance(value, (np.ndarray, np.generic)) and value.size == 1 else value
     if not isinstance(value, numbers.Real):
