@@ -796,7 +796,7 @@ def _refuse_booleans(op, *operands, hint="cast them first"):
 
 def pow(a, b):  # noqa: A001  torch's name
     # PyTorch has pow of two booleans only for a number exponent (mask ** True is the mask)
-    if isinstance(b, (Tensor, np.ndarray)) and _is_boolean(a) and _is_boolean(b):
+    if not isinstance(b, (bool, np.bool_)) and _is_boolean(a) and _is_boolean(b):
         raise TypeError("pow: not defined for a boolean base and exponent, as in PyTorch, but for a number "
                         "exponent (mask ** True is the mask); cast them first")
     return Pow.apply(*_pair(a, b))

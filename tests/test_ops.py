@@ -1160,6 +1160,15 @@ def test_a_boolean_to_a_boolean_tensors_power_is_refused_as_pytorch_refuses_it(f
     np.testing.assert_array_equal(of_integers.data, theirs(torch, torch.tensor(mask.astype(np.int64))).numpy())
 
 
+@pytest.mark.parametrize("exponent", [[True, False], (True,), np.array([True, False])], ids=["list", "tuple", "array"])
+def test_a_boolean_to_a_power_of_booleans_that_is_not_a_number_is_refused(exponent):
+    """A list exponent slipped past the refusal above, which looked for tensors and arrays, and gave a mask;
+    PyTorch takes no list exponent at all, and no boolean tensor exponent of a boolean base."""
+    with pytest.raises(TypeError, match="pow: not defined for a boolean base and exponent"):
+        mg.tensor(np.array([True, False])) ** exponent
+    assert (mg.tensor(np.array([1, 0])) ** exponent).dtype == np.int64  # an integer base takes it
+
+
 def test_getitem_and_cat_errors_name_the_op_and_the_shapes():
     """NumPy's IndexError and ValueError named neither the op nor the tensors' shapes."""
     x = mg.tensor(np.arange(6.0).reshape(2, 3))
