@@ -104,5 +104,10 @@ def assert_same_bits(actual, expected, name="array"):
         i = differ[0]
         at = tuple(int(k) for k in np.unravel_index(i, actual.shape))
         raise AssertionError(f"{name}: element {at} of {differ.size} differing: {actual.reshape(-1)[i].item()!r} "
-                             f"(bits {a[i][::-1].tobytes().hex()}) vs expected {expected.reshape(-1)[i].item()!r} "
-                             f"(bits {e[i][::-1].tobytes().hex()})")
+                             f"(bits {_bits(actual, i)}) vs expected {expected.reshape(-1)[i].item()!r} "
+                             f"(bits {_bits(expected, i)})")
+
+
+def _bits(v, i):
+    """Element i of v in hex, most significant byte first, whatever v's byte order."""
+    return v.reshape(-1)[i:i + 1].astype(v.dtype.newbyteorder(">")).tobytes().hex()

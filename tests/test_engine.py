@@ -924,7 +924,10 @@ def test_assert_same_bits_catches_the_sign_of_zero_and_of_nan_where_numpys_equal
              ([nan], [-nan], r"element \(0,\) of 1 differing: nan \(bits 7ff8"),
              ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.5, 4.5]], r"element \(1, 0\) of 2 differing"),
              (np.zeros(2), np.zeros(2, np.float32), r"float64 \(2,\) != expected float32 \(2,\)"),
-             (np.zeros(1), np.zeros((1, 1)), r"float64 \(1,\) != expected float64 \(1, 1\)")]
+             (np.zeros(1), np.zeros((1, 1)), r"float64 \(1,\) != expected float64 \(1, 1\)"),
+             # a big-endian file's arrays (np.load keeps their byte order) print as any other
+             (np.array([1.0], ">f8"), np.array([2.0], ">f8"), r".*: 1\.0 \(bits 3ff0000000000000\) vs expected 2\.0 "
+                                                             r"\(bits 4000000000000000\)")]
     for actual, expected, message in cases:
         with pytest.raises(AssertionError, match="y: " + message):
             testing.assert_same_bits(np.array(actual), np.array(expected), name="y")
