@@ -50,6 +50,26 @@ def test_export_then_verify(tmp_path, layer, variant, capsys):
     assert np.unique(arrays["grad_output"]).size == arrays["grad_output"].size
 
 
+def test_list_names_each_layer_and_variant_and_its_defaults_as_export_options(tmp_path, capsys):
+    """list printed the defaults as the manifest's keys ({'n': 2, 'c_in': 3, ...}), which are not the options
+    export takes (--batch, --in-channels): its lines are now options that export takes as they stand."""
+    assert cli(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    listed = []
+    for head, defaults in zip(lines[::2], lines[1::2]):
+        layer, rest = head.split(maxsplit=1)
+        variants, default = [None], None
+        if rest != "no variants":
+            names, default = rest.removeprefix("variants ").removesuffix(")").split(" (default ")
+            variants = names.split(", ")
+        listed += [(layer, variant) for variant in variants]
+        options = defaults.split()
+        assert options[0] == "defaults", defaults
+        manifest = crosscheck.load(export_file(tmp_path, layer, None, *options[1:]))[1]  # no --variant
+        assert (manifest["geometry"], manifest["variant"]) == (crosscheck.cases()[layer].defaults, default)
+    assert sorted(listed, key=str) == sorted(LAYERS, key=str)
+
+
 def test_export_geometry_options(tmp_path):
     path = export_file(tmp_path, "conv2d", None, "--in-channels", "4", "--out-channels", "2", "--groups", "2",
                        "--stride", "2", "--kernel-size", "5", "--padding", "2", "--height", "9", "--width", "7")

@@ -43,6 +43,12 @@ def flag(text):  # ceil_mode: 0 or 1, as the geometry holds only ints
     return int(text)
 
 
+def export_options(geometry):
+    """A geometry as the export options that give it: {'n': 2, 'c_in': 3} -> '--batch 2 --in-channels 3'."""
+    option_of = {key: option for option, key in GEOMETRY_OPTIONS.items()}
+    return " ".join(f"--{option_of[key].replace('_', '-')} {value}" for key, value in geometry.items())
+
+
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m minigrad.crosscheck", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -64,7 +70,7 @@ def parse(argv):
     ver.add_argument("file")
     ver.add_argument("--rtol", type=tolerance, default=1e-10)
     ver.add_argument("--atol", type=tolerance, default=1e-12)
-    sub.add_parser("list", help="the registered layers, their variants and default geometry")
+    sub.add_parser("list", help="the registered layers, their variants and default geometry as export options")
     return parser.parse_args(argv)
 
 
@@ -73,7 +79,9 @@ def main(argv=None):
     try:
         if args.command == "list":
             for case in cases().values():
-                print(f"{case.name:<14} variants {list(case.variants) or '-'}  geometry {case.defaults}")
+                print(f"{case.name:<14} variants {', '.join(case.variants) or '-'} (default {case.variants[0]})"
+                      if case.variants else f"{case.name:<14} no variants")
+                print(f"{'':<14} defaults {export_options(case.defaults)}")
             return 0
         if args.command == "export":
             registry = cases()
