@@ -554,6 +554,7 @@ CONTAINER_OPS = st.lists(st.tuples(st.sampled_from(["append", "extend", "index",
        CONTAINER_OPS)
 @example("Sequential", ["Linear", "ReLU"], [("insert", "Linear", -1)])  # before the last, as list.insert
 @example("ModuleList", ["Linear", "ReLU", "Linear"], [("delitem", "int", 1), ("setitem", "ReLU", -1)])
+@example("ModuleList", ["ReLU"], [("insert", "Linear", 0), ("insert", "None", 2)])  # the ci profile drew none
 def test_containers_follow_pytorch_step_by_step(container, initial, ops):
     """Random appends, extends, indexing, slicing, iteration, m[i] = module, del m[i], del m[a:],
     insert and pop of a Sequential or ModuleList, on minigrad and on torch: the same results, errors,
