@@ -65,13 +65,14 @@ def random_shift(images, rng, max_shift=2):
     return np.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
 
 
-def train_epoch(model, opt, x, y, batch_size, rng, bar=None, augment=True):
-    """One pass in an order drawn from rng; returns (mean loss, accuracy, per-batch losses)."""
+def train_epoch(model, opt, x, y, batch_size, rng, bar):
+    """One pass in an order drawn from rng, each batch shifted at random, the progress bar moved a batch at
+    a time; returns (mean loss, accuracy, per-batch losses)."""
     order = rng.permutation(len(x))
     losses, correct = [], 0
     for i in range(0, len(x), batch_size):
         idx = order[i:i + batch_size]
-        logits = model(mg.tensor(random_shift(x[idx], rng) if augment else x[idx]))
+        logits = model(mg.tensor(random_shift(x[idx], rng)))
         loss = mg.cross_entropy(logits, y[idx])
         opt.zero_grad()
         loss.backward()
@@ -81,9 +82,8 @@ def train_epoch(model, opt, x, y, batch_size, rng, bar=None, augment=True):
                                    f"finite (loss {loss.item():.4g}); try a smaller --lr")
         losses.append(loss.item())
         correct += int((logits.data.argmax(1) == y[idx]).sum())
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
     return float(np.mean(losses)), correct / len(x), losses
 
 
