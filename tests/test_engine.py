@@ -1730,6 +1730,22 @@ def test_version_counts_in_place_changes_shared_by_views_as_pytorchs():
     assert versions[0] == versions[1]
 
 
+def test_a_tensor_on_numpys_sliding_windows_shares_the_version_of_the_array_below_as_torchs_unfold():
+    """sliding_window_view's (and as_strided's) array reaches its memory through a helper object, not an
+    ndarray: the version counter walks through it to the array that owns the memory."""
+    torch = pytest.importorskip("torch")
+    a = np.zeros(6)
+    x, windows = mg.Tensor(a), mg.Tensor(np.lib.stride_tricks.sliding_window_view(a, 3))
+    t = torch.zeros(6)
+    t_windows = t.unfold(0, 3, 1)
+    seen = []
+    for change in (lambda x, w: x.__iadd__(1), lambda x, w: x.__setitem__(0, 2.0)):
+        change(x, windows)
+        change(t, t_windows)
+        seen.append(((x._version, windows._version), (t._version, t_windows._version)))
+    assert all(ours == theirs for ours, theirs in seen) and seen[-1][0] == (2, 2)
+
+
 VIEWS = [  # (shape, what comes before the view, the view's size)
     ((2, 3), lambda x: x.t(), (6,)), ((2, 3), lambda x: x[:, ::2], (4,)), ((2, 3), lambda x: x[:, ::2], (2, 2, 1)),
     ((2, 3), lambda x: x.t(), (3, 1, 2)), ((2, 3), lambda x: x, (3, -1)), ((0, 3), lambda x: x.t(), (0,)),
