@@ -23,8 +23,9 @@ from benchmarks.arguments import LAYERS, WORKLOADS, default_threads, names_from,
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=positive_int, default=30, help="timed calls per side, in blocks of 5")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=positive_int, default=30,
+                        help="timed calls per side, in blocks of 5 (default: 30)")
     parser.add_argument("--threads", type=thread_count, default=default_threads(),
                         help="threads for both libraries (default: 2, or 1 on a one-CPU machine)")
     parser.add_argument("--only", type=names_from(LAYERS), default="",

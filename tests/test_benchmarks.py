@@ -1,4 +1,8 @@
 """The benchmark commands: their arguments, and one small run when torch is installed."""
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -26,6 +30,17 @@ def test_bench_refuses_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         bench.parse_args(argv)
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["benchmarks.bench", "benchmarks.training", "examples.mnist", "examples.twist_demo",
+                                     "minigrad.crosscheck"])
+def test_each_commands_usage_names_the_command_that_runs_it(command):
+    """The benchmarks' usage read "bench.py" and "training.py", which do not run as scripts (their imports
+    need the repository's packages): every usage line now names the python -m command."""
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", command, "--help"], capture_output=True, text=True, cwd=root,
+                            timeout=120)
+    assert result.returncode == 0 and result.stdout.startswith(f"usage: python -m {command} "), result.stdout[:80]
 
 
 @pytest.mark.parametrize("argv, message", [
