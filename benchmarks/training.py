@@ -21,7 +21,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.training", description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=thread_count, default=default_threads(),
                         help="threads for both libraries (default: 2, or 1 on a one-CPU machine)")
-    parser.add_argument("--batches", type=positive_int, default=40, help="timed batches per side and model (default: 40)")
+    parser.add_argument("--batches", type=positive_int, default=40,
+                        help="timed batches per side and model (default: 40)")
     parser.add_argument("--batch-size", type=positive_int, default=64, help="images per batch (default: 64)")
     return parser.parse_args(argv)
 
