@@ -578,7 +578,10 @@ def tensor(data, requires_grad=False, dtype=None):
     caller's array. ``Tensor(data)`` and ``as_tensor`` share it instead."""
     if isinstance(data, Tensor):
         data = data.data
-    return Tensor(cast(data, dtype, copy=True), requires_grad=requires_grad)
+    array = cast(data, dtype, copy=True)
+    if not array.dtype.isnative:  # a big-endian file's array; ops would return some results in either order
+        array = array.astype(array.dtype.newbyteorder("="))
+    return Tensor(array, requires_grad=requires_grad)
 
 
 class Function:

@@ -186,6 +186,19 @@ def test_tensor_copies_as_torch_tensor_does_and_as_tensor_shares():
     assert mg.tensor(t).data is not t.data and mg.tensor(w, dtype=np.float32).dtype == np.float32
 
 
+@pytest.mark.parametrize("make", [lambda a: mg.tensor(a), lambda a: mg.tensor(a, dtype=">f4"),
+                                  lambda a: mg.tensor(mg.Tensor(a))], ids=["array", "dtype", "tensor"])
+def test_tensor_of_a_big_endian_array_is_native_as_every_ops_result(make):
+    """np.load keeps a file's byte order: mg.tensor of a '>f4' array stayed '>f4', so x.dtype == np.float32
+    was False, and ops returned results in either order (a pool '>f4', ReLU float32). PyTorch's tensors
+    are native (torch.tensor refuses another order); mg.tensor copies, so it converts."""
+    values = np.array([[-1.5, 2.0], [0.25, -3.0]], dtype=">f4")
+    x = make(values)
+    assert x.dtype == np.float32 and x.dtype.isnative
+    np.testing.assert_array_equal(x.data, values)
+    assert mg.relu(x).dtype == x.reshape(4).dtype == x.T.dtype == np.float32
+
+
 def test_numpy_conversions_and_comparisons_follow_pytorch():
     """np.asarray(t) iterated t into an object array of tensors, bool(t) was len(t) > 0, and t > 0
     raised TypeError."""
