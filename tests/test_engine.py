@@ -1752,9 +1752,9 @@ def test_a_tensor_on_numpys_sliding_windows_shares_the_version_of_the_array_belo
     t = torch.zeros(6)
     t_windows = t.unfold(0, 3, 1)
     seen = []
-    for change in (lambda x, w: x.__iadd__(1), lambda x, w: x.__setitem__(0, 2.0)):
-        change(x, windows)
-        change(t, t_windows)
+    for change in (lambda tensor: tensor.__iadd__(1), lambda tensor: tensor.__setitem__(0, 2.0)):
+        change(x)
+        change(t)
         seen.append(((x._version, windows._version), (t._version, t_windows._version)))
     assert all(ours == theirs for ours, theirs in seen) and seen[-1][0] == (2, 2)
 

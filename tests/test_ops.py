@@ -1166,7 +1166,7 @@ def test_a_boolean_to_a_power_of_booleans_that_is_not_a_number_is_refused(expone
     PyTorch takes no list exponent at all, and no boolean tensor exponent of a boolean base."""
     with pytest.raises(TypeError, match="pow: not defined for a boolean base and exponent"):
         mg.tensor(np.array([True, False])) ** exponent
-    assert (mg.tensor(np.array([1, 0])) ** exponent).dtype == np.int64  # an integer base takes it
+    assert (mg.tensor(np.array([1, 0])) ** exponent).dtype.kind == "i"  # an integer base takes it
 
 
 def test_getitem_and_cat_errors_name_the_op_and_the_shapes():
