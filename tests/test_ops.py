@@ -89,7 +89,8 @@ def getitem_case(draw):  # distinct values, so that a pick in the wrong order sh
 def mixed_index(draw, shape):
     """Integers, slices, lists, masks, None, True and an Ellipsis together: PyTorch's order of
     integers and arrays differs from NumPy's when something stands between them. Every array picks
-    two elements, so that they broadcast together and their axis is not a 1 that any order keeps."""
+    two elements, so that they broadcast together and their axis is not a 1 that any order keeps; a
+    mask may span two axes, which an Ellipsis must then leave out."""
     n = len(shape)
     if draw(st.booleans()):
         start = draw(st.integers(0, n))
@@ -97,8 +98,9 @@ def mixed_index(draw, shape):
     else:
         axes = list(range(draw(st.integers(1, n))))
     kinds = iter(draw(st.permutations(["int", "array", "slice", "array"])))  # enough for 3 axes
-    entries = []
-    for axis in axes:
+    entries, i = [], 0
+    while i < len(axes):
+        axis, i = axes[i], i + 1
         entries += draw(st.lists(st.sampled_from([None, True]), max_size=1))
         if axis is Ellipsis:
             entries.append(Ellipsis)
@@ -113,8 +115,12 @@ def mixed_index(draw, shape):
         elif draw(st.booleans()):
             entries.append(draw(st.lists(ints, min_size=2, max_size=2)))
         else:
-            positions = draw(st.lists(st.integers(0, size - 1), min_size=2, max_size=2, unique=True))
-            entries.append(np.isin(np.arange(size), positions))
+            sides = (size,)
+            if i < len(axes) and axes[i] == axis + 1 and draw(st.booleans()):  # a mask over this axis and the next
+                sides, i = (size, shape[axis + 1]), i + 1
+            cells = int(np.prod(sides))
+            positions = draw(st.lists(st.integers(0, cells - 1), min_size=2, max_size=2, unique=True))
+            entries.append(np.isin(np.arange(cells), positions).reshape(sides))
     return tuple(entries)
 
 
@@ -1114,6 +1120,21 @@ def test_getitem_selects_integers_before_arrays_as_pytorch_does():
     assert x[1, :, False].shape == (4, 0, 5) and x[[]].shape == (0, 4, 5)  # [] picks nothing, as in PyTorch
     np.testing.assert_array_equal(x[:, [0, 1], ..., [0, 2]].data, data[:, [0, 1], [0, 2]])
     assert x[:, [0, 1], ..., [0, 2]].shape == (3, 2)
+
+
+def test_a_mask_over_two_axes_leaves_the_ellipsis_the_others():
+    """A 2-D mask beside an Ellipsis covers two axes, so the Ellipsis spans one less."""
+    data = np.arange(60.0).reshape(3, 4, 5)
+    rows, last_two = np.isin(np.arange(12), [1, 10]).reshape(3, 4), np.isin(np.arange(20), [3, 17]).reshape(4, 5)
+    for index, shape in (((..., last_two), (3, 2)), ((rows, ...), (2, 5)), ((None, rows, ...), (1, 2, 5))):
+        x = mg.tensor(data, requires_grad=True)
+        y = x[index]
+        np.testing.assert_array_equal(y.data, data[index])
+        assert y.shape == shape
+        y.backward(np.ones(shape))
+        picked = np.zeros((3, 4, 5))
+        picked[index] = 1
+        np.testing.assert_array_equal(x.grad, picked)
 
 
 TENSOR_INDICES = {  # index(x) -> an index holding tensors, as PyTorch code writes them
