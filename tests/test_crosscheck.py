@@ -317,6 +317,21 @@ def test_bad_export_options(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("layer, variant, message", [
+    ("conv2d", "pisoni", "layer conv2d has no variants, got 'pisoni'"),
+    ("maxabspool2d", "rohrer", "layer maxabspool2d has no variants, got 'rohrer'"),
+    ("scs", "", "layer scs has variants ('rohrer', 'pisoni', 'rohrer_jax'), got ''"),
+])
+def test_export_writes_only_variants_verify_takes(layer, variant, message, tmp_path, capsys):
+    """A variant given to a layer without variants went into the manifest, and verify then refused the
+    file as damaged; an empty variant silently became the default."""
+    assert cli(["export", "--layer", layer, "--variant", variant, "--out", str(tmp_path / "x.npz")]) == 2
+    assert message in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+    for bad in (["pisoni"], np.array(["pisoni", "rohrer"])):  # a TypeError and an ambiguous truth value before
+        with pytest.raises(ValueError, match=f"crosscheck: layer {layer} has"):
+            crosscheck.export(crosscheck.cases()[layer], variant=bad)
+
+
 @pytest.mark.parametrize("geometry, message", [
     ({"groups": 0}, "conv2d: groups must be an int >= 1, got 0"),
     ({"n": -1}, "conv2d: n must be an int >= 0, got -1"),

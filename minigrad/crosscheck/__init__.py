@@ -74,8 +74,11 @@ def export(case, geometry=None, variant=None, seed=0):
     from .. import __version__
     check_geometry(case, geometry or {})
     geometry = {**case.defaults, **(geometry or {})}
-    variant = variant or (case.variants[0] if case.variants else None)
-    if case.variants and variant not in case.variants:
+    if variant is None and case.variants:
+        variant = case.variants[0]
+    if variant is not None and not case.variants:  # written into the manifest, verify would refuse the file
+        raise ValueError(f"crosscheck: layer {case.name} has no variants, got {variant!r}")
+    if case.variants and not (isinstance(variant, str) and variant in case.variants):
         raise ValueError(f"crosscheck: layer {case.name} has variants {case.variants}, got {variant!r}")
     rng = np.random.default_rng(seed)
     arrays = case.draw(rng, geometry, variant)
