@@ -38,7 +38,7 @@ LAYER_VARIANTS = ("rohrer", "pisoni")  # the sources whose parameterisation Shar
 
 
 def check_variant(op, variant, variants=VARIANTS):
-    if variant not in variants:
+    if not (isinstance(variant, str) and variant in variants):  # a list is unhashable, an array ambiguous
         raise ValueError(f"{op}: variant must be one of {sorted(variants)}, got {variant!r}")
 
 

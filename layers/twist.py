@@ -166,7 +166,7 @@ class ConvTwist2d(nn.Module):
                  dtype=None):
         super().__init__()
         dtype = nn.parameter_dtype("ConvTwist2d", dtype)
-        if symmetrize not in SYMMETRIZE:
+        if not (isinstance(symmetrize, str) and symmetrize in SYMMETRIZE):
             raise ValueError(f"ConvTwist2d: symmetrize must be one of {SYMMETRIZE}, got {symmetrize!r}")
         if not (isinstance(init_max, numbers.Real) and not isinstance(init_max, bool) and 0 <= init_max < np.inf):
             raise ValueError(f"ConvTwist2d: init_max must be a finite number >= 0, got {init_max!r}")

@@ -30,7 +30,7 @@ def numba_available():
 
 
 def _check(name):
-    if name not in BACKENDS:
+    if not (isinstance(name, str) and name in BACKENDS):
         raise ValueError(f"backend: expected one of {BACKENDS}, got {name!r}")
     if name == "numba" and numba is None:
         raise RuntimeError("backend: 'numba' requested but numba is not importable; use 'numpy'")

@@ -23,7 +23,7 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     Jacobian entry; ``"directional"`` compares v^T J u for seeded random unit directions u and v
     (cheap for conv-sized inputs).
     """
-    if mode not in ("full", "directional"):
+    if not (isinstance(mode, str) and mode in ("full", "directional")):
         raise ValueError(f"gradcheck: mode must be 'full' or 'directional', got {mode!r}")
     if not (0 < eps < np.inf and 0 <= atol < np.inf and 0 <= rtol < np.inf):  # else every entry fails, naming NaN
         raise ValueError(f"gradcheck: eps must be > 0, atol and rtol >= 0, all finite; got eps={eps!r}, "

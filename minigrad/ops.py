@@ -725,7 +725,7 @@ class CrossEntropy(Function):
     itself (PyTorch's reduction "mean", "sum", "none")
     dx = (softmax(x) - onehot(labels)) g_n, with g_n = g / N, g or g[n] by the reduction"""
     def forward(self, logits, labels, reduction="mean"):
-        if reduction not in ("mean", "sum", "none"):
+        if not (isinstance(reduction, str) and reduction in ("mean", "sum", "none")):
             raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         labels = np.asarray(labels)
         if logits.ndim != 2 or labels.shape != logits.shape[:1] or labels.dtype.kind not in "iu":

@@ -369,7 +369,7 @@ class OneCycleLR(LRScheduler):
             total_steps = epochs * steps_per_epoch
         if not (isinstance(total_steps, int) and total_steps >= 1):
             raise ValueError(f"OneCycleLR: total_steps must be an int >= 1, got {total_steps!r}")
-        if not 0 <= pct_start <= 1 or anneal_strategy not in ("cos", "linear"):
+        if not (0 <= pct_start <= 1 and isinstance(anneal_strategy, str) and anneal_strategy in ("cos", "linear")):
             raise ValueError(f"OneCycleLR: pct_start must be in [0, 1] and anneal_strategy 'cos' or 'linear', "
                              f"got {pct_start!r} and {anneal_strategy!r}")
         if cycle_momentum and not isinstance(optimizer, (Adam, SGD)):

@@ -520,6 +520,7 @@ def test_effective_p_q_of_rohrers_jax_layer():
     ("rohrer_jax", dict(p=np.ones(3), q=np.ones(3)), r"rohrer_jax's q is one number, got shape \(3,\)"),
     ("rohrer", dict(p=np.ones(3), log_q=np.zeros((1, 2))), r"rohrer's log_q is one number, got shape \(1, 2\)"),
     ("keras", dict(p=np.ones(3)), r"unknown variant 'keras', expected one of \['pisoni', 'rohrer', 'rohrer_jax'\]"),
+    (["rohrer"], dict(p=np.ones(3)), r"unknown variant \['rohrer'\]"),  # a list was unhashable: a TypeError
 ])
 def test_effective_p_q_refuses_parameters_the_variant_does_not_have(variant, raw, message):
     """A per-channel q lost all but its first element; a misnamed one was a bare KeyError; a scale

@@ -1153,6 +1153,22 @@ def test_gradcheck_catches_a_gradient_that_changes_from_one_forward_to_the_next(
         mg.gradcheck(lambda t: TieBrokenByTurns.apply(t), [np.ones(2)])
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda bad: mg.gradcheck(lambda t: t * t, [np.ones(2)], mode=bad), "gradcheck: mode must be"),
+    (lambda bad: mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array([0, 1]), reduction=bad),
+     "cross_entropy: reduction must be"),
+    (lambda bad: mg.optim.OneCycleLR(mg.optim.SGD([mg.nn.Parameter(np.ones(2))]), 0.1, total_steps=10,
+                                     anneal_strategy=bad), "OneCycleLR: pct_start must be in"),
+    (lambda bad: mg.backend.set_backend(bad), "backend: expected one of"),
+])
+@pytest.mark.parametrize("bad", [["full", "mean"], np.array(["full", "mean"])])
+def test_a_list_or_an_array_for_a_string_option_is_refused_by_name(call, message, bad):
+    """An array compared with each string has no single truth value: NumPy's ValueError, naming no op."""
+    with pytest.raises(ValueError, match=message):
+        call(bad)
+    assert mg.backend.get_backend() in mg.backend.BACKENDS
+
+
 def test_gradcheck_refuses_an_unknown_mode_and_a_function_that_returns_no_tensor():
     with pytest.raises(ValueError, match="gradcheck: mode must be 'full' or 'directional', got 'fast'"):
         mg.gradcheck(lambda t: t * t, [np.ones(2)], mode="fast")

@@ -262,6 +262,7 @@ def test_reparam_gradient_is_antisymmetric():
      r"center_y must have shape \(3,\), got \(1, 3\)"),
     (lambda: F.conv_twist(np.ones((1, 2, 5, 5)), *[np.ones((3, 2, 3, 3))] * 3, np.ones(3), np.ones(3), stride=0), "stride must be >= 1"),
     (lambda: layers.ConvTwist2d(1, 2, symmetrize="both"), "symmetrize must be one of"),
+    (lambda: layers.ConvTwist2d(1, 2, symmetrize=np.array(["inplace", "reparam"])), "ConvTwist2d: symmetrize must be"),
     (lambda: layers.ConvTwist2d(1, 2, init_max=float("nan")), "init_max must be a finite number >= 0, got nan"),
     # NumPy's OverflowError and a TypeError naming no layer:
     (lambda: layers.ConvTwist2d(1, 2, init_max=float("inf")), "ConvTwist2d: init_max must be a finite .* got inf"),

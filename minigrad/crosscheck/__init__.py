@@ -291,7 +291,7 @@ def scs_effective_p_q(variant, **raw):
     pisoni: p = softmax(p_raw), q = q_raw^2 / 10;  rohrer: p = max(p, 0.1), q = exp(log_q);
     rohrer_jax: p = exp(p / p_scale), q = exp(-q / q_scale), the scales 5 and 0.3 unless given (his
     Flax layer's fields)."""
-    if variant not in SCS_RAW:
+    if not (isinstance(variant, str) and variant in SCS_RAW):
         raise ValueError(f"scs_effective_p_q: unknown variant {variant!r}, expected one of {sorted(SCS_RAW)}")
     names = SCS_RAW[variant]
     missing, unknown = [n for n in names[:2] if n not in raw], sorted(set(raw) - set(names))
