@@ -403,12 +403,12 @@ def test_zero_grad_keeps_a_zeroed_array_when_asked():
 
 
 def _copies(lib, make):
-    """(is_leaf, requires_grad, has grad) of a tensor's pickle and copy.copy, and whether deepcopy
-    refuses it, in either library."""
+    """(is_leaf, requires_grad, has grad, retains_grad) of a tensor's pickle and copy.copy, and whether
+    deepcopy refuses it, in either library."""
     t = make(lib)
     result = []
     for copied in (pickle.loads(pickle.dumps(t)), copy.copy(t)):
-        result.append((copied.is_leaf, copied.requires_grad, copied.grad is not None))
+        result.append((copied.is_leaf, copied.requires_grad, copied.grad is not None, copied.retains_grad))
     try:
         deep = copy.deepcopy(t)
         result.append(("deepcopy", deep.is_leaf, deep.requires_grad, deep.grad is not None))
