@@ -473,6 +473,10 @@ class Tensor:
     # the differentiable operators are attached in ops.py, next to the Functions that implement them
 
 
+_COMPARISONS = {np.less: "lt", np.less_equal: "le", np.greater: "gt", np.greater_equal: "ge", np.equal: "eq",
+                np.not_equal: "ne"}
+
+
 def _compare(ufunc, a, b):
     """A mask, for numbers, arrays and tensors, compared in PyTorch's dtype for them; anything else
     (None, a string) gets Python's rule, as in PyTorch: t == None is False, t < None a TypeError."""
@@ -480,6 +484,10 @@ def _compare(ufunc, a, b):
     numeric = isinstance(b, (int, float, complex, np.generic, np.ndarray, list, tuple))
     if not numeric or np.asarray(b).dtype.kind in "OSU":
         return NotImplemented
+    try:
+        np.broadcast_shapes(a.shape, np.shape(b))
+    except ValueError:  # NumPy's message named no op
+        raise ValueError(f"{_COMPARISONS[ufunc]}: shapes {a.shape} and {np.shape(b)} do not broadcast") from None
     if isinstance(b, np.ndarray):  # numbers are weak, as in NumPy 2 and PyTorch: x < 0.1 rounds 0.1 to x's dtype
         return Tensor(ufunc(*_in_result_type(a.data, b)))
     return Tensor(ufunc(a.data, b))

@@ -234,6 +234,18 @@ def test_numpy_conversions_and_comparisons_follow_pytorch():
     np.testing.assert_array_equal(np.exp(x.detach()), np.exp(a))
 
 
+@pytest.mark.parametrize("op, name", [(operator.lt, "lt"), (operator.le, "le"), (operator.gt, "gt"),
+                                      (operator.ge, "ge"), (operator.eq, "eq"), (operator.ne, "ne")])
+def test_comparisons_of_shapes_that_do_not_broadcast_name_the_comparison(op, name):
+    """As add's error does; NumPy's "operands could not be broadcast together" named none."""
+    t = mg.tensor(np.ones((2, 3)))
+    for other in (np.ones(2), mg.tensor(np.ones(2)), [1.0, 2.0]):
+        with pytest.raises(ValueError, match=rf"^{name}: shapes \(2, 3\) and \(2,\) do not broadcast$"):
+            op(t, other)
+    with pytest.raises(ValueError, match=r"shapes \(2, 3\) and \(2,\) do not broadcast"):  # the reflected form
+        op(np.ones(2), t)
+
+
 BITWISE = {"&": operator.and_, "|": operator.or_, "^": operator.xor}
 
 
