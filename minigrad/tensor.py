@@ -167,6 +167,15 @@ def _check_differentiable(array, op):
         raise TypeError(f"{op}: gradients need floating-point data, got dtype {array.dtype}")
 
 
+def _flag(op, requires_grad):
+    """requires_grad as PyTorch takes it, True or False: NumPy's form tensor(data, np.float32) made
+    a float64 tensor that required a gradient."""
+    if not isinstance(requires_grad, (bool, np.bool_)):
+        hint = " (a dtype goes by keyword: dtype=...)" if isinstance(requires_grad, (type, np.dtype, str)) else ""
+        raise TypeError(f"{op}: requires_grad must be True or False, got {requires_grad!r}{hint}")
+    return bool(requires_grad)
+
+
 def _is_int(value):
     """An int dim or size; a bool is not one, as in PyTorch (x.sum(True) counted it as dim 1)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
@@ -185,6 +194,7 @@ class Tensor:
     __array_priority__ = 100  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
+        requires_grad = _flag(type(self).__name__, requires_grad)
         if isinstance(data, Tensor):
             data = data.data
         data = np.asarray(data) if dtype is None else cast(data, dtype)  # errstate costs a microsecond per op
@@ -194,7 +204,7 @@ class Tensor:
         if requires_grad:
             _check_differentiable(data, "Tensor")
         self.data = data
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         self._grad = None
         self._creator = None
         self.retains_grad = False  # a computed tensor keeps its .grad too (retain_grad)
@@ -398,11 +408,12 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """PyTorch's: whether backward fills this leaf's grad (False freezes a parameter). A result's
         flag comes from its inputs: turning it off is refused, as in PyTorch (detach() gives a leaf)."""
+        requires_grad = _flag("requires_grad_", requires_grad)
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: only a leaf tensor's flag can be turned off; detach() gives a leaf")
         if requires_grad:
             _check_differentiable(self.data, "requires_grad_")
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         return self
 
     def retain_grad(self):
@@ -584,6 +595,7 @@ def as_dtype(dtype, op):
 def tensor(data, requires_grad=False, dtype=None):
     """A tensor holding a copy of data, as torch.tensor: an optimizer step never writes into the
     caller's array. ``Tensor(data)`` and ``as_tensor`` share it instead."""
+    _flag("tensor", requires_grad)
     if isinstance(data, Tensor):
         data = data.data
     array = cast(data, dtype, copy=True)

@@ -246,6 +246,21 @@ def test_comparisons_of_shapes_that_do_not_broadcast_name_the_comparison(op, nam
         op(np.ones(2), t)
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda: mg.tensor([1.0, 2.0], np.float32), r"tensor: requires_grad must be True or False, got <class "
+                                                r"'numpy.float32'> \(a dtype goes by keyword: dtype=...\)"),
+    (lambda: mg.Tensor(np.ones(2), "float32"), r"Tensor: requires_grad must be True or False, got 'float32' \(a dtype"),
+    (lambda: mg.nn.Parameter(np.ones(2), 1), r"Parameter: requires_grad must be True or False, got 1$"),
+    (lambda: mg.tensor(np.ones(2)).requires_grad_(np.array([True, False])), r"requires_grad_: requires_grad must be"),
+    (lambda: mg.nn.Linear(2, 2).requires_grad_(0), r"requires_grad_: requires_grad must be True or False, got 0"),
+])
+def test_requires_grad_is_true_or_false(call, message):
+    """As PyTorch's: NumPy's form tensor(data, np.float32) made a float64 tensor that required a gradient."""
+    with pytest.raises(TypeError, match=message):
+        call()
+    assert mg.tensor([1.0], np.bool_(True)).requires_grad and not mg.nn.Parameter(np.ones(1), False).requires_grad
+
+
 BITWISE = {"&": operator.and_, "|": operator.or_, "^": operator.xor}
 
 
