@@ -68,7 +68,11 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{type(self).__name__}: a parameter group takes {sorted(self.defaults)}, got {unknown}")
         for key, value in group.items():  # else lr="0.1" or betas=0.9 fails in the middle of a step
-            if key in ("params", "nesterov"):
+            if key == "params":
+                continue
+            if key == "nesterov":
+                if not isinstance(value, (bool, np.bool_)):
+                    raise TypeError(f"{type(self).__name__}: nesterov must be True or False, got {value!r}")
                 continue
             if key == "betas" and not (isinstance(value, (tuple, list)) and len(value) == 2
                                        and all(map(_is_real, value))):
@@ -157,6 +161,13 @@ class Optimizer:
 def _is_real(value):
     """A real number; a bool is not one here (lr=True is a mistake, not 1)."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_numbers(op, **values):
+    """Each setting a real number: else a TypeError at the first step, naming no op."""
+    for name, value in values.items():
+        if not _is_real(value):
+            raise TypeError(f"{op}: {name} must be a number, got {value!r}")
 
 
 def _in_dtype(state, dtype):
@@ -319,6 +330,7 @@ class StepLR(LRScheduler):
     """lr = base_lr * gamma ^ floor(epoch / step_size): every step_size-th epoch multiplies the lr by gamma."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
+        _check_numbers("StepLR", step_size=step_size, gamma=gamma)
         if step_size < 1:
             raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
         super().__init__(optimizer)
@@ -336,6 +348,7 @@ class CosineAnnealingLR(LRScheduler):
         lr_t = lr_{t-1} + (base_lr - eta_min) (1 - cos(pi / T_max)) / 2."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
+        _check_numbers("CosineAnnealingLR", T_max=T_max, eta_min=eta_min)
         if T_max < 1:
             raise ValueError(f"CosineAnnealingLR: T_max must be >= 1, got {T_max}")
         super().__init__(optimizer)
@@ -369,6 +382,7 @@ class OneCycleLR(LRScheduler):
             total_steps = epochs * steps_per_epoch
         if not (isinstance(total_steps, int) and total_steps >= 1):
             raise ValueError(f"OneCycleLR: total_steps must be an int >= 1, got {total_steps!r}")
+        _check_numbers("OneCycleLR", pct_start=pct_start, div_factor=div_factor, final_div_factor=final_div_factor)
         if not (0 <= pct_start <= 1 and isinstance(anneal_strategy, str) and anneal_strategy in ("cos", "linear")):
             raise ValueError(f"OneCycleLR: pct_start must be in [0, 1] and anneal_strategy 'cos' or 'linear', "
                              f"got {pct_start!r} and {anneal_strategy!r}")
@@ -378,6 +392,9 @@ class OneCycleLR(LRScheduler):
         n = len(optimizer.param_groups)
         per_group = {name: _per_group(name, value, n) for name, value in
                      (("max_lr", max_lr), ("base_momentum", base_momentum), ("max_momentum", max_momentum))}
+        for name in ("max_lr", "base_momentum", "max_momentum") if cycle_momentum else ("max_lr",):
+            for value in per_group[name]:
+                _check_numbers("OneCycleLR", **{name: value})
         super().__init__(optimizer)
         self.points = [dict(lr0=top / div_factor, max_lr=top, lr_min=top / div_factor / final_div_factor,
                             base_momentum=low, max_momentum=high)
@@ -397,15 +414,15 @@ class OneCycleLR(LRScheduler):
         self._set([self._at(0, i)[0] for i in range(n)])
 
     def _at(self, step, group):
-        """(lr, momentum) of a group at a step."""
+        """(lr, momentum) of a group at a step; momentum None unless it cycles (its settings unread, as in PyTorch)."""
         if step > self.total_steps:
             raise ValueError(f"OneCycleLR: stepped {step} times, more than total_steps {self.total_steps}")
         start, points = 0.0, self.points[group]
         for i, (end, lr_a, lr_b, m_a, m_b) in enumerate(self.phases):
             if step <= end or i == len(self.phases) - 1:
                 pct = (step - start) / (end - start)
-                return (self._interpolate(points[lr_a], points[lr_b], pct),
-                        self._interpolate(points[m_a], points[m_b], pct))
+                momentum = self._interpolate(points[m_a], points[m_b], pct) if self.cycle_momentum else None
+                return self._interpolate(points[lr_a], points[lr_b], pct), momentum
             start = end
 
     def _interpolate(self, start, end, pct):

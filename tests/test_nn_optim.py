@@ -1619,6 +1619,27 @@ def test_schedules_refuse_a_length_they_cannot_run(make, message):
     assert opt.param_groups[0]["lr"] == 0.1
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda opt: optim.StepLR(opt, step_size=(1, 2)), "StepLR: step_size must be a number, got (1, 2)"),
+    (lambda opt: optim.StepLR(opt, 2, gamma="0.5"), "StepLR: gamma must be a number, got '0.5'"),
+    (lambda opt: optim.CosineAnnealingLR(opt, T_max=np.array([5, 10])), "CosineAnnealingLR: T_max must be a number"),
+    (lambda opt: optim.CosineAnnealingLR(opt, 5, eta_min=None), "CosineAnnealingLR: eta_min must be a number, got None"),
+    (lambda opt: optim.OneCycleLR(opt, {}, total_steps=10), "OneCycleLR: max_lr must be a number, got {}"),
+    (lambda opt: optim.OneCycleLR(opt, [0.1, "1"], total_steps=10), "OneCycleLR: max_lr must be a number, got '1'"),
+    (lambda opt: optim.OneCycleLR(opt, 0.1, total_steps=10, div_factor=(25,)), "OneCycleLR: div_factor must be"),
+    (lambda opt: optim.OneCycleLR(opt, 0.1, total_steps=10, base_momentum=None), "OneCycleLR: base_momentum must be"),
+    (lambda opt: optim.SGD(opt.params, momentum=0.9, nesterov=np.array([1, 0])), "SGD: nesterov must be True or False"),
+])
+def test_schedule_and_optimizer_settings_that_are_not_numbers_are_refused_by_name(make, message):
+    """They failed at the first step, or at once, in arithmetic that named no op (a TypeError, or
+    NumPy's ambiguous truth value)."""
+    opt = optim.SGD([nn.Parameter(np.zeros(2)), nn.Parameter(np.zeros(2))], lr=0.1)
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))]})
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make(opt)
+    optim.OneCycleLR(opt, 0.1, total_steps=10, cycle_momentum=False, base_momentum=None)  # unread, as in PyTorch
+
+
 def test_an_optimizer_subclass_without_an_update_says_what_it_lacks():
     class Incomplete(optim.Optimizer):
         def __init__(self, params):
