@@ -886,6 +886,34 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
                 f"{ours.__name__}({name}=...): default {arg.default!r}, torch's {default!r}"
 
 
+REQUIRED = inspect.Parameter.empty
+# torch's builtins have no inspectable signature: these are their documented ones (torch.nn.functional)
+TORCH_BUILTIN_DEFAULTS = {
+    "conv2d": dict(weight=REQUIRED, bias=None, stride=1, padding=0, dilation=1, groups=1),
+    "avg_pool2d": dict(kernel_size=REQUIRED, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                       divisor_override=None),
+    "max_pool2d": dict(kernel_size=REQUIRED, stride=None, padding=0, dilation=1, ceil_mode=False,
+                       return_indices=False),
+}
+
+
+def test_functions_take_pytorchs_argument_names_with_its_defaults():
+    """As the classes do, past the input (x here, input in torch)."""
+    torch = pytest.importorskip("torch")
+    functions = [mg.unfold, mg.fold, mg.pad, layers.functional.max_unpool2d, layers.functional.adaptive_avg_pool2d,
+                 layers.functional.conv2d, layers.functional.avg_pool2d, layers.functional.max_pool2d]
+    for ours in functions:
+        name = ours.__name__
+        if name in TORCH_BUILTIN_DEFAULTS:
+            theirs = TORCH_BUILTIN_DEFAULTS[name]
+        else:
+            theirs = {k: a.default for k, a in
+                      list(inspect.signature(getattr(torch.nn.functional, name)).parameters.items())[1:]}
+        for arg, spec in list(inspect.signature(ours).parameters.items())[1:]:
+            assert arg in theirs, f"{name}: torch's has no argument {arg!r}"
+            assert spec.default == theirs[arg], f"{name}({arg}=...): default {spec.default!r}, torch's {theirs[arg]!r}"
+
+
 MODULES_WITH_DTYPE = {"Linear": lambda dtype: nn.Linear(2, 3, dtype=dtype),
                       "Conv2d": lambda dtype: layers.Conv2d(1, 2, 3, dtype=dtype),
                       "SharpCosSim2d": lambda dtype: layers.SharpCosSim2d(1, 2, dtype=dtype),
