@@ -1334,6 +1334,25 @@ def test_one_cycle_load_state_dict_refuses_a_step_past_its_total_before_changing
     assert (sched.state_dict(), _lr_momentum(opt)) == before
 
 
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+@pytest.mark.parametrize("settings", [dict(betas=(1.0, 0.9)), dict(betas=(0.9, 1.0)), dict(betas=(-0.1, 0.9)),
+                                      dict(betas=(0.0, 0.0)), dict(eps=-1e-8), dict(eps=0.0), dict(weight_decay=-0.1),
+                                      dict(weight_decay=0.0), dict(betas=(0.9, float("nan")))])
+def test_adam_takes_the_settings_pytorchs_takes(name, settings):
+    """Each beta in [0, 1), eps and weight_decay >= 0: the bounds, either side, as torch's."""
+    torch = pytest.importorskip("torch")
+
+    def refused(make, params):
+        try:
+            make(params, **settings)
+        except ValueError:
+            return True
+        return False
+
+    ours, theirs = OURS[name], {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[name]
+    assert refused(ours, [nn.Parameter(np.ones(2))]) == refused(theirs, [torch.nn.Parameter(torch.ones(2))])
+
+
 def test_parameter_group_bad_input():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     with pytest.raises(ValueError, match=r"SGD: a parameter group takes \['dampening', 'lr', .*\], got \['lrr'\]"):
