@@ -870,6 +870,9 @@ def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
     PyTorch (ClipByTensors); other bounds are constants (Clip)."""
     if min is None and max is None:  # PyTorch refuses it too: a missing bound is usually a typo
         raise ValueError("clip: at least one of min and max must be given")
+    for name, b in (("min", min), ("max", max)):  # NumPy's error for "0.5" named no op
+        if b is not None and not isinstance(b, Tensor) and np.asarray(b).dtype.kind not in "biuf":
+            raise TypeError(f"clip: {name} must be a number, an array or a tensor, got {b!r}")
     x = as_tensor(x)
     arrays = [b for b in (min, max) if isinstance(b, (Tensor, np.ndarray))]
     if arrays:

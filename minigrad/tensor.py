@@ -445,7 +445,10 @@ class Tensor:
                     f"backward: a gradient must be given for a non-scalar output of shape {self.shape}")
             gradient = np.ones_like(self.data)
         else:
-            gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+            gradient = gradient.data if isinstance(gradient, Tensor) else gradient
+            if np.asarray(gradient).dtype.kind not in "biuf":  # NumPy's error for "1" named no op
+                raise TypeError(f"backward: gradient must be a tensor, an array or numbers, got {gradient!r:.80}")
+            gradient = np.asarray(gradient, dtype=self.dtype)
             if gradient.shape != self.shape:
                 raise ValueError(f"backward: gradient shape {gradient.shape} != output shape {self.shape}")
 

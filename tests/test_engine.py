@@ -888,6 +888,10 @@ def test_a_backward_with_the_wrong_count_or_shape_is_named():
     np.testing.assert_array_equal(a.grad, np.full(3, 2.0))
     with pytest.raises(ValueError, match=r"backward: gradient shape \(1,\) != output shape \(3,\)"):
         (a * 2).backward(np.ones(1))  # NumPy would broadcast it into a wrong gradient
+    for gradient in ("1", ["a", "b", "c"], {}):  # NumPy's "could not convert string to float" named no op
+        with pytest.raises(TypeError, match=r"^backward: gradient must be a tensor, an array or numbers, got "):
+            (a * 2).backward(gradient)
+    np.testing.assert_array_equal(a.grad, np.full(3, 2.0))  # untouched
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])

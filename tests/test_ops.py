@@ -634,6 +634,16 @@ def test_clamp_without_bounds_is_refused_as_pytorchs():
             call()
 
 
+def test_clamp_by_something_that_is_not_a_number_is_refused_by_name():
+    """NumPy's "could not convert string to float" named no op; PyTorch refuses such bounds too."""
+    x = mg.tensor([1.0, 2.0])
+    for kw, shown in ((dict(min="0.5"), "min must be a number, an array or a tensor, got '0.5'"),
+                      (dict(min=0.0, max={}), r"max must be a number, an array or a tensor, got \{\}"),
+                      (dict(max=["a", "b"]), r"max must be .* got \['a', 'b'\]")):
+        with pytest.raises(TypeError, match=rf"^clip: {shown}"):
+            x.clamp(**kw)
+
+
 def test_clamp_by_tensors_promotes_as_pytorchs():
     """A float32 x clamped by a float64 tensor stayed float32 (PyTorch: float64)."""
     x = np.linspace(-2, 2, 9, dtype=np.float32)
