@@ -181,6 +181,19 @@ def test_compare_and_assert_close_take_lists_and_tensors_that_require_gradients(
         assert_close(out, values + [[0, 0], [0, 1]], name="y")
 
 
+def test_compare_takes_dicts_by_name_and_says_so(tmp_path):
+    """Two arrays were an AttributeError ('items'), a name given as a string was taken letter by letter
+    ("arrays missing from the result: w, e, i, g, h, t")."""
+    for expected, actual in ((np.ones(2), np.ones(2)), ("weight", {}), ({"y": np.ones(2)}, [np.ones(2)])):
+        with pytest.raises(TypeError, match=r"compare: takes two dicts of arrays by name .* for two arrays, "
+                                             r"compare\(\{'y': expected\}, \{'y': actual\}\)"):
+            crosscheck.compare(expected, actual)
+    path = tmp_path / "e.npz"
+    np.savez(path, y=np.ones(2))
+    with np.load(path) as npz:
+        assert crosscheck.compare(npz, {"y": np.ones(2)})[0].ok
+
+
 def test_compare_reports_relative_error_and_marks_each_row(tmp_path, capsys):
     """max rel err is |a - e| / |e| (a relative error of 1e-3 on values of 1e-3 read as 1e-6 when the
     denominator was floored at 1); the ok column says NO on the row that differs; tolerances of 0

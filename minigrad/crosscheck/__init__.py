@@ -10,6 +10,7 @@ the entry-point group ``minigrad.crosscheck`` (see pyproject.toml); minigrad nev
 """
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Callable
@@ -148,6 +149,10 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
     """One Row per expected array: |actual - expected| <= atol + rtol |expected| everywhere. Equal
     infinities and NaN against NaN agree; a NaN or an infinity against anything else differs. The
     arrays may be lists, minigrad's tensors or PyTorch's (which may require gradients)."""
+    if not (isinstance(expected, Mapping) and isinstance(actual, Mapping)):  # a string's letters became names
+        raise TypeError(f"compare: takes two dicts of arrays by name (an np.load of an .npz is one), got "
+                        f"{type(expected).__name__} and {type(actual).__name__}; for two arrays, "
+                        f"compare({{'y': expected}}, {{'y': actual}})")
     missing = [k for k in expected if k not in actual]
     if missing:
         raise UnusableFile(f"arrays missing from the result: {', '.join(missing)}")
