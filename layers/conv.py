@@ -82,7 +82,8 @@ def pad_for_windows(op, x, weight, padding, stride, dilation, groups):
 class Conv2dFunction(Function):
     """y = W @ col + b   per group: W (out/G, in/G*kh*kw), col = im2col(x) as (in/G*kh*kw, N*OH*OW)
     dW = g @ col^T,   dx = col2im(W^T @ g),   db = g @ 1 (g summed over n, h, w)
-    (g arranged as (out/G, N*OH*OW) per group)
+    (g arranged as (out/G, N*OH*OW) per group; with one group, b rides in the product as
+    [W b] @ [col; 1], and [dW db] = g @ [col; 1]^T)
 
     y is NCHW in shape but channel-major in memory, (out, N, OH, OW) as the product makes it: a
     transposing copy of every output and of its gradient was 5% of the example's conv training step,
@@ -99,23 +100,28 @@ class Conv2dFunction(Function):
         bias = None if bias is None else bias.astype(dtype, copy=False)
         self.geometry = window_geometry("conv2d", x.shape, weight.shape[2:], stride, padding, dilation)
         self.x_shape, self.has_bias = x.shape, bias is not None
+        self.folded = bias is not None and groups == 1  # the bias in the product (im2col_matmul)
         self.w = weight.reshape(groups, weight.shape[0] // groups, -1)  # (G, O/G, K)
-        y, self.chunks = im2col_matmul(self.w, x, self.geometry)  # (G, O/G, N, L)
+        y, self.chunks = im2col_matmul(self.w, x, self.geometry, bias if self.folded else None)  # (G, O/G, N, L)
         y = y.reshape(weight.shape[0], x.shape[0], *self.geometry[4])
-        if bias is not None:
+        if bias is not None and not self.folded:
             y += bias.reshape(-1, 1, 1, 1)
         return y.transpose(1, 0, 2, 3)  # a view: no copy
 
     def backward(self, g):
         gg = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(*self.w.shape[:2], g.shape[0], g.shape[2] * g.shape[3])
-        dw, dx = im2col_matmul_backward(gg, self.w, self.chunks, self.x_shape, self.geometry, *self.needs_input_grad[:2])
-        if dw is not None:
-            dw = dw.reshape(-1, self.x_shape[1] // self.w.shape[0], *self.geometry[0])
+        need_x, need_w, need_b = (*self.needs_input_grad[:2], self.has_bias and self.needs_input_grad[2])
+        dw, dx = im2col_matmul_backward(gg, self.w, self.chunks, self.x_shape, self.geometry, need_x,
+                                        need_w or (need_b and self.folded), self.folded)
         db = None
-        if self.has_bias and self.needs_input_grad[2]:  # BLAS's sum: 6x NumPy's strided g.sum((0, 2, 3))
+        if self.folded and dw is not None:  # [dW db]
+            dw, db = dw[..., :-1], dw[..., -1].reshape(-1)
+        elif need_b:  # BLAS's sum: 6x NumPy's strided g.sum((0, 2, 3))
             m = gg.shape[2] * gg.shape[3]
             db = gg.reshape(g.shape[1], m) @ np.ones(m, g.dtype)
-        return (dx, dw, db) if self.has_bias else (dx, dw)
+        if dw is not None:
+            dw = dw.reshape(-1, self.x_shape[1] // self.w.shape[0], *self.geometry[0]) if need_w else None
+        return (dx, dw, db if need_b else None) if self.has_bias else (dx, dw)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -234,11 +234,19 @@ def rows_are_runs(stride, out, width):
     return tuple(stride) == (1, 1) and out[1] == width
 
 
-def im2col_array(x, kernel, stride, padding, dilation, out):
-    """(N, C, H, W) -> (C, kh, kw, N, OH, OW) on the current backend; geometry already validated."""
+def im2col_array(x, kernel, stride, padding, dilation, out, into=None):
+    """(N, C, H, W) -> (C, kh, kw, N, OH, OW) on the current backend; geometry already validated.
+    into: a C-contiguous array of col's size and x's dtype to write the columns into, else a new one."""
+    shape = (x.shape[1],) + tuple(kernel) + (x.shape[0],) + tuple(out)
+    if into is not None and not (into.flags.c_contiguous and into.size == np.prod(shape) and into.dtype == x.dtype):
+        raise ValueError(f"im2col: into must be C-contiguous, {x.dtype} and of col's size {shape}")
     if not backend.use_numba(x):
-        return im2col_reference(x, kernel, stride, padding, dilation, out)
-    col = np.empty((x.shape[1],) + tuple(kernel) + (x.shape[0],) + tuple(out), dtype=x.dtype)
+        col = im2col_reference(x, kernel, stride, padding, dilation, out)
+        if into is None:
+            return col
+        into.reshape(shape)[...] = col
+        return into.reshape(shape)
+    col = np.empty(shape, dtype=x.dtype) if into is None else into.reshape(shape)
     if rows_are_runs(stride, out, x.shape[3]):
         return _im2col_runs_numba(np.ascontiguousarray(x), *kernel, *padding, *dilation, col)
     return _im2col_numba(np.ascontiguousarray(x), *kernel, *stride, *padding, *dilation, col)
@@ -273,25 +281,37 @@ def batch_chunks(n, bytes_per_image):
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
-def im2col_matmul(w, x, geometry):
-    """y = w @ im2col(x) per group, a batch chunk at a time: w (G, O/G, C/G kh kw), x (N, C, H, W)
-    -> y (G, O/G, N, OH OW) and the chunks' columns, [(slice, col (G, C/G kh kw, n OH OW))], kept
-    for the backward. The chunks depend only on the shapes, so results do not depend on the backend."""
+def im2col_matmul(w, x, geometry, bias=None):
+    """y = w @ im2col(x) (+ bias) per group, a batch chunk at a time: w (G, O/G, C/G kh kw), x (N, C,
+    H, W) -> y (G, O/G, N, OH OW) and the chunks' columns, [(slice, col (G, C/G kh kw, n OH OW))], kept
+    for the backward. The chunks depend only on the shapes, so results do not depend on the backend.
+
+    bias (O,), one group only, rides in the product: y = [w b] @ [col; 1], a row of ones under the
+    columns (Caffe's bias multiplier). A pass of y += b over the output cost as much as the product
+    on a one-channel conv. The chunks' columns keep that row: the backward's dw ends in db."""
     groups, out_g, k = w.shape
+    if bias is not None:
+        if groups != 1:  # each group's ones row would sit between two groups' columns
+            raise ValueError(f"im2col_matmul: a bias rides in the product for one group only, got {groups}")
+        w = np.concatenate([w, bias.reshape(1, out_g, 1).astype(w.dtype, copy=False)], axis=2)
+    rows = w.shape[2]
     n, length = x.shape[0], geometry[4][0] * geometry[4][1]
     y = np.empty((groups, out_g, n, length), dtype=np.result_type(w, x))
     columns = y.reshape(groups, out_g, n * length)  # a view: the product writes straight into y
     chunks = []
     for chunk in batch_chunks(n, groups * k * length * x.itemsize):
-        col = im2col_array(x[chunk], *geometry).reshape(groups, k, -1)
+        col = np.empty((groups, rows, (chunk.stop - chunk.start) * length), dtype=x.dtype)
+        im2col_array(x[chunk], *geometry, into=col[:, :k])  # the first k rows: contiguous for one group
+        col[:, k:] = 1
         np.matmul(w, col, out=columns[:, :, chunk.start * length:chunk.stop * length])
         chunks.append((chunk, col))
     return y, chunks
 
 
-def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, weight_grad=True):
+def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, weight_grad=True, bias=False):
     """The VJP of im2col_matmul for g (G, O/G, N, OH OW): dw = sum over chunks of g @ col^T (None
-    unless weight_grad), and dx = col2im(w^T @ g) chunk by chunk (None unless input_grad)."""
+    unless weight_grad), and dx = col2im(w^T @ g) chunk by chunk (None unless input_grad). With a
+    bias in the product, w is without it and dw (G, O/G, C/G kh kw + 1) ends in db = g @ 1."""
     groups, out_g = w.shape[:2]
     length = g.shape[3]
     g = g.reshape(groups, out_g, g.shape[2] * length)
@@ -306,7 +326,7 @@ def im2col_matmul_backward(g, w, chunks, x_shape, geometry, input_grad=True, wei
             dcol = np.matmul(w.transpose(0, 2, 1), g_chunk).reshape(x_shape[1], *geometry[0], n, *geometry[4])
             dx[chunk] = col2im_array(dcol, (n,) + tuple(x_shape[1:]), *geometry, overwrite_col=True)
     if weight_grad and dw is None:  # an empty batch
-        dw = np.zeros(w.shape, dtype=g.dtype)
+        dw = np.zeros(w.shape[:2] + (w.shape[2] + bias,), dtype=g.dtype)
     return dw, dx
 
 

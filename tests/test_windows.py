@@ -195,6 +195,43 @@ def test_numba_im2col_edge_geometries_equal_reference(kernel_threads, shape, kw)
         assert_same_bits(runs_image, image, "image of runs")
 
 
+@pytest.mark.parametrize("be", BACKENDS)
+def test_im2col_array_writes_into_a_buffer_it_is_given(be):
+    """The first K rows of conv's (K + 1)-row columns, the bias's row of ones left as it is; a buffer
+    that is not C-contiguous is refused (reshape would write into a copy)."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 4)).astype(np.float32)
+    geometry = mg.window_geometry("t", x.shape, 3, 1, 1, 1)
+    with backend.use_backend(be):
+        expected = windows.im2col_array(x, *geometry)
+        buffer = np.full((28, 40), 7.0, np.float32)
+        col = windows.im2col_array(x, *geometry, into=buffer[:27])
+        assert np.shares_memory(col, buffer) and col.shape == expected.shape
+        assert_same_bits(buffer[:27].reshape(expected.shape), expected, "col")
+        assert (buffer[27] == 7.0).all()
+        for bad in (np.empty((40, 27), np.float32).T, np.empty((27, 40)), np.empty((27, 41), np.float32)):
+            with pytest.raises(ValueError, match="im2col: into must be C-contiguous, float32 and of col's size"):
+                windows.im2col_array(x, *geometry, into=bad)
+
+
+@pytest.mark.parametrize("be", BACKENDS)
+def test_conv_bias_in_the_product_gives_the_separate_passes_results(be):
+    """y = [W b] [col; 1] and [dW db] = g [col; 1]^T (one group) against y = W col + b and db = g 1, float64."""
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((3, 2, 6, 5)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    g = rng.standard_normal((3, 4, 6, 5))
+    with backend.use_backend(be):
+        leaves = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = F.conv2d(*leaves, padding=1)
+        y.backward(g)
+        bare = [mg.tensor(a, requires_grad=True) for a in (x, w)]
+        y_bare = F.conv2d(*bare, padding=1)
+        y_bare.backward(g)
+    assert_close(y.data, y_bare.data + b[:, None, None], rtol=1e-13, atol=1e-13, name="y")
+    for ours, theirs, name in ((leaves[0].grad, bare[0].grad, "dx"), (leaves[1].grad, bare[1].grad, "dW"),
+                               (leaves[2].grad, g.sum((0, 2, 3)), "db")):
+        assert_close(ours, theirs, rtol=1e-13, atol=1e-13, name=name)
+
+
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(n=st.integers(1, 3), c=st.integers(1, 3), h=st.integers(1, 7), w=st.integers(1, 7), seed=SEEDS,
