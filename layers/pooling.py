@@ -389,14 +389,6 @@ def check_divisor(op, divisor_override):
         raise ValueError(f"{op}: divisor_override must be None or a nonzero int, got {divisor_override!r}")
 
 
-def check_flags(op, **flags):
-    """True or False only, as PyTorch's pools take them: avg_pool2d(x, 2, 2, 0, 1), max_pool2d's order
-    with a dilation of 1, would set ceil_mode."""
-    for name, value in flags.items():
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
-
-
 class AvgPool2dFunction(Function):
     """y = window sum / count   (padding counted as zeros; count from avg_divisor, or divisor_override)
     dx = window_sums_adjoint(g / count): each pixel gets g / count from every window covering it"""
@@ -419,7 +411,7 @@ class AvgPool2dFunction(Function):
 
 
 def _select_pool2d(op, rule, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    check_flags(op, ceil_mode=ceil_mode, return_indices=return_indices)
+    nn.check_flags(op, ceil_mode=ceil_mode, return_indices=return_indices)
     x = as_tensor(x)
     geometry = pool_geometry(op, x.shape, kernel_size, stride, padding, ceil_mode, dilation)
     y = SelectPool2dFunction.apply(x, geometry=geometry, rule=rule)
@@ -443,7 +435,7 @@ def max_abs_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
     """PyTorch's avg_pool2d, arguments in its order."""
-    check_flags("avg_pool2d", ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+    nn.check_flags("avg_pool2d", ceil_mode=ceil_mode, count_include_pad=count_include_pad)
     return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
                                    count_include_pad=count_include_pad, divisor_override=divisor_override)
 
@@ -608,7 +600,7 @@ class _SelectPool(nn.Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
         check_pool_args(type(self).__name__, kernel_size, stride, padding, dilation)
-        check_flags(type(self).__name__, return_indices=return_indices, ceil_mode=ceil_mode)
+        nn.check_flags(type(self).__name__, return_indices=return_indices, ceil_mode=ceil_mode)
         # kept as given, and the stride defaulting to the kernel size, as PyTorch's pooling modules keep them
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride
@@ -641,7 +633,7 @@ class AvgPool2d(nn.Module):
         super().__init__()
         check_pool_args("AvgPool2d", kernel_size, stride, padding)
         check_divisor("AvgPool2d", divisor_override)
-        check_flags("AvgPool2d", ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+        nn.check_flags("AvgPool2d", ceil_mode=ceil_mode, count_include_pad=count_include_pad)
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override

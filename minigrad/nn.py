@@ -33,6 +33,14 @@ def check_count(op, name, value, least=1):
         raise ValueError(f"{op}: {name} must be an int >= {least}, got {value!r}")
 
 
+def check_flags(op, **flags):
+    """Flags given to a module, op or optimizer: True or False only, as PyTorch takes them
+    (avg_pool2d(x, 2, 2, 0, 1), max_pool2d's order with a dilation of 1, would set ceil_mode)."""
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+
+
 def kaiming_uniform_bound(fan_in):
     """PyTorch's default for Linear and Conv weights, kaiming_uniform_(a=sqrt(5)): U(-b, b), b = 1/sqrt(fan_in).
     Their biases use the same bound."""

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit
+from .nn import check_flags
 from .ops import _is_int
 from .tensor import Tensor, cast, changed_in_place
 
@@ -71,8 +72,7 @@ class Optimizer:
             if key == "params":
                 continue
             if key == "nesterov":
-                if not isinstance(value, (bool, np.bool_)):
-                    raise TypeError(f"{type(self).__name__}: nesterov must be True or False, got {value!r}")
+                check_flags(type(self).__name__, nesterov=value)
                 continue
             if key == "betas" and not (isinstance(value, (tuple, list)) and len(value) == 2
                                        and all(map(_is_real, value))):
