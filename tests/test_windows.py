@@ -232,6 +232,27 @@ def test_conv_bias_in_the_product_gives_the_separate_passes_results(be):
         assert_close(ours, theirs, rtol=1e-13, atol=1e-13, name=name)
 
 
+@pytest.mark.parametrize("be", BACKENDS)
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("frozen", ["weight", "bias", "x"])
+def test_conv_gradients_when_some_inputs_need_none(be, groups, frozen):
+    """With one group db comes out of dW's product: a frozen weight must still give db, a frozen bias dW,
+    each what all three inputs together give; a frozen input gets None."""
+    rng = np.random.default_rng(2)
+    arrays_ = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((4, 2 // groups, 3, 3)), rng.standard_normal(4)
+    g = rng.standard_normal((2, 4, 5, 4))
+    with backend.use_backend(be):
+        every = [mg.tensor(a, requires_grad=True) for a in arrays_]
+        F.conv2d(*every, padding=1, groups=groups).backward(g)
+        some = [mg.tensor(a, requires_grad=name != frozen) for a, name in zip(arrays_, ("x", "weight", "bias"))]
+        F.conv2d(*some, padding=1, groups=groups).backward(g)
+    for t, whole, name in zip(some, every, ("x", "weight", "bias")):
+        if name == frozen:
+            assert t.grad is None
+        else:
+            assert_same_bits(t.grad, whole.grad, name)
+
+
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(n=st.integers(1, 3), c=st.integers(1, 3), h=st.integers(1, 7), w=st.integers(1, 7), seed=SEEDS,
