@@ -269,10 +269,12 @@ def test_linear_init_is_pytorch_default_bound():
     assert layer.weight.dtype == np.float32
 
 
-def test_manual_seed_reproduces_default_init():
-    mg.manual_seed(3)
+@pytest.mark.parametrize("seed", [0, 3, 2**64])
+def test_manual_seed_reproduces_default_init(seed):
+    """0, the smallest seed, and one beyond 64 bits are seeds, as in np.random.default_rng."""
+    mg.manual_seed(seed)
     a = nn.Linear(3, 2).weight.data
-    mg.manual_seed(3)
+    mg.manual_seed(seed)
     np.testing.assert_array_equal(a, nn.Linear(3, 2).weight.data)
 
 
