@@ -758,17 +758,17 @@ def _binary(fn):
     """The function of a binary Function, named for it (add for Add): an error names the op, and
     help() shows its forward and VJP."""
     def op(a, b):
-        return fn.apply(*_pair(a, b))
+        return fn.apply(*_pair(a, b, op.__name__))
     op.__name__ = op.__qualname__ = fn.__name__.lower()
     op.__doc__ = fn.__doc__
     return op
 
 
-def _pair(a, b):
+def _pair(a, b, op):
     if isinstance(a, Tensor):
-        return _promoted(a, as_tensor(b, like=a))
-    b = as_tensor(b)
-    return _promoted(as_tensor(a, like=b), b)
+        return _promoted(a, as_tensor(b, like=a, op=op))
+    b = as_tensor(b, op=op)
+    return _promoted(as_tensor(a, like=b, op=op), b)
 
 
 def _promoted(*tensors):
@@ -799,7 +799,7 @@ def pow(a, b):  # noqa: A001  torch's name
     if not isinstance(b, (bool, np.bool_)) and _is_boolean(a) and _is_boolean(b):
         raise TypeError("pow: not defined for a boolean base and exponent, as in PyTorch, but for a number "
                         "exponent (mask ** True is the mask); cast them first")
-    return Pow.apply(*_pair(a, b))
+    return Pow.apply(*_pair(a, b, "pow"))
 
 
 pow.__doc__ = Pow.__doc__
@@ -807,7 +807,7 @@ pow.__doc__ = Pow.__doc__
 
 def matmul(a, b):
     _refuse_booleans("matmul", a, b)
-    return MatMul.apply(*_pair(a, b))
+    return MatMul.apply(*_pair(a, b, "matmul"))
 
 
 matmul.__doc__ = MatMul.__doc__
@@ -815,7 +815,7 @@ matmul.__doc__ = MatMul.__doc__
 
 def sub(a, b):
     _refuse_booleans("sub", a, b, hint="~mask inverts a mask, or cast it first")
-    return Sub.apply(*_pair(a, b))
+    return Sub.apply(*_pair(a, b, "sub"))
 
 
 sub.__doc__ = Sub.__doc__
@@ -825,7 +825,7 @@ def floor_divide(a, b):
     """torch.floor_divide (a // b, rounded down): a constant, outside the graph, as integer positions
     are (pool indices // W are rows). PyTorch has no gradient for it either: refused for an input
     that requires one."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "floor_divide")
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor_divide: has no gradient (as in PyTorch); detach() the inputs or use no_grad()")
     _check_same_shape_or_broadcast("floor_divide", a.data, b.data)
@@ -860,7 +860,7 @@ def tanh(x): return Tanh.apply(x)
 
 
 def where(condition, a, b):
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "where")
     return Where.apply(a, b, condition=condition.data if isinstance(condition, Tensor) else condition)
 
 
@@ -1147,9 +1147,9 @@ def _number_for(op, value, dtype):
 
 
 @_numpy_names
-def concatenate(xs, dim=0): return Concatenate.apply(*_promoted(*map(as_tensor, xs)), axis=dim)
+def concatenate(xs, dim=0): return Concatenate.apply(*_promoted(*(as_tensor(x, op="concatenate") for x in xs)), axis=dim)
 @_numpy_names
-def stack(xs, dim=0): return Stack.apply(*_promoted(*map(as_tensor, xs)), axis=dim)
+def stack(xs, dim=0): return Stack.apply(*_promoted(*(as_tensor(x, op="stack") for x in xs)), axis=dim)
 @_numpy_names
 def softmax(x, dim=-1): return Softmax.apply(x, axis=dim)
 @_numpy_names
@@ -1200,11 +1200,9 @@ def _attach_operators():
         "__pow__": pow, "__rpow__": rev(pow), "__matmul__": matmul, "__rmatmul__": rev(matmul),
         "__mod__": remainder, "__rmod__": rev(remainder), "__floordiv__": floor_divide,
         "__rfloordiv__": rev(floor_divide), "remainder": remainder,
-        # PyTorch's method forms of the functions (x.add(y), x.maximum(y), x.where(mask, y), x.eq(y))
+        # PyTorch's method forms of the functions (x.add(y), x.maximum(y), x.where(mask, y); x.eq(y) is Tensor's)
         "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "floor_divide": floor_divide, "neg": neg,
         "maximum": maximum, "minimum": minimum, "where": _where_method,
-        "eq": Tensor.__eq__, "ne": Tensor.__ne__, "lt": Tensor.__lt__, "le": Tensor.__le__, "gt": Tensor.__gt__,
-        "ge": Tensor.__ge__,
         "__neg__": neg, "__pos__": _positive, "__reversed__": _reversed, "__getitem__": getitem,
         "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
@@ -1221,7 +1219,7 @@ def _attach_operators():
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
     # lambdas named for errors and help(): x.eq() was "<lambda>() missing 1 required positional argument"
-    for name in sorted(dir(Tensor), key=lambda name: name.startswith("_")):  # eq before __eq__, the same function
+    for name in dir(Tensor):
         fn = getattr(Tensor, name)
         if getattr(fn, "__name__", None) == "<lambda>":
             fn.__name__, fn.__qualname__ = name, f"Tensor.{name}"

@@ -350,6 +350,13 @@ class Tensor:
     __ge__ = lambda self, other: _compare(np.greater_equal, self, other)  # noqa: E731
     __eq__ = lambda self, other: _compare(np.equal, self, other)  # noqa: E731
     __ne__ = lambda self, other: _compare(np.not_equal, self, other)  # noqa: E731
+    # x.eq(y) and its kin, PyTorch's method forms: what the operators leave to Python's rule is an error
+    lt = lambda self, other: _compare(np.less, self, other, method=True)  # noqa: E731
+    le = lambda self, other: _compare(np.less_equal, self, other, method=True)  # noqa: E731
+    gt = lambda self, other: _compare(np.greater, self, other, method=True)  # noqa: E731
+    ge = lambda self, other: _compare(np.greater_equal, self, other, method=True)  # noqa: E731
+    eq = lambda self, other: _compare(np.equal, self, other, method=True)  # noqa: E731
+    ne = lambda self, other: _compare(np.not_equal, self, other, method=True)  # noqa: E731
     __hash__ = object.__hash__
     # Masks combine with &, | and ^ and ~ negates one (integers bitwise): constants too, as in PyTorch.
     __and__ = __rand__ = lambda self, other: _bitwise(np.bitwise_and, "&", self, other)  # noqa: E731
@@ -491,12 +498,16 @@ _COMPARISONS = {np.less: "lt", np.less_equal: "le", np.greater: "gt", np.greater
                 np.not_equal: "ne"}
 
 
-def _compare(ufunc, a, b):
+def _compare(ufunc, a, b, method=False):
     """A mask, for numbers, arrays and tensors, compared in PyTorch's dtype for them; anything else
-    (None, a string) gets Python's rule, as in PyTorch: t == None is False, t < None a TypeError."""
+    (None, a string) gets Python's rule, as in PyTorch: t == None is False, t < None a TypeError.
+    The method forms (t.eq(None)) refuse it, as PyTorch's do: NotImplemented, returned, was true in an if."""
+    other = b
     b = b.data if isinstance(b, Tensor) else b
     numeric = isinstance(b, (int, float, complex, np.generic, np.ndarray, list, tuple))
     if not numeric or np.asarray(b).dtype.kind in "OSU":
+        if method:
+            raise TypeError(f"{_COMPARISONS[ufunc]}: takes a number, an array or a tensor, got {other!r:.60}")
         return NotImplemented
     try:
         np.broadcast_shapes(a.shape, np.shape(b))
@@ -574,25 +585,32 @@ def _sum_to_shape(grad, shape):
     return grad.sum(axis=axes, keepdims=True) if axes else grad
 
 
-def as_tensor(x, like=None):
+def as_tensor(x, like=None, op=None):
     """Tensors pass through; anything else becomes a constant. A Python scalar gets the dtype NumPy
     gives it beside ``like`` (NEP 50: a float32 tensor keeps float32, an integer one meets 0.5 as
-    float64). NumPy scalars count as Python numbers, as PyTorch counts them: float32 stays float32."""
+    float64). NumPy scalars count as Python numbers, as PyTorch counts them: float32 stays float32.
+    What holds no numbers (a string, None) is an error naming ``op``, the caller, and the value."""
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
         weak = float(x) if isinstance(x, (float, np.floating)) else int(x)
         return Tensor(np.asarray(x, dtype=np.result_type(like.dtype, weak)))
-    return Tensor(x)
+    array = np.asarray(x)
+    if op is not None and array.dtype.kind in _NOT_NUMBERS:
+        raise TypeError(f"{op}: takes a number, an array or a tensor, got {x!r:.60}")
+    return Tensor(array)
 
 
 def as_dtype(dtype, op):
     """What a user gave .to() as a NumPy dtype (np.float64, "float32", ...); anything else, a
     device name included (minigrad has none), is an error naming op."""
     try:
-        return np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{op}: expected a dtype such as np.float64 (minigrad has no devices), got {dtype!r}") from None
+        result = np.dtype(dtype)
+    except (TypeError, DeprecationWarning):  # NumPy 2 deprecates the alias "a" (bytes), raised under -W error
+        result = None
+    if result is None or result.kind in _NOT_NUMBERS:  # else refused later by Tensor, naming no op
+        raise TypeError(f"{op}: expected a dtype such as np.float64 (minigrad has no devices), got {dtype!r}")
+    return result
 
 
 def tensor(data, requires_grad=False, dtype=None):
@@ -637,7 +655,7 @@ class Function:
                 raise TypeError(f"{cls.__name__}.apply: keyword argument {key!r} is a Tensor; pass tensors by "
                                 "position, as inputs (keyword arguments are constants)")
         fn = cls()
-        tensors = tuple(as_tensor(x) for x in inputs)
+        tensors = tuple(as_tensor(x, op=cls.__name__) for x in inputs)
         with np.errstate(all="ignore"):  # inf and NaN are results, as in PyTorch and the numba kernels, not warnings
             out = fn.forward(*(t.data for t in tensors), **params)
         if not isinstance(out, (np.ndarray, np.generic, int, float)):  # np.asarray stacked a tuple of outputs

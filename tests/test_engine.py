@@ -698,6 +698,14 @@ def test_dtype_cast_edges_follow_pytorch():
     assert n.dtype == np.int64 and not n.requires_grad and n.data.tolist() == [1, -2]
     with pytest.raises(TypeError, match="to: expected a dtype such as np.float64 \\(minigrad has no devices\\), got 'cpu'"):
         x.to("cpu")
+    # dtypes of no numbers were taken, then refused by Tensor's own check, naming Tensor, not to
+    for dtype, deprecation in (("U3", "ignore"), ({}, "ignore"), (object, "ignore"), ("M8[D]", "ignore"),
+                               ("a", "ignore"), ("a", "error")):  # NumPy 2 deprecates the alias "a" (bytes)
+        with warnings.catch_warnings():
+            warnings.simplefilter(deprecation, DeprecationWarning)
+            with pytest.raises(TypeError, match=rf"to: expected a dtype such as np.float64 \(minigrad has no "
+                                                rf"devices\), got {re.escape(repr(dtype))}"):
+                x.to(dtype)
 
 
 @pytest.mark.parametrize("method", ["half", "long", "int", "bool", "float", "double"])

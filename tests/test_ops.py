@@ -755,6 +755,27 @@ def test_every_tensor_method_is_named_in_its_errors():
             getattr(mg.tensor(np.ones(2)), method)()
 
 
+@pytest.mark.parametrize("other", ["a", None, {}, ["a"], object()])
+def test_binary_ops_name_themselves_and_a_value_that_is_no_number(other):
+    """x.sub("a"), x + None, mg.maximum(x, {}), ... said "Tensor: needs numbers", naming neither the op nor
+    the value; x.eq(None) and its kin returned NotImplemented, which is true in an if (the operators keep
+    Python's rule: x == None is False, x < None a TypeError, as in PyTorch)."""
+    x = mg.tensor(np.ones(2))
+    value = re.escape(f"{other!r:.60}")
+    calls = {"add": lambda: x + other, "sub": lambda: x.sub(other), "mul": lambda: other * x, "div": lambda: x / other,
+             "remainder": lambda: x % other, "pow": lambda: x ** other, "matmul": lambda: x @ other,
+             "maximum": lambda: mg.maximum(x, other), "minimum": lambda: x.minimum(other),
+             "floor_divide": lambda: x // other, "where": lambda: x.where(x > 0, other),
+             "concatenate": lambda: mg.cat([x, other]), "stack": lambda: mg.stack([other, x])}
+    calls.update({op: (lambda op=op: getattr(x, op)(other)) for op in ("eq", "ne", "lt", "le", "gt", "ge")})
+    for op, call in calls.items():
+        with pytest.raises(TypeError, match=rf"^{op}: takes a number, an array or a tensor, got {value}$"):
+            call()
+    assert (x == other) is False and (x != other) is True
+    with pytest.raises(TypeError, match="not supported between instances of 'Tensor'"):
+        x < other  # noqa: B015
+
+
 @pytest.mark.parametrize("name", METHOD_FORMS)
 @given(seed=st.integers(0, 2**31 - 1), other_is_a_number=st.booleans())
 def test_method_forms_are_pytorchs(name, seed, other_is_a_number):
