@@ -766,7 +766,8 @@ def test_binary_ops_name_themselves_and_a_value_that_is_no_number(other):
              "remainder": lambda: x % other, "pow": lambda: x ** other, "matmul": lambda: x @ other,
              "maximum": lambda: mg.maximum(x, other), "minimum": lambda: x.minimum(other),
              "floor_divide": lambda: x // other, "where": lambda: x.where(x > 0, other),
-             "concatenate": lambda: mg.cat([x, other]), "stack": lambda: mg.stack([other, x])}
+             "concatenate": lambda: mg.cat([x, other]), "stack": lambda: mg.stack([other, x]),
+             "Exp": lambda: mg.exp(other)}  # a Function's inputs, named by its class
     calls.update({op: (lambda op=op: getattr(x, op)(other)) for op in ("eq", "ne", "lt", "le", "gt", "ge")})
     for op, call in calls.items():
         with pytest.raises(TypeError, match=rf"^{op}: takes a number, an array or a tensor, got {value}$"):
