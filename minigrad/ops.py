@@ -1146,10 +1146,14 @@ def _number_for(op, value, dtype):
     return value
 
 
+def _promoted_list(xs, op):
+    return _promoted(*(as_tensor(x, op=op) for x in xs))
+
+
 @_numpy_names
-def concatenate(xs, dim=0): return Concatenate.apply(*_promoted(*(as_tensor(x, op="concatenate") for x in xs)), axis=dim)
+def concatenate(xs, dim=0): return Concatenate.apply(*_promoted_list(xs, "concatenate"), axis=dim)
 @_numpy_names
-def stack(xs, dim=0): return Stack.apply(*_promoted(*(as_tensor(x, op="stack") for x in xs)), axis=dim)
+def stack(xs, dim=0): return Stack.apply(*_promoted_list(xs, "stack"), axis=dim)
 @_numpy_names
 def softmax(x, dim=-1): return Softmax.apply(x, axis=dim)
 @_numpy_names
