@@ -324,10 +324,23 @@ def test_nonsense_numbers_are_refused_before_anything_runs(argv, message, capsys
 
 def test_bad_export_options(tmp_path, capsys):
     assert cli(["export", "--layer", "dense", "--out", str(tmp_path / "x.npz")]) == 2
-    assert cli(["export", "--layer", "twist", "--dilation", "2", "--out", str(tmp_path / "x.npz")]) == 2
     assert cli(["export", "--layer", "scs", "--variant", "keras", "--out", str(tmp_path / "x.npz")]) == 2
     assert "variants" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_names_the_options_a_layer_does_not_take_as_typed(tmp_path, capsys):
+    """--channels and --padding for twist were "takes no ['c', 'padding']; its geometry is ['c_in', ...]",
+    the manifest's keys, which no option is called."""
+    argv = ["export", "--layer", "twist", "--channels", "2", "--padding", "1", "--batch", "1", "--out",
+            str(tmp_path / "x.npz")]
+    assert cli(argv) == 2
+    err = capsys.readouterr().err
+    prefix = "error: layer twist takes no --channels, --padding; its options, with their defaults: "
+    assert err.startswith(prefix) and err.count("\n") == 1 and list(tmp_path.iterdir()) == []
+    suggested = err[len(prefix):].split()  # options the export then takes, as they stand
+    assert suggested[0::2] == ["--batch", "--in-channels", "--out-channels", "--height", "--width", "--stride"]
+    assert cli(argv[:3] + suggested + argv[-2:]) == 0
 
 
 @pytest.mark.parametrize("layer, variant, message", [

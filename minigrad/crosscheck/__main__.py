@@ -43,10 +43,14 @@ def flag(text):  # ceil_mode: 0 or 1, as the geometry holds only ints
     return int(text)
 
 
+def option_name(option):
+    return "--" + option.replace("_", "-")
+
+
 def export_options(geometry):
     """A geometry as the export options that give it: {'n': 2, 'c_in': 3} -> '--batch 2 --in-channels 3'."""
     option_of = {key: option for option, key in GEOMETRY_OPTIONS.items()}
-    return " ".join(f"--{option_of[key].replace('_', '-')} {value}" for key, value in geometry.items())
+    return " ".join(f"{option_name(option_of[key])} {value}" for key, value in geometry.items())
 
 
 def parse(argv):
@@ -56,7 +60,7 @@ def parse(argv):
     ex.add_argument("--layer", required=True, help="a registered layer (see: list)")
     ex.add_argument("--variant", help="the formula family, for layers that have several")
     for option in GEOMETRY_OPTIONS:
-        ex.add_argument("--" + option.replace("_", "-"), type=flag if option == "ceil_mode" else
+        ex.add_argument(option_name(option), type=flag if option == "ceil_mode" else
                         count if option in ("batch", "padding") else size, help="default: the layer's (see: list)")
     ex.add_argument("--seed", type=seed, default=0,
                     help="seed of the drawn inputs and parameters")
@@ -88,8 +92,12 @@ def main(argv=None):
             if args.layer not in registry:
                 raise UnusableFile(f"unknown layer {args.layer!r}; registered: {sorted(registry)}")
             case = registry[args.layer]
-            geometry = {key: getattr(args, option) for option, key in GEOMETRY_OPTIONS.items()
-                        if getattr(args, option) is not None}
+            given = {option: key for option, key in GEOMETRY_OPTIONS.items() if getattr(args, option) is not None}
+            unknown = [option_name(option) for option, key in given.items() if key not in case.defaults]
+            if unknown:  # export's own message names the manifest's keys (c_in), not the options typed
+                raise UnusableFile(f"layer {case.name} takes no {', '.join(unknown)}; its options, with their "
+                                   f"defaults: {export_options(case.defaults)}")
+            geometry = {key: getattr(args, option) for option, key in given.items()}
             arrays, manifest = export(case, geometry, args.variant, args.seed)
             save(args.out, arrays, manifest)
             print(f"wrote {args.out}: {manifest['layer']} {manifest['variant'] or ''} {manifest['geometry']}")
