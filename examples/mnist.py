@@ -41,6 +41,14 @@ def checked(kind, ok, requirement):
     return parse
 
 
+def file_path(text):
+    """An argparse type for a file or directory: not empty, which the checks below read as "not given"
+    (--eval "$UNSET" trained for 40 epochs, --checkpoint "" saved nothing, silently)."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a path, got ''")
+    return text
+
+
 def usable_cpus():
     """The CPUs this process may run on: numba's default thread count, and the most worth asking for
     (5,000 threads made an epoch ten times slower; 99,999 did not finish)."""
@@ -63,12 +71,15 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=positive(float), default=None, help="Adam learning rate (default per model)")
     p.add_argument("--seed", type=checked(int, lambda value: value >= 0, ">= 0"), default=None,
                    help="default: 0, or the checkpoint's with --resume")
-    p.add_argument("--data", default="bundled", help="'bundled' (default, offline), 'mnist' (full, cached) or a directory")
-    p.add_argument("--checkpoint", metavar="PATH", help="save model, optimizer and RNG state after every epoch")
+    p.add_argument("--data", type=file_path, default="bundled",
+                   help="'bundled' (default, offline), 'mnist' (full, cached) or a directory")
+    p.add_argument("--checkpoint", type=file_path, metavar="PATH",
+                   help="save model, optimizer and RNG state after every epoch")
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint (its learning rate and schedule)")
-    p.add_argument("--eval", metavar="CHECKPOINT", help="only evaluate a saved checkpoint on the test set")
-    p.add_argument("--plot", metavar="PATH", help="PNG of the learning curves and first-layer kernels")
-    p.add_argument("--metrics-out", metavar="FILE", help="JSON summary of the run")
+    p.add_argument("--eval", type=file_path, metavar="CHECKPOINT",
+                   help="only evaluate a saved checkpoint on the test set")
+    p.add_argument("--plot", type=file_path, metavar="PATH", help="PNG of the learning curves and first-layer kernels")
+    p.add_argument("--metrics-out", type=file_path, metavar="FILE", help="JSON summary of the run")
     cpus = usable_cpus()
     p.add_argument("--threads", type=checked(int, lambda value: 1 <= value <= cpus, f"between 1 and {cpus} (the CPUs "
                    "this process may use)"), default=None, help="threads for numba and BLAS")

@@ -456,6 +456,9 @@ def test_resume_past_the_requested_epochs_says_so_and_reports_the_real_count(tmp
     (["--checkpoint", "c.npz", "--metrics-out", "c.npz"], "--checkpoint and --metrics-out name the same file"),  # trained, then failed to replace it
     (["--eval", "c.npz", "--epochs", "5"], "--eval only evaluates the checkpoint: --epochs does not apply"),
     (["--eval", "c.npz", "--checkpoint", "d.npz", "--resume"], "--resume, --checkpoint do not apply"),  # evaluated
+    # an empty path, as an unset shell variable gives it, read as no option: --eval "" trained for 40 epochs
+    *([[option, ""], f"argument {option}: needs a path, got ''"]
+      for option in ("--eval", "--checkpoint", "--plot", "--metrics-out", "--data")),
 ])
 def test_bad_options_exit_2_with_one_line(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
