@@ -404,7 +404,7 @@ class Linear(Module):
             self.register_parameter("bias", None)  # a place kept for one, as in PyTorch
 
     def forward(self, x):
-        if x.shape[-1] != self.in_features:
+        if x.shape[-1:] != (self.in_features,):  # a 0-D input has no last dimension: x.shape[-1] was an IndexError
             raise ValueError(f"Linear: expected last dimension {self.in_features}, got input shape {x.shape}")
         y = x @ self.weight.T
         return y + self.bias if self.bias is not None else y

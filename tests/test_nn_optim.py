@@ -176,8 +176,11 @@ def test_linear_refuses_bad_feature_counts_naming_them(args, message):
 
 
 def test_linear_names_an_input_of_the_wrong_width():
+    """A 0-D input, which has no last dimension, was an IndexError naming no op (PyTorch refuses it too)."""
     with pytest.raises(ValueError, match=r"Linear: expected last dimension 3, got input shape \(2, 4\)"):
         nn.Linear(3, 2)(mg.tensor(np.ones((2, 4), np.float32)))
+    with pytest.raises(ValueError, match=r"Linear: expected last dimension 1, got input shape \(\)"):
+        nn.Linear(1, 2)(mg.tensor(np.float32(1)))
 
 
 def test_only_parameters_and_modules_are_registered():
