@@ -1173,6 +1173,15 @@ def test_gradcheck_catches_mutation_and_nondeterminism():
         mg.gradcheck(lambda t: Noisy.apply(t), [np.ones(2)])
 
 
+@pytest.mark.parametrize("mode", ["full", "directional"])
+def test_gradcheck_takes_nan_and_inf_inputs_that_fn_masks_out(mode):
+    """NaN and inf where fn does not read them (where's other branch) are inputs like any other: the
+    check that fn left its inputs as they were counts NaN equal to NaN (a mutant that did not passed
+    every test)."""
+    mask = mg.tensor(np.array([False, True, True, False]))
+    assert mg.gradcheck(lambda t: mg.where(mask, t, 0.0) * 3, [np.array([np.nan, 1.0, 2.0, np.inf])], mode=mode)
+
+
 def test_gradcheck_catches_a_gradient_that_changes_from_one_forward_to_the_next():
     """A max that breaks a tie differently at each forward is consistent within one graph, which the
     second-backward check sees, but not between graphs: only the two-pass check catches it."""
