@@ -974,7 +974,9 @@ def test_assert_same_bits_catches_the_sign_of_zero_and_of_nan_where_numpys_equal
     cases = [([0.0, -0.0], [0.0, 0.0], r"element \(1,\) of 1 differing: -0\.0 \(bits 8000000000000000\) vs "
                                      r"expected 0\.0 \(bits 0000000000000000\)"),
              ([nan], [-nan], r"element \(0,\) of 1 differing: nan \(bits 7ff8"),
-             ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.5, 4.5]], r"element \(1, 0\) of 2 differing"),
+             ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.5, 4.5]], r"element \(1, 0\) of 2 differing: 3\.0 \(bits "
+                                                                 r"4008000000000000\) vs expected 3\.5 \(bits "
+                                                                 r"400c000000000000\)$"),  # that element's bits only
              (np.zeros(2), np.zeros(2, np.float32), r"float64 \(2,\) != expected float32 \(2,\)"),
              (np.zeros(1), np.zeros((1, 1)), r"float64 \(1,\) != expected float64 \(1, 1\)"),
              # a big-endian file's arrays (np.load keeps their byte order) print as any other
