@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 import layers
 import minigrad as mg
 from minigrad import crosscheck
-from minigrad.testing import assert_close
+from minigrad.testing import assert_close, assert_same_bits
 from minigrad.crosscheck.__main__ import main as cli
 from tests.golden.regenerate import GOLDEN
 
@@ -26,6 +26,17 @@ def export_file(tmp_path, layer, variant, *extra):
     assert cli(["export", "--layer", layer, *(["--variant", variant] if variant else []), "--out", str(path),
                 *extra]) == 0
     return path
+
+
+@pytest.mark.parametrize("layer,variant", [("scs", None), ("twist", None)])
+def test_the_commands_export_defaults_are_the_functions(tmp_path, layer, variant):
+    """export --layer L with nothing else writes what crosscheck.export(case) returns: the same seed,
+    geometry and variant by default."""
+    arrays, manifest = crosscheck.load(export_file(tmp_path, layer, variant))
+    expected_arrays, expected_manifest = crosscheck.export(crosscheck.cases()[layer])
+    assert manifest == expected_manifest and arrays.keys() == expected_arrays.keys()
+    for name in arrays:
+        assert_same_bits(arrays[name], expected_arrays[name], name=name)
 
 
 @pytest.mark.parametrize("layer,variant", LAYERS)
