@@ -169,6 +169,15 @@ def test_the_command_lines_models_are_the_networks_built():
     assert tuple(mnist.DEFAULTS) == training.MODELS
 
 
+@pytest.mark.parametrize("argv, model, epochs", [([], "scs", 40), (["--model", "twist"], "twist", 12),
+                                                 (["--model", "conv"], "conv", 20)])
+def test_defaults_are_the_ones_the_readme_reports(argv, model, epochs):
+    """The README's accuracies are those of seed 0 (and 1, 2) at batch 64 and these epoch counts: a
+    changed default seed passed every test."""
+    args = mnist.parse_args(argv)
+    assert (args.model, args.epochs, args.seed, args.batch_size) == (model, epochs, 0, 64)
+
+
 def test_summary_line_counts_one_epoch_in_the_singular(small_data, capsys):
     assert run("--model", "conv", "--epochs", "1", data=small_data) == 0
     assert "after 1 epoch in" in capsys.readouterr().out
