@@ -54,6 +54,9 @@ def test_read_idx_round_trip(tmp_path, compress, code):
     (b"\x01\x00\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),
     (b"\x00\x01\x08\x01\x00\x00\x00\x02ab", "not an IDX file"),  # the magic's second byte is 0 too
     (b"\x00\x00\x08\x03\x00\x00", "header is truncated"),
+    # ranks 1 to 4 only: MNIST's files have 1 and 3; a rank-5 file, complete, is not one of them
+    (b"\x00\x00\x08\x05" + b"\x00\x00\x00\x01" * 5 + b"a", "has rank 5"),
+    (b"\x00\x00\x08\x00a", "has rank 0"),
     (b"\x00\x00\x08\x01\x00\x00\x00\x05abc", r"header says \(5,\) \(5 bytes of data\) but the file holds 3"),
     (b"\x00\x00\x08\x01\x00\x00\x00\x02abc", r"header says \(2,\) \(2 bytes of data\) but the file holds 3"),
     (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05abc", mtime=0)[:-6], "cannot read"),
