@@ -502,12 +502,11 @@ def _compare(ufunc, a, b, method=False):
     """A mask, for numbers, arrays and tensors, compared in PyTorch's dtype for them; anything else
     (None, a string) gets Python's rule, as in PyTorch: t == None is False, t < None a TypeError.
     The method forms (t.eq(None)) refuse it, as PyTorch's do: NotImplemented, returned, was true in an if."""
-    other = b
     b = b.data if isinstance(b, Tensor) else b
     numeric = isinstance(b, (int, float, complex, np.generic, np.ndarray, list, tuple))
-    if not numeric or np.asarray(b).dtype.kind in "OSU":
+    if not numeric or np.asarray(b).dtype.kind in "OSU":  # never a tensor's array: b is as given
         if method:
-            raise TypeError(f"{_COMPARISONS[ufunc]}: takes a number, an array or a tensor, got {other!r:.60}")
+            raise TypeError(f"{_COMPARISONS[ufunc]}: takes a number, an array or a tensor, got {b!r:.60}")
         return NotImplemented
     try:
         np.broadcast_shapes(a.shape, np.shape(b))
