@@ -256,7 +256,10 @@ class Where(Function):
     """y = a where condition else b
     da = g [condition], db = g [not condition]"""
     def forward(self, a, b, condition):
-        self.condition = np.asarray(condition, dtype=bool)
+        self.condition = np.asarray(condition)
+        if self.condition.dtype != bool:  # truth values of anything were taken: where("a", a, b) was a
+            raise TypeError(f"where: condition must be a boolean mask, as in PyTorch (x > 0), got dtype "
+                            f"{self.condition.dtype}")
         try:
             np.broadcast_shapes(self.condition.shape, a.shape, b.shape)
         except ValueError:

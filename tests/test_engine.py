@@ -569,6 +569,12 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.pad(x, (1, -1))
     with pytest.raises(ValueError, match=r"where: condition \(4,\), a \(2, 3\) and b \(2, 3\) do not broadcast"):
         mg.where(np.ones(4, bool), x, x)
+    # a condition that is no mask was taken for its truth values: "a" selected a everywhere, None b, 0.5 a
+    for condition in ("a", None, np.array([1, 0, 1]), mg.tensor(np.array([0.5, 0.0, 1.0])), [[1, 0, 1]]):
+        with pytest.raises(TypeError, match=r"where: condition must be a boolean mask, as in PyTorch \(x > 0\), got "
+                                            r"dtype \S+$"):
+            mg.where(condition, x, 0.0)
+    np.testing.assert_array_equal(mg.where([[True, False, True]], x, 0.0).data, [[1, 0, 1], [1, 0, 1]])
     with pytest.raises(ValueError, match=r"flatten: start_dim 1 comes after end_dim 0 for a 2-D tensor"):
         x.flatten(1, 0)
     with pytest.raises(ValueError, match=r"reshape: cannot reshape \(2, 3\) into \(4, 2\)"):  # NumPy's named no op
