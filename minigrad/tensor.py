@@ -176,6 +176,11 @@ def _flag(op, requires_grad):
     return bool(requires_grad)
 
 
+def _no_numbers_error(op, value):
+    """The error for an operand that holds no numbers (a string, None), worded alike for every op."""
+    return TypeError(f"{op}: takes a number, an array or a tensor, got {value!r:.60}")
+
+
 def _is_int(value):
     """An int dim or size; a bool is not one, as in PyTorch (x.sum(True) counted it as dim 1)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
@@ -373,7 +378,7 @@ class Tensor:
         other = other.data if isinstance(other, Tensor) else other
         value = np.asarray(other)
         if value.dtype.kind in _NOT_NUMBERS:  # NumPy's message asked for a floating-point tensor
-            raise TypeError(f"{op}: takes a number, an array or a tensor, got {other!r:.60}")
+            raise _no_numbers_error(op, other)
         try:
             fits = np.broadcast_shapes(self.shape, value.shape) == self.shape
         except ValueError:
@@ -506,7 +511,7 @@ def _compare(ufunc, a, b, method=False):
     numeric = isinstance(b, (int, float, complex, np.generic, np.ndarray, list, tuple))
     if not numeric or np.asarray(b).dtype.kind in "OSU":  # never a tensor's array: b is as given
         if method:
-            raise TypeError(f"{_COMPARISONS[ufunc]}: takes a number, an array or a tensor, got {b!r:.60}")
+            raise _no_numbers_error(_COMPARISONS[ufunc], b)
         return NotImplemented
     try:
         np.broadcast_shapes(a.shape, np.shape(b))
@@ -596,7 +601,7 @@ def as_tensor(x, like=None, op=None):
         return Tensor(np.asarray(x, dtype=np.result_type(like.dtype, weak)))
     array = np.asarray(x)
     if op is not None and array.dtype.kind in _NOT_NUMBERS:
-        raise TypeError(f"{op}: takes a number, an array or a tensor, got {x!r:.60}")
+        raise _no_numbers_error(op, x)
     return Tensor(array)
 
 
