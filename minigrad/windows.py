@@ -244,8 +244,9 @@ def im2col_array(x, kernel, stride, padding, dilation, out, into=None):
         col = im2col_reference(x, kernel, stride, padding, dilation, out)
         if into is None:
             return col
-        into.reshape(shape)[...] = col
-        return into.reshape(shape)
+        into = into.reshape(shape)
+        into[...] = col
+        return into
     col = np.empty(shape, dtype=x.dtype) if into is None else into.reshape(shape)
     if rows_are_runs(stride, out, x.shape[3]):
         return _im2col_runs_numba(np.ascontiguousarray(x), *kernel, *padding, *dilation, col)
