@@ -333,6 +333,20 @@ def test_nonsense_numbers_are_refused_before_anything_runs(argv, message, capsys
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["export", "--layer", "conv2d", "--out", ""], "argument --out: needs a path, got ''"),
+    (["compare", "", "b.npz"], "argument expected: needs a path, got ''"),
+    (["compare", "a.npz", ""], "argument actual: needs a path, got ''"),
+    (["verify", ""], "argument file: needs a path, got ''"),
+])
+def test_an_empty_path_is_refused_as_no_path(argv, message, capsys):
+    """An unset shell variable: --out "" ended in "error: cannot write : Is a directory", compare ""
+    in "error: : not a readable .npz file"."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli(argv)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_bad_export_options(tmp_path, capsys):
     assert cli(["export", "--layer", "dense", "--out", str(tmp_path / "x.npz")]) == 2
     assert cli(["export", "--layer", "scs", "--variant", "keras", "--out", str(tmp_path / "x.npz")]) == 2

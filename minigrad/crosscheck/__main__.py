@@ -43,6 +43,14 @@ def flag(text):  # ceil_mode: 0 or 1, as the geometry holds only ints
     return int(text)
 
 
+def file_path(text):
+    """An argparse type for a file: not empty, as an unset shell variable gives ("cannot write : Is a
+    directory" was the message)."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a path, got ''")
+    return text
+
+
 def option_name(option):
     return "--" + option.replace("_", "-")
 
@@ -64,14 +72,14 @@ def parse(argv):
                         count if option in ("batch", "padding") else size, help="default: the layer's (see: list)")
     ex.add_argument("--seed", type=seed, default=0,
                     help="seed of the drawn inputs and parameters")
-    ex.add_argument("--out", required=True, help="the .npz file to write")
+    ex.add_argument("--out", required=True, type=file_path, help="the .npz file to write")
     cmp = sub.add_parser("compare", help="compare a result file with an export")
-    cmp.add_argument("expected")
-    cmp.add_argument("actual")
+    cmp.add_argument("expected", type=file_path)
+    cmp.add_argument("actual", type=file_path)
     cmp.add_argument("--rtol", type=tolerance, default=1e-7)
     cmp.add_argument("--atol", type=tolerance, default=1e-10)
     ver = sub.add_parser("verify", help="recompute an export with today's reference")
-    ver.add_argument("file")
+    ver.add_argument("file", type=file_path)
     ver.add_argument("--rtol", type=tolerance, default=1e-10)
     ver.add_argument("--atol", type=tolerance, default=1e-12)
     sub.add_parser("list", help="the registered layers, their variants and default geometry as export options")
