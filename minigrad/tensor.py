@@ -317,7 +317,10 @@ class Tensor:
 
     def numpy(self):
         """t's data, shared, as PyTorch's; refused like np.asarray(t) for a tensor that requires a gradient."""
-        return self.__array__()
+        if self.requires_grad:
+            raise RuntimeError("numpy: a tensor that requires a gradient cannot become an ndarray, as in PyTorch; "
+                               "use t.detach().numpy() (or t.data) for the values")
+        return self.data
 
     def __array__(self, dtype=None, copy=None):
         """np.asarray(t) is t's data (without it NumPy iterated t into an object array of tensors).
