@@ -73,7 +73,7 @@ def pad_for_windows(op, x, weight, padding, stride, dilation, groups):
     since the windows pad both sides alike. weight is checked first: the kernel size is read from it."""
     if not isinstance(padding, str):
         return x, padding
-    x, weight = mg.as_tensor(x), mg.as_tensor(weight)
+    x, weight = mg.as_tensor(x, op=op), mg.as_tensor(weight, op=op)
     check_conv_weight(op, x.shape, weight.shape, groups)
     padding, (bottom, right) = resolve_padding(op, padding, weight.shape[2:], stride, dilation)
     return (mg.pad(x, (0, right, 0, bottom)) if bottom or right else x), padding

@@ -412,7 +412,7 @@ class AvgPool2dFunction(Function):
 
 def _select_pool2d(op, rule, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     nn.check_flags(op, ceil_mode=ceil_mode, return_indices=return_indices)
-    x = as_tensor(x)
+    x = as_tensor(x, op=op)
     geometry = pool_geometry(op, x.shape, kernel_size, stride, padding, ceil_mode, dilation)
     y = SelectPool2dFunction.apply(x, geometry=geometry, rule=rule)
     if not return_indices:
@@ -515,7 +515,7 @@ class MaxUnpool2dFunction(Function):
 
 def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=None):
     """PyTorch's max_unpool2d: x's values put back where max_pool2d(..., return_indices=True) found them."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="max_unpool2d")
     indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     kernel, stride, padding, _ = window_args("max_unpool2d", kernel_size, kernel_size if stride is None else stride,
                                              padding)
@@ -533,6 +533,7 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
 
 def global_avg_pool2d(x):
     """Mean over H and W, keeping them as size 1 (PyTorch's adaptive_avg_pool2d(x, 1))."""
+    x = as_tensor(x, op="global_avg_pool2d")
     check_nchw("global_avg_pool2d", x.shape)
     return ops.mean(x, dim=(2, 3), keepdim=True)
 

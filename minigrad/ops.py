@@ -876,7 +876,7 @@ def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
     for name, b in (("min", min), ("max", max)):  # NumPy's error for "0.5" named no op
         if b is not None and not isinstance(b, Tensor) and np.asarray(b).dtype.kind not in "biuf":
             raise TypeError(f"clip: {name} must be a number, an array or a tensor, got {b!r}")
-    x = as_tensor(x)
+    x = as_tensor(x, op="clip")
     arrays = [b for b in (min, max) if isinstance(b, (Tensor, np.ndarray))]
     if arrays:
         x = _to(x, result_type(x, *arrays))
@@ -922,7 +922,7 @@ def amin(x, dim=None, keepdim=False): return Amin.apply(x, axis=dim, keepdims=ke
 
 def gather(x, dim, index):
     """torch.gather: x's values picked along dim at the integer positions in index."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="gather")
     index = np.asarray(index.data if isinstance(index, Tensor) else index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must hold integers, got dtype {index.dtype}")
@@ -943,7 +943,7 @@ def _extremum(op, x, dim, keepdim):
         if keepdim:
             raise TypeError(f"{op}: keepdim needs a dim")
         return reduce.apply(x, op=op)
-    x = as_tensor(x)
+    x = as_tensor(x, op=op)
     if not _is_int(dim):
         raise TypeError(f"{op}: dim must be an int, got {dim!r} (amax and amin reduce several dims)")
     index = _positions(op, arg, x, dim, keepdim=True)
@@ -979,14 +979,14 @@ def argmax(x, dim=None, keepdim=False):
     """torch.argmax: the position of the first maximum (a NaN counts as one, as in PyTorch) along dim,
     or in the flattened tensor; int64, outside the graph."""
     _refuse_booleans("argmax", x)
-    return _positions("argmax", np.argmax, as_tensor(x), dim, keepdim)
+    return _positions("argmax", np.argmax, as_tensor(x, op="argmax"), dim, keepdim)
 
 
 @_numpy_names
 def argmin(x, dim=None, keepdim=False):
     """torch.argmin: as argmax, for the first minimum."""
     _refuse_booleans("argmin", x)
-    return _positions("argmin", np.argmin, as_tensor(x), dim, keepdim)
+    return _positions("argmin", np.argmin, as_tensor(x, op="argmin"), dim, keepdim)
 
 
 def reshape(x, *shape):
@@ -1019,7 +1019,7 @@ def permute(x, *dims):
 
 def t(x):
     """torch.t: a matrix transposed (W.t(), as x @ W.t() in a linear layer); 0-D and 1-D tensors as they are."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="t")
     if x.ndim > 2:
         raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {x.shape} (transpose or permute it)")
     return transpose(x, 0, 1) if x.ndim == 2 else x
@@ -1031,13 +1031,13 @@ def flip(x, *dims):
     if not dims:
         raise TypeError("flip: dims missing (a tuple of ints; () flips nothing)")
     dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-    x = as_tensor(x)
+    x = as_tensor(x, op="flip")
     return Flip.apply(x, axes=_normalize_axis(tuple(dims), x.ndim, "flip"))
 
 
 def transpose(x, dim0, dim1):
     """torch.transpose: axes dim0 and dim1 swapped (NumPy's swapaxes); a permute."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="transpose")
     ndim = builtins.max(x.ndim, 1)  # a 0-D tensor takes dims 0 and -1, as in torch
     for d in (dim0, dim1):
         if not _is_int(d) or not -ndim <= d < ndim:
@@ -1050,7 +1050,7 @@ def transpose(x, dim0, dim1):
 
 def flatten(x, start_dim=0, end_dim=-1):
     """torch.flatten: axes start_dim to end_dim merged into one (a 0-D tensor becomes 1-D); a reshape."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="flatten")
     shape = x.shape or (1,)
     start = _one_axis(start_dim, len(shape), "flatten", "start_dim")
     end = _one_axis(end_dim, len(shape), "flatten", "end_dim")
@@ -1061,7 +1061,7 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 def unsqueeze(x, dim):
     """torch.unsqueeze: a new axis of size 1 at dim, -ndim-1 <= dim <= ndim; a reshape."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="unsqueeze")
     if not _is_int(dim) or not -x.ndim - 1 <= dim <= x.ndim:
         raise ValueError(f"unsqueeze: dim {dim!r} out of range for a {x.ndim}-D tensor (from {-x.ndim - 1} to {x.ndim})")
     dim %= x.ndim + 1
@@ -1071,7 +1071,7 @@ def unsqueeze(x, dim):
 def squeeze(x, dim=None):
     """torch.squeeze: the axes of size 1 removed (of those in dim, an int or a tuple, when given; the
     others in dim stay); a reshape."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="squeeze")
     axes = _normalize_axis(dim, builtins.max(x.ndim, 1), "squeeze")  # a 0-D tensor takes dim 0 or -1, as in torch
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1)))
 
@@ -1117,7 +1117,7 @@ def _setitem(x, index, value):
 def pad(x, pad, value=None):  # noqa: A002 - torch's name
     """torch.nn.functional.pad, constant mode: pad = (before, after) for the last axis, then for the
     one before it, and so on for as many axes as it has pairs; value None pads with 0."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="pad")
     widths = np.asarray(pad)
     # as np.pad: a cast to int would truncate 1.5 to 1; np.asarray((True, 0)) is an int array
     ints = (widths.dtype.kind in "iu" or widths.size == 0) and not (

@@ -418,6 +418,9 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
 
 def col2im(col, input_shape, kernel_size, stride=1, padding=0, dilation=1):
     """Differentiable adjoint of im2col: windows summed back onto an (N, C, H, W) image."""
+    listed = isinstance(input_shape, (tuple, list)) or (isinstance(input_shape, np.ndarray) and input_shape.ndim == 1)
+    if not (listed and all(ops._is_int(n) and n >= 0 for n in input_shape)):
+        raise ValueError(f"col2im: input_shape must be a tuple of ints >= 0 (N, C, H, W), got {input_shape!r}")
     return Col2Im.apply(col, input_shape=tuple(input_shape), kernel_size=kernel_size, stride=stride,
                         padding=padding, dilation=dilation)
 
@@ -425,7 +428,7 @@ def col2im(col, input_shape, kernel_size, stride=1, padding=0, dilation=1):
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     """PyTorch's unfold (nn.Unfold), im2col in PyTorch's layout: (N, C, H, W) -> (N, C kh kw, OH OW),
     rows (c, i, j) as im2col's, then each image's windows. A permute of im2col's axes."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="unfold")
     window_geometry("unfold", x.shape, kernel_size, stride, padding, dilation)  # errors name unfold, not im2col
     col = im2col(x, kernel_size, stride, padding, dilation)  # (C, kh, kw, N, OH, OW)
     c, kh, kw, n, oh, ow = col.shape
@@ -435,7 +438,7 @@ def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
 def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """PyTorch's fold (nn.Fold), unfold's adjoint: (N, C kh kw, L) -> (N, C, H, W) with (H, W) =
     output_size, each column added onto the window it came from (col2im, after the inverse permute)."""
-    x = as_tensor(x)
+    x = as_tensor(x, op="fold")
     size = int_pair(output_size, "output_size", "fold")
     if x.ndim != 3:
         raise ValueError(f"fold: expected a 3-D input (N, C*kh*kw, L), got shape {x.shape}")

@@ -1437,6 +1437,30 @@ def test_bad_geometry_is_a_clear_value_error(call, message):
         call()
 
 
+@pytest.mark.parametrize("value", ["a", None])
+def test_window_functions_name_themselves_for_an_input_of_no_numbers(value):
+    """F.max_pool2d("a", 2), mg.unfold(None, 2), F.global_avg_pool2d("a") (an AttributeError) and the others
+    below named no op (the functions that hand x to a Function name its class, as AvgPool2dFunction)."""
+    w = np.ones((1, 1, 3, 3))
+    calls = {"unfold": lambda: mg.unfold(value, 2), "fold": lambda: mg.fold(value, 4, 2),
+             "max_pool2d": lambda: F.max_pool2d(value, 2),
+             "max_abs_pool2d": lambda: F.max_abs_pool2d(value, 2), "global_avg_pool2d": lambda: F.global_avg_pool2d(value),
+             "max_unpool2d": lambda: F.max_unpool2d(value, np.zeros((1, 1, 2, 2), np.int64), 2),
+             "conv2d": lambda: F.conv2d(value, w, padding="same"),
+             "sharpened_cosine_similarity": lambda: F.sharpened_cosine_similarity(value, w, 1.0, 0.1, padding="same")}
+    for op, call in calls.items():
+        with pytest.raises(TypeError, match=rf"^{op}: takes a number, an array or a tensor, got {value!r}$"):
+            call()
+
+
+@pytest.mark.parametrize("shape", [None, 5, (1, 1, 4.0, 4), (1, 1, -4, 4), "abcd"])
+def test_col2im_refuses_an_input_shape_that_is_not_ints(shape):
+    """col2im(col, None, 2) was "'NoneType' object is not iterable", naming no op."""
+    with pytest.raises(ValueError, match=r"^col2im: input_shape must be a tuple of ints >= 0 \(N, C, H, W\), got "):
+        mg.col2im(np.ones((1, 2, 2, 1, 3, 3)), shape, 2)
+    assert mg.col2im(np.ones((1, 2, 2, 1, 3, 3)), np.array((1, 1, 4, 4)), 2).shape == (1, 1, 4, 4)  # as x.shape
+
+
 @pytest.mark.parametrize("make,message", [
     # each was accepted and failed at the first forward, or failed here with a message naming nothing
     (lambda: layers.Conv2d(3, 4, (3,)), r"Conv2d: kernel_size must be an int or a pair of ints, got \(3,\)"),  # unpacking
