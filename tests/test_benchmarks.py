@@ -19,6 +19,15 @@ def test_the_argument_choices_are_the_workloads():
     assert set(WORKLOADS) == set(workloads.SHAPES)
 
 
+def test_the_workloads_are_the_issues():
+    """Issue #3's: A x[64,1,28,28] -> 32 channels, B x[64,32,14,14] -> 32, 3x3, padding 1, for each layer."""
+    assert workloads.SHAPES == {"A": ((64, 1, 28, 28), 32), "B": ((64, 32, 14, 14), 32)}
+    for case in workloads.CASES:
+        shape, out = workloads.SHAPES[case.key]
+        assert case.name == f"{case.key}: x{list(shape)} -> {out}"
+        assert case.flops == 3 * 2 * 64 * out * shape[1] * 9 * shape[2] * shape[3] * (3 if case.layer == "twist" else 1)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--only", "conv"], "unknown conv; choose from conv2d, scs, twist"),  # ran nothing and printed []
     (["--workloads", "A,C"], "unknown C; choose from A, B"),
@@ -75,9 +84,11 @@ def printed_row(out, first, after):
     return [float(field.rstrip("%,")) for field in line.split(after, 1)[1].split()]
 
 
-def test_bench_runs_one_workload(capsys):
+def test_bench_runs_one_workload(capsys, monkeypatch):
     torch = pytest.importorskip("torch")
     numba = pytest.importorskip("numba")
+    counter = iter(range(0, 10**6, 10))  # 10 page faults in each block of BLOCK calls
+    monkeypatch.setattr(bench, "_minor_faults", lambda: next(counter))
     threads = torch.get_num_threads(), numba.get_num_threads()
     args = bench.parse_args(["--only", "conv2d", "--workloads", "A", "--repeats", "5", "--threads", "1"])
     try:
@@ -89,10 +100,13 @@ def test_bench_runs_one_workload(capsys):
     assert 0 < row[6] and row[7] == pytest.approx(row[6] / row[3])  # the products alone, and over torch's time
     case = workloads.conv_case("A")
     assert row[4] == pytest.approx(row[2] / row[3]) and row[5] == pytest.approx(case.flops / (row[2] / 1e3) / 1e9)
-    ms, torch_ms, ratio, gflops, _, products_ms, over_torch, *faults = printed_row(capsys.readouterr().out, "conv2d",
-                                                                                 row[1])
+    assert row[8:] == (10 / bench.BLOCK, 10 / bench.BLOCK)  # faults per call
+    out = capsys.readouterr().out
+    ms, torch_ms, ratio, gflops, share, products_ms, over_torch, *faults = printed_row(out, "conv2d", row[1])
     assert [ms, torch_ms, ratio, gflops, products_ms, over_torch] == pytest.approx(row[2:8], abs=0.006)
     assert faults == pytest.approx(row[8:], abs=0.6)
+    gemm = float(out.split("sgemm ")[1].split()[0])
+    assert share == pytest.approx(100 * row[5] / gemm, abs=0.06)  # % of the sgemm rate
 
 
 @pytest.mark.parametrize("case", workloads.CASES, ids=lambda case: f"{case.layer}-{case.key}")
