@@ -781,8 +781,9 @@ def test_binary_ops_name_themselves_and_a_value_that_is_no_number(other):
 def test_functions_name_themselves_for_an_input_of_no_numbers(value):
     """mg.flatten("a"), mg.pad(None, (1, 1)) and the others below said "Tensor: needs numbers", naming no op."""
     calls = {"clip": lambda: mg.clamp(value, min=0), "gather": lambda: mg.gather(value, 0, [0]),
-             "max": lambda: mg.max(value, dim=0), "argmax": lambda: mg.argmax(value), "argmin": lambda: mg.argmin(value),
-             "t": lambda: mg.t(value), "flip": lambda: mg.flip(value, (0,)), "transpose": lambda: mg.transpose(value, 0, 1),
+             "max": lambda: mg.max(value, dim=0), "argmax": lambda: mg.argmax(value),
+             "argmin": lambda: mg.argmin(value), "t": lambda: mg.t(value), "flip": lambda: mg.flip(value, (0,)),
+             "transpose": lambda: mg.transpose(value, 0, 1),
              "flatten": lambda: mg.flatten(value), "unsqueeze": lambda: mg.unsqueeze(value, 0),
              "squeeze": lambda: mg.squeeze(value), "pad": lambda: mg.pad(value, (1, 1))}
     for op, call in calls.items():
