@@ -200,13 +200,14 @@ def test_replay_repeats_each_recorded_product_into_its_output(rng):
     def fn():
         np.matmul(a, b, out=out)
         np.matmul(b[:, 0], b)  # 1-D on the left: (1, 3) @ (3, 4)
+        np.matmul(a, b[:, 0])  # 1-D on the right: (5, 2, 3) @ (3, 1)
         return a[0] @ b  # the operator is not recorded
 
     replay, flops = products.record(fn)
     out[...] = 0
     replay()
     np.testing.assert_array_equal(out, a @ b)
-    assert flops == 2 * 5 * 2 * 3 * 4 + 2 * 3 * 4
+    assert flops == 2 * 5 * 2 * 3 * 4 + 2 * 3 * 4 + 2 * 5 * 2 * 3
     assert np.matmul is numpy_matmul  # numpy is itself again
 
 
