@@ -396,6 +396,38 @@ def test_export_refuses_bad_geometry_before_drawing(geometry, message):
         crosscheck.export(crosscheck.cases()["conv2d"], geometry)
 
 
+@pytest.mark.parametrize("args, message", [
+    (("rohrer",), r"export: geometry must be a dict such as \{'n': 2\}, got 'rohrer'"),  # the variant, by position
+    (((2, 3),), r"export: geometry must be a dict such as \{'n': 2\}, got \(2, 3\)"),
+    (({}, None, 1.0), "export: seed must be an int >= 0, got 1.0"),  # NumPy's SeedSequence message
+    (({}, None, -1), "export: seed must be an int >= 0, got -1"),
+    (({}, None, None), "export: seed must be an int >= 0, got None"),  # a random draw, its seed null in the manifest
+])
+def test_export_refuses_a_geometry_that_is_no_dict_and_a_seed_that_is_no_int(args, message):
+    """export(case, "rohrer") said "layer scs takes no ['e', 'o', 'r']"."""
+    with pytest.raises((TypeError, ValueError), match=message):
+        crosscheck.export(crosscheck.cases()["scs"], *args)
+
+
+@pytest.mark.parametrize("tolerance", [float("nan"), -1e-7, None, "1e-7", float("inf")])
+def test_compare_refuses_a_tolerance_that_is_not_a_finite_number_at_least_0(tolerance):
+    """As the command line refuses it: a nan rtol marked every array as differing, without a word, and None
+    was "unsupported operand type(s) for +"."""
+    for name in ("rtol", "atol"):
+        with pytest.raises((TypeError, ValueError), match=rf"compare: {name} must be a finite number >= 0, got "):
+            crosscheck.compare({"y": np.ones(2)}, {"y": np.ones(2)}, **{name: tolerance})
+
+
+def test_export_takes_numpys_ints_and_writes_them_as_json_ints(tmp_path):
+    """A geometry or seed of np.int64 (read from an array) passed the checks, then save failed: "Object of type
+    int64 is not JSON serializable"."""
+    arrays, manifest = crosscheck.export(crosscheck.cases()["conv2d"], {"n": np.int64(2)}, None, np.int64(3))
+    crosscheck.save(tmp_path / "e.npz", arrays, manifest)
+    assert all(row.ok for row in crosscheck.verify(tmp_path / "e.npz"))
+    _, saved = crosscheck.load(tmp_path / "e.npz")
+    assert saved["seed"] == 3 and saved["geometry"]["n"] == 2
+
+
 def test_export_takes_ceil_mode_as_a_flag():
     pool = crosscheck.cases()["maxabspool2d"]
     with pytest.raises(ValueError, match="maxabspool2d: ceil_mode must be 0 or 1, got 2"):
@@ -532,6 +564,9 @@ def test_bad_converter_shapes():
         crosscheck.nchw_to_nhwc(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"oihw_to_hwio: expected a 4-D kernel, got shape \(2, 3, 3\)"):
         crosscheck.oihw_to_hwio(np.ones((2, 3, 3)))
+    for channels in ("2", 0, 2.0, None):  # "2" was "The 'out' kwarg is necessary ...", 0 a zero-size reshape error
+        with pytest.raises(ValueError, match=rf"keras_cossim_to_torch: channels must be an int >= 1, got {channels!r}"):
+            crosscheck.keras_cossim_to_torch(np.ones((1, 18, 4)), channels)
 
 
 def test_effective_p_q_match_the_layers():
@@ -588,6 +623,14 @@ def test_torch_state_dict_and_pt_file_load_into_a_module(tmp_path):
     for source in (state, tmp_path / "twist.pt"):
         module = crosscheck.load_torch_state_dict(layers.ConvTwist2d(2, 3), source)
         np.testing.assert_array_equal(module.center_y.data, state["center_y"].numpy())
+
+
+@pytest.mark.parametrize("state", [None, [1.0], np.ones(3), layers.Conv2d(1, 1, 1)])
+def test_state_dict_to_numpy_refuses_what_is_no_state_dict_naming_what_it_takes(state):
+    """A module, an array or a list was an AttributeError ('items'); a module needs its state_dict()."""
+    with pytest.raises(TypeError, match=r"state_dict_to_numpy: takes a state_dict \(a dict of tensors by name\) or "
+                                        rf"the path of a \.pt file, got {type(state).__name__}"):
+        crosscheck.state_dict_to_numpy(state)
 
 
 def test_a_state_dict_of_minigrad_tensors_loads_too():

@@ -73,8 +73,12 @@ def check_geometry(case, geometry):
 def export(case, geometry=None, variant=None, seed=0):
     """Arrays and manifest of one reference computation, ready for ``save``."""
     from .. import __version__
+    if geometry is not None and not isinstance(geometry, Mapping):  # a string's letters became unknown keys
+        raise TypeError(f"export: geometry must be a dict such as {{'n': 2}}, got {geometry!r:.80}")
+    check_count("export", "seed", seed, least=0)  # as the command line's; NumPy's message named no function
     check_geometry(case, geometry or {})
-    geometry = {**case.defaults, **(geometry or {})}
+    geometry = {**case.defaults, **{k: int(v) for k, v in (geometry or {}).items()}}  # JSON has no np.int64
+    seed = int(seed)
     if variant is None and case.variants:
         variant = case.variants[0]
     if variant is not None and not case.variants:  # written into the manifest, verify would refuse the file
@@ -153,6 +157,9 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
         raise TypeError(f"compare: takes two dicts of arrays by name (an np.load of an .npz is one), got "
                         f"{type(expected).__name__} and {type(actual).__name__}; for two arrays, "
                         f"compare({{'y': expected}}, {{'y': actual}})")
+    for name, value in (("rtol", rtol), ("atol", atol)):  # a NaN marked every array as differing
+        if not (isinstance(value, (int, float, np.integer, np.floating)) and 0 <= value < np.inf):
+            raise ValueError(f"compare: {name} must be a finite number >= 0, got {value!r}")
     missing = [k for k in expected if k not in actual]
     if missing:
         raise UnusableFile(f"arrays missing from the result: {', '.join(missing)}")
@@ -260,6 +267,7 @@ def hwio_to_oihw(w):
 def keras_cossim_to_torch(w, channels):
     """The seed's Keras ``CosSimConv2D`` weight (1, 9*C, units), patch index k*C + c with k the 3x3
     offset row by row, to (units, C, 3, 3)."""
+    check_count("keras_cossim_to_torch", "channels", channels)
     w = _as_array(w)
     if w.ndim != 3 or w.shape[0] != 1 or w.shape[1] != 9 * channels:
         raise ValueError(f"keras_cossim_to_torch: expected shape (1, {9 * channels}, units), got {w.shape}")
@@ -279,6 +287,9 @@ def state_dict_to_numpy(state):
     if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
         import torch  # only for .pt files
         state = torch.load(state, map_location="cpu", weights_only=True)
+    if not isinstance(state, Mapping):  # a module needs its state_dict()
+        raise TypeError(f"state_dict_to_numpy: takes a state_dict (a dict of tensors by name) or the path of a .pt "
+                        f"file, got {type(state).__name__}")
     return {k: _as_array(v) for k, v in state.items()}
 
 
