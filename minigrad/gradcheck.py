@@ -8,6 +8,7 @@ kept would not: minigrad keeps graphs, so a second backward is legal).
 """
 import numpy as np
 
+from .ops import _is_int
 from .tensor import Tensor
 
 
@@ -25,11 +26,20 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     """
     if not (isinstance(mode, str) and mode in ("full", "directional")):
         raise ValueError(f"gradcheck: mode must be 'full' or 'directional', got {mode!r}")
-    if not (0 < eps < np.inf and 0 <= atol < np.inf and 0 <= rtol < np.inf):  # else every entry fails, naming NaN
+    numbers = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                  for v in (eps, atol, rtol))
+    if not (numbers and 0 < eps < np.inf and 0 <= atol < np.inf and 0 <= rtol < np.inf):  # else every entry fails
         raise ValueError(f"gradcheck: eps must be > 0, atol and rtol >= 0, all finite; got eps={eps!r}, "
                          f"atol={atol!r}, rtol={rtol!r}")
-    if isinstance(inputs, (Tensor, np.ndarray)):  # else its rows would be taken for the inputs
-        inputs = [inputs]
+    if not _is_int(seed) or seed < 0:  # None would draw other directions every run
+        raise ValueError(f"gradcheck: seed must be an int >= 0, got {seed!r}")
+    # a lone tensor or array is one input, else its rows would be taken for the inputs
+    inputs = [inputs] if isinstance(inputs, (Tensor, np.ndarray)) else list(inputs)
+    if not inputs:  # a check of nothing would pass
+        raise ValueError("gradcheck: no inputs, so nothing to check")
+    for i, x in enumerate(inputs):
+        if np.asarray(x.data if isinstance(x, Tensor) else x).dtype.kind not in "biuf":
+            raise TypeError(f"gradcheck: input {i} holds no numbers, got {x!r:.80}")
     # np.array, not ascontiguousarray: that one returns a 0-D input as 1-D
     arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C") for x in inputs]
 

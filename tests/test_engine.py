@@ -1126,12 +1126,26 @@ def test_gradcheck_checks_float32_inputs_in_float64():
 
 
 @pytest.mark.parametrize("settings", [dict(eps=0), dict(eps=-1e-6), dict(atol=float("nan")), dict(rtol=-1e-3),
-                                      dict(eps=float("inf"))])
+                                      dict(eps=float("inf")), dict(eps="1e-6"), dict(atol=None), dict(rtol=True)])
 def test_gradcheck_refuses_settings_under_which_every_entry_fails(settings):
     """eps = 0 made every numeric derivative NaN and a tolerance of NaN (or below 0) failed every
-    entry, each reported as a wrong gradient."""
+    entry, each reported as a wrong gradient; a string or None was Python's "'<' not supported"."""
     with pytest.raises(ValueError, match=r"gradcheck: eps must be > 0, atol and rtol >= 0, all finite"):
         mg.gradcheck(lambda t: t * t, [np.array([1.0, 2.0])], **settings)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda f: mg.gradcheck(f, []), ValueError, "gradcheck: no inputs, so nothing to check"),  # was True
+    (lambda f: mg.gradcheck(f, ["a"]), TypeError, "gradcheck: input 0 holds no numbers, got 'a'"),
+    (lambda f: mg.gradcheck(f, [np.ones(2), None]), TypeError, "gradcheck: input 1 holds no numbers, got None"),
+    (lambda f: mg.gradcheck(f, [np.ones(2)], seed=1.5), ValueError, "gradcheck: seed must be an int >= 0, got 1.5"),
+    (lambda f: mg.gradcheck(f, [np.ones(2)], seed=None), ValueError, "gradcheck: seed must be an int >= 0, got None"),
+])
+def test_gradcheck_refuses_no_inputs_inputs_of_no_numbers_and_a_seed_that_is_no_int(call, error, message):
+    """No inputs passed without checking anything; the others were NumPy's messages, naming no function,
+    or (seed None) directions drawn afresh each run, unlike the seeded ones the docstring promises."""
+    with pytest.raises(error, match=re.escape(message)):
+        call(lambda *t: sum(((u * u).sum() for u in t), mg.tensor(0.0)))
 
 
 def test_gradcheck_refuses_a_function_that_computes_in_float32():
