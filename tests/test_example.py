@@ -316,7 +316,7 @@ def test_run_sets_the_thread_count(small_data, monkeypatch):
 def test_plot_draws_losses_per_epoch_and_kernels_on_one_scale_centred_at_zero(tmp_path, monkeypatch):
     """Two epochs of three batches: the loss curve's x runs 1/3 to 2 epochs, the accuracy's ticks are
     whole epochs; every kernel's colours span -max|w| to max|w| of the first layer, so white is 0 and
-    kernels compare."""
+    kernels compare; they fill a near-square grid."""
     axes = pytest.importorskip("matplotlib.axes")
     drawn = {"plot": [], "imshow": []}
     drawn_on = []
@@ -342,6 +342,9 @@ def test_plot_draws_losses_per_epoch_and_kernels_on_one_scale_centred_at_zero(tm
     assert len(drawn["imshow"]) == len(first)
     for (image,), kw in drawn["imshow"]:
         assert (kw["vmin"], kw["vmax"]) == (-np.abs(first).max(), np.abs(first).max())
+    kernel_axes = drawn_on[len(drawn["plot"]):]
+    rows, cols = kernel_axes[0].get_subplotspec().get_gridspec().get_geometry()
+    assert (rows - 1) * cols < len(first) <= rows * cols and abs(rows - cols) <= 1  # a near square, no empty row
 
 
 def test_a_checkpoint_whose_optimizer_state_does_not_fit_leaves_the_model_as_it_was(tmp_path, small_data):
