@@ -15,6 +15,8 @@ def floats(low=-3.0, high=3.0, away_from=(), margin=1e-2, width=64):
     """Finite floats in [low, high] at least ``margin`` away from every value in ``away_from``;
     ``width`` 32 or 16 draws values that float32 or float16 hold exactly, the bounds moved inward
     to the nearest such values."""
+    if width not in (16, 32, 64):
+        raise ValueError(f"floats: width must be 16, 32 or 64, got {width!r}")
     low, high = _inward(low, width, up=True), _inward(high, width, up=False)
     return st.floats(low, high, allow_nan=False, allow_infinity=False, width=width).filter(
         lambda v: all(abs(v - k) >= margin for k in away_from))
@@ -32,6 +34,8 @@ def arrays(shape, low=-3.0, high=3.0, away_from=(), margin=1e-2, dtype=np.float6
     """Arrays of ``shape`` drawn with ``floats`` at the dtype's width (hypothesis refuses float64
     draws that a float32 array would round, with NumPy 1.x); ``unique`` rules out ties (for max,
     min, pooling)."""
+    if np.dtype(dtype) not in (np.float16, np.float32, np.float64):
+        raise ValueError(f"arrays: dtype must be float16, float32 or float64, got {np.dtype(dtype)}")
     width = np.dtype(dtype).itemsize * 8
     return hnp.arrays(dtype, shape, elements=floats(low, high, away_from, margin, width), unique=unique)
 

@@ -922,6 +922,16 @@ def test_array_strategy_draws_values_the_dtype_holds_within_bounds(dtype, data):
     assert a.dtype == dtype and np.all((a >= low) & (a <= high))
 
 
+def test_the_float_strategies_refuse_a_width_or_dtype_that_is_no_float():
+    """floats(width=8) was KeyError: 8; arrays of an int dtype failed at the first draw, in hypothesis's
+    words about a "generated array element"."""
+    with pytest.raises(ValueError, match=r"^floats: width must be 16, 32 or 64, got 8$"):
+        testing.floats(width=8)
+    for dtype in (np.int64, "U1", bool):
+        with pytest.raises(ValueError, match=r"^arrays: dtype must be float16, float32 or float64, got "):
+            arrays((2,), dtype=dtype)
+
+
 @given(arrays((20,), away_from=(0.0, 1.0), margin=0.1))
 def test_array_strategy_keeps_away_from_the_kinks_it_is_given(a):
     assert np.all(np.abs(a) >= 0.1) and np.all(np.abs(a - 1) >= 0.1)
