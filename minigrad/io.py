@@ -59,6 +59,8 @@ class NotAnNpzFile(ValueError):
 def load_npz(path):
     """The named arrays of an .npz file, pickles refused. np.load alone returns a bare array for a
     .npy file and reports any other file as pickled data: those raise NotAnNpzFile naming the path."""
+    if not isinstance(path, (str, bytes, os.PathLike)):  # open() takes an int for a descriptor, and closes it
+        raise TypeError(f"not a path: {path!r} (the path of an .npz file: a str or os.PathLike)")
     with open(path, "rb") as f:
         if not zipfile.is_zipfile(f):
             raise NotAnNpzFile(f"{path}: not an .npz file (np.savez writes one, named arrays in a zip; "

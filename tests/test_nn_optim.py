@@ -848,6 +848,22 @@ def test_load_of_a_file_that_is_not_an_npz_names_it(tmp_path):
             make_mlp().load(tmp_path / name)
 
 
+def test_load_takes_no_file_descriptor_and_closes_none():
+    """model.load(1) opened and closed file descriptor 1, the process's stdout (open() takes an int as a
+    descriptor; True is 1); crosscheck.load and the example's checkpoints read through the same function."""
+    read, write = os.pipe()
+    os.write(write, b"not a zip")
+    os.close(write)
+    try:
+        for load in (make_mlp().load, mg.io.load_npz, mg.crosscheck.load):
+            with pytest.raises(TypeError, match=rf"not a path: {read} \(the path of an \.npz file: a str or "
+                                                r"os\.PathLike\)"):
+                load(read)
+            os.fstat(read)  # still open
+    finally:
+        os.close(read)
+
+
 def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
     """The error named atomic_write's temporary file, not the path the caller gave."""
     target = tmp_path / "d"
