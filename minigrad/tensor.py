@@ -613,7 +613,7 @@ def as_dtype(dtype, op):
     device name included (minigrad has none), is an error naming op."""
     try:
         result = np.dtype(dtype)
-    except (TypeError, DeprecationWarning):  # NumPy 2 deprecates the alias "a" (bytes), raised under -W error
+    except (TypeError, ValueError, DeprecationWarning):  # NumPy 2 deprecates the alias "a" (bytes): -W error raises
         result = None
     if result is None or result.kind in _NOT_NUMBERS:  # else refused later by Tensor, naming no op
         raise TypeError(f"{op}: expected a dtype such as np.float64 (minigrad has no devices), got {dtype!r}")

@@ -707,7 +707,8 @@ def test_dtype_cast_edges_follow_pytorch():
         x.to("cpu")
     # dtypes of no numbers were taken, then refused by Tensor's own check, naming Tensor, not to
     for dtype, deprecation in (("U3", "ignore"), ({}, "ignore"), (object, "ignore"), ("M8[D]", "ignore"),
-                               ("a", "ignore"), ("a", "error")):  # NumPy 2 deprecates the alias "a" (bytes)
+                               ("a", "ignore"), ("a", "error"),  # NumPy 2 deprecates the alias "a" (bytes)
+                               ({"a": "f8"}, "ignore")):  # NumPy's ValueError "entry not a 2- or 3- tuple"
         with warnings.catch_warnings():
             warnings.simplefilter(deprecation, DeprecationWarning)
             with pytest.raises(TypeError, match=rf"to: expected a dtype such as np.float64 \(minigrad has no "
