@@ -28,6 +28,8 @@ def atomic_write(path, suffix=""):
     A symbolic link is written through, as open(path, "w") would: the rename replaces its target.
     """
     path = os.fspath(path)
+    if not path:  # realpath would make it the working directory
+        raise FileNotFoundError("cannot write '': the path is empty")
     target = os.path.realpath(path)  # renaming onto the link itself would swap it for a plain file
     directory = os.path.dirname(target)
     if not os.path.isdir(directory):

@@ -864,6 +864,14 @@ def test_load_takes_no_file_descriptor_and_closes_none():
         os.close(read)
 
 
+def test_save_to_an_empty_path_says_so(tmp_path, monkeypatch):
+    """save("") was "[Errno 21] cannot write : Is a directory": the empty path resolved to the working directory."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"^cannot write '': the path is empty$"):
+        make_mlp().save("")
+    assert os.listdir(tmp_path) == []
+
+
 def test_save_onto_a_directory_names_the_path_and_leaves_nothing(tmp_path):
     """The error named atomic_write's temporary file, not the path the caller gave."""
     target = tmp_path / "d"
