@@ -9,7 +9,7 @@ import numpy as np
 from . import ops, windows
 from .io import atomic_write, load_npz
 from .random import generator
-from .tensor import Tensor, as_dtype, cast
+from .tensor import Tensor, as_dtype, as_tensor, cast
 
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
@@ -404,6 +404,7 @@ class Linear(Module):
             self.register_parameter("bias", None)  # a place kept for one, as in PyTorch
 
     def forward(self, x):
+        x = as_tensor(x, op="Linear")
         if x.shape[-1:] != (self.in_features,):  # a 0-D input has no last dimension: x.shape[-1] was an IndexError
             raise ValueError(f"Linear: expected last dimension {self.in_features}, got input shape {x.shape}")
         y = x @ self.weight.T

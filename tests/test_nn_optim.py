@@ -181,6 +181,16 @@ def test_linear_names_an_input_of_the_wrong_width():
         nn.Linear(3, 2)(mg.tensor(np.ones((2, 4), np.float32)))
     with pytest.raises(ValueError, match=r"Linear: expected last dimension 1, got input shape \(\)"):
         nn.Linear(1, 2)(mg.tensor(np.float32(1)))
+    for x in ("ab", None):  # an AttributeError: 'str' object has no attribute 'shape'
+        with pytest.raises(TypeError, match=rf"^Linear: takes a number, an array or a tensor, got {x!r}$"):
+            nn.Linear(1, 2)(x)
+
+
+def test_linear_takes_a_list_as_the_functions_do():
+    """nn.Linear(2, 1)([[1.0, 2.0]]) was an AttributeError ('list' object has no attribute 'shape'); the ops
+    and the layers' modules take lists and arrays."""
+    m = nn.Linear(2, 1, rng=0)
+    assert_close(m([[1.0, 2.0]]).data, m(mg.tensor([[1.0, 2.0]])).data, rtol=0, atol=0)
 
 
 def test_only_parameters_and_modules_are_registered():
