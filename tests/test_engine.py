@@ -1137,12 +1137,19 @@ def test_gradcheck_checks_float32_inputs_in_float64():
 
 
 @pytest.mark.parametrize("settings", [dict(eps=0), dict(eps=-1e-6), dict(atol=float("nan")), dict(rtol=-1e-3),
-                                      dict(eps=float("inf")), dict(eps="1e-6"), dict(atol=None), dict(rtol=True)])
+                                      dict(eps=float("inf")), dict(eps="1e-6"), dict(atol=None), dict(rtol=True),
+                                      dict(atol=float("inf")), dict(rtol=float("inf"))])
 def test_gradcheck_refuses_settings_under_which_every_entry_fails(settings):
     """eps = 0 made every numeric derivative NaN and a tolerance of NaN (or below 0) failed every
     entry, each reported as a wrong gradient; a string or None was Python's "'<' not supported"."""
     with pytest.raises(ValueError, match=r"gradcheck: eps must be > 0, atol and rtol >= 0, all finite"):
         mg.gradcheck(lambda t: t * t, [np.array([1.0, 2.0])], **settings)
+
+
+def test_gradcheck_takes_a_tolerance_of_zero():
+    """atol=0 (relative only) and rtol=0 (absolute only) are settings, not errors."""
+    for settings in (dict(atol=0), dict(rtol=0)):
+        assert mg.gradcheck(lambda t: (t * t).sum(), [np.array([1.0, 2.0])], **settings)
 
 
 @pytest.mark.parametrize("call, error, message", [
