@@ -274,7 +274,7 @@ class Clip(Function):
     """y = min(max(x, low), high)   (PyTorch's, see _clamp: high everywhere if low > high, a NaN x or bound
     gives NaN, and x is kept at a bound: clamp(-0.0, min=0) is -0.0)
     dx = g [low <= x <= high]   (selected, as PyTorch's clamp: the boundary passes g, an inf g outside gives 0)"""
-    def forward(self, x, low=None, high=None):
+    def forward(self, x, low=None, high=None, op="clip"):
         # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64); asarray,
         # not np.float64(b): NumPy 1.x makes a number of a one-element array, of shape (1, 1) too
         if x.dtype.kind == "f":
@@ -284,8 +284,8 @@ class Clip(Function):
                          for b in (low, high))
             for b in (low, high):
                 if isinstance(b, int):  # a float bound makes the result float, as in PyTorch
-                    _number_for("clip", b, x.dtype)
-        _check_bounds_broadcast(x, low, high)
+                    _number_for(op, b, x.dtype)
+        _check_bounds_broadcast(op, x, low, high)
         self.inside = np.True_
         if low is not None:
             self.inside = self.inside & (x >= low)
@@ -303,8 +303,8 @@ class ClipByTensors(Function):
     dlow = g [x < low], dhigh = g [x > high]   (one bound given)
     dlow = g [x < low < high], dhigh = g [x > high or high < low]   (both: PyTorch's, where x < low == high
     no input gets g)"""
-    def forward(self, x, low, high, both):
-        _check_bounds_broadcast(x, low, high)
+    def forward(self, x, low, high, both, op="clip"):
+        _check_bounds_broadcast(op, x, low, high)
         self.inside = (x >= low) & (x <= high)
         self.to_low = (x < low) & (low < high) if both else x < low
         self.to_high = (x > high) | (high < low) if both else x > high
@@ -326,13 +326,13 @@ def _clamp(x, low, high):
     return y
 
 
-def _check_bounds_broadcast(x, *bounds):
+def _check_bounds_broadcast(op, x, *bounds):
     """Tensor bounds may broadcast x larger, as in PyTorch."""
     shapes = [np.shape(b) for b in bounds if b is not None]
     try:
         np.broadcast_shapes(x.shape, *shapes)
     except ValueError:
-        raise ValueError(f"clip: x {x.shape} and bounds {' and '.join(map(str, shapes))} do not broadcast") from None
+        raise ValueError(f"{op}: x {x.shape} and bounds {' and '.join(map(str, shapes))} do not broadcast") from None
 
 
 @jit()
@@ -867,27 +867,36 @@ def where(condition, a, b):
     return Where.apply(a, b, condition=condition.data if isinstance(condition, Tensor) else condition)
 
 
-def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
+def clamp(x, min=None, max=None):  # noqa: A002  torch's names
     """torch.clamp. Tensor or array bounds promote with x as PyTorch's do (a float32 x clamped by a
     float64 tensor is float64); numbers take x's dtype. Bounds that require a gradient get one, as in
     PyTorch (ClipByTensors); other bounds are constants (Clip)."""
+    return _clip("clamp", x, min, max)
+
+
+def clip(x, min=None, max=None):  # noqa: A002  torch's and NumPy 2's names
+    """torch.clip, clamp under its other name."""
+    return _clip("clip", x, min, max)
+
+
+def _clip(op, x, min, max):  # noqa: A002
     if min is None and max is None:  # PyTorch refuses it too: a missing bound is usually a typo
-        raise ValueError("clip: at least one of min and max must be given")
+        raise ValueError(f"{op}: at least one of min and max must be given")
     for name, b in (("min", min), ("max", max)):  # NumPy's error for "0.5" named no op
         if b is not None and not isinstance(b, Tensor) and np.asarray(b).dtype.kind not in "biuf":
-            raise TypeError(f"clip: {name} must be a number, an array or a tensor, got {b!r}")
-    x = as_tensor(x, op="clip")
+            raise TypeError(f"{op}: {name} must be a number, an array or a tensor, got {b!r}")
+    x = as_tensor(x, op=op)
     arrays = [b for b in (min, max) if isinstance(b, (Tensor, np.ndarray))]
     if arrays:
         x = _to(x, result_type(x, *arrays))
     if is_grad_enabled() and any(isinstance(b, Tensor) and b.requires_grad for b in arrays):
         # checked here too, before a missing bound becomes an inf, so the error names only the bounds given
-        _check_bounds_broadcast(x, *(b.data if isinstance(b, Tensor) else b for b in (min, max)))
+        _check_bounds_broadcast(op, x, *(b.data if isinstance(b, Tensor) else b for b in (min, max)))
         low, high = (_to(as_tensor(missing if b is None else b), x.dtype)
                      for b, missing in ((min, -np.inf), (max, np.inf)))
-        return ClipByTensors.apply(x, low, high, both=min is not None and max is not None)
+        return ClipByTensors.apply(x, low, high, both=min is not None and max is not None, op=op)
     low, high = (b.data if isinstance(b, Tensor) else b for b in (min, max))
-    return Clip.apply(x, low=low, high=high)
+    return Clip.apply(x, low=low, high=high, op=op)
 
 
 def _numpy_names(fn):
@@ -1163,8 +1172,7 @@ def softmax(x, dim=-1): return Softmax.apply(x, axis=dim)
 def log_softmax(x, dim=-1): return LogSoftmax.apply(x, axis=dim)
 
 
-cat = concatenate  # PyTorch's names
-clamp = clip
+cat = concatenate  # PyTorch's name
 
 
 def _to(x, dtype):
@@ -1213,7 +1221,7 @@ def _attach_operators():
         "__neg__": neg, "__pos__": _positive, "__reversed__": _reversed, "__getitem__": getitem,
         "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-        "clip": clip, "clamp": clip, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
+        "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin,
         "gather": gather, "reshape": reshape, "view": _view, "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,

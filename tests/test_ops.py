@@ -609,9 +609,9 @@ def test_clamp_by_tensors_broadcasts_x_as_pytorchs(shapes, seed):
 
 @pytest.mark.parametrize("requires_grad", [False, True])
 def test_clamp_by_bounds_that_do_not_broadcast_is_refused_naming_the_shapes(requires_grad):
-    with pytest.raises(ValueError, match=r"clip: x \(3,\) and bounds \(2,\) and \(\) do not broadcast"):
+    with pytest.raises(ValueError, match=r"^clamp: x \(3,\) and bounds \(2,\) and \(\) do not broadcast"):
         mg.clamp(mg.tensor(np.zeros(3)), min=mg.tensor(np.zeros(2), requires_grad=requires_grad), max=1.0)
-    with pytest.raises(ValueError, match=r"clip: x \(3,\) and bounds \(2,\) do not broadcast"):
+    with pytest.raises(ValueError, match=r"^clamp: x \(3,\) and bounds \(2,\) do not broadcast"):
         mg.clamp(mg.tensor(np.zeros(3)), max=mg.tensor(np.zeros(2), requires_grad=requires_grad))
 
 
@@ -628,9 +628,12 @@ def test_clamp_by_constant_tensors_gives_numpys_clip_of_the_broadcast_shape(shap
 
 
 def test_clamp_without_bounds_is_refused_as_pytorchs():
-    """x.clamp() returned a copy of x, silently; PyTorch refuses it."""
-    for call in (lambda: mg.tensor([1.0]).clamp(), lambda: mg.clip(mg.tensor([1.0]), None, None)):
-        with pytest.raises(ValueError, match="clip: at least one of min and max must be given"):
+    """x.clamp() returned a copy of x, silently; PyTorch refuses it. Each name names itself (clamp's errors
+    said clip)."""
+    x = mg.tensor([1.0])
+    for op, call in (("clamp", lambda: x.clamp()), ("clip", lambda: mg.clip(x, None, None)),
+                     ("clamp", lambda: mg.clamp(x)), ("clip", lambda: x.clip())):
+        with pytest.raises(ValueError, match=f"^{op}: at least one of min and max must be given"):
             call()
 
 
@@ -640,8 +643,10 @@ def test_clamp_by_something_that_is_not_a_number_is_refused_by_name():
     for kw, shown in ((dict(min="0.5"), "min must be a number, an array or a tensor, got '0.5'"),
                       (dict(min=0.0, max={}), r"max must be a number, an array or a tensor, got \{\}"),
                       (dict(max=["a", "b"]), r"max must be .* got \['a', 'b'\]")):
-        with pytest.raises(TypeError, match=rf"^clip: {shown}"):
+        with pytest.raises(TypeError, match=rf"^clamp: {shown}"):
             x.clamp(**kw)
+        with pytest.raises(TypeError, match=rf"^clip: {shown}"):
+            x.clip(**kw)
 
 
 def test_clamp_by_tensors_promotes_as_pytorchs():
@@ -698,7 +703,7 @@ def test_clamp_of_integers_refuses_number_bounds_outside_their_dtype_as_pytorch(
     """NumPy 2 raised its own OverflowError for some (300 for int8) and clamped by others (-300), and
     NumPy 1.x widened the result to int16; PyTorch refuses them, but for -1 of a uint8, which it wraps to 255."""
     x = np.array([1, 5, 3], dtype)
-    with pytest.raises(ValueError, match=rf"clip: value {bad} cannot be converted to {np.dtype(dtype)} without "
+    with pytest.raises(ValueError, match=rf"^clamp: value {bad} cannot be converted to {np.dtype(dtype)} without "
                                          "overflow, as in PyTorch"):
         mg.clamp(mg.tensor(x), low, high)
     torch = pytest.importorskip("torch")
@@ -780,7 +785,8 @@ def test_binary_ops_name_themselves_and_a_value_that_is_no_number(other):
 @pytest.mark.parametrize("value", ["a", None])
 def test_functions_name_themselves_for_an_input_of_no_numbers(value):
     """mg.flatten("a"), mg.pad(None, (1, 1)) and the others below said "Tensor: needs numbers", naming no op."""
-    calls = {"clip": lambda: mg.clamp(value, min=0), "gather": lambda: mg.gather(value, 0, [0]),
+    calls = {"clamp": lambda: mg.clamp(value, min=0), "clip": lambda: mg.clip(value, max=0),
+             "gather": lambda: mg.gather(value, 0, [0]),
              "max": lambda: mg.max(value, dim=0), "argmax": lambda: mg.argmax(value),
              "argmin": lambda: mg.argmin(value), "t": lambda: mg.t(value), "flip": lambda: mg.flip(value, (0,)),
              "transpose": lambda: mg.transpose(value, 0, 1),
