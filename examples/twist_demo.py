@@ -18,6 +18,7 @@ from layers import functional as F
 from minigrad.io import atomic_write
 
 from . import mnist_data
+from .mnist import file_path
 
 CANVAS = 64
 IDENTITY = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=np.float64)
@@ -91,7 +92,7 @@ def save_png(path, caption, original, result):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m examples.twist_demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="twist-demo", help="directory for the PNGs (created)")
+    parser.add_argument("--out", default="twist-demo", type=file_path, help="directory for the PNGs (created)")
     args = parser.parse_args(argv)
     try:
         os.makedirs(args.out, exist_ok=True)

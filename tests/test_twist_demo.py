@@ -81,3 +81,11 @@ def test_unwritable_output_is_one_line_and_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == f"twist_demo: cannot write to {taken}: File exists\n"  # the reason, without Python's "[Errno 17]"
     assert taken.read_text() == "mine"
+
+
+def test_an_empty_out_is_refused_as_no_path(capsys):
+    """--out "" (an unset shell variable) was "cannot write to : No such file or directory"; the MNIST
+    example's and crosscheck's options say it this way."""
+    with pytest.raises(SystemExit) as exit_info:
+        twist_demo.main(["--out", ""])
+    assert exit_info.value.code == 2 and "argument --out: needs a path, got ''" in capsys.readouterr().err
