@@ -1591,13 +1591,16 @@ def test_optimizer_state_takes_the_parameters_dtype(name, kw):
     (lambda o: optim.StepLR(o, step_size=1, gamma=0.5), lambda t, o: t.optim.lr_scheduler.StepLR(o, 1, 0.5)),
     (lambda o: optim.CosineAnnealingLR(o, T_max=5, eta_min=0.01),
      lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 5, 0.01)),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=1), lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 1)),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=2), lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 2)),
 ])
 def test_schedules_match_torch(make, torch_make):
+    """Past T_max the cosine goes back up, and from its second minimum (4 T_max) down again."""
     torch = pytest.importorskip("torch")
     opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1)
     t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     sched, t_sched = make(opt), torch_make(torch, t_opt)
-    for _ in range(7):
+    for _ in range(23):
         t_opt.step()
         sched.step()
         t_sched.step()
@@ -1608,7 +1611,8 @@ def test_schedules_match_torch(make, torch_make):
 ONE_CYCLE = [dict(max_lr=0.03, epochs=3, steps_per_epoch=7),  # Rohrer's recipe: the defaults, per step
              dict(max_lr=0.1, total_steps=20, anneal_strategy="linear", three_phase=True, pct_start=0.4,
                   base_momentum=0.8, max_momentum=0.9, div_factor=10.0, final_div_factor=100.0),
-             dict(max_lr=0.1, total_steps=11, cycle_momentum=False)]
+             dict(max_lr=0.1, total_steps=11, cycle_momentum=False),
+             dict(max_lr=0.1, total_steps=1)]  # the shortest: one lr, the final one
 
 
 def _lr_momentum(opt):
