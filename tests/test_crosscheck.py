@@ -1,6 +1,7 @@
 """Cross-check tools: export/verify round trips, compare's exit codes, converters, golden files, torch ports."""
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -220,6 +221,20 @@ def test_compare_reports_relative_error_and_marks_each_row(tmp_path, capsys):
     arrays, _ = crosscheck.load(path)
     np.savez(tmp_path / "off.npz", **dict(arrays, output=np.nextafter(arrays["output"], np.inf)))
     assert cli(["compare", str(path), str(tmp_path / "off.npz"), "--rtol", "0", "--atol", "0"]) == 1
+
+
+def test_relative_error_against_an_expected_zero_is_infinite_without_a_warning():
+    """|a - e| / |e| for e = 0: the denominator floored at the smallest float gave 1.3e308 for 3 against 0,
+    and from 4 up an overflow RuntimeWarning (an error under -W error) with inf."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for actual in (3.0, 5.0, 1e300):
+            row, = crosscheck.compare({"y": np.array([0.0, 1.0])}, {"y": np.array([actual, 1.0])})
+            assert row.max_rel == np.inf and row.max_abs == actual and not row.ok
+        row, = crosscheck.compare({"y": np.array([0.0, 2.0])}, {"y": np.array([0.0, 3.0])})
+        assert row.max_rel == 0.5  # 0 against 0 is no error
+        row, = crosscheck.compare({"y": np.array([1e-310])}, {"y": np.array([1.0])})  # a subnormal expected
+        assert row.max_rel == np.inf
 
 
 def test_load_and_verify_refuse_what_they_cannot_recompute(tmp_path):

@@ -185,7 +185,8 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
         magnitude = np.where(np.isfinite(e), np.abs(e), 0)  # an infinity allows no relative slack
         excess = diff - (atol + rtol * magnitude)
         worst = np.unravel_index(int(np.argmax(excess)), e.shape)
-        rel = diff / np.maximum(magnitude, np.finfo(np.float64).tiny)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf is the answer, not a warning
+            rel = np.where(magnitude > 0, diff / magnitude, np.where(diff > 0, np.inf, 0.0))
         rows.append(Row(name, e.shape, float(diff.max()), float(rel.max()), tuple(int(i) for i in worst),
                         float(e[worst]), float(a[worst]), bool(excess.max() <= 0)))
     return rows
