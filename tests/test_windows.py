@@ -1408,6 +1408,9 @@ def test_empty_batch_gives_empty_output_and_zero_gradients(each_backend, name):
 @pytest.mark.parametrize("call,message", [
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 2, 2))), np.ones((1, 1, 3, 3))), r"kernel \(3, 3\).*larger than the padded input \(2, 2\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 2))), np.ones((1, 1, 3, 3))), r"kernel \(3, 3\).*larger than the padded input \(5, 2\)"),
+    (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 2, 1))), np.ones((1, 1, 5, 5)), padding=1),
+     r"kernel \(5, 5\) with dilation \(1, 1\) spans \(5, 5\), larger than the padded input \(4, 3\) \(input \(2, 1\), "
+     r"padding \(1, 1\)\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), stride=0), r"stride must be >= 1, got \(0, 0\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), dilation=(1, 0)), r"dilation must be >= 1"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), padding=-1), r"padding must be >= 0"),
