@@ -588,6 +588,9 @@ def test_bad_input_errors_name_the_op_and_shapes():
     for axes, bad in (((0, 3), 3), ((-3, 0), -3)):  # taken modulo 2 as (0, 1) and (1, 0), where PyTorch refuses them
         with pytest.raises(ValueError, match=rf"permute: dim {bad} out of range for a 2-D tensor \(from -2 to 1\)"):
             x.permute(*axes)
+    for bad in (-2, 1):  # a 1-D tensor takes dim 0 or -1, as in torch
+        with pytest.raises(ValueError, match=rf"permute: dim {bad} out of range for a 1-D tensor \(from -1 to 0\)"):
+            mg.tensor([1.0, 2.0]).permute(bad)
     with pytest.raises(ValueError, match=r"flatten: dim 2 out of range for a 2-D tensor"):
         x.flatten(2)
     with pytest.raises(ValueError, match=r"unsqueeze: dim 3 out of range for a 2-D tensor \(from -3 to 2\)"):
