@@ -959,6 +959,12 @@ def test_conv_geometries_reach_the_edges_of_their_space(edge):
                     settings=settings(database=None, max_examples=2000))
 
 
+def test_conv_geometries_reach_an_output_of_one_position():
+    """Windows that fit once: the smallest output the strategy keeps (its filter is output >= 1)."""
+    hypothesis.find(testing.conv_geometries(), lambda g: testing.output_size(g) == (1, 1),
+                    settings=settings(database=None, max_examples=2000))
+
+
 @pytest.mark.parametrize("step", [0.1, 0.5])
 @given(data=st.data())
 def test_tie_free_arrays_are_the_documented_ladder(step, data):
