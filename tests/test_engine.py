@@ -952,7 +952,8 @@ def test_conv_geometries_are_valid_within_their_limits(max_channels, data):
 
 
 @pytest.mark.parametrize("edge", [dict(padding=(0, 0)), dict(stride=(1, 1)), dict(dilation=(1, 1)),
-                                  dict(dilation=(2, 2)), dict(groups=1), dict(groups=2), dict(n=1), dict(h=1)])
+                                  dict(dilation=(2, 2)), dict(groups=1), dict(groups=2), dict(n=1), dict(h=1),
+                                  dict(kh=1), dict(kw=1)])
 def test_conv_geometries_reach_the_edges_of_their_space(edge):
     """A strategy that never drew padding 0 would leave the commonest geometry untested."""
     hypothesis.find(testing.conv_geometries(), lambda g: all(g[k] == v for k, v in edge.items()),
