@@ -274,7 +274,7 @@ class Clip(Function):
     """y = min(max(x, low), high)   (PyTorch's, see _clamp: high everywhere if low > high, a NaN x or bound
     gives NaN, and x is kept at a bound: clamp(-0.0, min=0) is -0.0)
     dx = g [low <= x <= high]   (selected, as PyTorch's clamp: the boundary passes g, an inf g outside gives 0)"""
-    def forward(self, x, low=None, high=None, op="clip"):
+    def forward(self, x, low, high, op):
         # the bounds in x's dtype, as NEP 50 takes them (NumPy 1.x made a 0-d float32 x float64); asarray,
         # not np.float64(b): NumPy 1.x makes a number of a one-element array, of shape (1, 1) too
         if x.dtype.kind == "f":
@@ -303,7 +303,7 @@ class ClipByTensors(Function):
     dlow = g [x < low], dhigh = g [x > high]   (one bound given)
     dlow = g [x < low < high], dhigh = g [x > high or high < low]   (both: PyTorch's, where x < low == high
     no input gets g)"""
-    def forward(self, x, low, high, both, op="clip"):
+    def forward(self, x, low, high, both, op):
         _check_bounds_broadcast(op, x, low, high)
         self.inside = (x >= low) & (x <= high)
         self.to_low = (x < low) & (low < high) if both else x < low
