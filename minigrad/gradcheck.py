@@ -8,8 +8,7 @@ kept would not: minigrad keeps graphs, so a second backward is legal).
 """
 import numpy as np
 
-from .ops import _is_int
-from .tensor import Tensor
+from .tensor import Tensor, _is_int, _is_real
 
 
 class GradcheckError(AssertionError):
@@ -26,9 +25,8 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     """
     if not (isinstance(mode, str) and mode in ("full", "directional")):
         raise ValueError(f"gradcheck: mode must be 'full' or 'directional', got {mode!r}")
-    numbers = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                  for v in (eps, atol, rtol))
-    if not (numbers and 0 < eps < np.inf and 0 <= atol < np.inf and 0 <= rtol < np.inf):  # else every entry fails
+    finite = all(map(_is_real, (eps, atol, rtol))) and 0 < eps < np.inf and 0 <= atol < np.inf and 0 <= rtol < np.inf
+    if not finite:  # else every entry fails, naming NaN
         raise ValueError(f"gradcheck: eps must be > 0, atol and rtol >= 0, all finite; got eps={eps!r}, "
                          f"atol={atol!r}, rtol={rtol!r}")
     if not _is_int(seed) or seed < 0:  # None would draw other directions every run

@@ -10,7 +10,6 @@ Adam    g <- g + wd p;  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
 AdamW   p <- p (1 - lr wd), then Adam's step without the wd term
 """
 import math
-import numbers
 from collections import defaultdict
 
 import numpy as np
@@ -18,8 +17,7 @@ import numpy as np
 from . import backend
 from .backend import jit
 from .nn import check_flags
-from .ops import _is_int
-from .tensor import Tensor, cast, changed_in_place
+from .tensor import Tensor, _is_int, _is_real, cast, changed_in_place
 
 
 class Optimizer:
@@ -156,11 +154,6 @@ class Optimizer:
         elif value.shape != shape:
             raise ValueError(f"{name}.load_state_dict: parameter {i}'s {key!r} has shape {value.shape}, "
                              f"the parameter has {shape}")
-
-
-def _is_real(value):
-    """A real number; a bool is not one here (lr=True is a mistake, not 1)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _check_numbers(op, **values):

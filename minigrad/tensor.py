@@ -14,6 +14,7 @@ backward refuses a Function whose kept arrays' memory has changed since its forw
 import copy
 import functools
 import inspect
+import numbers
 import threading
 import weakref
 
@@ -184,6 +185,11 @@ def _no_numbers_error(op, value):
 def _is_int(value):
     """An int dim or size; a bool is not one, as in PyTorch (x.sum(True) counted it as dim 1)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    """A real number, NumPy's scalars included; a bool is not one here (lr=True is a mistake, not 1)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def cast(data, dtype, copy=False):

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..io import NotAnNpzFile, atomic_write, load_npz
 from ..nn import check_count
-from ..tensor import Tensor
+from ..tensor import Tensor, _is_real
 
 FORMAT = "minigrad-crosscheck/1"
 
@@ -158,7 +158,7 @@ def compare(expected, actual, rtol=1e-7, atol=1e-10):
                         f"{type(expected).__name__} and {type(actual).__name__}; for two arrays, "
                         f"compare({{'y': expected}}, {{'y': actual}})")
     for name, value in (("rtol", rtol), ("atol", atol)):  # a NaN marked every array as differing
-        if not (isinstance(value, (int, float, np.integer, np.floating)) and 0 <= value < np.inf):
+        if not (_is_real(value) and 0 <= value < np.inf):
             raise ValueError(f"compare: {name} must be a finite number >= 0, got {value!r}")
     missing = [k for k in expected if k not in actual]
     if missing:
