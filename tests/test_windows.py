@@ -1447,7 +1447,8 @@ def test_window_functions_name_themselves_for_an_input_of_no_numbers(value):
     w = np.ones((1, 1, 3, 3))
     calls = {"unfold": lambda: mg.unfold(value, 2), "fold": lambda: mg.fold(value, 4, 2),
              "max_pool2d": lambda: F.max_pool2d(value, 2),
-             "max_abs_pool2d": lambda: F.max_abs_pool2d(value, 2), "global_avg_pool2d": lambda: F.global_avg_pool2d(value),
+             "max_abs_pool2d": lambda: F.max_abs_pool2d(value, 2),
+             "global_avg_pool2d": lambda: F.global_avg_pool2d(value),
              "max_unpool2d": lambda: F.max_unpool2d(value, np.zeros((1, 1, 2, 2), np.int64), 2),
              "conv2d": lambda: F.conv2d(value, w, padding="same"),
              "sharpened_cosine_similarity": lambda: F.sharpened_cosine_similarity(value, w, 1.0, 0.1, padding="same")}
