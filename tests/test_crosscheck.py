@@ -424,7 +424,7 @@ def test_export_refuses_a_geometry_that_is_no_dict_and_a_seed_that_is_no_int(arg
         crosscheck.export(crosscheck.cases()["scs"], *args)
 
 
-@pytest.mark.parametrize("tolerance", [float("nan"), -1e-7, None, "1e-7", float("inf")])
+@pytest.mark.parametrize("tolerance", [float("nan"), -1e-7, None, "1e-7", float("inf"), True])
 def test_compare_refuses_a_tolerance_that_is_not_a_finite_number_at_least_0(tolerance):
     """As the command line refuses it: a nan rtol marked every array as differing, without a word, and None
     was "unsupported operand type(s) for +"."""
