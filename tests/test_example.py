@@ -516,6 +516,14 @@ def test_missing_data_is_one_clear_error(tmp_path, capsys):
     assert err.count("\n") == 1 and "no train-images-idx3-ubyte" in err
 
 
+def test_threads_may_be_as_many_as_the_usable_cpus(monkeypatch, capsys):
+    monkeypatch.setattr(mnist, "usable_cpus", lambda: 3)
+    assert mnist.parse_args(["--threads", "3"]).threads == 3
+    with pytest.raises(SystemExit):
+        mnist.parse_args(["--threads", "4"])
+    assert "between 1 and 3 (the CPUs this process may use), got 4" in capsys.readouterr().err
+
+
 def test_threads_option_beats_the_environment(monkeypatch):
     """--threads only filled in variables the environment had not set, so with OMP_NUM_THREADS=2
     exported (as CI and many shells do) --threads 1 left BLAS on 2 threads."""
