@@ -35,11 +35,12 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", seed=0
     inputs = [inputs] if isinstance(inputs, (Tensor, np.ndarray)) else list(inputs)
     if not inputs:  # a check of nothing would pass
         raise ValueError("gradcheck: no inputs, so nothing to check")
+    arrays = []
     for i, x in enumerate(inputs):
-        if np.asarray(x.data if isinstance(x, Tensor) else x).dtype.kind not in "biuf":
+        a = np.asarray(x.data if isinstance(x, Tensor) else x)
+        if a.dtype.kind not in "biuf":
             raise TypeError(f"gradcheck: input {i} holds no numbers, got {x!r:.80}")
-    # np.array, not ascontiguousarray: that one returns a 0-D input as 1-D
-    arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C") for x in inputs]
+        arrays.append(np.array(a, dtype=np.float64, order="C"))  # a copy; ascontiguousarray makes a 0-D input 1-D
 
     def evaluate(values):
         with_grad = [Tensor(v.copy(), requires_grad=True) for v in values]
