@@ -15,7 +15,7 @@ import numpy as np
 
 from . import backend
 from .backend import jit, unsigned
-from .tensor import (Function, Tensor, _is_int, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast,
+from .tensor import (Function, Tensor, _is_int, _is_real, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast,
                      changed_in_place, check_unrecorded_change, is_grad_enabled, result_type)
 
 
@@ -724,10 +724,14 @@ class LogSoftmax(Function):
 
 
 class CrossEntropy(Function):
-    """l_n = -log_softmax(x)[n, label_n] for logits x of shape (N, C); y = their mean, their sum or l
-    itself (PyTorch's reduction "mean", "sum", "none")
-    dx = (softmax(x) - onehot(labels)) g_n, with g_n = g / N, g or g[n] by the reduction"""
-    def forward(self, logits, labels, reduction="mean"):
+    """For logits x (N, C), class weights w (ones unless given), label smoothing s and m_n = 0 where label_n
+    is ignore_index, else 1, PyTorch's two terms: nll_n = -m_n w[label_n] log_softmax(x)[n, label_n] and
+    smooth_n = -m_n sum_c w_c log_softmax(x)[n, c]. With W = sum_n m_n w[label_n], y is
+    (1 - s) sum_n nll_n / W + (s / C) sum_n smooth_n / W ("mean"), the same without / W ("sum"), or
+    (1 - s) nll + (s / C) smooth ("none")
+    dx = G - softmax(x) sum_c G[n, c], G = d y / d log_softmax(x): -m_n ((1 - s) w[label_n] [c = label_n] +
+    (s / C) w_c) g_n, with g_n = g / W, g or g[n] by the reduction"""
+    def forward(self, logits, labels, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         if not (isinstance(reduction, str) and reduction in ("mean", "sum", "none")):
             raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         labels = np.asarray(labels)
@@ -735,24 +739,51 @@ class CrossEntropy(Function):
             raise ValueError(f"cross_entropy: needs logits (N, C) and integer labels (N,), got "
                              f"{logits.shape} {logits.dtype} and {labels.shape} {labels.dtype}")
         _check_floating(logits, "cross_entropy")
-        if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
-            raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[1]}), "
-                             f"got min {labels.min()} max {labels.max()}")
+        n, c = logits.shape
+        if not _is_int(ignore_index):
+            raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
+        if not (_is_real(label_smoothing) and 0 <= label_smoothing <= 1):
+            raise ValueError(f"cross_entropy: label_smoothing must be a number from 0 to 1, got {label_smoothing!r}")
+        if weight is not None and (weight.shape != (c,) or weight.dtype.kind not in "iuf"):
+            raise ValueError(f"cross_entropy: weight must hold one number per class, shape ({c},), got "
+                             f"{weight.shape} {weight.dtype} (pass reduction and the rest by name, as in PyTorch)")
+        kept = labels != ignore_index
+        if kept.any() and (labels[kept].min() < 0 or labels[kept].max() >= c):
+            raise ValueError(f"cross_entropy: labels must lie in [0, {c}) or equal ignore_index ({ignore_index}), "
+                             f"got min {labels[kept].min()} max {labels[kept].max()}")
+        dtype = logits.dtype.type
+        self.labels = np.where(kept, labels, 0)  # an ignored label may lie outside the classes
+        self.kept, self.reduction = kept, reduction
+        self.w = np.ones(c, logits.dtype) if weight is None else cast(weight, logits.dtype)
+        self.w_label = np.where(kept, self.w[self.labels], 0)
+        self.total = self.w_label.sum()  # N when no weight is given and no label ignored
+        self.nll_share = dtype(1 - label_smoothing)
+        # PyTorch skips the smoothing term for s = 0; s / 0 classes is inf there (then inf 0 = nan)
+        self.smooth_share = dtype(label_smoothing / c if c else np.inf) if label_smoothing else None
         shifted = logits - logits.max(axis=1, keepdims=True, initial=-np.inf)  # initial: no classes
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.labels, self.softmax, self.reduction = labels, np.exp(log_p), reduction
-        losses = -log_p[np.arange(len(labels)), labels]
-        if reduction == "none":
-            return losses
-        # n in the logits' dtype: NumPy 1.x made float32 / int float64. An empty batch: 0 / 0 = nan, as PyTorch's
-        return losses.sum() if reduction == "sum" else losses.sum() / logits.dtype.type(len(labels))
+        self.softmax = np.exp(log_p)
+        # selected, not multiplied by m_n: an ignored row's log p of -inf times 0 would be NaN
+        terms = [np.where(kept, -(self.w_label * log_p[np.arange(n), self.labels]), 0)]
+        if self.smooth_share is not None:
+            terms.append(np.where(kept, -(log_p * self.w).sum(axis=1), 0))
+        if reduction == "sum":
+            terms = [t.sum() for t in terms]
+        elif reduction == "mean":  # no labels, or none kept: 0 / 0 = nan, as PyTorch's
+            terms = [t.sum() / self.total for t in terms]
+        y = self.nll_share * terms[0]
+        return y if self.smooth_share is None else y + self.smooth_share * terms[1]
 
     def backward(self, g):
-        dx = self.softmax.copy()
-        dx[np.arange(len(self.labels)), self.labels] -= 1
-        if self.reduction == "none":
-            return dx * g[:, None]
-        return dx * (g if self.reduction == "sum" else g / len(self.labels))  # an empty batch: g / 0 meets no element
+        n = len(self.labels)
+        g = g.reshape(n, 1) if self.reduction == "none" else g
+        per_label = (lambda share: share * g / self.total) if self.reduction == "mean" else (lambda share: share * g)
+        grad = np.zeros_like(self.softmax)
+        nll_g = np.broadcast_to(per_label(self.nll_share), (n, 1))[:, 0]
+        grad[np.arange(n), self.labels] = np.where(self.kept, -(self.w_label * nll_g), 0)
+        if self.smooth_share is not None:
+            grad -= np.where(self.kept[:, None], self.w * per_label(self.smooth_share), 0)
+        return grad - self.softmax * grad.sum(axis=1, keepdims=True)
 
 
 # ----------------------------------------------------------------------------------- public API
@@ -1123,10 +1154,13 @@ def _setitem(x, index, value):
     changed_in_place(x.data)
 
 
-def pad(x, pad, value=None):  # noqa: A002 - torch's name
+def pad(x, pad, mode="constant", value=None):  # noqa: A002 - torch's name
     """torch.nn.functional.pad, constant mode: pad = (before, after) for the last axis, then for the
     one before it, and so on for as many axes as it has pairs; value None pads with 0."""
     x = as_tensor(x, op="pad")
+    if not (isinstance(mode, str) and mode == "constant"):  # pad(x, p, 0) took 0 as the value
+        raise ValueError(f"pad: mode must be 'constant' (PyTorch's reflect, replicate and circular are not "
+                         f"implemented), got {mode!r}")
     widths = np.asarray(pad)
     # as np.pad: a cast to int would truncate 1.5 to 1; np.asarray((True, 0)) is an int array
     ints = (widths.dtype.kind in "iu" or widths.size == 0) and not (
@@ -1186,8 +1220,17 @@ def _to(x, dtype):
     return Cast.apply(x, dtype=dtype) if dtype.kind == "f" else Tensor(cast(x.data, dtype, copy=True))
 
 
-def cross_entropy(logits, labels, reduction="mean"):
-    return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels, reduction=reduction)
+def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """torch.nn.functional.cross_entropy for logits (N, C) and class labels (N,); weight is a constant, as
+    PyTorch's (whose backward refuses one that requires a gradient: here the call does)."""
+    if isinstance(weight, Tensor):
+        if weight.requires_grad and is_grad_enabled():
+            raise RuntimeError("cross_entropy: weight has no gradient (as in PyTorch); pass weight.detach()")
+        weight = weight.data
+    elif weight is not None:
+        weight = np.asarray(as_tensor(weight, op="cross_entropy").data)
+    return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels, weight=weight,
+                              ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
 
 
 def _positive(x):

@@ -937,18 +937,25 @@ TORCH_BUILTIN_DEFAULTS = {
 
 
 def test_functions_take_pytorchs_argument_names_with_its_defaults():
-    """As the classes do, past the input (x here, input in torch)."""
+    """As the classes do, past the input (x here, input in torch; cross_entropy's logits and labels are
+    its input and target). The arguments that may be given by position are torch's first ones, in its
+    order: pad(x, p, 0) took 0 as the value, torch's mode, and cross_entropy(x, y, w) w as the reduction."""
     torch = pytest.importorskip("torch")
-    functions = [mg.unfold, mg.fold, mg.pad, layers.functional.max_unpool2d, layers.functional.adaptive_avg_pool2d,
-                 layers.functional.conv2d, layers.functional.avg_pool2d, layers.functional.max_pool2d]
+    functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, layers.functional.max_unpool2d,
+                 layers.functional.adaptive_avg_pool2d, layers.functional.conv2d, layers.functional.avg_pool2d,
+                 layers.functional.max_pool2d]
     for ours in functions:
         name = ours.__name__
+        inputs = 2 if name == "cross_entropy" else 1
         if name in TORCH_BUILTIN_DEFAULTS:
             theirs = TORCH_BUILTIN_DEFAULTS[name]
         else:
             theirs = {k: a.default for k, a in
-                      list(inspect.signature(getattr(torch.nn.functional, name)).parameters.items())[1:]}
-        for arg, spec in list(inspect.signature(ours).parameters.items())[1:]:
+                      list(inspect.signature(getattr(torch.nn.functional, name)).parameters.items())[inputs:]}
+        args = list(inspect.signature(ours).parameters.items())[inputs:]
+        positional = [arg for arg, spec in args if spec.kind == spec.POSITIONAL_OR_KEYWORD]
+        assert positional == list(theirs)[:len(positional)], f"{name}: positional {positional}, torch's {list(theirs)}"
+        for arg, spec in args:
             assert arg in theirs, f"{name}: torch's has no argument {arg!r}"
             assert spec.default == theirs[arg], f"{name}({arg}=...): default {spec.default!r}, torch's {theirs[arg]!r}"
 

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.special
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -187,8 +188,21 @@ def axis_case(draw):
 def cross_entropy_case(draw):
     n = draw(st.integers(0, 4))  # an empty batch, with or without classes, gives nan, as in PyTorch
     c = draw(st.integers(0 if n == 0 else 1, 5))
-    labels = np.array(draw(st.lists(st.integers(0, max(c - 1, 0)), min_size=n, max_size=n)), dtype=np.int64)
-    return [draw(arrays((n, c)))], dict(labels=labels, reduction=draw(st.sampled_from(["mean", "sum", "none"])))
+    ignore_index = draw(st.sampled_from([-100, 0, 1, c]))  # c: a label outside the classes, ignored
+    labels = np.array(draw(st.lists(st.sampled_from([*range(c), ignore_index]) if c else st.just(0), min_size=n,
+                                    max_size=n)), dtype=np.int64)
+    weight = draw(st.none() | hnp.arrays(np.float64, (c,), elements=st.floats(0.1, 3)))
+    smoothing = draw(st.sampled_from([0.0, 1.0]) | st.floats(0, 1))
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    # a mean over no kept label is nan, its gradient 0: test_cross_entropy_ignoring_every_label_...
+    assume(reduction != "mean" or n == 0 or (labels != ignore_index).any())
+    return [draw(arrays((n, c)))], dict(labels=labels, weight=weight, ignore_index=ignore_index, reduction=reduction,
+                                        label_smoothing=smoothing)
+
+
+def torch_cross_entropy(t, x, labels, weight, **kwargs):
+    return t.nn.functional.cross_entropy(x, t.from_numpy(labels), None if weight is None else t.from_numpy(weight),
+                                         **kwargs)
 
 
 @st.composite
@@ -320,8 +334,7 @@ CASES = {
     "stack": (stack_case(), lambda t, *xs, dim: t.stack(xs, dim=dim)),
     "softmax": (axis_case(), lambda t, x, dim: t.softmax(x, dim=dim)),
     "log_softmax": (axis_case(), lambda t, x, dim: t.log_softmax(x, dim=dim)),
-    "cross_entropy": (cross_entropy_case(), lambda t, x, labels, reduction: t.nn.functional.cross_entropy(
-        x, t.from_numpy(labels), reduction=reduction)),
+    "cross_entropy": (cross_entropy_case(), torch_cross_entropy),
 }
 
 
@@ -1017,6 +1030,85 @@ def test_cross_entropy_of_an_empty_batch_is_nan_quietly_as_pytorchs(classes):
         loss = mg.cross_entropy(x, np.zeros(0, np.int64))
         loss.backward()
     assert np.isnan(loss.item()) and x.grad.shape == (0, classes)
+    # the sum over no rows is 0, but smoothing over no classes is PyTorch's (s / C) 0 = inf 0 = nan
+    loss = mg.cross_entropy(x, np.zeros(0, np.int64), reduction="sum", label_smoothing=0.5)
+    np.testing.assert_array_equal(loss.data, np.nan if classes == 0 else 0.0)
+
+
+def cross_entropy_by_its_definition(logits, labels, weight, ignore_index, reduction, label_smoothing):
+    """PyTorch's documented loss, written out: l_n = -sum_c w_c q[n, c] log p[n, c] with the smoothed
+    target q = (1 - s) onehot(label_n) + s / C, 0 for an ignored label; the mean divides by sum_n w[label_n]."""
+    n, c = logits.shape
+    kept = labels != ignore_index
+    q = (1 - label_smoothing) * np.eye(c)[np.where(kept, labels, 0)] + label_smoothing / c
+    losses = np.where(kept, -(weight * q * scipy.special.log_softmax(logits, axis=1)).sum(axis=1), 0)
+    if reduction == "none":
+        return losses
+    return losses.sum() / (weight[labels[kept]].sum() if reduction == "mean" else 1)
+
+
+@given(case=cross_entropy_case())
+def test_cross_entropy_is_pytorchs_documented_loss(case):
+    """weight, ignore_index and label_smoothing, PyTorch's (cross_entropy took only a reduction, so
+    cross_entropy(x, y, w) read w as one), checked against the definition without torch."""
+    (logits,), kwargs = case
+    assume(logits.shape[1] and (kwargs["reduction"] != "mean" or (kwargs["labels"] != kwargs["ignore_index"]).any()))
+    weight = np.ones(logits.shape[1]) if kwargs["weight"] is None else kwargs["weight"]
+    expected = cross_entropy_by_its_definition(logits, **dict(kwargs, weight=weight))
+    np.testing.assert_allclose(mg.cross_entropy(mg.tensor(logits), **kwargs).data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("weight", [None, np.array([0.5, 2.0, 1.0])])
+def test_cross_entropy_ignoring_every_label_has_no_gradient_as_pytorchs(weight):
+    """The mean over no kept label is 0 / 0, nan; the gradient is 0, as PyTorch's, whose ignored rows
+    get none (g / 0 times their 0 would be nan)."""
+    x = mg.tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for reduction, value in (("mean", np.nan), ("sum", 0.0)):
+            x.grad = None
+            loss = mg.cross_entropy(x, np.array([1, 1]), weight, ignore_index=1, reduction=reduction,
+                                    label_smoothing=0.2)
+            loss.backward()
+            np.testing.assert_array_equal(loss.data, value)
+            np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
+
+
+CROSS_ENTROPY_REFUSALS = [
+    (dict(weight="sum"), TypeError, "cross_entropy: takes a number, an array or a tensor, got 'sum'"),
+    (dict(weight=np.ones(2)), ValueError, r"weight must hold one number per class, shape \(3,\), got \(2,\) "
+                                          r"float64 \(pass reduction and the rest by name"),
+    (dict(weight=mg.tensor(np.ones(3), requires_grad=True)), RuntimeError, "cross_entropy: weight has no gradient"),
+    (dict(label_smoothing=1.5), ValueError, "label_smoothing must be a number from 0 to 1, got 1.5"),
+    (dict(label_smoothing=True), ValueError, "label_smoothing must be a number from 0 to 1, got True"),
+    (dict(ignore_index=1.0), TypeError, "cross_entropy: ignore_index must be an int, got 1.0"),
+    (dict(ignore_index=5, labels=np.array([5, 3])), ValueError,
+     r"labels must lie in \[0, 3\) or equal ignore_index \(5\), got min 3 max 3"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, message", CROSS_ENTROPY_REFUSALS)
+def test_cross_entropy_refuses_bad_settings_naming_them(kwargs, error, message):
+    kwargs = dict(dict(labels=np.array([0, 2])), **kwargs)
+    with pytest.raises(error, match=message):
+        mg.cross_entropy(mg.tensor(np.zeros((2, 3))), **kwargs)
+
+
+def test_cross_entropy_ignores_a_label_outside_the_classes():
+    loss = mg.cross_entropy(mg.tensor(np.zeros((2, 4))), np.array([-100, 3]), reduction="none")
+    np.testing.assert_allclose(loss.data, [0, np.log(4)])
+
+
+def test_pad_takes_pytorchs_mode_before_its_value():
+    """pad(x, p, "constant", 2) is PyTorch's call (pad(input, pad, mode, value)): its "constant" was
+    taken as the value and refused; another mode is refused naming it."""
+    x = mg.tensor(np.ones(2))
+    np.testing.assert_array_equal(mg.pad(x, (1, 1), "constant", 2.0).data, [2, 1, 1, 2])
+    np.testing.assert_array_equal(mg.pad(x, (1, 0), mode="constant").data, [0, 1, 1])
+    for mode in ("reflect", ["constant"], None):
+        with pytest.raises(ValueError, match=re.escape(f"pad: mode must be 'constant' (PyTorch's reflect, replicate "
+                                                       f"and circular are not implemented), got {mode!r}")):
+            mg.pad(x, (1, 1), mode)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
