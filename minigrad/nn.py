@@ -127,15 +127,21 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward method: a Module subclass defines one")
 
-    def named_modules(self, prefix="", remove_duplicate=True):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """(name, module) for this module (named prefix) and every module below it, depth first. A
-        module reached twice (shared) comes once unless remove_duplicate is False, as in PyTorch."""
-        seen = set()
+        module reached twice (shared) comes once unless remove_duplicate is False, as in PyTorch;
+        memo is its set of modules already met, skipped here and added to."""
+        if memo is None:
+            memo = set()
+        elif not isinstance(memo, set):  # named_modules("m") read the prefix as a memo
+            raise TypeError(f"named_modules: memo (PyTorch's first argument) must be a set of modules, got "
+                            f"{memo!r:.60}; give prefix by name")
 
         def walk(module, name):
-            if remove_duplicate and id(module) in seen:
+            if module in memo:
                 return
-            seen.add(id(module))
+            if remove_duplicate:
+                memo.add(module)
             yield name, module
             for child_name, child in module._modules.items():
                 if child is not None:
@@ -161,7 +167,8 @@ class Module:
         own); a shared parameter comes once unless remove_duplicate is False (state_dict names it
         under each of its names)."""
         seen = set()
-        for module_name, module in self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]:
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for module_name, module in modules:
             for name, p in module._parameters.items():
                 if p is None or remove_duplicate and id(p) in seen:
                     continue
@@ -222,15 +229,15 @@ class Module:
     def state_dict(self):
         return {name: p.data.copy() for name, p in self.named_parameters(remove_duplicate=False)}
 
-    def load_state_dict(self, state, strict=True):
+    def load_state_dict(self, state_dict, strict=True):
         """Copy arrays (or tensors) into the parameters; returns (missing_keys, unexpected_keys).
         strict: the keys must match exactly. Either way the shapes must, and on any problem nothing
         is changed and the error lists every problem (PyTorch's rules)."""
-        if not isinstance(state, collections.abc.Mapping):  # else an AttributeError naming no module
+        if not isinstance(state_dict, collections.abc.Mapping):  # else an AttributeError naming no module
             raise TypeError(f"load_state_dict into {type(self).__name__}: expected a dict of arrays, "
-                            f"got {type(state).__name__}")
+                            f"got {type(state_dict).__name__}")
         params = dict(self.named_parameters(remove_duplicate=False))
-        arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state.items()}
+        arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
         missing, unexpected = [k for k in params if k not in arrays], [k for k in arrays if k not in params]
         problems = [f"missing key {k!r}" for k in missing] + [f"unexpected key {k!r}" for k in unexpected]
         problems = problems if strict else []
@@ -300,15 +307,15 @@ class _ModuleSequence(Module):
         names = list(self._modules)[index] if isinstance(index, slice) else [self._name_at(index)]
         self._renumber([m for name, m in self._modules.items() if name not in names])
 
-    def extend(self, modules):
-        """append each module in turn (PyTorch's); returns self."""
-        for module in modules:
+    def extend(self, sequential):
+        """append each module of sequential (any iterable of modules) in turn, as PyTorch's; returns self."""
+        for module in sequential:
             self.append(module)
         return self
 
-    def pop(self, index):
-        module = self[index]
-        del self[index]
+    def pop(self, key):
+        module = self[key]
+        del self[key]
         return module
 
     def _insert(self, index, module):

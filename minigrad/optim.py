@@ -44,11 +44,11 @@ class Optimizer:
         """Every group's parameters, in order (numbered in that order by ``state_dict``)."""
         return [p for group in self.param_groups for p in group["params"]]
 
-    def add_param_group(self, group):
+    def add_param_group(self, param_group):
         name = type(self).__name__
-        if not isinstance(group, dict) or "params" not in group:
-            raise TypeError(f"{name}: a parameter group is a dict with 'params', got {type(group).__name__}")
-        params = [group["params"]] if isinstance(group["params"], Tensor) else list(group["params"])
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(f"{name}: a parameter group is a dict with 'params', got {type(param_group).__name__}")
+        params = [param_group["params"]] if isinstance(param_group["params"], Tensor) else list(param_group["params"])
         seen = {id(p) for p in self.params}
         for i, p in enumerate(params, start=len(seen)):  # numbered across the groups
             if not isinstance(p, Tensor):
@@ -58,7 +58,7 @@ class Optimizer:
             if id(p) in seen:  # it would be stepped twice
                 raise ValueError(f"{name}: a parameter appears more than once in the list")
             seen.add(id(p))
-        group = {**self.defaults, **group, "params": params}
+        group = {**self.defaults, **param_group, "params": params}
         self._check(group)
         self.param_groups.append(group)
 
@@ -297,14 +297,14 @@ class LRScheduler:
     def state_dict(self):
         return {"base_lrs": list(self.base_lrs), "last_epoch": self.last_epoch}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state_dict):
         """Checked first: a base lr (a number >= 0) per group, and an epoch this schedule reaches. The
         groups' lrs are the optimizer's state, as in PyTorch: load them with its load_state_dict."""
         name, groups = type(self).__name__, len(self.optimizer.param_groups)
-        if not isinstance(state, dict):
+        if not isinstance(state_dict, dict):
             raise ValueError(f"{name}.load_state_dict: takes a dict with 'base_lrs' and 'last_epoch', "
-                             f"got {state!r:.80}")
-        base_lrs, last_epoch = state.get("base_lrs"), state.get("last_epoch")
+                             f"got {state_dict!r:.80}")
+        base_lrs, last_epoch = state_dict.get("base_lrs"), state_dict.get("last_epoch")
         if not (isinstance(base_lrs, (list, tuple)) and len(base_lrs) == groups
                 and all(_is_real(lr) and lr >= 0 for lr in base_lrs)):
             raise ValueError(f"{name}.load_state_dict: 'base_lrs' must hold a number >= 0 for each of the optimizer's "

@@ -318,6 +318,35 @@ def test_manual_seed_refuses_what_would_not_repeat_or_names_itself(seed):
         mg.manual_seed(seed)
 
 
+def test_named_modules_takes_pytorchs_memo_first():
+    """named_modules(memo, prefix, remove_duplicate), PyTorch's order: modules in memo are skipped and
+    the ones met are added to it. Ours had no memo, so named_modules(set(), "m") took the set as the
+    prefix; a prefix given where the memo goes is refused, naming the argument."""
+    a, b = nn.ReLU(), nn.Flatten()
+    inner = nn.Sequential(b, a)
+    model = nn.Sequential(a, inner)
+    memo = {b}
+    assert [name for name, _ in model.named_modules(memo, "m")] == ["m", "m.0", "m.1"]
+    assert {id(m) for m in memo} == {id(m) for m in (model, a, inner, b)}
+    assert [name for name, _ in model.named_modules(set(), "m", False)] == ["m", "m.0", "m.1", "m.1.0", "m.1.1"]
+    with pytest.raises(TypeError, match="named_modules: memo .PyTorch's first argument. must be a set of modules, "
+                                        "got 'm'; give prefix by name"):
+        list(model.named_modules("m"))
+
+
+def test_state_and_group_arguments_take_pytorchs_keywords():
+    """load_state_dict(state_dict=...) and add_param_group(param_group=...), as PyTorch's code writes
+    them, were TypeErrors (ours were named state and group)."""
+    model = nn.Linear(2, 1, rng=0)
+    model.load_state_dict(state_dict={"weight": np.ones((1, 2)), "bias": np.zeros(1)})
+    np.testing.assert_array_equal(model.weight.data, [[1, 1]])
+    opt = optim.SGD([model.weight], lr=0.1)
+    opt.add_param_group(param_group={"params": [model.bias], "lr": 0.5})
+    schedule = optim.StepLR(opt, step_size=1)
+    schedule.load_state_dict(state_dict=dict(schedule.state_dict(), last_epoch=3))
+    assert schedule.last_epoch == 3 and [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
+
+
 def test_train_eval_flags_reach_submodules():
     m = make_mlp().eval()
     assert not any(x.training for x in m.modules())
@@ -923,6 +952,33 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
             default = torch_args[name].default
             assert (arg.default is empty) == (default is empty) and (default is empty or arg.default == default), \
                 f"{ours.__name__}({name}=...): default {arg.default!r}, torch's {default!r}"
+
+
+def test_methods_take_pytorchs_argument_names_in_its_order():
+    """model.load_state_dict(state_dict=sd), opt.add_param_group(param_group=g) and the rest of PyTorch's
+    keywords work (ours were state and group), and arguments given by position land where PyTorch's do
+    (named_modules(memo, prefix) read the memo as the prefix). forward is each module's own."""
+    torch = pytest.importorskip("torch")
+    schedules = torch.optim.lr_scheduler
+    pairs = {nn.Module: torch.nn.Module, nn.Sequential: torch.nn.Sequential, optim.Optimizer: torch.optim.Optimizer,
+             optim.SGD: torch.optim.SGD, optim.Adam: torch.optim.Adam, optim.LRScheduler: schedules.LRScheduler,
+             optim.StepLR: schedules.StepLR, optim.CosineAnnealingLR: schedules.CosineAnnealingLR,
+             optim.OneCycleLR: schedules.OneCycleLR}
+    for ours, theirs in pairs.items():
+        for name, method in vars(ours).items():
+            if name.startswith("_") or name == "forward" or not callable(getattr(theirs, name, None)):
+                continue
+            try:
+                torch_args = list(inspect.signature(getattr(theirs, name)).parameters)
+            except ValueError:  # a builtin
+                continue
+            args = inspect.signature(method).parameters.values()
+            named = [a.name for a in args if a.kind in (a.POSITIONAL_OR_KEYWORD, a.KEYWORD_ONLY)]
+            positional = [a.name for a in args if a.kind == a.POSITIONAL_OR_KEYWORD]
+            assert positional == torch_args[:len(positional)] or torch_args[1:] == ["args", "kwargs"], \
+                f"{ours.__name__}.{name}: positional {positional}, torch's {torch_args}"
+            assert set(named) <= set(torch_args) or torch_args[1:] == ["args", "kwargs"], \
+                f"{ours.__name__}.{name}: {named}, torch's {torch_args}"
 
 
 REQUIRED = inspect.Parameter.empty
