@@ -1611,3 +1611,61 @@ def test_infinities_give_nan_and_inf_without_warnings_on_both_backends(name):
     for y, grad in results[1:]:
         np.testing.assert_array_equal(y, results[0][0])
         np.testing.assert_array_equal(grad, results[0][1])
+
+
+# float32's values too: 1e-40 is one of its subnormals, 3e38 near its largest
+SPECIAL_ELEMENTS = (st.sampled_from([np.inf, -np.inf, np.nan, 0.0, -0.0, 1e-40, 3e38, -3.0, 2.0])
+                    | st.floats(-2, 2, width=32))
+P, Q = ((3,), st.floats(0.5, 3, width=32)), ((), st.floats(0, 1, width=32))  # SCS refuses p, q out of range
+# op: (shapes of its tensor inputs, the op of them); every kernel the numba backend has, in both directions
+KERNEL_OPS = {
+    "conv2d": ([(2, 4, 6, 5), (4, 2, 3, 3), (4,)], lambda x, w, b: F.conv2d(x, w, b, 2, 1, groups=2)),
+    "conv2d dilated": ([(1, 2, 7, 6), (3, 2, 2, 3)], lambda x, w: F.conv2d(x, w, padding=(1, 2), dilation=(2, 1))),
+    "scs rohrer": ([(2, 2, 6, 5), (3, 2, 3, 3), P, Q],
+                   lambda x, w, p, q: F.sharpened_cosine_similarity(x, w, p, q, 1, 1)),
+    "scs pisoni": ([(1, 2, 5, 6), (3, 2, 3, 3), P, Q], lambda x, w, p, q: F.sharpened_cosine_similarity(
+        x, w, p, q, 2, 0, variant="pisoni")),
+    "scs rohrer_jax": ([(1, 2, 5, 5), (4, 1, 3, 3), ((4,), P[1]), Q], lambda x, w, p, q: F.sharpened_cosine_similarity(
+        x, w, p, q, 1, 1, variant="rohrer_jax", groups=2)),
+    "conv_twist": ([(2, 2, 5, 6), (3, 2, 3, 3), (3, 2, 3, 3), (3, 2, 3, 3), (3,), (3,)], F.conv_twist),
+    "max_pool2d": ([(2, 2, 7, 6)], lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True)),
+    "max_pool2d dilated": ([(1, 2, 7, 7)], lambda x: F.max_pool2d(x, 2, 1, 1, dilation=2)),
+    "max_abs_pool2d": ([(2, 2, 6, 7)], lambda x: F.max_abs_pool2d(x, 2)),
+    "avg_pool2d": ([(2, 2, 7, 6)], lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)),
+    "adaptive_avg_pool2d": ([(1, 2, 7, 5)], lambda x: F.adaptive_avg_pool2d(x, (3, 4))),
+    "unfold": ([(2, 3, 5, 6)], lambda x: mg.unfold(x, (2, 3), padding=1, stride=(1, 2))),
+    "fold": ([(2, 6, 15)], lambda c: mg.fold(c, (4, 5), (2, 3), padding=1, stride=(1, 2))),
+    "max_unpool2d": ([(2, 2, 3, 3)], lambda x: F.max_unpool2d(x, np.arange(36).reshape(2, 2, 3, 3) % 9 * 2, 2)),
+}
+
+
+def nan_as_one_nan(a):
+    """a with every NaN made the same NaN: which NaN (its sign, its payload) an IEEE operation returns
+    depends on the order of the operands, and the two backends add and multiply in different orders."""
+    return np.where(np.isnan(a), np.nan, a).astype(a.dtype)
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("name", KERNEL_OPS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(data=st.data())
+def test_backends_agree_on_infinities_nan_and_signed_zeros(kernel_threads, name, dtype, data):
+    """The bit-for-bit tests above draw finite inputs; here every kernel meets inf, NaN, -0.0 and
+    subnormals, in the values and the gradients, and both paths must give the same bits but for the
+    sign and payload of a NaN."""
+    shapes, op = KERNEL_OPS[name]
+    inputs = []
+    for shape in shapes:
+        shape, elements = shape if isinstance(shape[-1], st.SearchStrategy) else (shape, SPECIAL_ELEMENTS)
+        inputs.append(data.draw(hnp.arrays(dtype, shape, elements=elements)))
+    upstream_seed = data.draw(SEEDS)
+    results = []
+    for choice in BACKENDS:
+        with backend.use_backend(choice), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ts = [mg.tensor(a, requires_grad=True) for a in inputs]
+            y = op(*ts)
+            y.backward(np.random.default_rng(upstream_seed).standard_normal(y.shape).astype(dtype))
+            results.append([y.data] + [t.grad for t in ts])
+    for i, (reference, fast) in enumerate(zip(*results)):
+        assert_same_bits(nan_as_one_nan(fast), nan_as_one_nan(reference), "y" if i == 0 else f"grad {i - 1}")
