@@ -757,9 +757,10 @@ class CrossEntropy(Function):
         self.w = np.ones(c, logits.dtype) if weight is None else cast(weight, logits.dtype)
         self.w_label = np.where(kept, self.w[self.labels], 0)
         self.total = self.w_label.sum()  # N when no weight is given and no label ignored
-        self.nll_share = dtype(1 - label_smoothing)
+        s = float(label_smoothing)  # the shares in double, cast to the logits' dtype, as PyTorch computes them
+        self.nll_share = dtype(1 - s)
         # PyTorch skips the smoothing term for s = 0; s / 0 classes is inf there (then inf 0 = nan)
-        self.smooth_share = dtype(label_smoothing / c if c else np.inf) if label_smoothing else None
+        self.smooth_share = dtype(s / c if c else np.inf) if s else None
         shifted = logits - logits.max(axis=1, keepdims=True, initial=-np.inf)  # initial: no classes
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.softmax = np.exp(log_p)
@@ -774,15 +775,18 @@ class CrossEntropy(Function):
         y = self.nll_share * terms[0]
         return y if self.smooth_share is None else y + self.smooth_share * terms[1]
 
+    def _g_n(self, g, share):
+        """One term's g_n, a scalar or a column (N, 1): its share of g, over W for the mean (PyTorch's order)."""
+        g = share * (g.reshape(-1, 1) if self.reduction == "none" else g)
+        return g / self.total if self.reduction == "mean" else g
+
     def backward(self, g):
-        n = len(self.labels)
-        g = g.reshape(n, 1) if self.reduction == "none" else g
-        per_label = (lambda share: share * g / self.total) if self.reduction == "mean" else (lambda share: share * g)
-        grad = np.zeros_like(self.softmax)
-        nll_g = np.broadcast_to(per_label(self.nll_share), (n, 1))[:, 0]
-        grad[np.arange(n), self.labels] = np.where(self.kept, -(self.w_label * nll_g), 0)
+        rows = np.arange(len(self.labels))
+        grad = np.zeros_like(self.softmax)  # G
+        nll_g = np.broadcast_to(self._g_n(g, self.nll_share), (len(rows), 1))[:, 0]
+        grad[rows, self.labels] = np.where(self.kept, -(self.w_label * nll_g), 0)
         if self.smooth_share is not None:
-            grad -= np.where(self.kept[:, None], self.w * per_label(self.smooth_share), 0)
+            grad -= np.where(self.kept[:, None], self.w * self._g_n(g, self.smooth_share), 0)
         return grad - self.softmax * grad.sum(axis=1, keepdims=True)
 
 
