@@ -167,7 +167,9 @@ def dead_url():
 
 
 def test_download_success_and_second_mirror_fallback(tmp_path, mirror):
-    out = mnist_data.download(tmp_path / "cache", mirrors=(dead_url(), mirror.url), checksums=md5s(), timeout=5)
+    """Into a directory whose parents do not exist yet, as ~/.cache/minigrad/mnist's may not."""
+    out = mnist_data.download(tmp_path / "cache" / "minigrad" / "mnist", mirrors=(dead_url(), mirror.url),
+                              checksums=md5s(), timeout=5)
     assert sorted(os.listdir(out)) == sorted(SHA256)
     assert load_dir(out)[0].shape == (4000, 28, 28)
 

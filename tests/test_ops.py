@@ -1074,6 +1074,16 @@ def test_cross_entropy_ignoring_every_label_has_no_gradient_as_pytorchs(weight):
             np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
 
 
+def test_cross_entropy_takes_a_weight_tensor_as_a_constant():
+    """A weight tensor is read as its array; one that requires a gradient is refused only where a
+    gradient could be taken (under no_grad it is a constant like any other)."""
+    x, labels = mg.tensor(np.array([[0.0, 1.0], [2.0, 0.0]])), np.array([0, 0])
+    expected = mg.cross_entropy(x, labels, np.array([2.0, 1.0])).item()
+    assert mg.cross_entropy(x, labels, mg.tensor([2.0, 1.0])).item() == expected
+    with mg.no_grad():
+        assert mg.cross_entropy(x, labels, mg.tensor([2.0, 1.0], requires_grad=True)).item() == expected
+
+
 CROSS_ENTROPY_REFUSALS = [
     (dict(weight="sum"), TypeError, "cross_entropy: takes a number, an array or a tensor, got 'sum'"),
     (dict(weight=np.ones(2)), ValueError, r"weight must hold one number per class, shape \(3,\), got \(2,\) "
