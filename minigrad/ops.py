@@ -648,6 +648,34 @@ class Pad(Function):
         return g[self.inner]
 
 
+class EdgePad(Function):
+    """y = x read along each padded axis at the positions reads[axis] (edge_reads: PyTorch's reflect,
+    replicate and circular padding)
+    dx = g added back, axis by axis, to the positions each read (np.add.at: a position read twice gets both)"""
+    def forward(self, x, reads):
+        self.shape, self.reads = x.shape, reads
+        for axis, positions in reads.items():
+            x = np.take(x, positions, axis=axis)
+        return x
+
+    def backward(self, g):
+        for axis, positions in reversed(self.reads.items()):
+            dx = np.zeros(g.shape[:axis] + (self.shape[axis],) + g.shape[axis + 1:], g.dtype)
+            np.add.at(dx, (slice(None),) * axis + (positions,), g)
+            g = dx
+        return g
+
+
+def edge_reads(mode, n, before, after):
+    """The positions of an axis of size n that reflect, replicate or circular padding reads, before to
+    after: reflect mirrors about the edge without repeating it ([2, 1 | 0, 1, 2 | 1, 0]), replicate repeats
+    the edge element, circular wraps around."""
+    i = np.arange(-before, n + after)
+    if mode == "reflect":
+        return np.abs(n - 1 - np.abs(n - 1 - np.abs(i)))
+    return np.clip(i, 0, n - 1) if mode == "replicate" else i % n
+
+
 class Concatenate(Function):
     """y = concatenate(xs, axis)
     dx_i = the slice of g that x_i occupies"""
@@ -1158,13 +1186,16 @@ def _setitem(x, index, value):
     changed_in_place(x.data)
 
 
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
 def pad(x, pad, mode="constant", value=None):  # noqa: A002 - torch's name
-    """torch.nn.functional.pad, constant mode: pad = (before, after) for the last axis, then for the
-    one before it, and so on for as many axes as it has pairs; value None pads with 0."""
+    """torch.nn.functional.pad: pad = (before, after) for the last axis, then for the one before it,
+    and so on for as many axes as it has pairs. mode "constant" pads with value (None: 0); "reflect",
+    "replicate" and "circular" with x's own elements (edge_reads), under PyTorch's rules for them."""
     x = as_tensor(x, op="pad")
-    if not (isinstance(mode, str) and mode == "constant"):  # pad(x, p, 0) took 0 as the value
-        raise ValueError(f"pad: mode must be 'constant' (PyTorch's reflect, replicate and circular are not "
-                         f"implemented), got {mode!r}")
+    if not (isinstance(mode, str) and mode in PAD_MODES):  # pad(x, p, 0) took 0 as the value
+        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
     widths = np.asarray(pad)
     # as np.pad: a cast to int would truncate 1.5 to 1; np.asarray((True, 0)) is an int array
     ints = (widths.dtype.kind in "iu" or widths.size == 0) and not (
@@ -1175,7 +1206,30 @@ def pad(x, pad, mode="constant", value=None):  # noqa: A002 - torch's name
     if (widths < 0).any():
         raise ValueError(f"pad: negative padding {widths.tolist()} (cropping is not supported; slice instead)")
     pairs = [(0, 0)] * (x.ndim - widths.size // 2) + widths.reshape(-1, 2)[::-1].tolist()
-    return Pad.apply(x, pad_width=pairs, value=_number_for("pad", 0 if value is None else value, x.dtype))
+    if mode == "constant":
+        return Pad.apply(x, pad_width=pairs, value=_number_for("pad", 0 if value is None else value, x.dtype))
+    return EdgePad.apply(x, reads=_edge_reads_checked(mode, x.shape, pairs, widths.size // 2, value))
+
+
+def _edge_reads_checked(mode, shape, pairs, padded, value):
+    """{axis: positions} for the padded axes, refusing what PyTorch refuses for these modes."""
+    if value is not None and value != 0:
+        raise ValueError(f"pad: mode {mode!r} takes no value (PyTorch's rule), got value={value!r}")
+    if not (1 <= padded <= 3 and len(shape) in (padded + 1, padded + 2)):
+        raise ValueError(f"pad: mode {mode!r} pads the last 1, 2 or 3 axes of a tensor with 1 or 2 axes more, as "
+                         f"PyTorch's does; got {2 * padded} pad values for a {len(shape)}-D tensor")
+    if mode != "circular" and 0 in shape[len(shape) - padded - 1:]:  # a batch axis may be empty
+        raise ValueError(f"pad: mode {mode!r} needs every axis but a batch axis nonempty (PyTorch's rule), got "
+                         f"shape {tuple(shape)}")
+    reads = {}
+    for axis in range(len(shape) - padded, len(shape)):
+        (before, after), n = pairs[axis], shape[axis]
+        widest = builtins.max(before, after)
+        if mode == "reflect" and widest >= n or mode == "circular" and widest > n:
+            raise ValueError(f"pad: mode {mode!r} pads axis {axis} of size {n} by {(before, after)}; its padding must "
+                             f"be {'less than' if mode == 'reflect' else 'at most'} the axis size (PyTorch's rule)")
+        reads[axis] = edge_reads(mode, n, before, after)
+    return reads
 
 
 def _number_for(op, value, dtype):

@@ -155,9 +155,19 @@ def stack_case(draw):
 
 @st.composite
 def pad_case(draw):
-    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))))
-    widths = draw(st.lists(st.integers(0, 2), max_size=2 * x.ndim).filter(lambda w: len(w) % 2 == 0))
-    return [x], dict(pad=tuple(widths), value=draw(st.none() | st.floats(-1, 1)))
+    mode = draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
+    if mode == "constant":
+        x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))))
+        widths = draw(st.lists(st.integers(0, 2), max_size=2 * x.ndim).filter(lambda w: len(w) % 2 == 0))
+        return [x], dict(pad=tuple(widths), mode=mode, value=draw(st.none() | st.floats(-1, 1)))
+    # PyTorch's rules for the other modes: the last 1 to 3 axes, of a tensor with 1 or 2 more, padded
+    # less than their size (reflect) or at most it (circular)
+    padded = draw(st.integers(1, 3))
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=padded + 1, max_dims=padded + 2, max_side=2 if padded > 1 else 3))))
+    widest = {"reflect": lambda n: n - 1, "replicate": lambda n: 2, "circular": lambda n: n}[mode]
+    widths = [draw(st.integers(0, widest(x.shape[axis]))) for axis in range(x.ndim - 1, x.ndim - 1 - padded, -1)
+              for _ in "before, after".split(", ")]
+    return [x], dict(pad=tuple(widths), mode=mode, value=None)
 
 
 @st.composite
@@ -329,7 +339,7 @@ CASES = {
     "unsqueeze": (unsqueeze_case(), lambda t, x, dim: t.unsqueeze(x, dim)),
     "squeeze": (squeeze_case(), lambda t, x, dim: t.squeeze(x) if dim is None else t.squeeze(x, dim)),
     "getitem": (getitem_case(), torch_getitem),
-    "pad": (pad_case(), lambda t, x, pad, value: t.nn.functional.pad(x, pad, value=value)),
+    "pad": (pad_case(), lambda t, x, pad, mode, value: t.nn.functional.pad(x, pad, mode, value)),
     "concatenate": (join_case(), lambda t, *xs, dim: t.cat(xs, dim=dim)),
     "stack": (stack_case(), lambda t, *xs, dim: t.stack(xs, dim=dim)),
     "softmax": (axis_case(), lambda t, x, dim: t.softmax(x, dim=dim)),
@@ -1111,14 +1121,47 @@ def test_cross_entropy_ignores_a_label_outside_the_classes():
 
 def test_pad_takes_pytorchs_mode_before_its_value():
     """pad(x, p, "constant", 2) is PyTorch's call (pad(input, pad, mode, value)): its "constant" was
-    taken as the value and refused; another mode is refused naming it."""
+    taken as the value and refused; a mode it does not have is refused naming it."""
     x = mg.tensor(np.ones(2))
     np.testing.assert_array_equal(mg.pad(x, (1, 1), "constant", 2.0).data, [2, 1, 1, 2])
     np.testing.assert_array_equal(mg.pad(x, (1, 0), mode="constant").data, [0, 1, 1])
-    for mode in ("reflect", ["constant"], None):
-        with pytest.raises(ValueError, match=re.escape(f"pad: mode must be 'constant' (PyTorch's reflect, replicate "
-                                                       f"and circular are not implemented), got {mode!r}")):
+    for mode in ("zeros", ["constant"], None):
+        with pytest.raises(ValueError, match=re.escape("pad: mode must be one of ('constant', 'reflect', 'replicate', "
+                                                       f"'circular'), got {mode!r}")):
             mg.pad(x, (1, 1), mode)
+
+
+@pytest.mark.parametrize("mode, widths, expected", [
+    ("reflect", (2, 2), [2, 1, 0, 1, 2, 1, 0]),  # mirrored about the edge element, which is not repeated
+    ("replicate", (2, 1), [0, 0, 0, 1, 2, 2]),  # the edge element repeated
+    ("circular", (3, 3), [0, 1, 2, 0, 1, 2, 0, 1, 2]),  # wrapped around, once at most
+])
+def test_pad_modes_read_x_as_their_names_say(mode, widths, expected):
+    x = mg.tensor(np.arange(3.0).reshape(1, 3), requires_grad=True)
+    y = mg.pad(x, widths, mode)
+    np.testing.assert_array_equal(y.data, [expected])
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(x.grad, [np.bincount(expected, minlength=3)])  # each read sends back its 1
+
+
+@pytest.mark.parametrize("x_shape, widths, mode, value, message", [
+    ((1, 3), (3, 0), "reflect", None, "pad: mode 'reflect' pads axis 1 of size 3 by (3, 0); its padding must be less "
+                                      "than the axis size (PyTorch's rule)"),
+    ((1, 3), (0, 4), "circular", None, "pad: mode 'circular' pads axis 1 of size 3 by (0, 4); its padding must be at "
+                                       "most the axis size (PyTorch's rule)"),
+    ((1, 3), (1, 1), "reflect", 1.5, "pad: mode 'reflect' takes no value (PyTorch's rule), got value=1.5"),
+    ((3,), (1, 1), "replicate", None, "pad: mode 'replicate' pads the last 1, 2 or 3 axes of a tensor with 1 or 2 "
+                                      "axes more, as PyTorch's does; got 2 pad values for a 1-D tensor"),
+    ((1, 1, 2, 3), (1, 1), "circular", None, "got 2 pad values for a 4-D tensor"),
+    ((1, 0, 3), (1, 1), "replicate", None, "pad: mode 'replicate' needs every axis but a batch axis nonempty "
+                                           "(PyTorch's rule), got shape (1, 0, 3)"),
+])
+def test_pad_modes_refuse_what_pytorch_refuses_naming_it(x_shape, widths, mode, value, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        mg.pad(mg.tensor(np.zeros(x_shape)), widths, mode, value)
+    torch = pytest.importorskip("torch")
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        torch.nn.functional.pad(torch.zeros(x_shape), widths, mode, value)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
