@@ -649,7 +649,7 @@ class Pad(Function):
 
 
 class EdgePad(Function):
-    """y = x read along each padded axis at the positions reads[axis] (edge_reads: PyTorch's reflect,
+    """y = x read along each padded axis at the positions reads[axis] (_edge_reads: PyTorch's reflect,
     replicate and circular padding)
     dx = g added back, axis by axis, to the positions each read (np.add.at: a position read twice gets both)"""
     def forward(self, x, reads):
@@ -666,7 +666,7 @@ class EdgePad(Function):
         return g
 
 
-def edge_reads(mode, n, before, after):
+def _edge_reads(mode, n, before, after):
     """The positions of an axis of size n that reflect, replicate or circular padding reads, before to
     after: reflect mirrors about the edge without repeating it ([2, 1 | 0, 1, 2 | 1, 0]), replicate repeats
     the edge element, circular wraps around."""
@@ -1192,7 +1192,7 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 def pad(x, pad, mode="constant", value=None):  # noqa: A002 - torch's name
     """torch.nn.functional.pad: pad = (before, after) for the last axis, then for the one before it,
     and so on for as many axes as it has pairs. mode "constant" pads with value (None: 0); "reflect",
-    "replicate" and "circular" with x's own elements (edge_reads), under PyTorch's rules for them."""
+    "replicate" and "circular" with x's own elements (_edge_reads), under PyTorch's rules for them."""
     x = as_tensor(x, op="pad")
     if not (isinstance(mode, str) and mode in PAD_MODES):  # pad(x, p, 0) took 0 as the value
         raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
@@ -1228,7 +1228,7 @@ def _edge_reads_checked(mode, shape, pairs, padded, value):
         if mode == "reflect" and widest >= n or mode == "circular" and widest > n:
             raise ValueError(f"pad: mode {mode!r} pads axis {axis} of size {n} by {(before, after)}; its padding must "
                              f"be {'less than' if mode == 'reflect' else 'at most'} the axis size (PyTorch's rule)")
-        reads[axis] = edge_reads(mode, n, before, after)
+        reads[axis] = _edge_reads(mode, n, before, after)
     return reads
 
 
