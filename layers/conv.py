@@ -132,21 +132,29 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return Conv2dFunction.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 class Conv2d(nn.Module):
     """PyTorch's nn.Conv2d: same arguments, weight layout and default init; kernel_size, stride,
-    padding and dilation are kept as pairs (padding "valid" or "same" as given), as PyTorch keeps them."""
+    padding and dilation are kept as pairs (padding "valid" or "same" as given), as PyTorch keeps them.
+    A padding_mode other than "zeros" pads x with mg.pad's mode of that name first, as PyTorch does."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, rng=None, dtype=None):
+                 bias=True, padding_mode="zeros", rng=None, dtype=None):
         super().__init__()
         dtype = nn.parameter_dtype("Conv2d", dtype)
         check_channel_counts("Conv2d", in_channels, out_channels)
-        numbers, _ = resolve_padding("Conv2d", padding, kernel_size, stride, dilation)
+        if not (isinstance(padding_mode, str) and padding_mode in PADDING_MODES):
+            raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+        numbers, self._extra = resolve_padding("Conv2d", padding, kernel_size, stride, dilation)
         (kh, kw), stride, numbers, dilation = window_args("Conv2d", kernel_size, stride, numbers, dilation)
+        self._pads = numbers  # the numbers "valid" and "same" stand for
         padding = padding if isinstance(padding, str) else numbers
         check_groups("Conv2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.padding_mode = padding_mode
         rng, bound = mg.random.generator(rng, "Conv2d"), nn.kaiming_uniform_bound(in_channels // groups * kh * kw)
         self.weight = nn.Parameter(nn.uniform((out_channels, in_channels // groups, kh, kw), bound, rng, dtype))
         if bias:
@@ -155,7 +163,11 @@ class Conv2d(nn.Module):
             self.register_parameter("bias", None)  # a place kept for one, as in PyTorch
 
     def forward(self, x):
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        (top, left), (bottom, right) = self._pads, self._extra  # an odd "same" pads its extra pixel last
+        x = mg.pad(x, (left, left + right, top, top + bottom), self.padding_mode)
+        return conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self):  # PyTorch's: the settings that differ from the defaults
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -165,4 +177,5 @@ class Conv2d(nn.Module):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
-        return s + (", bias=False" if self.bias is None else "")
+        s += ", bias=False" if self.bias is None else ""
+        return s + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")

@@ -381,6 +381,47 @@ def test_conv2d_padding_strings_against_torch(padding, c_in, c_out, kh, kw, dila
     np.testing.assert_array_equal(module(mg.tensor(x)).data, out.data)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note that it pads a copy
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@given(data=st.data())
+def test_conv2d_module_pads_by_pytorchs_padding_mode(mode, data):
+    """Conv2d(..., padding_mode=...), PyTorch's: x padded by pad's mode of that name (reflect,
+    replicate, circular), "same" with its odd pixel at the bottom or right, then a conv without
+    padding; values and gradients beside torch.nn.Conv2d's with the same weights."""
+    torch = pytest.importorskip("torch")
+    kernel = data.draw(st.tuples(st.integers(1, 4), st.integers(1, 4)))
+    padding = data.draw(st.sampled_from(["same", "valid", 0, 1, (1, 2)]))
+    dilation = data.draw(st.sampled_from([1, 2, (1, 2)]))
+    stride = 1 if padding == "same" else data.draw(st.sampled_from([1, 2]))
+    x = data.draw(arrays((2, 2, data.draw(st.integers(7, 9)), data.draw(st.integers(7, 9)))))  # a kernel spans <= 7
+    kw = dict(stride=stride, padding=padding, dilation=dilation, padding_mode=mode)
+    theirs = torch.nn.Conv2d(2, 3, kernel, dtype=torch.float64, **kw)
+    ours = layers.Conv2d(2, 3, kernel, dtype=np.float64, **kw)
+    ours.load_state_dict({name: p.detach().numpy() for name, p in theirs.state_dict().items()})
+    t_x, m_x = torch.tensor(x, requires_grad=True), mg.tensor(x, requires_grad=True)
+    t_y, m_y = theirs(t_x), ours(m_x)
+    upstream = np.random.default_rng(data.draw(SEEDS)).standard_normal(m_y.shape)
+    t_y.backward(torch.tensor(upstream))
+    m_y.backward(upstream)
+    assert_close(m_y.data, t_y.detach().numpy(), name="y")
+    assert_close(m_x.grad, t_x.grad.numpy(), name="x grad")
+    assert_close(ours.weight.grad, theirs.weight.grad.numpy(), name="weight grad")
+
+
+def test_circular_padding_mode_wraps_the_image_around():
+    """By the definition, without torch: a 3x3 kernel that takes each pixel's left neighbour, with
+    circular padding 1, rolls the image one column right; replicate repeats the first column."""
+    x = np.arange(12.0).reshape(1, 1, 3, 4)
+    left = np.zeros((1, 1, 3, 3))
+    left[0, 0, 1, 0] = 1
+    for mode, expected in (("circular", np.roll(x, 1, axis=3)),
+                           ("replicate", np.concatenate([x[..., :1], x[..., :3]], 3)),
+                           ("reflect", np.concatenate([x[..., 1:2], x[..., :3]], 3))):
+        conv = layers.Conv2d(1, 1, 3, padding=1, bias=False, padding_mode=mode, dtype=np.float64)
+        conv.load_state_dict({"weight": left})
+        np.testing.assert_array_equal(conv(mg.tensor(x)).data, expected)
+
+
 @given(st.integers(1, 300), st.integers(1, 10**7), st.integers(1, 10**8))
 def test_batch_chunks_cover_the_batch_in_equal_slices(n, bytes_per_image, budget):
     with patch.object(windows, "CHUNK_BYTES", budget):
@@ -1365,7 +1406,8 @@ def test_conv2d_module_defaults_match_pytorch():
 @pytest.mark.parametrize("args, kw", [((1, 2, 3), {}), ((1, 2, 3), dict(stride=2, padding=1, bias=False)),
                                       ((4, 6, (1, 3)), dict(dilation=(2, 1), groups=2)),
                                       ((2, 4, 2), dict(padding="same", dilation=2)),
-                                      ((2, 4, 3), dict(padding="valid"))])
+                                      ((2, 4, 3), dict(padding="valid")),
+                                      ((2, 4, 3), dict(padding=1, bias=False, padding_mode="reflect"))])
 def test_conv2d_module_prints_as_pytorchs(args, kw):
     """Side by side with a torch model, print(model) reads the same: the settings that differ from the
     defaults (every setting was printed)."""
@@ -1430,6 +1472,8 @@ def test_empty_batch_gives_empty_output_and_zero_gradients(each_backend, name):
     (lambda: mg.col2im(np.ones((1, 2, 2, 1, 3, 3)), (1, 1, 5, 5), 2), r"col2im: columns of shape"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 1, 5, 5))), np.ones((1, 1, 3, 3)), padding="Same"), r"conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got 'Same'"),
     (lambda: layers.Conv2d(3, 4, 3, groups=2), r"divisible by groups 2"),
+    (lambda: layers.Conv2d(3, 4, 3, padding_mode="zero"),
+     r"Conv2d: padding_mode must be one of \('zeros', 'reflect', 'replicate', 'circular'\), got 'zero'"),
     (lambda: layers.Conv2d(1, -2, 3), r"Conv2d: out_channels must be an int >= 1, got -2"),
     (lambda: layers.Conv2d(1, 2, 0), r"Conv2d: kernel_size must be >= 1, got \(0, 0\)"),
     (lambda: F.conv2d(mg.tensor(np.ones((1, 0, 5, 5))), np.ones((2, 0, 3, 3))), r"conv2d: needs at least one input and one output channel, got input \(1, 0, 5, 5\)"),
