@@ -307,9 +307,9 @@ class _ModuleSequence(Module):
         names = list(self._modules)[index] if isinstance(index, slice) else [self._name_at(index)]
         self._renumber([m for name, m in self._modules.items() if name not in names])
 
-    def extend(self, sequential):
-        """append each module of sequential (any iterable of modules) in turn, as PyTorch's; returns self."""
-        for module in sequential:
+    def extend(self, modules):
+        """append each module in turn (PyTorch's); returns self."""
+        for module in modules:
             self.append(module)
         return self
 
@@ -334,6 +334,9 @@ class Sequential(_ModuleSequence):
     def __init__(self, *modules):
         super().__init__()
         self.extend(modules)
+
+    def extend(self, sequential):  # PyTorch's Sequential names it so, its ModuleList modules
+        return super().extend(sequential)
 
     def __getitem__(self, index):
         """A module by position, or a slice as a Sequential that keeps the modules' names (as PyTorch's)."""

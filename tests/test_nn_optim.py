@@ -960,12 +960,13 @@ def test_methods_take_pytorchs_argument_names_in_its_order():
     (named_modules(memo, prefix) read the memo as the prefix). forward is each module's own."""
     torch = pytest.importorskip("torch")
     schedules = torch.optim.lr_scheduler
-    pairs = {nn.Module: torch.nn.Module, nn.Sequential: torch.nn.Sequential, optim.Optimizer: torch.optim.Optimizer,
-             optim.SGD: torch.optim.SGD, optim.Adam: torch.optim.Adam, optim.LRScheduler: schedules.LRScheduler,
-             optim.StepLR: schedules.StepLR, optim.CosineAnnealingLR: schedules.CosineAnnealingLR,
-             optim.OneCycleLR: schedules.OneCycleLR}
+    pairs = {nn.Module: torch.nn.Module, nn.Sequential: torch.nn.Sequential, nn.ModuleList: torch.nn.ModuleList,
+             optim.Optimizer: torch.optim.Optimizer, optim.SGD: torch.optim.SGD, optim.Adam: torch.optim.Adam,
+             optim.LRScheduler: schedules.LRScheduler, optim.StepLR: schedules.StepLR,
+             optim.CosineAnnealingLR: schedules.CosineAnnealingLR, optim.OneCycleLR: schedules.OneCycleLR}
     for ours, theirs in pairs.items():
-        for name, method in vars(ours).items():
+        for name in dir(ours):  # inherited methods too: Sequential's and ModuleList's extend are one method
+            method = getattr(ours, name)
             if name.startswith("_") or name == "forward" or not callable(getattr(theirs, name, None)):
                 continue
             try:
