@@ -1281,12 +1281,11 @@ def _to(x, dtype):
 def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """torch.nn.functional.cross_entropy for logits (N, C) and class labels (N,); weight is a constant, as
     PyTorch's (whose backward refuses one that requires a gradient: here the call does)."""
-    if isinstance(weight, Tensor):
+    if weight is not None:
+        weight = as_tensor(weight, op="cross_entropy")  # a tensor passes through
         if weight.requires_grad and is_grad_enabled():
             raise RuntimeError("cross_entropy: weight has no gradient (as in PyTorch); pass weight.detach()")
         weight = weight.data
-    elif weight is not None:
-        weight = np.asarray(as_tensor(weight, op="cross_entropy").data)
     return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels, weight=weight,
                               ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
 
