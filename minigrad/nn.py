@@ -472,6 +472,22 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class CrossEntropyLoss(Module):
+    """PyTorch's nn.CrossEntropyLoss: ops.cross_entropy(input, target) with the settings given here, which
+    are checked here. The weight is a constant (PyTorch keeps it as a buffer, in its state_dict; here it is
+    a plain attribute, and Module.to leaves it as it is)."""
+
+    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__()
+        ops._check_cross_entropy_settings(ignore_index, reduction, label_smoothing)
+        self.weight = None if weight is None else as_tensor(weight, op="CrossEntropyLoss")
+        self.ignore_index, self.reduction, self.label_smoothing = ignore_index, reduction, label_smoothing
+
+    def forward(self, input, target):  # noqa: A002  torch's names
+        return ops.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                                 reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
 class ReLU(Module):
     """PyTorch's nn.ReLU. inplace=True, as ported models write it, is taken and shown; the result is
     a new tensor all the same (its values and gradients are the same; x keeps its values)."""

@@ -752,33 +752,30 @@ class LogSoftmax(Function):
 
 
 class CrossEntropy(Function):
-    """For logits x (N, C), class weights w (ones unless given), label smoothing s and m_n = 0 where label_n
-    is ignore_index, else 1, PyTorch's two terms: nll_n = -m_n w[label_n] log_softmax(x)[n, label_n] and
+    """For logits x with C classes along the class dim, as rows x[n, :] (N of them: every position of the
+    other dims), class weights w (ones unless given), label smoothing s and m_n = 0 where label_n is
+    ignore_index, else 1, PyTorch's two terms: nll_n = -m_n w[label_n] log_softmax(x)[n, label_n] and
     smooth_n = -m_n sum_c w_c log_softmax(x)[n, c]. With W = sum_n m_n w[label_n], y is
     (1 - s) sum_n nll_n / W + (s / C) sum_n smooth_n / W ("mean"), the same without / W ("sum"), or
-    (1 - s) nll + (s / C) smooth ("none")
+    (1 - s) nll + (s / C) smooth in the labels' shape ("none")
     dx = G - softmax(x) sum_c G[n, c], G = d y / d log_softmax(x): -m_n ((1 - s) w[label_n] [c = label_n] +
     (s / C) w_c) g_n, with g_n = g / W, g or g[n] by the reduction"""
     def forward(self, logits, labels, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        if not (isinstance(reduction, str) and reduction in ("mean", "sum", "none")):
-            raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         labels = np.asarray(labels)
-        if logits.ndim != 2 or labels.shape != logits.shape[:1] or labels.dtype.kind not in "iu":
-            raise ValueError(f"cross_entropy: needs logits (N, C) and integer labels (N,), got "
-                             f"{logits.shape} {logits.dtype} and {labels.shape} {labels.dtype}")
-        _check_floating(logits, "cross_entropy")
-        n, c = logits.shape
-        if not _is_int(ignore_index):
-            raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
-        if not (_is_real(label_smoothing) and 0 <= label_smoothing <= 1):
-            raise ValueError(f"cross_entropy: label_smoothing must be a number from 0 to 1, got {label_smoothing!r}")
-        if weight is not None and (weight.shape != (c,) or weight.dtype.kind not in "iuf"):
-            raise ValueError(f"cross_entropy: weight must hold one number per class, shape ({c},), got "
-                             f"{weight.shape} {weight.dtype} (pass reduction and the rest by name, as in PyTorch)")
+        self.class_dim = _class_dim(logits)
+        c = logits.shape[self.class_dim]
+        if labels.shape != _label_shape(logits) or labels.dtype.kind not in "iu":
+            raise ValueError(f"cross_entropy: needs integer labels of shape {_label_shape(logits)} (the logits' "
+                             f"without the class dim) or class probabilities of the logits' shape {logits.shape}, "
+                             f"got {labels.shape} {labels.dtype}")
         kept = labels != ignore_index
         if kept.any() and (labels[kept].min() < 0 or labels[kept].max() >= c):
             raise ValueError(f"cross_entropy: labels must lie in [0, {c}) or equal ignore_index ({ignore_index}), "
                              f"got min {labels[kept].min()} max {labels[kept].max()}")
+        self.labels_shape, self.rows_shape = labels.shape, np.moveaxis(logits, self.class_dim, -1).shape
+        logits = np.moveaxis(logits, self.class_dim, -1).reshape(labels.size, c)  # the rows
+        labels, kept = labels.reshape(-1), kept.reshape(-1)
+        n = len(labels)
         dtype = logits.dtype.type
         self.labels = np.where(kept, labels, 0)  # an ignored label may lie outside the classes
         self.kept, self.reduction = kept, reduction
@@ -801,7 +798,8 @@ class CrossEntropy(Function):
         elif reduction == "mean":  # no labels, or none kept: 0 / 0 = nan, as PyTorch's
             terms = [t.sum() / self.total for t in terms]
         y = self.nll_share * terms[0]
-        return y if self.smooth_share is None else y + self.smooth_share * terms[1]
+        y = y if self.smooth_share is None else y + self.smooth_share * terms[1]
+        return y.reshape(self.labels_shape) if reduction == "none" else y
 
     def _g_n(self, g, share):
         """One term's g_n, a scalar or a column (N, 1): its share of g, over W for the mean (PyTorch's order)."""
@@ -815,7 +813,8 @@ class CrossEntropy(Function):
         grad[rows, self.labels] = np.where(self.kept, -(self.w_label * nll_g), 0)
         if self.smooth_share is not None:
             grad -= np.where(self.kept[:, None], self.w * self._g_n(g, self.smooth_share), 0)
-        return grad - self.softmax * grad.sum(axis=1, keepdims=True)
+        grad -= self.softmax * grad.sum(axis=1, keepdims=True)
+        return np.moveaxis(grad.reshape(self.rows_shape), -1, self.class_dim)
 
 
 # ----------------------------------------------------------------------------------- public API
@@ -1278,15 +1277,71 @@ def _to(x, dtype):
     return Cast.apply(x, dtype=dtype) if dtype.kind == "f" else Tensor(cast(x.data, dtype, copy=True))
 
 
-def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """torch.nn.functional.cross_entropy for logits (N, C) and class labels (N,); weight is a constant, as
-    PyTorch's (whose backward refuses one that requires a gradient: here the call does)."""
+def _class_dim(logits):
+    """PyTorch's class dim of cross_entropy's logits: dim 1, or dim 0 of unbatched logits (C,)."""
+    return 0 if logits.ndim == 1 else 1
+
+
+def _label_shape(logits):
+    """The class labels' shape for logits: theirs without the class dim, (N, d1, ...) for (N, C, d1, ...)."""
+    return logits.shape[:_class_dim(logits)] + logits.shape[_class_dim(logits) + 1:]
+
+
+def _check_cross_entropy_settings(ignore_index, reduction, label_smoothing):
+    """cross_entropy's checks of its settings, which nn.CrossEntropyLoss makes when it is made."""
+    if not (isinstance(reduction, str) and reduction in ("mean", "sum", "none")):
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if not _is_int(ignore_index):
+        raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
+    if not (_is_real(label_smoothing) and 0 <= label_smoothing <= 1):
+        raise ValueError(f"cross_entropy: label_smoothing must be a number from 0 to 1, got {label_smoothing!r}")
+
+
+def _cross_entropy_of_probabilities(logits, target, weight, reduction, label_smoothing):
+    """PyTorch's loss for class probabilities t, composed as PyTorch composes it, so that t and the weight
+    get gradients too: l = -sum_c w_c t_c log_softmax(x)_c along the class dim, t smoothed to
+    (1 - s) t + s / C; the mean divides by the number of rows (N d1 ...), not by the weights."""
+    if target.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: class probabilities (labels of the logits' shape) must be floating-point, "
+                        f"as in PyTorch, got {target.dtype}")
+    class_dim, c = _class_dim(logits), logits.shape[_class_dim(logits)]
+    if label_smoothing > 0:  # no classes: an empty target, which any number leaves empty
+        target = target * (1 - label_smoothing) + (label_smoothing / c if c else 0.0)
+    terms = log_softmax(logits, class_dim) * target
     if weight is not None:
-        weight = as_tensor(weight, op="cross_entropy")  # a tensor passes through
-        if weight.requires_grad and is_grad_enabled():
-            raise RuntimeError("cross_entropy: weight has no gradient (as in PyTorch); pass weight.detach()")
-        weight = weight.data
-    return CrossEntropy.apply(logits, labels=labels.data if isinstance(labels, Tensor) else labels, weight=weight,
+        terms = terms * weight.reshape([c if d == class_dim else 1 for d in range(logits.ndim)])
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    if reduction == "sum":
+        return -terms.sum()
+    rows = math.prod(_label_shape(logits))
+    return -terms.sum() / rows if c and rows else -terms.sum() * np.nan  # no elements: nan, as PyTorch's
+
+
+def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """torch.nn.functional.cross_entropy: logits (C,), (N, C) or (N, C, d1, ...), the classes along dim 1
+    (dim 0 when unbatched), and class labels of the logits' shape without the class dim, or (PyTorch's rule:
+    the same shape) class probabilities. With labels, weight is a constant, as PyTorch's (whose backward
+    refuses one that requires a gradient: here the call does); probabilities and weight get gradients."""
+    logits, labels = as_tensor(logits, op="cross_entropy"), as_tensor(labels, op="cross_entropy")
+    weight = None if weight is None else as_tensor(weight, op="cross_entropy")  # a tensor passes through
+    _check_cross_entropy_settings(ignore_index, reduction, label_smoothing)
+    if logits.ndim == 0:
+        raise ValueError("cross_entropy: needs logits with a class dim, (C,), (N, C) or (N, C, d1, ...), got shape ()")
+    _check_floating(logits, "cross_entropy")
+    c = logits.shape[_class_dim(logits)]
+    if weight is not None and (weight.shape != (c,) or weight.dtype.kind not in "iuf"):
+        raise ValueError(f"cross_entropy: weight must hold one number per class, shape ({c},), got "
+                         f"{weight.shape} {weight.dtype} (pass reduction and the rest by name, as in PyTorch)")
+    if labels.shape == logits.shape:
+        if ignore_index >= 0:
+            raise ValueError(f"cross_entropy: ignore_index is for class labels, not probabilities, as in PyTorch, "
+                             f"got {ignore_index}")
+        return _cross_entropy_of_probabilities(logits, labels, weight, reduction, label_smoothing)
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError("cross_entropy: weight has no gradient with class labels (as in PyTorch); "
+                           "pass weight.detach()")
+    return CrossEntropy.apply(logits, labels=labels.data, weight=None if weight is None else weight.data,
                               ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
 
 

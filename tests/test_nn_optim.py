@@ -485,6 +485,45 @@ def test_relu_takes_pytorchs_inplace_flag():
         assert repr(nn.Sequential(nn.ReLU(flag))) == repr(torch.nn.Sequential(torch.nn.ReLU(flag)))
 
 
+@pytest.mark.parametrize("probabilities", [False, True])
+def test_cross_entropy_loss_is_the_function_with_its_settings(probabilities):
+    """nn.CrossEntropyLoss, which ported training code makes, was missing: its call is cross_entropy's with
+    the settings given when it was made, the same bits and gradients, and it shows as PyTorch's."""
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((4, 3, 2))
+    target = rng.random((4, 3, 2)) if probabilities else rng.integers(0, 3, (4, 2))
+    settings = dict(ignore_index=-1 if probabilities else 1, reduction="sum", label_smoothing=0.2)
+    x, y = mg.tensor(logits, requires_grad=True), mg.tensor(logits, requires_grad=True)
+    loss = nn.CrossEntropyLoss([0.5, 2.0, 1.0], **settings)(x, target)
+    expected = mg.cross_entropy(y, target, [0.5, 2.0, 1.0], **settings)
+    loss.backward()
+    expected.backward()
+    assert_same_bits(loss.data, expected.data)
+    assert_same_bits(x.grad, y.grad)
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(logits, requires_grad=True)
+    theirs = torch.nn.CrossEntropyLoss(torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64), **settings)
+    theirs(t, torch.from_numpy(target)).backward()
+    assert_close(loss.data, theirs(t, torch.from_numpy(target)).detach().numpy(), name="value")
+    assert_close(x.grad, t.grad.numpy(), name="gradient")
+    assert repr(nn.CrossEntropyLoss()) == repr(torch.nn.CrossEntropyLoss())
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError, "cross_entropy: reduction must be 'mean', 'sum' or "
+                                                               "'none', got 'avg'"),
+    (lambda: nn.CrossEntropyLoss(label_smoothing=2), ValueError, "label_smoothing must be a number from 0 to 1"),
+    (lambda: nn.CrossEntropyLoss(ignore_index=None), TypeError, "ignore_index must be an int, got None"),
+    (lambda: nn.CrossEntropyLoss("mean"), TypeError, "CrossEntropyLoss: takes a number, an array or a tensor, got "
+                                                     "'mean'"),
+    # PyTorch's second argument is the deprecated size_average: the settings are given by name
+    (lambda: nn.CrossEntropyLoss(None, None), TypeError, "takes from 1 to 2 positional arguments"),
+])
+def test_cross_entropy_loss_refuses_bad_settings_when_made(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
 def test_add_module_and_register_parameter_as_pytorchs():
     """Custom modules written for PyTorch register parts by name in loops; minigrad had neither method.
     The same calls give the same names, order, repr and kinds of error."""
@@ -941,7 +980,8 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
              optim.CosineAnnealingLR: torch.optim.lr_scheduler.CosineAnnealingLR,
              nn.Linear: torch.nn.Linear, nn.Unfold: torch.nn.Unfold, nn.Fold: torch.nn.Fold,
              layers.Conv2d: torch.nn.Conv2d, layers.MaxPool2d: torch.nn.MaxPool2d, layers.AvgPool2d: torch.nn.AvgPool2d,
-             layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d}
+             layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d,
+             nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss}
     empty = inspect.Parameter.empty
     for ours, theirs in pairs.items():
         torch_args = inspect.signature(theirs).parameters

@@ -1,5 +1,6 @@
 """Every public op: float64 gradient checks over drawn shapes, values in both dtypes, torch cross-checks."""
 import inspect
+import math
 import re
 import warnings
 
@@ -196,21 +197,31 @@ def axis_case(draw):
 
 @st.composite
 def cross_entropy_case(draw):
-    n = draw(st.integers(0, 4))  # an empty batch, with or without classes, gives nan, as in PyTorch
-    c = draw(st.integers(0 if n == 0 else 1, 5))
-    ignore_index = draw(st.sampled_from([-100, 0, 1, c]))  # c: a label outside the classes, ignored
-    labels = np.array(draw(st.lists(st.sampled_from([*range(c), ignore_index]) if c else st.just(0), min_size=n,
-                                    max_size=n)), dtype=np.int64)
-    weight = draw(st.none() | hnp.arrays(np.float64, (c,), elements=st.floats(0.1, 3)))
+    """Logits (C,), (N, C) or (N, C, d1[, d2]) with class labels, or with class probabilities (PyTorch's
+    other form, the logits' shape), which are differentiable inputs like the weight that comes with them."""
+    n, c = draw(st.integers(0, 4)), draw(st.integers(0, 5))  # no rows, or no classes: nan, as in PyTorch
+    shape = draw(st.sampled_from([(c,), (n, c), (n, c, *draw(hnp.array_shapes(max_dims=2, min_side=0, max_side=3)))]))
+    assume(c or not math.prod(shape[:1] + shape[2:]))  # rows need a class for their labels
     smoothing = draw(st.sampled_from([0.0, 1.0]) | st.floats(0, 1))
     reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    if draw(st.booleans()):
+        inputs = [draw(arrays(shape)), draw(arrays(shape))]  # probabilities of any sign, as PyTorch takes them
+        inputs += [draw(arrays((c,), 0.1, 3))] if draw(st.booleans()) else []
+        return inputs, dict(ignore_index=draw(st.sampled_from([-100, -1])), reduction=reduction,
+                            label_smoothing=smoothing)
+    ignore_index = draw(st.sampled_from([-100, 0, 1, c]))  # c: a label outside the classes, ignored
+    labels = draw(hnp.arrays(np.int64, shape[:1] + shape[2:] if len(shape) > 1 else (),
+                             elements=st.sampled_from([*range(c), ignore_index])))
+    weight = draw(st.none() | hnp.arrays(np.float64, (c,), elements=st.floats(0.1, 3)))
     # a mean over no kept label is nan, its gradient 0: test_cross_entropy_ignoring_every_label_...
-    assume(reduction != "mean" or n == 0 or (labels != ignore_index).any())
-    return [draw(arrays((n, c)))], dict(labels=labels, weight=weight, ignore_index=ignore_index, reduction=reduction,
-                                        label_smoothing=smoothing)
+    assume(reduction != "mean" or labels.size == 0 or (labels != ignore_index).any())
+    return [draw(arrays(shape))], dict(labels=labels, weight=weight, ignore_index=ignore_index, reduction=reduction,
+                                       label_smoothing=smoothing)
 
 
-def torch_cross_entropy(t, x, labels, weight, **kwargs):
+def torch_cross_entropy(t, x, *probabilities_and_weight, labels=None, weight=None, **kwargs):
+    if probabilities_and_weight:
+        return t.nn.functional.cross_entropy(x, *probabilities_and_weight, **kwargs)
     return t.nn.functional.cross_entropy(x, t.from_numpy(labels), None if weight is None else t.from_numpy(weight),
                                          **kwargs)
 
@@ -1045,27 +1056,43 @@ def test_cross_entropy_of_an_empty_batch_is_nan_quietly_as_pytorchs(classes):
     np.testing.assert_array_equal(loss.data, np.nan if classes == 0 else 0.0)
 
 
-def cross_entropy_by_its_definition(logits, labels, weight, ignore_index, reduction, label_smoothing):
-    """PyTorch's documented loss, written out: l_n = -sum_c w_c q[n, c] log p[n, c] with the smoothed
-    target q = (1 - s) onehot(label_n) + s / C, 0 for an ignored label; the mean divides by sum_n w[label_n]."""
-    n, c = logits.shape
-    kept = labels != ignore_index
-    q = (1 - label_smoothing) * np.eye(c)[np.where(kept, labels, 0)] + label_smoothing / c
-    losses = np.where(kept, -(weight * q * scipy.special.log_softmax(logits, axis=1)).sum(axis=1), 0)
+def cross_entropy_by_its_definition(logits, target, weight, ignore_index, reduction, label_smoothing):
+    """PyTorch's documented loss, written out over the rows (the class dim moved last, the others flattened):
+    l_n = -sum_c w_c q[n, c] log p[n, c] with the smoothed target q = (1 - s) t_n + s / C, t_n onehot(label_n)
+    (l_n = 0 for an ignored label) or the given probabilities; the mean divides by sum_n w[label_n] over
+    the kept labels, or by the number of rows for probabilities."""
+    class_dim = 0 if logits.ndim == 1 else 1
+    c = logits.shape[class_dim]
+    rows = np.moveaxis(logits, class_dim, -1).reshape(-1, c)
+    if target.shape == logits.shape:
+        t, kept = np.moveaxis(target, class_dim, -1).reshape(-1, c), np.ones(len(rows), bool)
+        denominator = len(rows)
+    else:
+        labels = target.reshape(-1)
+        kept = labels != ignore_index
+        t, denominator = np.eye(c)[np.where(kept, labels, 0)], weight[labels[kept]].sum()
+    q = (1 - label_smoothing) * t + label_smoothing / c
+    losses = np.where(kept, -(weight * q * scipy.special.log_softmax(rows, axis=1)).sum(axis=1), 0)
     if reduction == "none":
-        return losses
-    return losses.sum() / (weight[labels[kept]].sum() if reduction == "mean" else 1)
+        return losses.reshape(logits.shape[:class_dim] + logits.shape[class_dim + 1:])
+    return losses.sum() / (denominator if reduction == "mean" else 1)
 
 
 @given(case=cross_entropy_case())
 def test_cross_entropy_is_pytorchs_documented_loss(case):
     """weight, ignore_index and label_smoothing, PyTorch's (cross_entropy took only a reduction, so
-    cross_entropy(x, y, w) read w as one), checked against the definition without torch."""
-    (logits,), kwargs = case
-    assume(logits.shape[1] and (kwargs["reduction"] != "mean" or (kwargs["labels"] != kwargs["ignore_index"]).any()))
-    weight = np.ones(logits.shape[1]) if kwargs["weight"] is None else kwargs["weight"]
-    expected = cross_entropy_by_its_definition(logits, **dict(kwargs, weight=weight))
-    np.testing.assert_allclose(mg.cross_entropy(mg.tensor(logits), **kwargs).data, expected, rtol=1e-12, atol=1e-12)
+    cross_entropy(x, y, w) read w as one), and its other forms, (N, C, d1, ...) and unbatched logits, class
+    probabilities (only (N, C) with labels before), checked against the definition without torch."""
+    inputs, kwargs = case
+    (logits, target, *weight), settings = (inputs, {}) if len(inputs) > 1 else ([*inputs, kwargs["labels"]], kwargs)
+    weight = weight[0] if weight else settings.get("weight")
+    c = logits.shape[0 if logits.ndim == 1 else 1]
+    kept = target if target.shape == logits.shape else target[target != kwargs["ignore_index"]]
+    assume(c and (kwargs["reduction"] != "mean" or kept.size))
+    expected = cross_entropy_by_its_definition(logits, target, np.ones(c) if weight is None else weight,
+                                               kwargs["ignore_index"], kwargs["reduction"], kwargs["label_smoothing"])
+    got = call("cross_entropy", [mg.tensor(x) for x in inputs], kwargs).data
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("weight", [None, np.array([0.5, 2.0, 1.0])])
@@ -1104,6 +1131,14 @@ CROSS_ENTROPY_REFUSALS = [
     (dict(ignore_index=1.0), TypeError, "cross_entropy: ignore_index must be an int, got 1.0"),
     (dict(ignore_index=5, labels=np.array([5, 3])), ValueError,
      r"labels must lie in \[0, 3\) or equal ignore_index \(5\), got min 3 max 3"),
+    (dict(labels=np.zeros((2, 3), np.int64)), TypeError,
+     "cross_entropy: class probabilities .labels of the logits' shape. must be floating-point, as in PyTorch, "
+     "got int64"),
+    (dict(labels=np.zeros((2, 3)), ignore_index=0), ValueError,
+     "cross_entropy: ignore_index is for class labels, not probabilities, as in PyTorch, got 0"),
+    (dict(labels=np.zeros((2, 1))), ValueError, r"cross_entropy: needs integer labels of shape \(2,\)"),
+    (dict(labels=np.zeros(2)), ValueError,
+     r"cross_entropy: needs integer labels of shape \(2,\) .* got \(2,\) float64"),
 ]
 
 
@@ -1112,6 +1147,29 @@ def test_cross_entropy_refuses_bad_settings_naming_them(kwargs, error, message):
     kwargs = dict(dict(labels=np.array([0, 2])), **kwargs)
     with pytest.raises(error, match=message):
         mg.cross_entropy(mg.tensor(np.zeros((2, 3))), **kwargs)
+
+
+@pytest.mark.parametrize("logits, labels, message", [
+    (np.zeros(()), np.zeros((), np.int64), r"needs logits with a class dim, \(C,\), \(N, C\) or \(N, C, d1, ...\), got "
+                                           r"shape \(\)"),
+    (np.zeros((2, 3, 4)), np.zeros((2, 3), np.int64), r"needs integer labels of shape \(2, 4\)"),
+    (np.zeros(3), np.zeros(1, np.int64), r"needs integer labels of shape \(\)"),  # PyTorch takes (1,) here
+])
+def test_cross_entropy_refuses_labels_of_another_shape_naming_the_one_needed(logits, labels, message):
+    with pytest.raises(ValueError, match=f"cross_entropy: {message}"):
+        mg.cross_entropy(mg.tensor(logits), labels)
+
+
+def test_cross_entropy_weight_has_a_gradient_with_probabilities_only():
+    """With class labels PyTorch's weight is a constant (its backward refuses a gradient); with probabilities
+    the loss is composed of differentiable ops and the weight gets one, as in PyTorch."""
+    x = mg.tensor(np.array([[0.0, 1.0], [2.0, 0.0]]), requires_grad=True)
+    weight = mg.tensor([2.0, 1.0], requires_grad=True)
+    mg.cross_entropy(x, np.array([[1.0, 0.0], [0.5, 0.5]]), weight, reduction="sum").backward()
+    log_p = scipy.special.log_softmax(x.data, axis=1)
+    np.testing.assert_allclose(weight.grad, -(np.array([[1.0, 0.0], [0.5, 0.5]]) * log_p).sum(axis=0), rtol=1e-15)
+    with pytest.raises(RuntimeError, match="cross_entropy: weight has no gradient with class labels"):
+        mg.cross_entropy(x, np.array([1, 0]), weight)
 
 
 def test_cross_entropy_ignores_a_label_outside_the_classes():
