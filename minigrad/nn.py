@@ -472,14 +472,28 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class NLLLoss(Module):
+    """PyTorch's nn.NLLLoss: ops.nll_loss(input, target) with the settings given here, which are checked
+    here. The weight is a plain attribute (PyTorch keeps it as a buffer, in its state_dict), which
+    Module.to leaves as it is."""
+
+    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
+        super().__init__()
+        ops._check_loss_settings("nll_loss", ignore_index, reduction)
+        self.weight = None if weight is None else as_tensor(weight, op="NLLLoss")
+        self.ignore_index, self.reduction = ignore_index, reduction
+
+    def forward(self, input, target):  # noqa: A002  torch's names
+        return ops.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
 class CrossEntropyLoss(Module):
     """PyTorch's nn.CrossEntropyLoss: ops.cross_entropy(input, target) with the settings given here, which
-    are checked here. The weight is a constant (PyTorch keeps it as a buffer, in its state_dict; here it is
-    a plain attribute, and Module.to leaves it as it is)."""
+    are checked here; the weight as NLLLoss's."""
 
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__()
-        ops._check_cross_entropy_settings(ignore_index, reduction, label_smoothing)
+        ops._check_loss_settings("cross_entropy", ignore_index, reduction, label_smoothing)
         self.weight = None if weight is None else as_tensor(weight, op="CrossEntropyLoss")
         self.ignore_index, self.reduction, self.label_smoothing = ignore_index, reduction, label_smoothing
 

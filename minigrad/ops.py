@@ -751,37 +751,83 @@ class LogSoftmax(Function):
         return g - self.softmax * g.sum(axis=self.axis, keepdims=True)
 
 
-class CrossEntropy(Function):
-    """For logits x with C classes along the class dim, as rows x[n, :] (N of them: every position of the
-    other dims), class weights w (ones unless given), label smoothing s and m_n = 0 where label_n is
-    ignore_index, else 1, PyTorch's two terms: nll_n = -m_n w[label_n] log_softmax(x)[n, label_n] and
-    smooth_n = -m_n sum_c w_c log_softmax(x)[n, c]. With W = sum_n m_n w[label_n], y is
-    (1 - s) sum_n nll_n / W + (s / C) sum_n smooth_n / W ("mean"), the same without / W ("sum"), or
+class _ClassLabelLoss(Function):
+    """What nll_loss and cross_entropy share: x's classes (C of them, along the class dim) read as rows x[n, :],
+    one for every position of the other dims, the labels flattened to match; m_n = 0 where label_n is
+    ignore_index, else 1; class weights w (ones unless given) and W = sum_n m_n w[label_n]."""
+    def _rows(self, op, x, labels, weight, ignore_index, reduction, other_form=""):
+        labels = np.asarray(labels)
+        self.class_dim = _class_dim(x)
+        c = x.shape[self.class_dim]
+        if labels.shape != _label_shape(x) or labels.dtype.kind not in "iu":
+            raise ValueError(f"{op}: needs integer labels of shape {_label_shape(x)} (the input's {x.shape} without "
+                             f"the class dim){other_form}, got {labels.shape} {labels.dtype}")
+        kept = labels != ignore_index
+        if kept.any() and (labels[kept].min() < 0 or labels[kept].max() >= c):
+            raise ValueError(f"{op}: labels must lie in [0, {c}) or equal ignore_index ({ignore_index}), "
+                             f"got min {labels[kept].min()} max {labels[kept].max()}")
+        self.labels_shape, self.rows_shape = labels.shape, np.moveaxis(x, self.class_dim, -1).shape
+        self.kept, self.reduction = kept.reshape(-1), reduction
+        # the kept rows' entries at their labels: an ignored label may lie outside the classes, or there are none
+        self.at_labels = (np.flatnonzero(self.kept), labels.reshape(-1)[self.kept])
+        self.w = np.ones(c, x.dtype) if weight is None else cast(weight, x.dtype)
+        self.w_label = np.zeros(labels.size, x.dtype)
+        self.w_label[self.kept] = self.w[self.at_labels[1]]
+        self.total = self.w_label.sum()  # N when no weight is given and no label ignored
+        return np.moveaxis(x, self.class_dim, -1).reshape(labels.size, c)
+
+    def _picked(self, rows):
+        """-m_n w[label_n] rows[n, label_n] for every row."""
+        terms = np.zeros(len(rows), rows.dtype)
+        terms[self.kept] = -(self.w_label[self.kept] * rows[self.at_labels])
+        return terms
+
+    def _reduced(self, terms):
+        """Per-row terms summed, over W for the mean (no labels, or none kept: 0 / 0 = nan, as PyTorch's), or
+        in the labels' shape."""
+        if self.reduction == "none":
+            return terms.reshape(self.labels_shape)
+        return terms.sum() / self.total if self.reduction == "mean" else terms.sum()
+
+    def _g_n(self, g):
+        """g_n, a scalar or a column (N, 1): g over W for the mean, g for the sum, g[n] for none."""
+        g = g.reshape(-1, 1) if self.reduction == "none" else g
+        return g / self.total if self.reduction == "mean" else g
+
+    def _set_picked_grads(self, grad, g):
+        """grad[n, label_n] = -w[label_n] g_n, the gradient of the kept rows' picked terms."""
+        g_n = np.broadcast_to(self._g_n(g), (len(self.kept), 1))[self.kept, 0]
+        grad[self.at_labels] = -(self.w_label[self.kept] * g_n)
+
+    def _as_input(self, grad):
+        """The rows' gradient (N, C) in the input's shape."""
+        return np.moveaxis(grad.reshape(self.rows_shape), -1, self.class_dim)
+
+
+class NLLLoss(_ClassLabelLoss):
+    """For rows x[n, :] (log-probabilities, as log_softmax gives them): y = -sum_n m_n w[label_n] x[n, label_n] / W
+    ("mean"), the same without / W ("sum"), or each row's term in the labels' shape ("none")
+    dx[n, label_n] = -m_n w[label_n] g_n, 0 elsewhere, with g_n = g / W, g or g[n] by the reduction"""
+    def forward(self, x, labels, weight=None, ignore_index=-100, reduction="mean"):
+        return self._reduced(self._picked(self._rows("nll_loss", x, labels, weight, ignore_index, reduction)))
+
+    def backward(self, g):
+        grad = np.zeros((len(self.kept), len(self.w)), self.w.dtype)
+        self._set_picked_grads(grad, g)
+        return self._as_input(grad)
+
+
+class CrossEntropy(_ClassLabelLoss):
+    """For logits' rows x[n, :], label smoothing s and the rest as _ClassLabelLoss, PyTorch's two terms:
+    nll_n = -m_n w[label_n] log_softmax(x)[n, label_n] and smooth_n = -m_n sum_c w_c log_softmax(x)[n, c];
+    y is (1 - s) sum_n nll_n / W + (s / C) sum_n smooth_n / W ("mean"), the same without / W ("sum"), or
     (1 - s) nll + (s / C) smooth in the labels' shape ("none")
     dx = G - softmax(x) sum_c G[n, c], G = d y / d log_softmax(x): -m_n ((1 - s) w[label_n] [c = label_n] +
     (s / C) w_c) g_n, with g_n = g / W, g or g[n] by the reduction"""
     def forward(self, logits, labels, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        labels = np.asarray(labels)
-        self.class_dim = _class_dim(logits)
-        c = logits.shape[self.class_dim]
-        if labels.shape != _label_shape(logits) or labels.dtype.kind not in "iu":
-            raise ValueError(f"cross_entropy: needs integer labels of shape {_label_shape(logits)} (the logits' "
-                             f"without the class dim) or class probabilities of the logits' shape {logits.shape}, "
-                             f"got {labels.shape} {labels.dtype}")
-        kept = labels != ignore_index
-        if kept.any() and (labels[kept].min() < 0 or labels[kept].max() >= c):
-            raise ValueError(f"cross_entropy: labels must lie in [0, {c}) or equal ignore_index ({ignore_index}), "
-                             f"got min {labels[kept].min()} max {labels[kept].max()}")
-        self.labels_shape, self.rows_shape = labels.shape, np.moveaxis(logits, self.class_dim, -1).shape
-        logits = np.moveaxis(logits, self.class_dim, -1).reshape(labels.size, c)  # the rows
-        labels, kept = labels.reshape(-1), kept.reshape(-1)
-        n = len(labels)
-        dtype = logits.dtype.type
-        self.labels = np.where(kept, labels, 0)  # an ignored label may lie outside the classes
-        self.kept, self.reduction = kept, reduction
-        self.w = np.ones(c, logits.dtype) if weight is None else cast(weight, logits.dtype)
-        self.w_label = np.where(kept, self.w[self.labels], 0)
-        self.total = self.w_label.sum()  # N when no weight is given and no label ignored
+        logits = self._rows("cross_entropy", logits, labels, weight, ignore_index, reduction,
+                            other_form=" or class probabilities of its shape")
+        c, dtype = logits.shape[1], logits.dtype.type
         s = float(label_smoothing)  # the shares in double, cast to the logits' dtype, as PyTorch computes them
         self.nll_share = dtype(1 - s)
         # PyTorch skips the smoothing term for s = 0; s / 0 classes is inf there (then inf 0 = nan)
@@ -789,32 +835,19 @@ class CrossEntropy(Function):
         shifted = logits - logits.max(axis=1, keepdims=True, initial=-np.inf)  # initial: no classes
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.softmax = np.exp(log_p)
+        y = self.nll_share * self._reduced(self._picked(log_p))
+        if self.smooth_share is None:
+            return y
         # selected, not multiplied by m_n: an ignored row's log p of -inf times 0 would be NaN
-        terms = [np.where(kept, -(self.w_label * log_p[np.arange(n), self.labels]), 0)]
-        if self.smooth_share is not None:
-            terms.append(np.where(kept, -(log_p * self.w).sum(axis=1), 0))
-        if reduction == "sum":
-            terms = [t.sum() for t in terms]
-        elif reduction == "mean":  # no labels, or none kept: 0 / 0 = nan, as PyTorch's
-            terms = [t.sum() / self.total for t in terms]
-        y = self.nll_share * terms[0]
-        y = y if self.smooth_share is None else y + self.smooth_share * terms[1]
-        return y.reshape(self.labels_shape) if reduction == "none" else y
-
-    def _g_n(self, g, share):
-        """One term's g_n, a scalar or a column (N, 1): its share of g, over W for the mean (PyTorch's order)."""
-        g = share * (g.reshape(-1, 1) if self.reduction == "none" else g)
-        return g / self.total if self.reduction == "mean" else g
+        return y + self.smooth_share * self._reduced(np.where(self.kept, -(log_p * self.w).sum(axis=1), 0))
 
     def backward(self, g):
-        rows = np.arange(len(self.labels))
         grad = np.zeros_like(self.softmax)  # G
-        nll_g = np.broadcast_to(self._g_n(g, self.nll_share), (len(rows), 1))[:, 0]
-        grad[rows, self.labels] = np.where(self.kept, -(self.w_label * nll_g), 0)
+        self._set_picked_grads(grad, self.nll_share * g)
         if self.smooth_share is not None:
-            grad -= np.where(self.kept[:, None], self.w * self._g_n(g, self.smooth_share), 0)
+            grad -= np.where(self.kept[:, None], self.w * self._g_n(self.smooth_share * g), 0)
         grad -= self.softmax * grad.sum(axis=1, keepdims=True)
-        return np.moveaxis(grad.reshape(self.rows_shape), -1, self.class_dim)
+        return self._as_input(grad)
 
 
 # ----------------------------------------------------------------------------------- public API
@@ -1287,14 +1320,46 @@ def _label_shape(logits):
     return logits.shape[:_class_dim(logits)] + logits.shape[_class_dim(logits) + 1:]
 
 
-def _check_cross_entropy_settings(ignore_index, reduction, label_smoothing):
-    """cross_entropy's checks of its settings, which nn.CrossEntropyLoss makes when it is made."""
+def _check_loss_settings(op, ignore_index, reduction, label_smoothing=0.0):
+    """nll_loss's and cross_entropy's checks of their settings, which their modules make when they are made."""
     if not (isinstance(reduction, str) and reduction in ("mean", "sum", "none")):
-        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     if not _is_int(ignore_index):
-        raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
+        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
     if not (_is_real(label_smoothing) and 0 <= label_smoothing <= 1):
-        raise ValueError(f"cross_entropy: label_smoothing must be a number from 0 to 1, got {label_smoothing!r}")
+        raise ValueError(f"{op}: label_smoothing must be a number from 0 to 1, got {label_smoothing!r}")
+
+
+def _loss_inputs(op, x, labels, weight, ignore_index, reduction, label_smoothing=0.0):
+    """x, labels and weight as tensors, checked with the settings: x floating-point with a class dim, the
+    weight one number per class."""
+    x, labels = as_tensor(x, op=op), as_tensor(labels, op=op)
+    weight = None if weight is None else as_tensor(weight, op=op)  # a tensor passes through
+    _check_loss_settings(op, ignore_index, reduction, label_smoothing)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: needs an input with a class dim, (C,), (N, C) or (N, C, d1, ...), got shape ()")
+    _check_floating(x, op)
+    c = x.shape[_class_dim(x)]
+    if weight is not None and (weight.shape != (c,) or weight.dtype.kind not in "iuf"):
+        raise ValueError(f"{op}: weight must hold one number per class, shape ({c},), got "
+                         f"{weight.shape} {weight.dtype} (pass reduction and the rest by name, as in PyTorch)")
+    return x, labels, weight
+
+
+def _constant_weight(op, weight):
+    """A class-label loss's weight as an array: a constant, as PyTorch's (whose backward refuses one that
+    requires a gradient: here the call does)."""
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}: weight has no gradient with class labels (as in PyTorch); pass weight.detach()")
+    return None if weight is None else weight.data
+
+
+def nll_loss(log_probs, labels, weight=None, *, ignore_index=-100, reduction="mean"):
+    """torch.nn.functional.nll_loss: minus the log-probabilities at the labels, weighted (the loss after
+    log_softmax, as in PyTorch's MNIST example); the shapes and settings as cross_entropy's with labels."""
+    log_probs, labels, weight = _loss_inputs("nll_loss", log_probs, labels, weight, ignore_index, reduction)
+    return NLLLoss.apply(log_probs, labels=labels.data, weight=_constant_weight("nll_loss", weight),
+                         ignore_index=ignore_index, reduction=reduction)
 
 
 def _cross_entropy_of_probabilities(logits, target, weight, reduction, label_smoothing):
@@ -1321,27 +1386,16 @@ def _cross_entropy_of_probabilities(logits, target, weight, reduction, label_smo
 def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """torch.nn.functional.cross_entropy: logits (C,), (N, C) or (N, C, d1, ...), the classes along dim 1
     (dim 0 when unbatched), and class labels of the logits' shape without the class dim, or (PyTorch's rule:
-    the same shape) class probabilities. With labels, weight is a constant, as PyTorch's (whose backward
-    refuses one that requires a gradient: here the call does); probabilities and weight get gradients."""
-    logits, labels = as_tensor(logits, op="cross_entropy"), as_tensor(labels, op="cross_entropy")
-    weight = None if weight is None else as_tensor(weight, op="cross_entropy")  # a tensor passes through
-    _check_cross_entropy_settings(ignore_index, reduction, label_smoothing)
-    if logits.ndim == 0:
-        raise ValueError("cross_entropy: needs logits with a class dim, (C,), (N, C) or (N, C, d1, ...), got shape ()")
-    _check_floating(logits, "cross_entropy")
-    c = logits.shape[_class_dim(logits)]
-    if weight is not None and (weight.shape != (c,) or weight.dtype.kind not in "iuf"):
-        raise ValueError(f"cross_entropy: weight must hold one number per class, shape ({c},), got "
-                         f"{weight.shape} {weight.dtype} (pass reduction and the rest by name, as in PyTorch)")
+    the same shape) class probabilities. With labels, weight is a constant, as nll_loss's; probabilities
+    and weight get gradients."""
+    logits, labels, weight = _loss_inputs("cross_entropy", logits, labels, weight, ignore_index, reduction,
+                                          label_smoothing)
     if labels.shape == logits.shape:
         if ignore_index >= 0:
             raise ValueError(f"cross_entropy: ignore_index is for class labels, not probabilities, as in PyTorch, "
                              f"got {ignore_index}")
         return _cross_entropy_of_probabilities(logits, labels, weight, reduction, label_smoothing)
-    if weight is not None and weight.requires_grad and is_grad_enabled():
-        raise RuntimeError("cross_entropy: weight has no gradient with class labels (as in PyTorch); "
-                           "pass weight.detach()")
-    return CrossEntropy.apply(logits, labels=labels.data, weight=None if weight is None else weight.data,
+    return CrossEntropy.apply(logits, labels=labels.data, weight=_constant_weight("cross_entropy", weight),
                               ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
 
 

@@ -531,8 +531,8 @@ def test_bad_input_errors_name_the_op_and_shapes():
         mg.tensor(np.ones((2, 1, 3))) @ mg.tensor(np.ones((3, 3, 2)))
     with pytest.raises(RuntimeError, match="non-scalar"):
         (mg.tensor(np.ones(2), requires_grad=True) * 2).backward()
-    with pytest.raises(ValueError, match=r"cross_entropy: needs integer labels of shape \(2,\) \(the logits' without "
-                                         r"the class dim\) or class probabilities of the logits' shape \(2, 3\), "
+    with pytest.raises(ValueError, match=r"cross_entropy: needs integer labels of shape \(2,\) \(the input's \(2, 3\) "
+                                         r"without the class dim\) or class probabilities of its shape, "
                                          r"got \(3,\) int64"):
         mg.cross_entropy(mg.tensor(np.ones((2, 3))), np.array([0, 1, 2]))
     for labels in ([0, 3], [0, -1]):  # -1 picked the last class, as NumPy indexes

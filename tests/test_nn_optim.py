@@ -485,41 +485,50 @@ def test_relu_takes_pytorchs_inplace_flag():
         assert repr(nn.Sequential(nn.ReLU(flag))) == repr(torch.nn.Sequential(torch.nn.ReLU(flag)))
 
 
-@pytest.mark.parametrize("probabilities", [False, True])
-def test_cross_entropy_loss_is_the_function_with_its_settings(probabilities):
-    """nn.CrossEntropyLoss, which ported training code makes, was missing: its call is cross_entropy's with
-    the settings given when it was made, the same bits and gradients, and it shows as PyTorch's."""
+@pytest.mark.parametrize("name, probabilities", [("NLLLoss", False), ("CrossEntropyLoss", False),
+                                                  ("CrossEntropyLoss", True)])
+def test_loss_modules_are_the_functions_with_their_settings(name, probabilities):
+    """nn.NLLLoss and nn.CrossEntropyLoss, which ported training code makes, were missing: a call is the
+    function's with the settings given when the module was made, the same bits and gradients, and the
+    module shows as PyTorch's."""
     rng = np.random.default_rng(0)
     logits = rng.standard_normal((4, 3, 2))
     target = rng.random((4, 3, 2)) if probabilities else rng.integers(0, 3, (4, 2))
-    settings = dict(ignore_index=-1 if probabilities else 1, reduction="sum", label_smoothing=0.2)
+    settings = dict(ignore_index=-1 if probabilities else 1, reduction="sum")
+    if name == "CrossEntropyLoss":
+        settings["label_smoothing"] = 0.2
+    function = mg.cross_entropy if name == "CrossEntropyLoss" else mg.nll_loss
     x, y = mg.tensor(logits, requires_grad=True), mg.tensor(logits, requires_grad=True)
-    loss = nn.CrossEntropyLoss([0.5, 2.0, 1.0], **settings)(x, target)
-    expected = mg.cross_entropy(y, target, [0.5, 2.0, 1.0], **settings)
+    loss = getattr(nn, name)([0.5, 2.0, 1.0], **settings)(x, target)
+    expected = function(y, target, [0.5, 2.0, 1.0], **settings)
     loss.backward()
     expected.backward()
     assert_same_bits(loss.data, expected.data)
     assert_same_bits(x.grad, y.grad)
     torch = pytest.importorskip("torch")
     t = torch.tensor(logits, requires_grad=True)
-    theirs = torch.nn.CrossEntropyLoss(torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64), **settings)
+    theirs = getattr(torch.nn, name)(torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64), **settings)
     theirs(t, torch.from_numpy(target)).backward()
     assert_close(loss.data, theirs(t, torch.from_numpy(target)).detach().numpy(), name="value")
     assert_close(x.grad, t.grad.numpy(), name="gradient")
-    assert repr(nn.CrossEntropyLoss()) == repr(torch.nn.CrossEntropyLoss())
+    assert repr(getattr(nn, name)()) == repr(getattr(torch.nn, name)())
 
 
 @pytest.mark.parametrize("make, error, message", [
     (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError, "cross_entropy: reduction must be 'mean', 'sum' or "
                                                                "'none', got 'avg'"),
+    (lambda: nn.NLLLoss(reduction=None), ValueError, "nll_loss: reduction must be 'mean', 'sum' or 'none', got None"),
     (lambda: nn.CrossEntropyLoss(label_smoothing=2), ValueError, "label_smoothing must be a number from 0 to 1"),
     (lambda: nn.CrossEntropyLoss(ignore_index=None), TypeError, "ignore_index must be an int, got None"),
+    (lambda: nn.NLLLoss(ignore_index=1.5), TypeError, "nll_loss: ignore_index must be an int, got 1.5"),
     (lambda: nn.CrossEntropyLoss("mean"), TypeError, "CrossEntropyLoss: takes a number, an array or a tensor, got "
                                                      "'mean'"),
+    (lambda: nn.NLLLoss("mean"), TypeError, "NLLLoss: takes a number, an array or a tensor, got 'mean'"),
     # PyTorch's second argument is the deprecated size_average: the settings are given by name
     (lambda: nn.CrossEntropyLoss(None, None), TypeError, "takes from 1 to 2 positional arguments"),
+    (lambda: nn.NLLLoss(None, None), TypeError, "takes from 1 to 2 positional arguments"),
 ])
-def test_cross_entropy_loss_refuses_bad_settings_when_made(make, error, message):
+def test_loss_modules_refuse_bad_settings_when_made(make, error, message):
     with pytest.raises(error, match=message):
         make()
 
@@ -981,7 +990,7 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
              nn.Linear: torch.nn.Linear, nn.Unfold: torch.nn.Unfold, nn.Fold: torch.nn.Fold,
              layers.Conv2d: torch.nn.Conv2d, layers.MaxPool2d: torch.nn.MaxPool2d, layers.AvgPool2d: torch.nn.AvgPool2d,
              layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d,
-             nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss}
+             nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss, nn.NLLLoss: torch.nn.NLLLoss}
     empty = inspect.Parameter.empty
     for ours, theirs in pairs.items():
         torch_args = inspect.signature(theirs).parameters
@@ -1034,16 +1043,16 @@ TORCH_BUILTIN_DEFAULTS = {
 
 
 def test_functions_take_pytorchs_argument_names_with_its_defaults():
-    """As the classes do, past the input (x here, input in torch; cross_entropy's logits and labels are
+    """As the classes do, past the input (x here, input in torch; the losses' logits or log_probs and labels are
     its input and target). The arguments that may be given by position are torch's first ones, in its
     order: pad(x, p, 0) took 0 as the value, torch's mode, and cross_entropy(x, y, w) w as the reduction."""
     torch = pytest.importorskip("torch")
-    functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, layers.functional.max_unpool2d,
+    functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, mg.nll_loss, layers.functional.max_unpool2d,
                  layers.functional.adaptive_avg_pool2d, layers.functional.conv2d, layers.functional.avg_pool2d,
                  layers.functional.max_pool2d]
     for ours in functions:
         name = ours.__name__
-        inputs = 2 if name == "cross_entropy" else 1
+        inputs = 2 if name in ("cross_entropy", "nll_loss") else 1
         if name in TORCH_BUILTIN_DEFAULTS:
             theirs = TORCH_BUILTIN_DEFAULTS[name]
         else:
