@@ -1310,14 +1310,16 @@ def _to(x, dtype):
     return Cast.apply(x, dtype=dtype) if dtype.kind == "f" else Tensor(cast(x.data, dtype, copy=True))
 
 
-def _class_dim(logits):
-    """PyTorch's class dim of cross_entropy's logits: dim 1, or dim 0 of unbatched logits (C,)."""
-    return 0 if logits.ndim == 1 else 1
+def _class_dim(x):
+    """PyTorch's class dim of a loss's input (cross_entropy's logits, nll_loss's log-probabilities): dim 1,
+    or dim 0 of an unbatched input (C,)."""
+    return 0 if x.ndim == 1 else 1
 
 
-def _label_shape(logits):
-    """The class labels' shape for logits: theirs without the class dim, (N, d1, ...) for (N, C, d1, ...)."""
-    return logits.shape[:_class_dim(logits)] + logits.shape[_class_dim(logits) + 1:]
+def _label_shape(x):
+    """The class labels' shape for a loss's input: its shape without the class dim, (N, d1, ...) for
+    (N, C, d1, ...)."""
+    return x.shape[:_class_dim(x)] + x.shape[_class_dim(x) + 1:]
 
 
 def _check_loss_settings(op, ignore_index, reduction, label_smoothing=0.0):
