@@ -502,6 +502,24 @@ class CrossEntropyLoss(Module):
                                  reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
+class Dropout(Module):
+    """PyTorch's nn.Dropout: ops.dropout in training, the input itself after eval(). inplace=True is taken
+    and shown, as ReLU's."""
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if not (ops._is_real(p) and 0 <= p <= 1):  # checked when made, as PyTorch's
+            raise ValueError(f"Dropout: p must be a probability from 0 to 1, got {p!r}")
+        check_flags("Dropout", inplace=inplace)
+        self.p, self.inplace = p, inplace
+
+    def forward(self, x):
+        return ops.dropout(x, self.p, self.training, self.inplace)
+
+    def extra_repr(self):  # PyTorch's
+        return f"p={self.p}, inplace={self.inplace}"
+
+
 class ReLU(Module):
     """PyTorch's nn.ReLU. inplace=True, as ported models write it, is taken and shown; the result is
     a new tensor all the same (its values and gradients are the same; x keeps its values)."""

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from . import backend
+from . import backend, random
 from .backend import jit, unsigned
 from .tensor import (Function, Tensor, _is_int, _is_real, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast,
                      changed_in_place, check_unrecorded_change, is_grad_enabled, result_type)
@@ -808,7 +808,7 @@ class NLLLoss(_ClassLabelLoss):
     """For rows x[n, :] (log-probabilities, as log_softmax gives them): y = -sum_n m_n w[label_n] x[n, label_n] / W
     ("mean"), the same without / W ("sum"), or each row's term in the labels' shape ("none")
     dx[n, label_n] = -m_n w[label_n] g_n, 0 elsewhere, with g_n = g / W, g or g[n] by the reduction"""
-    def forward(self, x, labels, weight=None, ignore_index=-100, reduction="mean"):
+    def forward(self, x, labels, weight, ignore_index, reduction):
         return self._reduced(self._picked(self._rows("nll_loss", x, labels, weight, ignore_index, reduction)))
 
     def backward(self, g):
@@ -824,7 +824,7 @@ class CrossEntropy(_ClassLabelLoss):
     (1 - s) nll + (s / C) smooth in the labels' shape ("none")
     dx = G - softmax(x) sum_c G[n, c], G = d y / d log_softmax(x): -m_n ((1 - s) w[label_n] [c = label_n] +
     (s / C) w_c) g_n, with g_n = g / W, g or g[n] by the reduction"""
-    def forward(self, logits, labels, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def forward(self, logits, labels, weight, ignore_index, reduction, label_smoothing):
         logits = self._rows("cross_entropy", logits, labels, weight, ignore_index, reduction,
                             other_form=" or class probabilities of its shape")
         c, dtype = logits.shape[1], logits.dtype.type
@@ -1399,6 +1399,25 @@ def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="
         return _cross_entropy_of_probabilities(logits, labels, weight, reduction, label_smoothing)
     return CrossEntropy.apply(logits, labels=labels.data, weight=_constant_weight("cross_entropy", weight),
                               ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+
+
+def dropout(x, p=0.5, training=True, inplace=False):
+    """torch.nn.functional.dropout, as PyTorch computes it on the CPU: in training, x * (mask / (1 - p)) with
+    mask 1 with probability 1 - p (drawn from minigrad.random, which manual_seed resets), x * 0 for p = 1,
+    x itself for p = 0 or out of training. inplace=True is taken; the result is a new tensor (as ReLU's)."""
+    x = as_tensor(x, op="dropout")
+    if not (_is_real(p) and 0 <= p <= 1):
+        raise ValueError(f"dropout: p must be a probability from 0 to 1, got {p!r}")
+    for name, flag in (("training", training), ("inplace", inplace)):
+        if not isinstance(flag, (bool, np.bool_)):  # PyTorch refuses training="yes"
+            raise TypeError(f"dropout: {name} must be True or False, got {flag!r}")
+    _check_floating(x, "dropout")
+    if not training or p == 0 or x.numel() == 0:
+        return x
+    if p == 1:
+        return x * 0
+    keep = random.generator(None, "dropout").random(x.shape) < 1 - p
+    return x * (keep.astype(x.dtype) / x.dtype.type(1 - p))
 
 
 def _positive(x):

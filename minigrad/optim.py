@@ -8,6 +8,8 @@ SGD     g <- g + wd p;  b <- g (first step) or mu b + (1 - dampening) g;
 Adam    g <- g + wd p;  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
         p <- p - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 AdamW   p <- p (1 - lr wd), then Adam's step without the wd term
+Adadelta g <- g + wd p;  v <- rho v + (1 - rho) g^2;  d <- sqrt(u + eps) / sqrt(v + eps) g;
+        u <- rho u + (1 - rho) d^2;  p <- p - lr d
 """
 import math
 from collections import defaultdict
@@ -264,6 +266,38 @@ class AdamW(Adam):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
         super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class Adadelta(Optimizer):
+    """PyTorch's Adadelta (the optimizer of PyTorch's MNIST example), its steps in torch's order."""
+    state_keys = ("step", "square_avg", "acc_delta")
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+
+    def _check(self, group):
+        super()._check(group)
+        rho, eps, weight_decay = group["rho"], group["eps"], group["weight_decay"]
+        if not (0 <= rho <= 1 and eps >= 0 and weight_decay >= 0):
+            raise ValueError(f"Adadelta: invalid rho {rho}, eps {eps} or weight_decay {weight_decay}")
+
+    def _update(self, p, g, group):
+        rho, eps = group["rho"], group["eps"]
+        if group["weight_decay"]:
+            g = np.asarray(g + group["weight_decay"] * p.data)  # an array, as in SGD
+        state = self.state[p]
+        if not state:
+            state.update(step=np.array(0), square_avg=np.zeros_like(p.data), acc_delta=np.zeros_like(p.data))
+        elif state["square_avg"].dtype != p.dtype:
+            state.update(_in_dtype(state, p.dtype))
+        state["step"] = state["step"] + 1
+        v, u = state["square_avg"], state["acc_delta"]
+        v *= rho
+        v += (1 - rho) * g * g
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+        u *= rho
+        u += (1 - rho) * delta * delta
+        p.data -= (group["lr"] * delta).astype(p.dtype, copy=False)
 
 
 class LRScheduler:

@@ -533,6 +533,26 @@ def test_loss_modules_refuse_bad_settings_when_made(make, error, message):
         make()
 
 
+def test_dropout_module_drops_in_training_only_and_shows_as_pytorchs():
+    """nn.Dropout was missing (PyTorch's MNIST example has two): dropout while training, the input itself
+    after eval(), its p checked when made."""
+    x = mg.tensor(np.ones((50, 40)))
+    net = nn.Sequential(nn.Dropout(0.25), nn.Flatten())
+    mg.manual_seed(0)
+    dropped = net(x).data
+    mg.manual_seed(0)
+    assert_same_bits(dropped, mg.dropout(x, 0.25).data)
+    assert 0 < (dropped == 0).mean() < 0.5
+    assert net.eval()[0](x) is x
+    with pytest.raises(ValueError, match="Dropout: p must be a probability from 0 to 1, got 1.5"):
+        nn.Dropout(1.5)
+    with pytest.raises(TypeError, match="Dropout: inplace must be True or False, got 1"):
+        nn.Dropout(0.5, 1)
+    torch = pytest.importorskip("torch")
+    assert repr(nn.Sequential(nn.Dropout(0.25, inplace=True), nn.Dropout())) == \
+        repr(torch.nn.Sequential(torch.nn.Dropout(0.25, inplace=True), torch.nn.Dropout()))
+
+
 def test_add_module_and_register_parameter_as_pytorchs():
     """Custom modules written for PyTorch register parts by name in loops; minigrad had neither method.
     The same calls give the same names, order, repr and kinds of error."""
@@ -976,7 +996,7 @@ def test_save_into_a_missing_directory_names_it(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-OURS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
+OURS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "adadelta": optim.Adadelta}
 
 
 def test_classes_take_pytorchs_argument_names_with_its_defaults():
@@ -985,12 +1005,13 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
     float32 where torch's None means float32)."""
     torch = pytest.importorskip("torch")
     pairs = {optim.SGD: torch.optim.SGD, optim.Adam: torch.optim.Adam, optim.AdamW: torch.optim.AdamW,
-             optim.StepLR: torch.optim.lr_scheduler.StepLR, optim.OneCycleLR: torch.optim.lr_scheduler.OneCycleLR,
+             optim.Adadelta: torch.optim.Adadelta, optim.StepLR: torch.optim.lr_scheduler.StepLR,
+             optim.OneCycleLR: torch.optim.lr_scheduler.OneCycleLR,
              optim.CosineAnnealingLR: torch.optim.lr_scheduler.CosineAnnealingLR,
              nn.Linear: torch.nn.Linear, nn.Unfold: torch.nn.Unfold, nn.Fold: torch.nn.Fold,
              layers.Conv2d: torch.nn.Conv2d, layers.MaxPool2d: torch.nn.MaxPool2d, layers.AvgPool2d: torch.nn.AvgPool2d,
              layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d,
-             nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss, nn.NLLLoss: torch.nn.NLLLoss}
+             nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss, nn.NLLLoss: torch.nn.NLLLoss, nn.Dropout: torch.nn.Dropout}
     empty = inspect.Parameter.empty
     for ours, theirs in pairs.items():
         torch_args = inspect.signature(theirs).parameters
@@ -1047,7 +1068,7 @@ def test_functions_take_pytorchs_argument_names_with_its_defaults():
     its input and target). The arguments that may be given by position are torch's first ones, in its
     order: pad(x, p, 0) took 0 as the value, torch's mode, and cross_entropy(x, y, w) w as the reduction."""
     torch = pytest.importorskip("torch")
-    functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, mg.nll_loss, layers.functional.max_unpool2d,
+    functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, mg.nll_loss, mg.dropout, layers.functional.max_unpool2d,
                  layers.functional.adaptive_avg_pool2d, layers.functional.conv2d, layers.functional.avg_pool2d,
                  layers.functional.max_pool2d]
     for ours in functions:
@@ -1090,7 +1111,9 @@ def test_dtype_none_is_float32_and_an_integer_dtype_is_refused_naming_the_module
 
 
 def _torch_optimizer(torch, name, params, kw):
-    return {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[name](params, **kw)
+    classes = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+               "adadelta": torch.optim.Adadelta}
+    return classes[name](params, **kw)
 
 
 OPTIMIZERS = [
@@ -1101,6 +1124,8 @@ OPTIMIZERS = [
     ("adam", dict(lr=0.01)),
     ("adam", dict(lr=0.01, weight_decay=0.1, betas=(0.8, 0.9))),
     ("adamw", dict(lr=0.01, weight_decay=0.1)),
+    ("adadelta", dict(lr=1.0)),  # PyTorch's MNIST example's optimizer, its default lr
+    ("adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1)),
 ]
 
 
@@ -1149,7 +1174,8 @@ def test_optimizers_match_torch(name, kw):
 def _groups(model, name, torch_model=None):
     """Two parameter groups, the first overriding lr and weight decay (and beta1 or momentum)."""
     params = list((torch_model or model).parameters())
-    override = dict(lr=0.02, weight_decay=0.05, **(dict(betas=(0.5, 0.9)) if name != "sgd" else dict(momentum=0.3)))
+    own = {"sgd": dict(momentum=0.3), "adadelta": dict(rho=0.7)}.get(name, dict(betas=(0.5, 0.9)))
+    override = dict(lr=0.02, weight_decay=0.05, **own)
     return [dict(params=params[:2], **override), dict(params=params[2:])]
 
 
@@ -1225,11 +1251,15 @@ def optimizer_runs(draw):
             kw["nesterov"] = True
         else:
             kw["dampening"] = draw(st.sampled_from([0.0, 0.1, 0.5]))
+    elif name == "adadelta":
+        kw.update(rho=draw(st.sampled_from([0.0, 0.5, 0.9, 1.0])), eps=draw(st.sampled_from([1e-6, 1e-3])))
     else:
         kw["betas"] = (draw(st.sampled_from([0.0, 0.5, 0.9])), draw(st.sampled_from([0.5, 0.9, 0.999])))
         kw["eps"] = draw(st.sampled_from([1e-8, 1e-3]))
     second_group_lr = draw(st.sampled_from([None, 0.2, 0.05]))
-    schedulers = draw(st.lists(st.sampled_from(["step", "cosine", "one cycle"]), unique=True, max_size=2))
+    # OneCycleLR cycles a momentum, which Adadelta has not (both libraries refuse the pair)
+    kinds = ["step", "cosine"] if name == "adadelta" else ["step", "cosine", "one cycle"]
+    schedulers = draw(st.lists(st.sampled_from(kinds), unique=True, max_size=2))
     if "one cycle" in schedulers and second_group_lr is not None and draw(st.booleans()):  # a value per group
         schedulers[schedulers.index("one cycle")] = "one cycle per group"
     steps = draw(st.lists(st.tuples(st.booleans(), st.lists(st.booleans(), min_size=4, max_size=4),
@@ -1244,7 +1274,8 @@ def _run_optimizer(lib, run, initial):
         params, classes, lr_scheduler = [nn.Parameter(a.copy()) for a in initial], OURS, optim
     else:
         params = [lib.tensor(a, requires_grad=True) for a in initial]
-        classes = {"sgd": lib.optim.SGD, "adam": lib.optim.Adam, "adamw": lib.optim.AdamW}
+        classes = {"sgd": lib.optim.SGD, "adam": lib.optim.Adam, "adamw": lib.optim.AdamW,
+                   "adadelta": lib.optim.Adadelta}
         lr_scheduler = lib.optim.lr_scheduler
     groups = params if second_group_lr is None else [dict(params=params[:2]),
                                                      dict(params=params[2:], lr=second_group_lr)]
@@ -1573,7 +1604,7 @@ def test_optimizers_match_torch_in_float32_to_a_few_roundings(name, kw):
 
 
 @pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
-@pytest.mark.parametrize("name,kw", [case for case in OPTIMIZERS if case[0] != "sgd"])
+@pytest.mark.parametrize("name,kw", [case for case in OPTIMIZERS if case[0] in ("adam", "adamw")])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_adam_numba_kernel_equals_the_numpy_update(name, kw, dtype):
     """The fused kernel against the NumPy lines it replaces, bit for bit, over steps whose
@@ -1601,7 +1632,7 @@ def test_adam_numba_kernel_equals_the_numpy_update(name, kw, dtype):
     check()
 
 
-@pytest.mark.parametrize("name,kw", [case for case in OPTIMIZERS if case[0] != "sgd"])
+@pytest.mark.parametrize("name,kw", [case for case in OPTIMIZERS if case[0] in ("adam", "adamw")])
 def test_adam_steps_parameters_and_gradients_in_any_memory_order(name, kw):
     """The fused kernel flattens its arrays, which numba can only do for C-ordered ones: a parameter
     loaded from a transposed array (Fortran order) or a gradient set as a view takes NumPy's path."""
@@ -1892,6 +1923,11 @@ def test_optimizer_bad_input():
     for make in (optim.Adam, optim.AdamW):  # PyTorch refuses it too
         with pytest.raises(ValueError, match=f"{make.__name__}: invalid betas .* or weight_decay -0.1"):
             make(make_mlp().parameters(), weight_decay=-0.1)
+    for settings, shown in ((dict(rho=1.5), "rho 1.5"), (dict(rho=-0.1), "rho -0.1"), (dict(eps=-1e-6), "eps -1e-06"),
+                            (dict(weight_decay=-0.1), "weight_decay -0.1"), (dict(rho=float("nan")), "rho nan")):
+        with pytest.raises(ValueError, match=f"Adadelta: invalid .*{shown}"):  # PyTorch refuses each
+            optim.Adadelta(make_mlp().parameters(), **settings)
+    optim.Adadelta(make_mlp().parameters(), rho=1.0, eps=0.0)  # the edges PyTorch takes
 
 
 @pytest.mark.parametrize("make", [lambda: layers.Conv2d(2, 3, 3, padding=1), lambda: layers.SharpCosSim2d(2, 3, 3),

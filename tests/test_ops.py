@@ -232,6 +232,24 @@ def torch_nll_loss(t, x, labels, weight, **kwargs):
     return t.nn.functional.nll_loss(x, t.from_numpy(labels), None if weight is None else t.from_numpy(weight), **kwargs)
 
 
+@st.composite
+def dropout_case(draw):
+    p = draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]) | st.floats(0, 1))
+    return [draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))))], \
+        dict(p=p, training=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)))
+
+
+def torch_dropout(t, x, p, training, seed):
+    """PyTorch's CPU dropout, x * (mask / (1 - p)), ported with minigrad's mask for the seed (torch draws its own:
+    test_dropout_keeps_and_scales_as_pytorchs_own compares with it)."""
+    if not training or p == 0 or x.numel() == 0:
+        return x
+    if p == 1:
+        return x * 0
+    mask = np.asarray(np.random.default_rng(seed).random(tuple(x.shape)) < 1 - p)  # 0-D too
+    return x * (t.from_numpy(mask).to(x.dtype) / (1 - p))
+
+
 def torch_cross_entropy(t, x, *probabilities_and_weight, labels=None, weight=None, **kwargs):
     if probabilities_and_weight:
         return t.nn.functional.cross_entropy(x, *probabilities_and_weight, **kwargs)
@@ -370,6 +388,7 @@ CASES = {
     "log_softmax": (axis_case(), lambda t, x, dim: t.log_softmax(x, dim=dim)),
     "cross_entropy": (cross_entropy_case(), torch_cross_entropy),
     "nll_loss": (nll_loss_case(), torch_nll_loss),
+    "dropout": (dropout_case(), torch_dropout),
 }
 
 
@@ -387,6 +406,9 @@ def call(name, tensors, kwargs):
         return fn(*tensors, **kwargs).values
     if name == "where":
         return fn(kwargs["condition"], *tensors)
+    if name == "dropout":  # the same mask at every call, for the gradient checker
+        mg.manual_seed(kwargs["seed"])
+        return fn(*tensors, kwargs["p"], kwargs["training"])
     return fn(*tensors, **kwargs)
 
 
@@ -1128,6 +1150,39 @@ def test_nll_loss_is_pytorchs_documented_loss_and_cross_entropy_after_log_softma
     np.testing.assert_allclose(mg.nll_loss(mg.tensor(x), **kwargs).data, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(mg.nll_loss(mg.log_softmax(mg.tensor(x), class_dim), **kwargs).data,
                                mg.cross_entropy(mg.tensor(x), **kwargs).data, rtol=1e-12, atol=1e-12)
+
+
+def test_dropout_keeps_and_scales_as_pytorchs_own():
+    """Dropout, which PyTorch's MNIST example trains with, was missing. torch draws its own mask: about
+    1 - p of the elements kept in both, each scaled to the same bits (x * (1 / (1 - p)) in float32), the
+    rest 0; the same mask again after manual_seed."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((200, 500)).astype(np.float32)
+    mg.manual_seed(3)
+    ours = mg.dropout(mg.tensor(x), 0.3).data
+    theirs = torch.nn.functional.dropout(torch.from_numpy(x), 0.3).numpy()
+    for out in (ours, theirs):
+        assert abs((out != 0).mean() - 0.7) < 4 * np.sqrt(0.7 * 0.3 / x.size)  # four standard deviations
+    both = (ours != 0) & (theirs != 0)
+    assert_same_bits(ours[both], theirs[both])
+    mg.manual_seed(3)
+    assert_same_bits(mg.dropout(mg.tensor(x), 0.3).data, ours)
+
+
+def test_dropout_at_its_edges_as_pytorchs():
+    x = mg.tensor(np.array([np.nan, -2.0, 3.0]), requires_grad=True)
+    assert mg.dropout(x, 0.0) is x and mg.dropout(x, 0.9, training=False) is x  # x itself, as PyTorch returns it
+    y = mg.dropout(x, 1.0)
+    y.backward(np.ones(3))
+    np.testing.assert_array_equal(y.data, [np.nan, 0.0, 0.0])  # x * 0, as PyTorch's: NaN stays
+    np.testing.assert_array_equal(x.grad, np.zeros(3))
+    for p in (-0.1, 1.5, np.nan, "0.5"):
+        with pytest.raises(ValueError, match="dropout: p must be a probability from 0 to 1, got"):
+            mg.dropout(x, p)
+    with pytest.raises(TypeError, match="dropout: training must be True or False, got 'yes'"):
+        mg.dropout(x, 0.5, "yes")
+    with pytest.raises(TypeError, match="dropout: needs floating-point input, got dtype int64"):
+        mg.dropout(mg.tensor(np.ones(3, np.int64)), 0.5)
 
 
 @pytest.mark.parametrize("weight", [None, np.array([0.5, 2.0, 1.0])])
