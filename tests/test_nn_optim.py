@@ -544,6 +544,7 @@ def test_dropout_module_drops_in_training_only_and_shows_as_pytorchs():
     assert_same_bits(dropped, mg.dropout(x, 0.25).data)
     assert 0 < (dropped == 0).mean() < 0.5
     assert net.eval()[0](x) is x
+    assert nn.Dropout(0.0)(x) is x and not nn.Dropout(1.0)(x).data.any()  # the ends, which PyTorch takes
     with pytest.raises(ValueError, match="Dropout: p must be a probability from 0 to 1, got 1.5"):
         nn.Dropout(1.5)
     with pytest.raises(TypeError, match="Dropout: inplace must be True or False, got 1"):
