@@ -766,7 +766,8 @@ class _ClassLabelLoss(Function):
         if kept.any() and (labels[kept].min() < 0 or labels[kept].max() >= c):
             raise ValueError(f"{op}: labels must lie in [0, {c}) or equal ignore_index ({ignore_index}), "
                              f"got min {labels[kept].min()} max {labels[kept].max()}")
-        self.labels_shape, self.rows_shape = labels.shape, np.moveaxis(x, self.class_dim, -1).shape
+        rows = np.moveaxis(x, self.class_dim, -1)
+        self.labels_shape, self.rows_shape = labels.shape, rows.shape
         self.kept, self.reduction = kept.reshape(-1), reduction
         # the kept rows' entries at their labels: an ignored label may lie outside the classes, or there are none
         self.at_labels = (np.flatnonzero(self.kept), labels.reshape(-1)[self.kept])
@@ -774,7 +775,7 @@ class _ClassLabelLoss(Function):
         self.w_label = np.zeros(labels.size, x.dtype)
         self.w_label[self.kept] = self.w[self.at_labels[1]]
         self.total = self.w_label.sum()  # N when no weight is given and no label ignored
-        return np.moveaxis(x, self.class_dim, -1).reshape(labels.size, c)
+        return rows.reshape(labels.size, c)
 
     def _picked(self, rows):
         """-m_n w[label_n] rows[n, label_n] for every row."""
