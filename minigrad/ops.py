@@ -1114,6 +1114,16 @@ def _view(x, *shape):
     return y
 
 
+def _view_as(x, other):
+    """x.view_as(other), PyTorch's: x.view(other.size()) (its MNIST example counts pred.eq(target.view_as(pred)))."""
+    return _view(x, as_tensor(other, op="view_as").shape)
+
+
+def _reshape_as(x, other):
+    """x.reshape_as(other), PyTorch's: x.reshape(other.size())."""
+    return reshape(x, as_tensor(other, op="reshape_as").shape)
+
+
 def permute(x, *dims):
     """torch.permute: axis i of the result is axis dims[i] of x (NumPy's transpose with axes)."""
     dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
@@ -1454,7 +1464,8 @@ def _attach_operators():
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin,
-        "gather": gather, "reshape": reshape, "view": _view, "transpose": transpose, "permute": permute,
+        "gather": gather, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
+        "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,
         "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip, "t": t,
         "softmax": softmax, "log_softmax": log_softmax,

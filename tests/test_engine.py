@@ -663,6 +663,27 @@ def test_size_view_and_clone_follow_pytorch():
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
 
 
+def test_view_as_and_reshape_as_follow_pytorch():
+    """pred.eq(target.view_as(pred)).sum(), PyTorch's MNIST example's count of correct predictions, was an
+    AttributeError. view_as shares memory, as view does (refused for a transposed tensor); reshape_as copies then."""
+    torch = pytest.importorskip("torch")
+    a, b = np.arange(6.0), np.zeros((3, 2))
+    x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, u = x.view_as(mg.tensor(b)), t.view_as(torch.tensor(b))
+    assert y.shape == tuple(u.shape) == (3, 2)
+    z, w = y.t().reshape_as(x), u.t().reshape_as(t)
+    np.testing.assert_array_equal(z.data, w.detach().numpy())
+    (z * mg.tensor(a)).sum().backward()
+    (w * torch.tensor(a)).sum().backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    with pytest.raises(RuntimeError, match="view: a tensor of shape .2, 3. and strides .* cannot be viewed as .6,."):
+        y.t().view_as(x)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        u.t().view_as(t)
+    pred, target = mg.tensor(np.array([[1], [2], [0]])), mg.tensor(np.array([1, 0, 0]))
+    assert pred.eq(target.view_as(pred)).sum().item() == 2
+
+
 def test_contiguous_is_the_tensor_itself_or_a_c_ordered_copy_in_the_graph_as_pytorchs():
     """conv2d's output is channel-major in memory; PyTorch code calls .contiguous() before a view."""
     torch = pytest.importorskip("torch")
