@@ -99,6 +99,18 @@ class Optimizer:
         """One step of p (its state, if it needs one, in ``self.state[p]``)."""
         raise NotImplementedError(f"{type(self).__name__} has no _update method: an Optimizer subclass defines one")
 
+    def _counted_state(self, p):
+        """p's state for a step that counts its steps (Adam's, Adadelta's): made at p's first step, a count and
+        zeros for the other state keys, as PyTorch's, or cast to p's dtype where a module's .to(dtype) has
+        cast p since; the count advanced."""
+        state, arrays = self.state[p], [k for k in self.state_keys if k != "step"]
+        if not state:
+            state.update(step=np.array(0), **{k: np.zeros_like(p.data) for k in arrays})
+        elif state[arrays[0]].dtype != p.dtype:
+            state.update(_in_dtype(state, p.dtype))
+        state["step"] = state["step"] + 1
+        return state
+
     def state_dict(self):
         """PyTorch's layout: the parameters numbered across the groups, ``state`` each one's state by
         number (those that have one), and ``param_groups`` each group's settings with its numbers."""
@@ -226,12 +238,7 @@ class Adam(Optimizer):
                 p.data *= 1 - lr * weight_decay
             else:
                 g = np.asarray(g + weight_decay * p.data)  # an array for the kernel, as in SGD
-        state = self.state[p]
-        if not state:
-            state.update(step=np.array(0), exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
-        elif state["exp_avg"].dtype != p.dtype:
-            state.update(_in_dtype(state, p.dtype))
-        state["step"] = state["step"] + 1
+        state = self._counted_state(p)
         t = int(state["step"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
         step_size, bias_root = lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
@@ -285,12 +292,7 @@ class Adadelta(Optimizer):
         rho, eps = group["rho"], group["eps"]
         if group["weight_decay"]:
             g = np.asarray(g + group["weight_decay"] * p.data)  # an array, as in SGD
-        state = self.state[p]
-        if not state:
-            state.update(step=np.array(0), square_avg=np.zeros_like(p.data), acc_delta=np.zeros_like(p.data))
-        elif state["square_avg"].dtype != p.dtype:
-            state.update(_in_dtype(state, p.dtype))
-        state["step"] = state["step"] + 1
+        state = self._counted_state(p)
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
         v += (1 - rho) * g * g
