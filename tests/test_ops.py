@@ -224,7 +224,7 @@ def cross_entropy_case(draw, probabilities=True):
 
 @st.composite
 def nll_loss_case(draw):
-    """cross_entropy's cases with class labels, but smoothing (log-probabilities of any value, as PyTorch's)."""
+    """cross_entropy's cases with class labels, without smoothing (log-probabilities of any value, as PyTorch's)."""
     inputs, kwargs = draw(cross_entropy_case(probabilities=False))
     del kwargs["label_smoothing"]
     return inputs, kwargs
