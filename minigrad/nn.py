@@ -9,7 +9,7 @@ import numpy as np
 from . import ops, windows
 from .io import atomic_write, load_npz
 from .random import generator
-from .tensor import Tensor, as_dtype, as_tensor, cast
+from .tensor import Tensor, as_dtype, as_tensor, cast, check_flags
 
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
@@ -31,14 +31,6 @@ def check_count(op, name, value, least=1):
     """A count given to a module or tool (features, channels, sizes): an int >= least, not a bool."""
     if not ops._is_int(value) or value < least:
         raise ValueError(f"{op}: {name} must be an int >= {least}, got {value!r}")
-
-
-def check_flags(op, **flags):
-    """Flags given to a module, op or optimizer: True or False only, as PyTorch takes them
-    (avg_pool2d(x, 2, 2, 0, 1), max_pool2d's order with a dilation of 1, would set ceil_mode)."""
-    for name, value in flags.items():
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
 
 
 def kaiming_uniform_bound(fan_in):
@@ -508,8 +500,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not (ops._is_real(p) and 0 <= p <= 1):  # checked when made, as PyTorch's
-            raise ValueError(f"Dropout: p must be a probability from 0 to 1, got {p!r}")
+        ops._check_dropout_probability("Dropout", p)  # when made, as PyTorch's
         check_flags("Dropout", inplace=inplace)
         self.p, self.inplace = p, inplace
 

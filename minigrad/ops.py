@@ -16,7 +16,7 @@ import numpy as np
 from . import backend, random
 from .backend import jit, unsigned
 from .tensor import (Function, Tensor, _is_int, _is_real, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast,
-                     changed_in_place, check_unrecorded_change, is_grad_enabled, result_type)
+                     changed_in_place, check_flags, check_unrecorded_change, is_grad_enabled, result_type)
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -1412,16 +1412,19 @@ def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="
                               ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
 
 
+def _check_dropout_probability(op, p):
+    """dropout's p, checked by the function and by nn.Dropout when it is made: a number from 0 to 1."""
+    if not (_is_real(p) and 0 <= p <= 1):
+        raise ValueError(f"{op}: p must be a probability from 0 to 1, got {p!r}")
+
+
 def dropout(x, p=0.5, training=True, inplace=False):
     """torch.nn.functional.dropout, as PyTorch computes it on the CPU: in training, x * (mask / (1 - p)) with
     mask 1 with probability 1 - p (drawn from minigrad.random, which manual_seed resets), x * 0 for p = 1,
     x itself for p = 0 or out of training. inplace=True is taken; the result is a new tensor (as ReLU's)."""
     x = as_tensor(x, op="dropout")
-    if not (_is_real(p) and 0 <= p <= 1):
-        raise ValueError(f"dropout: p must be a probability from 0 to 1, got {p!r}")
-    for name, flag in (("training", training), ("inplace", inplace)):
-        if not isinstance(flag, (bool, np.bool_)):  # PyTorch refuses training="yes"
-            raise TypeError(f"dropout: {name} must be True or False, got {flag!r}")
+    _check_dropout_probability("dropout", p)
+    check_flags("dropout", training=training, inplace=inplace)  # PyTorch refuses training="yes"
     _check_floating(x, "dropout")
     if not training or p == 0 or x.numel() == 0:
         return x

@@ -192,6 +192,14 @@ def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def check_flags(op, **flags):
+    """Flags given to a module, op or optimizer: True or False only, as PyTorch takes them
+    (avg_pool2d(x, 2, 2, 0, 1), max_pool2d's order with a dilation of 1, would set ceil_mode)."""
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+
+
 def cast(data, dtype, copy=False):
     """data as an array of dtype (None: its own), a value out of its range inf, or an integer dtype's
     undefined value for NaN, silently as in PyTorch (NumPy warns: "overflow encountered in cast")."""
