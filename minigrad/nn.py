@@ -15,6 +15,11 @@ from .tensor import Tensor, as_dtype, as_tensor, cast, check_flags
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
 
 
+def _kind(dtype):
+    """What load_state_dict loads into what: floating point into floating point, integers into integers."""
+    return {"f": "floating point", "i": "integer", "u": "integer", "b": "bool"}.get(dtype.kind, str(dtype))
+
+
 class StateDictError(ValueError, RuntimeError):
     """load_state_dict's refusal: bad input (a ValueError), and the RuntimeError PyTorch raises there,
     so that code ported from PyTorch catches it."""
@@ -56,25 +61,35 @@ class Module:
 
     def __init__(self):
         object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name}")
+        registry = next((r for r in (self._parameters, self._buffers, self._modules) if name in r), None)
         if isinstance(value, Parameter):
-            self._modules.pop(name, None)
+            self._forget(name, self._buffers, self._modules)
             self._parameters[name] = value  # a name already registered keeps its place, as in PyTorch
-        elif isinstance(value, Module) and name not in self._parameters:  # over a parameter: refused below
+        elif isinstance(value, Module) and registry is not self._parameters:  # over a parameter: refused below
+            self._forget(name, self._buffers)
             self._modules[name] = value
-        elif value is None and (name in self._parameters or name in self._modules):
-            registry = self._parameters if name in self._parameters else self._modules
-            registry[name] = None  # the name stays registered, in its place, as in PyTorch
-        elif name in self._parameters or name in self._modules:  # it would silently stop being trained
-            kind = ("parameter", "Parameter") if name in self._parameters else ("child module", "Module")
-            raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind[0]} {name!r} "
-                            f"({kind[1]} or None expected; to change a parameter's values, set its .data)")
+        elif registry is not None and (value is None or registry is self._buffers and isinstance(value, Tensor)):
+            registry[name] = value  # the name stays registered, in its place, as in PyTorch
+        elif registry is not None:  # it would silently stop being trained or saved
+            kind, expected = (("parameter", "Parameter") if registry is self._parameters else
+                              ("buffer", "Tensor") if registry is self._buffers else ("child module", "Module"))
+            hint = "; to change a parameter's values, set its .data" if registry is self._parameters else ""
+            raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind} {name!r} "
+                            f"({expected} or None expected{hint})")
         object.__setattr__(self, name, value)
+
+    def _forget(self, name, *registries):
+        for registry in registries:
+            registry.pop(name, None)
+        self._non_persistent_buffers.discard(name)
 
     def add_module(self, name, module):
         """PyTorch's: register module (or None, a place kept for one) under name, as setattr would.
@@ -82,35 +97,45 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: cannot add {type(module).__name__} as module {name!r} "
                             "(Module or None expected)")
-        self._check_name(self._modules, Module, name)
+        self._check_name(self._modules, "module", name)
         self._modules[name] = None  # a new name's place, which setattr fills
         setattr(self, name, module)
 
     def register_parameter(self, name, param):
         """PyTorch's: register param (or None: Conv2d(bias=False) keeps a place for its bias) under name.
         The name is checked before the parameter, in PyTorch's order."""
-        self._check_name(self._parameters, Parameter, name)
+        self._check_name(self._parameters, "parameter", name)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"{type(self).__name__}: cannot register {type(param).__name__} as {name!r} "
                             "(Parameter or None expected)")
         self._parameters[name] = None  # a new name's place, which setattr fills
         setattr(self, name, param)
 
+    def register_buffer(self, name, tensor, persistent=True):
+        """PyTorch's: register a tensor that is state but not trained (a constant, a running statistic)
+        under name. Module.to casts it if floating point; state_dict saves it unless persistent is
+        False. None keeps a place, as register_parameter's."""
+        self._check_name(self._buffers, "buffer", name)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"{type(self).__name__}: cannot register {type(tensor).__name__} as buffer {name!r} "
+                            "(Tensor or None expected; mg.tensor(array) makes one)")
+        check_flags(f"{type(self).__name__}.register_buffer", persistent=persistent)
+        self._buffers[name] = tensor  # not through setattr, which would move a Parameter to the parameters
+        object.__setattr__(self, name, tensor)
+        (self._non_persistent_buffers.discard if persistent else self._non_persistent_buffers.add)(name)
+
     def _check_name(self, registry, kind, name):
         """PyTorch's checks of a name to register: a KeyError for one that is not an attribute name or
         is taken by something else."""
         if not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__}: a {kind.__name__}'s name must be a string, "
-                            f"got {type(name).__name__}")
+            raise TypeError(f"{type(self).__name__}: a {kind}'s name must be a string, got {type(name).__name__}")
         if not name or "." in name:
-            raise KeyError(f"{type(self).__name__}: a {kind.__name__}'s name must be non-empty and without '.', "
-                           f"got {name!r}")
+            raise KeyError(f"{type(self).__name__}: a {kind}'s name must be non-empty and without '.', got {name!r}")
         if hasattr(self, name) and name not in registry:
             raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists")
 
     def __delattr__(self, name):
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        self._forget(name, self._parameters, self._buffers, self._modules)
         object.__delattr__(self, name)
 
     def __call__(self, *args, **kwargs):
@@ -158,18 +183,28 @@ class Module:
         """(dotted name, parameter) in registration order, depth first (recurse=False: this module's
         own); a shared parameter comes once unless remove_duplicate is False (state_dict names it
         under each of its names)."""
-        seen = set()
-        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
-        for module_name, module in modules:
-            for name, p in module._parameters.items():
-                if p is None or remove_duplicate and id(p) in seen:
-                    continue
-                seen.add(id(p))
-                yield (f"{module_name}.{name}" if module_name else name), p
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         """An iterator, as PyTorch's (next(model.parameters()) is a common way to read the dtype)."""
         return (p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, buffer), as named_parameters, persistent or not."""
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def _named_members(self, members, prefix, recurse, remove_duplicate):
+        seen = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, t in members(module):
+                if t is None or remove_duplicate and id(t) in seen:
+                    continue
+                seen.add(id(t))
+                yield (f"{module_name}.{name}" if module_name else name), t
 
     def apply(self, fn):
         """fn(module) for every submodule, then for this one (PyTorch's order, for custom inits)."""
@@ -179,15 +214,16 @@ class Module:
         return self
 
     def to(self, dtype):
-        """Cast every parameter (and its gradient) to a floating-point dtype in place, keeping the
-        Parameter objects an optimizer holds, as PyTorch's Module.to(dtype). Returns self."""
+        """Cast every parameter and floating-point buffer (and their gradients) to a floating-point dtype
+        in place, keeping the Parameter objects an optimizer holds, as PyTorch's Module.to(dtype).
+        Returns self."""
         if dtype is None:  # as PyTorch's module.to(None): nothing to change
             return self
         dtype = parameter_dtype(f"{type(self).__name__}.to", dtype)
-        for p in self.parameters():
-            p.data = cast(p.data, dtype)
-            if p.grad is not None:
-                p.grad = cast(p.grad, dtype)
+        for t in [*self.parameters(), *(b for b in self.buffers() if b.dtype.kind == "f")]:
+            t.data = cast(t.data, dtype)
+            if t.grad is not None:
+                t.grad = cast(t.grad, dtype)
         return self
 
     def double(self):
@@ -218,30 +254,40 @@ class Module:
         for p in self.parameters():
             p.zero_grad(set_to_none)
 
+    def _state(self):
+        """(dotted name, tensor) for what state_dict saves: each module's parameters, then its persistent
+        buffers, module after module as named_modules goes (PyTorch's order), a shared one under each name."""
+        for module_name, module in self.named_modules(remove_duplicate=False):
+            persistent = [(n, b) for n, b in module._buffers.items() if n not in module._non_persistent_buffers]
+            for name, t in [*module._parameters.items(), *persistent]:
+                if t is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), t
+
     def state_dict(self):
-        return {name: p.data.copy() for name, p in self.named_parameters(remove_duplicate=False)}
+        return {name: t.data.copy() for name, t in self._state()}
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays (or tensors) into the parameters; returns (missing_keys, unexpected_keys).
-        strict: the keys must match exactly. Either way the shapes must, and on any problem nothing
-        is changed and the error lists every problem (PyTorch's rules)."""
+        """Copy arrays (or tensors) into the parameters and persistent buffers; returns (missing_keys,
+        unexpected_keys). strict: the keys must match exactly. Either way the shapes must, and the kinds
+        of number (floating point, integer, bool); on any problem nothing is changed and the error lists
+        every problem (PyTorch's rules, but for the kinds: PyTorch would load 2.7 into an integer as 2)."""
         if not isinstance(state_dict, collections.abc.Mapping):  # else an AttributeError naming no module
             raise TypeError(f"load_state_dict into {type(self).__name__}: expected a dict of arrays, "
                             f"got {type(state_dict).__name__}")
-        params = dict(self.named_parameters(remove_duplicate=False))
+        targets = dict(self._state())
         arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
-        missing, unexpected = [k for k in params if k not in arrays], [k for k in arrays if k not in params]
+        missing, unexpected = [k for k in targets if k not in arrays], [k for k in arrays if k not in targets]
         problems = [f"missing key {k!r}" for k in missing] + [f"unexpected key {k!r}" for k in unexpected]
         problems = problems if strict else []
-        problems += [f"{k!r}: shape {arrays[k].shape} != expected {p.shape}"
-                     for k, p in params.items() if k in arrays and arrays[k].shape != p.shape]
-        problems += [f"{k!r}: dtype {arrays[k].dtype} is not floating point"
-                     for k, p in params.items() if k in arrays and arrays[k].dtype.kind != "f"]
+        problems += [f"{k!r}: shape {arrays[k].shape} != expected {t.shape}"
+                     for k, t in targets.items() if k in arrays and arrays[k].shape != t.shape]
+        problems += [f"{k!r}: dtype {arrays[k].dtype} is not {_kind(t.dtype)}"
+                     for k, t in targets.items() if k in arrays and _kind(arrays[k].dtype) != _kind(t.dtype)]
         if problems:
             raise StateDictError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for k, p in params.items():
+        for k, t in targets.items():
             if k in arrays:
-                p.data = cast(arrays[k], p.dtype, copy=True)
+                t.data = cast(arrays[k], t.dtype, copy=True)
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path):
@@ -466,13 +512,12 @@ class Flatten(Module):
 
 class NLLLoss(Module):
     """PyTorch's nn.NLLLoss: ops.nll_loss(input, target) with the settings given here, which are checked
-    here. The weight is a plain attribute (PyTorch keeps it as a buffer, in its state_dict), which
-    Module.to leaves as it is."""
+    here. The weight is a buffer, as PyTorch's: in the state_dict, and cast by Module.to."""
 
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
         super().__init__()
         ops._check_loss_settings("nll_loss", ignore_index, reduction)
-        self.weight = None if weight is None else as_tensor(weight, op="NLLLoss")
+        self.register_buffer("weight", None if weight is None else as_tensor(weight, op="NLLLoss"))
         self.ignore_index, self.reduction = ignore_index, reduction
 
     def forward(self, input, target):  # noqa: A002  torch's names
@@ -486,7 +531,7 @@ class CrossEntropyLoss(Module):
     def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__()
         ops._check_loss_settings("cross_entropy", ignore_index, reduction, label_smoothing)
-        self.weight = None if weight is None else as_tensor(weight, op="CrossEntropyLoss")
+        self.register_buffer("weight", None if weight is None else as_tensor(weight, op="CrossEntropyLoss"))
         self.ignore_index, self.reduction, self.label_smoothing = ignore_index, reduction, label_smoothing
 
     def forward(self, input, target):  # noqa: A002  torch's names

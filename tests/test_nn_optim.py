@@ -499,7 +499,8 @@ def test_loss_modules_are_the_functions_with_their_settings(name, probabilities)
         settings["label_smoothing"] = 0.2
     function = mg.cross_entropy if name == "CrossEntropyLoss" else mg.nll_loss
     x, y = mg.tensor(logits, requires_grad=True), mg.tensor(logits, requires_grad=True)
-    loss = getattr(nn, name)([0.5, 2.0, 1.0], **settings)(x, target)
+    module = getattr(nn, name)([0.5, 2.0, 1.0], **settings)
+    loss = module(x, target)
     expected = function(y, target, [0.5, 2.0, 1.0], **settings)
     loss.backward()
     expected.backward()
@@ -512,6 +513,9 @@ def test_loss_modules_are_the_functions_with_their_settings(name, probabilities)
     assert_close(loss.data, theirs(t, torch.from_numpy(target)).detach().numpy(), name="value")
     assert_close(x.grad, t.grad.numpy(), name="gradient")
     assert repr(getattr(nn, name)()) == repr(getattr(torch.nn, name)())
+    # the weight is a buffer, as PyTorch's (it was a plain attribute: not saved, not cast)
+    assert list(module.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    assert module.float().weight.dtype == np.float32 and theirs.float().weight.dtype == torch.float32
 
 
 @pytest.mark.parametrize("make, error, message", [
@@ -617,25 +621,87 @@ def test_a_layer_without_bias_keeps_a_place_for_one_as_pytorchs(make):
         assert list(m.state_dict()) == ["weight", "bias"]
 
 
-ATTRIBUTE_OPS = st.lists(st.tuples(st.sampled_from(["set", "del", "add_module", "register_parameter"]),
+def test_buffers_are_saved_cast_and_loaded_as_pytorchs(tmp_path):
+    """register_buffer was missing (modules ported from PyTorch keep constants and running statistics
+    in buffers): the same named_buffers and state_dict keys, in PyTorch's order (each module's
+    parameters, then its persistent buffers, then its children), floating-point buffers cast by
+    double() and integer ones kept, and load_state_dict and save/load filling them in place."""
+    torch = pytest.importorskip("torch")
+    nets = []
+    for lib, tensor in ((nn, lambda a: mg.tensor(np.array(a))), (torch.nn, lambda a: torch.tensor(a))):
+        net = lib.Sequential(lib.Linear(2, 2), lib.ReLU())
+        net.register_buffer("scale", tensor([0.5, 2.0]))
+        net.register_buffer("steps", tensor(3))
+        net.register_buffer("cache", tensor([1.0]), persistent=False)
+        net.register_buffer("spare", None)
+        net[0].register_buffer("mask", tensor([[1.0, 0.0], [0.0, 1.0]]))
+        net.shift = lib.Parameter(tensor([0.0, 0.0]).float())
+        nets.append(net.double())
+    ours, theirs = nets
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == [
+        "shift", "scale", "steps", "0.weight", "0.bias", "0.mask"]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()] == [
+        "scale", "steps", "cache", "0.mask"]
+    assert [str(b.dtype) for b in ours.buffers()] == ["float64", "int64", "float64", "float64"]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()} | {"scale": np.array([4.0, 5.0]),
+                                                                      "steps": np.array(7)}
+    scale = ours.scale
+    assert ours.load_state_dict(state) == ([], [])
+    assert ours.scale is scale and ours.scale.tolist() == [4.0, 5.0] and ours.steps.tolist() == 7
+    ours.save(tmp_path / "net.npz")
+    ours.scale.data[:] = 0.0
+    assert ours.load(tmp_path / "net.npz").scale.tolist() == [4.0, 5.0] and ours.steps.dtype == np.int64
+    ours.steps = mg.tensor(np.array(8))  # a tensor assigned to a buffer's name replaces it
+    assert ours.state_dict()["steps"] == 8
+    with pytest.raises(ValueError, match=r"'steps': dtype float64 is not integer"):  # PyTorch loads 2.5 as 2
+        ours.load_state_dict(dict(state, steps=np.array(2.5)))
+    with pytest.raises(ValueError, match=r"'0.mask': shape \(2,\) != expected \(2, 2\)"):
+        ours.load_state_dict(dict(state, **{"0.mask": np.ones(2)}))
+    assert ours.state_dict()["steps"] == 8 and ours.float().steps.dtype == np.int64 and ours.scale.dtype == np.float32
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda m, lib, t: m.register_buffer("a.b", t), KeyError),
+    (lambda m, lib, t: m.register_buffer("", t), KeyError),
+    (lambda m, lib, t: m.register_buffer(3, t), TypeError),
+    (lambda m, lib, t: m.register_buffer("weight", t), KeyError),  # a parameter's name
+    (lambda m, lib, t: m.register_buffer("in_features", t), KeyError),  # a plain attribute's
+    (lambda m, lib, t: m.register_buffer("z", [1.0]), TypeError),
+    (lambda m, lib, t: (m.register_buffer("z", t), setattr(m, "z", 3)), TypeError),
+])
+def test_register_buffer_refuses_what_pytorch_refuses(call, error):
+    torch = pytest.importorskip("torch")
+    for lib, t in ((nn, mg.tensor(np.ones(2))), (torch.nn, torch.ones(2))):
+        m = lib.Linear(2, 2)
+        with pytest.raises(error):
+            call(m, lib, t)
+        assert [n for n, _ in m.named_buffers()] in ([], ["z"]) and list(m.state_dict())[:2] == ["weight", "bias"]
+    with pytest.raises(TypeError, match="Linear.register_buffer: persistent must be True or False, got 0"):
+        nn.Linear(2, 2).register_buffer("z", mg.tensor(1.0), 0)
+
+
+ATTRIBUTE_OPS = st.lists(st.tuples(st.sampled_from(["set", "del", "add_module", "register_parameter",
+                                                    "register_buffer", "register_non_persistent"]),
                                     st.sampled_from(["a", "b", "weight", "bias"]),
-                                    st.sampled_from(["Parameter", "Module", "None", "array", "int"])),
+                                    st.sampled_from(["Parameter", "Module", "None", "tensor", "int"])),
                          min_size=1, max_size=6)
 
 
 @given(ATTRIBUTE_OPS)
 def test_attribute_registration_follows_pytorch_step_by_step(ops):
-    """Random sequences of assignments, deletions, add_module and register_parameter on a Linear, run
-    on minigrad and on torch: after every step the same error type (or none), the same
-    named_parameters, state_dict keys and children, and the same kind of attribute. A module over a
-    parameter was taken (PyTorch refuses it), and register_parameter checked the value before the name."""
+    """Random sequences of assignments, deletions, add_module, register_parameter and register_buffer
+    on a Linear, run on minigrad and on torch: after every step the same error type (or none), the
+    same named_parameters, named_buffers, state_dict keys and children, and the same kind of
+    attribute. A module over a parameter was taken (PyTorch refuses it), and register_parameter
+    checked the value before the name."""
     torch = pytest.importorskip("torch")
 
     def make(lib, kind):
         ours = lib is nn
         return {"Parameter": lambda: lib.Parameter(np.ones(2, np.float32) if ours else torch.ones(2)),
                 "Module": lambda: lib.ReLU(), "None": lambda: None, "int": lambda: 3,
-                "array": lambda: np.ones(2, np.float32) if ours else torch.ones(2)}[kind]()
+                "tensor": lambda: mg.tensor(np.ones(2, np.float32)) if ours else torch.ones(2)}[kind]()
 
     logs = []
     for lib in (nn, torch.nn):
@@ -645,14 +711,17 @@ def test_attribute_registration_follows_pytorch_step_by_step(ops):
             try:
                 {"set": lambda: setattr(m, name, value), "del": lambda: delattr(m, name),
                  "add_module": lambda: m.add_module(name, value),
-                 "register_parameter": lambda: m.register_parameter(name, value)}[op]()
+                 "register_parameter": lambda: m.register_parameter(name, value),
+                 "register_buffer": lambda: m.register_buffer(name, value),
+                 "register_non_persistent": lambda: m.register_buffer(name, value, persistent=False)}[op]()
                 log.append("ok")
             except (AttributeError, KeyError, TypeError) as e:
                 log.append(type(e).__name__)
             now = getattr(m, name, "missing")
-            now = "tensor" if isinstance(now, (mg.Tensor, np.ndarray, torch.Tensor)) else type(now).__name__
-            log.append(([n for n, _ in m.named_parameters()], list(m.state_dict()),
-                        [n for n, _ in m.named_children()], now))
+            now = "Parameter" if isinstance(now, (nn.Parameter, torch.nn.Parameter)) else "tensor" if isinstance(
+                now, (mg.Tensor, np.ndarray, torch.Tensor)) else type(now).__name__
+            log.append(([n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()],
+                        list(m.state_dict()), [n for n, _ in m.named_children()], now))
         logs.append(log)
     assert logs[0] == logs[1]
 
