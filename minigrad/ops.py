@@ -997,8 +997,9 @@ def _clip(op, x, min, max):  # noqa: A002
 
 def _numpy_names(fn):
     """Let fn take NumPy's axis= and keepdims= for dim= and keepdim=, as PyTorch's functions do. keepdim,
-    fn's third argument where it has one, must be True or False, as in PyTorch: x.sum(0, 1) kept dim 0."""
-    takes_keepdim = "keepdim" in inspect.signature(fn).parameters
+    where fn has one, must be True or False, as in PyTorch: x.sum(0, 1) kept dim 0."""
+    names = list(inspect.signature(fn).parameters)
+    position = names.index("keepdim") if "keepdim" in names else None
 
     @functools.wraps(fn)
     def accepting_numpy_names(*args, **kwargs):
@@ -1007,7 +1008,7 @@ def _numpy_names(fn):
                 if torch_name in kwargs:
                     raise TypeError(f"{fn.__name__}: got both {torch_name}= and its NumPy name {numpy_name}=")
                 kwargs[torch_name] = kwargs.pop(numpy_name)
-        keepdim = kwargs.get("keepdim", args[2] if len(args) > 2 else False) if takes_keepdim else False
+        keepdim = kwargs.get("keepdim", args[position] if len(args) > position else False) if position else False
         if not isinstance(keepdim, bool):
             raise TypeError(f"{fn.__name__}: keepdim must be True or False, got {keepdim!r} (several dims go in one "
                             f"tuple: dim=(0, 1))")
@@ -1023,6 +1024,60 @@ def mean(x, dim=None, keepdim=False): return Mean.apply(x, axis=dim, keepdims=ke
 def amax(x, dim=None, keepdim=False): return Amax.apply(x, axis=dim, keepdims=keepdim)
 @_numpy_names
 def amin(x, dim=None, keepdim=False): return Amin.apply(x, axis=dim, keepdims=keepdim)
+
+
+def _var(op, x, dim, unbiased, keepdim, correction):
+    """var and std's variance: Σ (x - mean)² / max(0, n - correction) over dims, n the count reduced.
+    PyTorch's two ways to give the correction: unbiased (True 1, False 0) or correction (a number, 1
+    when neither is given)."""
+    x = as_tensor(x, op=op)
+    _check_floating(x, op)  # PyTorch's var and std refuse integers
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give unbiased or correction, not both, as in PyTorch")
+    if unbiased is not None:
+        check_flags(op, unbiased=unbiased)
+    elif correction is not None and not _is_real(correction):
+        raise TypeError(f"{op}: correction must be a number, got {correction!r}")
+    c = int(unbiased) if unbiased is not None else 1 if correction is None else correction
+    n = math.prod(x.shape[a] for a in _reduced_axes(dim, x.ndim, op))
+    d = x - mean(x, dim, keepdim=True)
+    return sum(d * d, dim, keepdim) / builtins.max(0, n - c)
+
+
+@_numpy_names
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """torch.var: Σ (x - mean)² / (n - correction) over dims, n the number of elements reduced; correction
+    1 (Bessel's) unless given, unbiased=False for 0. Composed of mean, sub, mul, sum and div."""
+    return _var("var", x, dim, unbiased, keepdim, correction)
+
+
+@_numpy_names
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """torch.std: √var, composed as var is. Where it is 0 the gradient is 0, PyTorch's choice at the kink
+    (√'s is infinite there, which 0 · ∞ would make NaN)."""
+    v = _var("std", x, dim, unbiased, keepdim, correction)
+    kept = v.data != 0  # NaN kept, so NaN stays
+    return where(kept, sqrt(where(kept, v, 1.0)), 0.0)
+
+
+@_numpy_names
+def logsumexp(x, dim, keepdim=False):
+    """torch.logsumexp: m + ln Σ e^(x - m) over dims, m the largest value there (0 where it is infinite)
+    as a constant: the result does not depend on it. Composed of exp, sum and log, so dx = g softmax(x).
+    Integers in float64, as exp's."""
+    x = as_tensor(x, op="logsumexp")
+    x = x if x.dtype.kind == "f" else _to(x, np.float64)
+    axes = _reduced_axes(dim, x.ndim, "logsumexp")
+    m = np.max(x.data, axis=axes, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+    return log(sum(exp(x - m), dim, keepdim)) + (m if keepdim else np.squeeze(m, axes))
+
+
+def square(x):
+    """torch.square: x * x, so dx = 2 g x; a bool x as int64, as PyTorch's."""
+    x = as_tensor(x, op="square")
+    x = _to(x, np.int64) if x.dtype == bool else x
+    return x * x
 
 
 def gather(x, dim, index):
@@ -1466,7 +1521,8 @@ def _attach_operators():
         "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
-        "amin": amin, "argmax": argmax, "argmin": argmin,
+        "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp,
+        "square": square,
         "gather": gather, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
         "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,

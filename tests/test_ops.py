@@ -234,6 +234,41 @@ def torch_nll_loss(t, x, labels, weight, **kwargs):
     return t.nn.functional.nll_loss(x, t.from_numpy(labels), None if weight is None else t.from_numpy(weight), **kwargs)
 
 
+def reduced_count(x, dim):
+    """How many elements a reduction over dim takes from x (None and () are every axis)."""
+    if x.ndim == 0 or dim is None or dim == ():
+        return x.size
+    return int(np.prod([x.shape[d] for d in (dim if isinstance(dim, tuple) else (dim,))]))
+
+
+@st.composite
+def variance_case(draw, std=False):
+    """var and std over dims with PyTorch's correction, or unbiased; more elements reduced than the
+    correction (else the count n - correction is <= 0: inf or NaN), and for std no slice of equal values
+    (√ at 0, a kink)."""
+    [x], kwargs = draw(reduction())
+    if draw(st.booleans()):
+        kwargs["unbiased"] = draw(st.booleans())
+    else:
+        kwargs["correction"] = draw(st.sampled_from([0, 1, 2, 0.5, -1]))
+    assume(reduced_count(x, kwargs["dim"]) > kwargs.get("correction", kwargs.get("unbiased")))
+    if std:
+        axes = None if x.ndim == 0 or kwargs["dim"] == () else kwargs["dim"]
+        assume(np.all(np.var(x, axis=axes) > 1e-2))
+    return [x], kwargs
+
+
+def every_axis(x, dim):
+    """dim for torch.var and torch.std: torch 2.13's forward takes () as every axis, as sum does, but its
+    backward as no axis, dividing by 1 (3 times the gradient of a (3,) x's var): every axis, named."""
+    return all_axes(x, None if dim == () else dim)
+
+
+def torch_logsumexp(t, x, dim, keepdim):
+    """torch.logsumexp takes no dim None, and a () only as an error: every axis, named (0 for a 0-D x)."""
+    return t.logsumexp(x, dim if dim not in (None, ()) else tuple(range(x.ndim)) or 0, keepdim)
+
+
 @st.composite
 def dropout_case(draw):
     p = draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]) | st.floats(0, 1))
@@ -369,6 +404,10 @@ CASES = {
     "mean": (reduction(), lambda t, x, dim, keepdim: t.mean(x, dim=all_axes(x, dim), keepdim=keepdim)),
     "amax": (reduction(unique=True), lambda t, x, dim, keepdim: t.amax(x, dim=all_axes(x, dim), keepdim=keepdim)),
     "amin": (reduction(unique=True), lambda t, x, dim, keepdim: t.amin(x, dim=all_axes(x, dim), keepdim=keepdim)),
+    "var": (variance_case(), lambda t, x, dim, keepdim, **c: t.var(x, every_axis(x, dim), keepdim=keepdim, **c)),
+    "std": (variance_case(std=True), lambda t, x, dim, keepdim, **c: t.std(x, every_axis(x, dim), keepdim=keepdim, **c)),
+    "logsumexp": (reduction(), torch_logsumexp),
+    "square": (no_kwargs(unary()), lambda t, x: t.square(x)),
     "max": (extremum_case(), lambda t, x, dim, keepdim: t.max(x) if dim is None else t.max(x, dim, keepdim).values),
     "min": (extremum_case(), lambda t, x, dim, keepdim: t.min(x) if dim is None else t.min(x, dim, keepdim).values),
     "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
@@ -486,7 +525,7 @@ def test_against_torch(name):
 # left out: the values follow NumPy there (np.sign(nan) is nan, torch's is 0).
 SPECIAL = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
 AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", "minimum", "neg", "exp", "log", "sqrt",
-                     "abs", "sign", "relu", "sigmoid", "tanh"]
+                     "abs", "sign", "relu", "sigmoid", "tanh", "square"]
 
 
 def values_and_gradients_beside_torch(torch, name, values):
@@ -1746,7 +1785,72 @@ def test_ops_along_one_axis_refuse_a_tuple_or_none_as_pytorch_does(name, dim):
         call(torch, torch.tensor(x), dim)
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin"])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_are_numpys_with_the_correction_given_as_pytorch_gives_it(name):
+    """var and std were missing (normalisation code ported from PyTorch calls them): NumPy's, with ddof the
+    correction, given as PyTorch takes it (unbiased=True or False, or correction=c, 1 by default), and
+    positional arguments in PyTorch's order: dim, unbiased, keepdim."""
+    x = np.random.default_rng(0).standard_normal((3, 4, 5))
+    fn = getattr(mg, name)
+    for args, kwargs, ddof in [((), {}, 1), ((1,), {"correction": 0}, 0), ((1, False), {}, 0),
+                               (((0, 2), True, True), {}, 1), ((-1,), {"correction": 2.5}, 2.5),
+                               ((), {"axis": 0, "keepdims": True}, 1), ((), {"dim": (), "correction": -1}, -1)]:
+        dim = args[0] if args else kwargs.get("axis", kwargs.get("dim"))
+        keepdim = args[2] if len(args) > 2 else kwargs.get("keepdims", False)
+        expected = getattr(np, name)(x, axis=None if dim == () else dim, ddof=ddof, keepdims=keepdim)
+        assert_close(fn(mg.tensor(x), *args, **kwargs).data, expected, rtol=1e-12, name=f"{name}{args}{kwargs}")
+    for call, message in [(lambda: fn(x, 1, 1), f"{name}: unbiased must be True or False, got 1"),
+                          (lambda: fn(x, unbiased=True, correction=1), f"{name}: give unbiased or correction, not both"),
+                          (lambda: fn(x, correction="1"), f"{name}: correction must be a number, got '1'"),
+                          (lambda: fn(x, 0, True, 1), f"{name}: keepdim must be True or False, got 1"),
+                          (lambda: fn(np.arange(3)), f"{name}: needs floating-point input, got dtype int64")]:
+        with pytest.raises(TypeError, match=message):
+            call()
+
+
+def test_std_at_equal_values_has_pytorchs_zero_gradient():
+    """√'s gradient at 0 is infinite, and 0 · ∞ would make the gradient of a slice of equal values NaN;
+    PyTorch gives 0 there, and so does std. Elsewhere the gradient is (x - mean) / ((n - c) std)."""
+    x = mg.tensor(np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]), requires_grad=True)
+    y = mg.std(x, 1)
+    y.backward(np.ones(2))
+    row = x.data[1]
+    np.testing.assert_array_equal(x.grad[0], np.zeros(3))
+    np.testing.assert_allclose(x.grad[1], (row - row.mean()) / (2 * y.data[1]), rtol=1e-14)
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(x.data, requires_grad=True)
+    torch.std(t, 1).sum().backward()
+    assert_close(x.grad, t.grad.numpy(), rtol=1e-14, atol=0)
+
+
+def test_logsumexp_is_scipys_far_beyond_exps_range_with_softmax_as_gradient():
+    """logsumexp was missing: scipy.special.logsumexp's values where exp overflows or every term is 0
+    (a row of -inf gives -inf), and the gradient softmax(x) · g."""
+    special = pytest.importorskip("scipy.special")
+    x = np.array([[1000.0, 999.0, -1000.0], [-np.inf, -np.inf, -np.inf], [0.5, -0.5, 2.0]])
+    t = mg.tensor(x, requires_grad=True)
+    y = mg.logsumexp(t, 1)
+    assert_close(y.data, special.logsumexp(x, axis=1), rtol=1e-15, atol=0)
+    g = np.array([2.0, 0.0, -1.0])
+    y.backward(g)
+    finite = np.isfinite(y.data)
+    np.testing.assert_allclose(t.grad[finite], (special.softmax(x[finite], axis=1) * g[finite, None]), rtol=1e-14)
+    assert mg.logsumexp(np.arange(4), 0).dtype == np.float64  # integers in float64, as exp's
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.int64, np.bool_])
+def test_square_of_integers_and_bools_has_pytorchs_dtype(dtype):
+    """As PyTorch's: integers keep their dtype (uint8 wraps around), and bools square to int64."""
+    x = np.array([0, 1, 1, 0] if dtype == np.bool_ else [0, 3, 17, 100], dtype)
+    y = mg.square(x)
+    assert y.dtype == (np.int64 if dtype == np.bool_ else dtype)
+    np.testing.assert_array_equal(y.data, (x.astype(y.dtype) * x.astype(y.dtype)))
+    torch = pytest.importorskip("torch")
+    assert str(torch.square(torch.from_numpy(x)).dtype) == f"torch.{y.dtype}"
+    np.testing.assert_array_equal(y.data, torch.square(torch.from_numpy(x)).numpy())
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin", "logsumexp"])
 def test_keepdim_is_true_or_false_as_in_pytorch(name):
     """x.sum(0, 1), meant as dims 0 and 1, kept dim 0 instead (1 counted as keepdim=True); PyTorch refuses it."""
     x = np.arange(24.0).reshape(2, 3, 4)
