@@ -556,6 +556,64 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+class _BatchNorm(Module):
+    """PyTorch's batch norm modules: ops.batch_norm with weight (γ, ones) and bias (β, zeros) as parameters and
+    running_mean, running_var and num_batches_tracked as buffers. Training moves the running statistics toward
+    each batch's by momentum (None: to their average over every batch so far); after eval() they normalize.
+    Settings are checked when the module is made; dtype is the parameters' and statistics' (float32 default)."""
+    dims, dims_text = (), ""  # the input ndims a subclass takes
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, dtype=None,
+                 bias=True):
+        super().__init__()
+        op = type(self).__name__
+        check_count(op, "num_features", num_features)
+        check_flags(op, affine=affine, track_running_stats=track_running_stats, bias=bias)
+        ops._check_non_negative(op, eps=eps, **({} if momentum is None else {"momentum": momentum}))
+        dtype = parameter_dtype(op, dtype)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.register_parameter("weight", Parameter(np.ones(num_features, dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_features, dtype)) if affine and bias else None)
+        statistics = {"running_mean": np.zeros(num_features, dtype), "running_var": np.ones(num_features, dtype),
+                      "num_batches_tracked": np.array(0, np.int64)}
+        for name, value in statistics.items():
+            self.register_buffer(name, Tensor(value) if track_running_stats else None)
+
+    def forward(self, x):
+        x = as_tensor(x, op=type(self).__name__)
+        if x.ndim not in self.dims:
+            raise ValueError(f"{type(self).__name__}: expected {self.dims_text} input (got {x.ndim}D input)")
+        tracking = self.training and self.track_running_stats
+        momentum = self.momentum
+        if momentum is None:  # the cumulative average: this batch counts 1 / (the batches so far, it included)
+            momentum = 1 / (int(self.num_batches_tracked.item()) + 1) if tracking else 0.0
+        stats = (self.running_mean, self.running_var) if tracking or not self.training else (None, None)
+        y = ops.batch_norm(x, *stats, self.weight, self.bias, self.training or stats[0] is None, momentum, self.eps)
+        if tracking:  # after the call, so a refused input counts no batch
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        return y
+
+    def extra_repr(self):  # PyTorch's
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """PyTorch's nn.BatchNorm1d: (N, C) or (N, C, L) inputs."""
+    dims, dims_text = (2, 3), "2D or 3D"
+
+
+class BatchNorm2d(_BatchNorm):
+    """PyTorch's nn.BatchNorm2d: (N, C, H, W) inputs."""
+    dims, dims_text = (4,), "4D"
+
+
+class BatchNorm3d(_BatchNorm):
+    """PyTorch's nn.BatchNorm3d: (N, C, D, H, W) inputs."""
+    dims, dims_text = (5,), "5D"
+
+
 class ReLU(Module):
     """PyTorch's nn.ReLU. inplace=True, as ported models write it, is taken and shown; the result is
     a new tensor all the same (its values and gradients are the same; x keeps its values)."""

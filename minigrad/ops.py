@@ -736,6 +736,31 @@ class Softmax(Function):
         return self.y * (g - (g * self.y).sum(axis=self.axis, keepdims=True))
 
 
+class BatchNorm(Function):
+    """y = γ x̂ + β, x̂ = (x - μ) / σ, σ = √(v + eps), per channel (dim 1); μ and v are the batch's mean and
+    biased variance over the other dims in training (batch=True), the running statistics (constants) else.
+    dγ = Σ g x̂,  dβ = Σ g,  dx = (γ / σ) (g - mean(g) - x̂ mean(g x̂)) with the batch's statistics, whose
+    dependence on x gives the two means, dx = (γ / σ) g with the running ones (Σ, mean over the other dims)"""
+    def forward(self, x, weight, bias, mean, var, eps, batch):
+        self.channel = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) array as (1, C, 1, ...), to broadcast over x
+        self.sigma = np.sqrt(var + x.dtype.type(eps))
+        self.x_hat = (x - mean.reshape(self.channel)) / self.sigma.reshape(self.channel)
+        self.weight, self.batch = weight, batch
+        return self.x_hat * weight.reshape(self.channel) + bias.reshape(self.channel)
+
+    def backward(self, g):
+        others = (0, *range(2, g.ndim))
+        need_x, need_weight, need_bias = self.needs_input_grad
+        dx = None
+        if need_x:
+            n = builtins.max(g.size // builtins.max(g.shape[1], 1), 1)  # an empty batch's mean: 0 / 1, no warning
+            dx = g - (np.sum(g, others, keepdims=True) / n
+                      + self.x_hat * (np.sum(g * self.x_hat, others, keepdims=True) / n) if self.batch else 0)
+            dx = dx * (self.weight / self.sigma).reshape(self.channel)
+        return (dx, np.sum(g * self.x_hat, others) if need_weight else None,
+                np.sum(g, others) if need_bias else None)
+
+
 class LogSoftmax(Function):
     """y = x - max x - ln sum exp(x - max x) along axis
     dx = g - softmax(x) sum(g)"""
@@ -1487,6 +1512,69 @@ def dropout(x, p=0.5, training=True, inplace=False):
         return x * 0
     keep = random.generator(None, "dropout").random(x.shape) < 1 - p
     return x * (keep.astype(x.dtype) / x.dtype.type(1 - p))
+
+
+def _check_non_negative(op, **numbers):
+    """Settings such as batch_norm's momentum and eps: real numbers >= 0 (NaN is not one)."""
+    for name, value in numbers.items():
+        if not (_is_real(value) and value >= 0):
+            raise ValueError(f"{op}: {name} must be a number >= 0, got {value!r}")
+
+
+def _running_statistic(name, value, channels):
+    """batch_norm's running_mean or running_var: None, or a floating-point tensor or array of one value per
+    channel, which training updates in place (a list could not be)."""
+    if value is None:
+        return None
+    if not isinstance(value, (Tensor, np.ndarray)):
+        raise TypeError(f"batch_norm: {name} must be a tensor, an array or None, got {type(value).__name__}")
+    array = value.data if isinstance(value, Tensor) else value
+    if array.dtype.kind != "f" or array.shape != (channels,):
+        raise ValueError(f"batch_norm: {name} must hold {channels} floating-point values, one per channel, got "
+                         f"shape {array.shape} and dtype {array.dtype}")
+    return array
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,  # noqa: A002
+               eps=1e-5):
+    """torch.nn.functional.batch_norm, channels along dim 1 of an (N, C, ...) input. In training, each channel
+    is normalized by the batch's mean and biased variance, and the running statistics given are moved toward
+    the batch's by momentum (the variance's unbiased: n / (n - 1) times); else by the running statistics.
+    weight (γ) and bias (β), one per channel, default to 1 and 0."""
+    x = as_tensor(input, op="batch_norm")
+    _check_floating(x, "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must be (N, C, ...), channels along dim 1, got shape {x.shape}")
+    check_flags("batch_norm", training=training)
+    _check_non_negative("batch_norm", momentum=momentum, eps=eps)
+    channels, n = x.shape[1], x.numel() // builtins.max(x.shape[1], 1)
+    stats = [_running_statistic(k, v, channels) for k, v in (("running_mean", running_mean), ("running_var",
+                                                                                             running_var))]
+    if (stats[0] is None) != (stats[1] is None):
+        raise ValueError("batch_norm: give running_mean and running_var both, or neither, as PyTorch requires")
+    if not training and stats[0] is None:
+        raise ValueError("batch_norm: out of training it normalizes by running_mean and running_var; got None")
+    if training and n == 1:
+        raise ValueError(f"batch_norm: training needs more than 1 value per channel, got input shape {x.shape}")
+    affine = [None if t is None else as_tensor(t, op="batch_norm") for t in (weight, bias)]
+    for name, t in zip(("weight", "bias"), affine):
+        if t is not None and t.shape != (channels,):
+            raise ValueError(f"batch_norm: {name} must have one value per channel, shape ({channels},), got {t.shape}")
+    dtype = result_type(x, *(t for t in affine if t is not None))  # PyTorch's promotion, as conv2d's
+    x = _to(x, dtype)
+    affine = [Tensor(np.full(channels, fill, dtype)) if t is None else _to(t, dtype) for t, fill in zip(affine, (1, 0))]
+    if not training:
+        mean, var = (cast(s, dtype) for s in stats)
+        return BatchNorm.apply(x, *affine, mean=mean, var=var, eps=eps, batch=False)
+    others, channel = (0, *range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
+    with np.errstate(all="ignore"):  # an empty batch's statistics are 0 / 0, NaN, as PyTorch's
+        mean = np.sum(x.data, others) / n
+        var = np.sum(np.square(x.data - mean.reshape(channel)), others) / n
+    y = BatchNorm.apply(x, *affine, mean=mean, var=var, eps=eps, batch=True)
+    if stats[0] is not None and n:  # written last, so an error above leaves them; an empty batch too, as PyTorch
+        stats[0][...] = (1 - momentum) * stats[0] + momentum * mean
+        stats[1][...] = (1 - momentum) * stats[1] + momentum * var * (n / (n - 1))
+    return y
 
 
 def _positive(x):

@@ -558,6 +558,97 @@ def test_dropout_module_drops_in_training_only_and_shows_as_pytorchs():
         repr(torch.nn.Sequential(torch.nn.Dropout(0.25, inplace=True), torch.nn.Dropout()))
 
 
+@pytest.mark.parametrize("name, shape", [("BatchNorm1d", (4, 3)), ("BatchNorm1d", (4, 3, 5)),
+                                         ("BatchNorm2d", (4, 3, 2, 2)), ("BatchNorm3d", (2, 3, 2, 2, 2))])
+@pytest.mark.parametrize("settings", [{}, {"momentum": None}, {"affine": False}, {"track_running_stats": False},
+                                      {"bias": False}, {"momentum": 0.5, "eps": 1e-3}])
+def test_batch_norm_modules_train_and_evaluate_as_pytorchs(name, shape, settings):
+    """The batch norm modules were missing: three training steps in float64 give torch's outputs, gradients,
+    running statistics and batch count (momentum None: the cumulative average); then eval() normalizes by
+    them as torch's does, a torch state_dict loads into a fresh module to the same outputs, and the
+    modules show and save as torch's."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(nn, name)(3, **settings).double(), getattr(torch.nn, name)(3, **settings).double()
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x, g = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(shape)
+        a, t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, expected = ours(a), theirs(t)
+        y.backward(g)
+        expected.backward(torch.tensor(g))
+        assert_close(y.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12, name="output")
+        assert_close(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12, name="input gradient")
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            assert_close(p.grad, q.grad.numpy(), rtol=1e-10, atol=1e-12, name="parameter gradient")
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    for k, v in ours.state_dict().items():
+        assert v.dtype == state[k].dtype
+        assert_close(v, state[k], rtol=1e-12, atol=0, name=k)
+    x = rng.standard_normal(shape)
+    expected = theirs.eval()(torch.tensor(x)).detach().numpy()
+    assert_close(ours.eval()(x).data, expected, rtol=1e-12, atol=1e-12, name="output after eval()")
+    fresh = getattr(nn, name)(3, **settings).double().eval()
+    fresh.load_state_dict(state)
+    assert_close(fresh(x).data, expected, rtol=1e-12, atol=1e-12, name="output of the loaded module")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_conv_network_with_batch_norm_trains_as_its_torch_twin(dtype):
+    """Conv2d's output is channel-major in memory, and pooling and the loss follow batch norm: five SGD steps
+    of conv, BatchNorm2d, ReLU, max pool and a linear head give torch's losses, weights and running
+    statistics, and its predictions after eval()."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+
+    def net(lib, conv, pool):
+        return lib.Sequential(conv(1, 4, 3, padding=1), lib.BatchNorm2d(4), lib.ReLU(), pool(2), lib.Flatten(),
+                              lib.Linear(4 * 3 * 3, 3))
+    ours = net(nn, lambda *a, **k: layers.Conv2d(*a, **k, rng=rng), layers.MaxPool2d).to(dtype)
+    theirs = net(torch.nn, torch.nn.Conv2d, torch.nn.MaxPool2d).to(getattr(torch, np.dtype(dtype).name))
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    sgd = [optim.SGD(ours.parameters(), lr=0.1, momentum=0.9), torch.optim.SGD(theirs.parameters(), 0.1, 0.9)]
+    tolerance = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    for _ in range(5):
+        x, labels = rng.standard_normal((8, 1, 6, 6)).astype(dtype), rng.integers(0, 3, 8)
+        losses = []
+        for model, opt, inputs, loss_of in ((ours, sgd[0], (x, labels), mg.cross_entropy),
+                                            (theirs, sgd[1], (torch.from_numpy(x), torch.from_numpy(labels)),
+                                             torch.nn.functional.cross_entropy)):
+            opt.zero_grad()
+            loss = loss_of(model(inputs[0]), inputs[1])
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert_close(losses[0], losses[1], name="loss", **tolerance)
+    for k, v in theirs.state_dict().items():
+        assert_close(ours.state_dict()[k], v.numpy(), name=k, **tolerance)
+    x = rng.standard_normal((4, 1, 6, 6)).astype(dtype)
+    assert_close(ours.eval()(x).data, theirs.eval()(torch.from_numpy(x)).detach().numpy(), name="eval", **tolerance)
+
+
+def test_batch_norm_modules_refuse_what_they_cannot_use_before_counting_a_batch():
+    """The wrong number of dims is PyTorch's ValueError; an input of one value per channel counts no batch
+    (PyTorch counts it, then refuses it); settings are checked when the module is made."""
+    bn = nn.BatchNorm2d(3)
+    with pytest.raises(ValueError, match=r"BatchNorm2d: expected 4D input \(got 3D input\)"):
+        bn(np.ones((2, 3, 4), np.float32))
+    with pytest.raises(ValueError, match="BatchNorm1d: expected 2D or 3D input \\(got 4D input\\)"):
+        nn.BatchNorm1d(3)(np.ones((2, 3, 4, 5), np.float32))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(np.ones((1, 3, 1, 1), np.float32))
+    assert bn.num_batches_tracked.item() == 0 and bn.running_var.tolist() == [1.0] * 3
+    for make, error, message in [(lambda: nn.BatchNorm2d(0), ValueError, "num_features must be an int >= 1, got 0"),
+                                 (lambda: nn.BatchNorm2d(3, momentum=-1), ValueError, "momentum must be a number >= 0"),
+                                 (lambda: nn.BatchNorm2d(3, eps="small"), ValueError, "eps must be a number >= 0"),
+                                 (lambda: nn.BatchNorm2d(3, affine=1), TypeError, "affine must be True or False"),
+                                 (lambda: nn.BatchNorm2d(3, dtype=np.int64), TypeError,
+                                  "parameters need a floating-point dtype")]:
+        with pytest.raises(error, match=f"BatchNorm2d: {message}"):
+            make()
+    assert bn.double().running_mean.dtype == np.float64 and bn.num_batches_tracked.dtype == np.int64
+
+
 def test_add_module_and_register_parameter_as_pytorchs():
     """Custom modules written for PyTorch register parts by name in loops; minigrad had neither method.
     The same calls give the same names, order, repr and kinds of error."""

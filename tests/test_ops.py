@@ -264,6 +264,28 @@ def every_axis(x, dim):
     return all_axes(x, None if dim == () else dim)
 
 
+@st.composite
+def batch_norm_case(draw):
+    """x (N, C, ...) with its weight and bias or neither or the weight alone, in training (more than one value
+    per channel, none of them all near one value, where dx is ill-conditioned: (x - μ) / σ with σ near √eps)
+    or out of it (running statistics, the variance positive)."""
+    shape = draw(hnp.array_shapes(min_dims=2, max_dims=4, max_side=4))
+    x = draw(arrays(shape))
+    training = draw(st.booleans())
+    others = (0, *range(2, x.ndim))
+    if training:
+        assume(x.size // shape[1] > 1 and np.all(np.var(x, axis=others) > 1e-2))
+    c = shape[1]
+    affine = [draw(arrays((c,))) for _ in range(draw(st.sampled_from([0, 1, 2])))]
+    return [x, *affine], dict(running_mean=draw(arrays((c,))), running_var=draw(arrays((c,), 0.1, 3.0)),
+                              training=training, momentum=draw(st.sampled_from([0.1, 0.0, 1.0, 0.7])),
+                              eps=draw(st.sampled_from([1e-5, 0.1])))
+
+
+def torch_batch_norm(t, x, *affine, running_mean, running_var, **kwargs):
+    return t.nn.functional.batch_norm(x, t.tensor(running_mean), t.tensor(running_var), *affine, **kwargs)
+
+
 def torch_logsumexp(t, x, dim, keepdim):
     """torch.logsumexp takes no dim None, and a () only as an error: every axis, named (0 for a 0-D x)."""
     return t.logsumexp(x, dim if dim not in (None, ()) else tuple(range(x.ndim)) or 0, keepdim)
@@ -408,6 +430,7 @@ CASES = {
     "std": (variance_case(std=True), lambda t, x, dim, keepdim, **c: t.std(x, every_axis(x, dim), keepdim=keepdim, **c)),
     "logsumexp": (reduction(), torch_logsumexp),
     "square": (no_kwargs(unary()), lambda t, x: t.square(x)),
+    "batch_norm": (batch_norm_case(), torch_batch_norm),
     "max": (extremum_case(), lambda t, x, dim, keepdim: t.max(x) if dim is None else t.max(x, dim, keepdim).values),
     "min": (extremum_case(), lambda t, x, dim, keepdim: t.min(x) if dim is None else t.min(x, dim, keepdim).values),
     "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
@@ -447,6 +470,10 @@ def call(name, tensors, kwargs):
         return fn(*tensors, **kwargs).values
     if name == "where":
         return fn(kwargs["condition"], *tensors)
+    if name == "batch_norm":  # running statistics copied: training moves them, here as in torch_batch_norm
+        stats = (kwargs["running_mean"].copy(), kwargs["running_var"].copy())
+        return fn(tensors[0], *stats, *tensors[1:], training=kwargs["training"], momentum=kwargs["momentum"],
+                  eps=kwargs["eps"])
     if name == "dropout":  # the same mask at every call, for the gradient checker
         mg.manual_seed(kwargs["seed"])
         return fn(*tensors, kwargs["p"], kwargs["training"])
@@ -1836,6 +1863,66 @@ def test_logsumexp_is_scipys_far_beyond_exps_range_with_softmax_as_gradient():
     finite = np.isfinite(y.data)
     np.testing.assert_allclose(t.grad[finite], (special.softmax(x[finite], axis=1) * g[finite, None]), rtol=1e-14)
     assert mg.logsumexp(np.arange(4), 0).dtype == np.float64  # integers in float64, as exp's
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_normalizes_by_the_batch_in_training_and_by_the_running_statistics_after(dtype):
+    """batch_norm was missing: in training each channel's values have mean 0 and (biased) variance v / (v + eps)
+    before γ and β, and the running statistics move by momentum toward the batch's mean and unbiased variance,
+    in place (a buffer's tensor keeps its identity); out of training they normalize instead."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((4, 3, 2, 2)) * [[[[1.0]], [[3.0]], [[0.5]]]] + 2.0).astype(dtype)
+    weight, bias = np.array([1.0, 2.0, -1.0], dtype), np.array([0.0, 0.5, 3.0], dtype)
+    mean0, var0 = np.array([0.5, -1.0, 0.0], dtype), np.array([1.0, 2.0, 0.5], dtype)
+    running_mean, running_var = mg.tensor(mean0), mean0 * 0 + var0  # a tensor and an array: both updated in place
+    kept = running_mean.data
+    y = mg.batch_norm(x, running_mean, running_var, weight, bias, True, 0.25, 1e-3).data
+    x_hat = (y - bias[:, None, None]) / weight[:, None, None]
+    v = np.var(x.astype(np.float64), axis=(0, 2, 3))
+    tolerance = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    assert_close(x_hat.mean(axis=(0, 2, 3)), np.zeros(3), **tolerance)
+    assert_close(x_hat.var(axis=(0, 2, 3)), v / (v + 1e-3), **tolerance)
+    assert running_mean.data is kept and running_mean.dtype == running_var.dtype == dtype
+    assert_close(running_mean.data, 0.75 * mean0 + 0.25 * x.mean(axis=(0, 2, 3)), **tolerance)
+    assert_close(running_var, 0.75 * var0 + 0.25 * np.var(x, axis=(0, 2, 3), ddof=1), **tolerance)
+    stats = running_mean.data.copy(), running_var.copy()
+    y = mg.batch_norm(x, running_mean, running_var, weight, bias, eps=1e-3).data  # training=False, PyTorch's default
+    expected = (x - stats[0][:, None, None]) / np.sqrt(stats[1][:, None, None] + 1e-3) * weight[:, None, None]
+    assert_close(y, expected + bias[:, None, None], **tolerance)
+    np.testing.assert_array_equal(running_mean.data, stats[0])  # out of training they stay
+    assert y.dtype == dtype and mg.batch_norm(x.astype(np.float64), None, None, training=True).dtype == np.float64
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x, m, v: mg.batch_norm(x[0, 0, 0], m, v), ValueError, r"input must be \(N, C, ...\), channels along "
+                                                                  r"dim 1, got shape \(2,\)"),
+    (lambda x, m, v: mg.batch_norm(x[:1, :, :1, :1], m, v, training=True), ValueError,
+     r"training needs more than 1 value per channel, got input shape \(1, 3, 1, 1\)"),
+    (lambda x, m, v: mg.batch_norm(x, m[:2], v, training=True), ValueError,
+     r"running_mean must hold 3 floating-point values, one per channel, got shape \(2,\)"),
+    (lambda x, m, v: mg.batch_norm(x, m, v.astype(np.int64), training=True), ValueError,
+     r"running_var must hold 3 floating-point values, one per channel, got shape \(3,\) and dtype int64"),
+    (lambda x, m, v: mg.batch_norm(x, m, list(v), training=True), TypeError,
+     "running_var must be a tensor, an array or None, got list"),
+    (lambda x, m, v: mg.batch_norm(x, m, None, training=True), ValueError, "give running_mean and running_var both, or "
+                                                                           "neither"),
+    (lambda x, m, v: mg.batch_norm(x, None, None), ValueError, "out of training it normalizes by running_mean and "
+                                                               "running_var; got None"),
+    (lambda x, m, v: mg.batch_norm(x, m, v, np.ones(4), training=True), ValueError,
+     r"weight must have one value per channel, shape \(3,\), got \(4,\)"),
+    (lambda x, m, v: mg.batch_norm(x, m, v, None, np.ones((3, 1)), training=True), ValueError, "bias must have"),
+    (lambda x, m, v: mg.batch_norm(x, m, v, training=1), TypeError, "training must be True or False, got 1"),
+    (lambda x, m, v: mg.batch_norm(x, m, v, training=True, momentum=-0.1), ValueError,
+     "momentum must be a number >= 0, got -0.1"),
+    (lambda x, m, v: mg.batch_norm(x, m, v, training=True, eps=float("nan")), ValueError, "eps must be a number >= 0"),
+    (lambda x, m, v: mg.batch_norm(x.astype(np.int64), m, v), TypeError, "needs floating-point input, got dtype int64"),
+])
+def test_batch_norm_refuses_bad_input_before_moving_the_running_statistics(call, error, message):
+    x = np.random.default_rng(0).standard_normal((2, 3, 2, 2))
+    running_mean, running_var = np.zeros(3), np.ones(3)
+    with pytest.raises(error, match=f"batch_norm: {message}"):
+        call(x, running_mean, running_var)
+    assert running_mean.tolist() == [0.0] * 3 and running_var.tolist() == [1.0] * 3
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.int64, np.bool_])
