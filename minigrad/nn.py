@@ -561,7 +561,7 @@ class _BatchNorm(Module):
     running_mean, running_var and num_batches_tracked as buffers. Training moves the running statistics toward
     each batch's by momentum (None: to their average over every batch so far); after eval() they normalize.
     Settings are checked when the module is made; dtype is the parameters' and statistics' (float32 default)."""
-    dims, dims_text = (), ""  # the input ndims a subclass takes
+    dims = ()  # the input ndims a subclass takes
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, dtype=None,
                  bias=True):
@@ -583,7 +583,8 @@ class _BatchNorm(Module):
     def forward(self, x):
         x = as_tensor(x, op=type(self).__name__)
         if x.ndim not in self.dims:
-            raise ValueError(f"{type(self).__name__}: expected {self.dims_text} input (got {x.ndim}D input)")
+            expected = " or ".join(f"{d}D" for d in self.dims)
+            raise ValueError(f"{type(self).__name__}: expected {expected} input (got {x.ndim}D input)")
         tracking = self.training and self.track_running_stats
         momentum = self.momentum
         if momentum is None:  # the cumulative average: this batch counts 1 / (the batches so far, it included)
@@ -601,17 +602,17 @@ class _BatchNorm(Module):
 
 class BatchNorm1d(_BatchNorm):
     """PyTorch's nn.BatchNorm1d: (N, C) or (N, C, L) inputs."""
-    dims, dims_text = (2, 3), "2D or 3D"
+    dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """PyTorch's nn.BatchNorm2d: (N, C, H, W) inputs."""
-    dims, dims_text = (4,), "4D"
+    dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
     """PyTorch's nn.BatchNorm3d: (N, C, D, H, W) inputs."""
-    dims, dims_text = (5,), "5D"
+    dims = (5,)
 
 
 class ReLU(Module):

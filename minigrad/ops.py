@@ -1024,7 +1024,7 @@ def _numpy_names(fn):
     """Let fn take NumPy's axis= and keepdims= for dim= and keepdim=, as PyTorch's functions do. keepdim,
     where fn has one, must be True or False, as in PyTorch: x.sum(0, 1) kept dim 0."""
     names = list(inspect.signature(fn).parameters)
-    position = names.index("keepdim") if "keepdim" in names else None
+    at = names.index("keepdim") if "keepdim" in names else None  # var and std take unbiased before it
 
     @functools.wraps(fn)
     def accepting_numpy_names(*args, **kwargs):
@@ -1033,7 +1033,7 @@ def _numpy_names(fn):
                 if torch_name in kwargs:
                     raise TypeError(f"{fn.__name__}: got both {torch_name}= and its NumPy name {numpy_name}=")
                 kwargs[torch_name] = kwargs.pop(numpy_name)
-        keepdim = kwargs.get("keepdim", args[position] if len(args) > position else False) if position else False
+        keepdim = False if at is None else kwargs.get("keepdim", args[at] if len(args) > at else False)
         if not isinstance(keepdim, bool):
             raise TypeError(f"{fn.__name__}: keepdim must be True or False, got {keepdim!r} (several dims go in one "
                             f"tuple: dim=(0, 1))")
