@@ -753,7 +753,7 @@ class BatchNorm(Function):
         need_x, need_weight, need_bias = self.needs_input_grad
         dx = None
         if need_x:
-            n = builtins.max(g.size // builtins.max(g.shape[1], 1), 1)  # an empty batch's mean: 0 / 1, no warning
+            n = math.prod(g.shape[:1] + g.shape[2:])  # values per channel (0: an empty dx, whatever 0 / 0 is)
             dx = g - (np.sum(g, others, keepdims=True) / n
                       + self.x_hat * (np.sum(g * self.x_hat, others, keepdims=True) / n) if self.batch else 0)
             dx = dx * (self.weight / self.sigma).reshape(self.channel)
@@ -1547,7 +1547,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: input must be (N, C, ...), channels along dim 1, got shape {x.shape}")
     check_flags("batch_norm", training=training)
     _check_non_negative("batch_norm", momentum=momentum, eps=eps)
-    channels, n = x.shape[1], x.numel() // builtins.max(x.shape[1], 1)
+    channels, n = x.shape[1], math.prod(x.shape[:1] + x.shape[2:])  # n values per channel
     stats = [_running_statistic(k, v, channels) for k, v in (("running_mean", running_mean), ("running_var",
                                                                                              running_var))]
     if (stats[0] is None) != (stats[1] is None):
