@@ -881,8 +881,8 @@ class CrossEntropy(_ClassLabelLoss):
 def _binary(fn):
     """The function of a binary Function, named for it (add for Add): an error names the op, and
     help() shows its forward and VJP."""
-    def op(a, b):
-        return fn.apply(*_pair(a, b, op.__name__))
+    def op(input, other):  # noqa: A002  torch's names
+        return fn.apply(*_pair(input, other, op.__name__))
     op.__name__ = op.__qualname__ = fn.__name__.lower()
     op.__doc__ = fn.__doc__
     return op
@@ -903,7 +903,7 @@ def _promoted(*tensors):
     return tuple(_to(t, dtype) for t in tensors)
 
 
-add, mul, div, remainder = (_binary(f) for f in (Add, Mul, Div, Remainder))
+mul, div, remainder = (_binary(f) for f in (Mul, Div, Remainder))
 maximum, minimum = _binary(Maximum), _binary(Minimum)
 
 
@@ -918,38 +918,58 @@ def _refuse_booleans(op, *operands, hint="cast them first"):
         raise TypeError(f"{op}: not defined for booleans, as in PyTorch; {hint}")
 
 
-def pow(a, b):  # noqa: A001  torch's name
+def pow(input, exponent):  # noqa: A001, A002  torch's names
     # PyTorch has pow of two booleans only for a number exponent (mask ** True is the mask)
-    if not isinstance(b, (bool, np.bool_)) and _is_boolean(a) and _is_boolean(b):
+    if not isinstance(exponent, (bool, np.bool_)) and _is_boolean(input) and _is_boolean(exponent):
         raise TypeError("pow: not defined for a boolean base and exponent, as in PyTorch, but for a number "
                         "exponent (mask ** True is the mask); cast them first")
-    return Pow.apply(*_pair(a, b, "pow"))
+    return Pow.apply(*_pair(input, exponent, "pow"))
 
 
 pow.__doc__ = Pow.__doc__
 
 
-def matmul(a, b):
-    _refuse_booleans("matmul", a, b)
-    return MatMul.apply(*_pair(a, b, "matmul"))
+def matmul(input, other):  # noqa: A002  torch's names
+    _refuse_booleans("matmul", input, other)
+    return MatMul.apply(*_pair(input, other, "matmul"))
 
 
 matmul.__doc__ = MatMul.__doc__
 
 
-def sub(a, b):
-    _refuse_booleans("sub", a, b, hint="~mask inverts a mask, or cast it first")
-    return Sub.apply(*_pair(a, b, "sub"))
+def _times_alpha(op, input, other, alpha):
+    """add's and sub's operands, other times alpha: in the dtype input and other give, where alpha has no say,
+    so it must fit that dtype, as in PyTorch (no fraction for integers, True or False for bools only)."""
+    a, b = _pair(input, other, op)
+    is_bool = isinstance(alpha, (bool, np.bool_))
+    if not (is_bool or _is_real(alpha)):
+        raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
+    if is_bool and a.dtype != bool or a.dtype.kind in "iub" and not (is_bool or _is_int(alpha)):
+        raise TypeError(f"{op}: alpha {alpha!r} does not fit the {a.dtype} result, as in PyTorch (no float for "
+                        f"integers or bools, no bool for numbers)")
+    return (a, b) if alpha == 1 and not is_bool else (a, b * np.asarray(alpha).astype(a.dtype))  # wrapped, as PyTorch
 
 
-sub.__doc__ = Sub.__doc__
+def add(input, other, *, alpha=1):  # noqa: A002  torch's names
+    return Add.apply(*_times_alpha("add", input, other, alpha))
 
 
-def floor_divide(a, b):
+add.__doc__ = Add.__doc__ + "; with alpha: y = a + alpha b, db = alpha g"
+
+
+def sub(input, other, *, alpha=1):  # noqa: A002  torch's names
+    _refuse_booleans("sub", input, other, hint="~mask inverts a mask, or cast it first")
+    return Sub.apply(*_times_alpha("sub", input, other, alpha))
+
+
+sub.__doc__ = Sub.__doc__ + "; with alpha: y = a - alpha b, db = -alpha g"
+
+
+def floor_divide(input, other):  # noqa: A002  torch's names
     """torch.floor_divide (a // b, rounded down): a constant, outside the graph, as integer positions
     are (pool indices // W are rows). PyTorch has no gradient for it either: refused for an input
     that requires one."""
-    a, b = _pair(a, b, "floor_divide")
+    a, b = _pair(input, other, "floor_divide")
     if is_grad_enabled() and (a.requires_grad or b.requires_grad):
         raise RuntimeError("floor_divide: has no gradient (as in PyTorch); detach() the inputs or use no_grad()")
     _check_same_shape_or_broadcast("floor_divide", a.data, b.data)

@@ -879,12 +879,12 @@ METHOD_FORMS = ["add", "sub", "mul", "div", "matmul", "floor_divide", "neg", "ma
 
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "matmul", "remainder", "maximum", "minimum"])
 def test_a_binary_op_named_in_its_errors_and_its_help(name):
-    """x.add(y, alpha=2), as torch code writes it, said "_binary.<locals>.<lambda>() got an unexpected
-    keyword argument", naming no op; help(mg.mul) showed nothing of the forward and VJP."""
+    """x.mul(y, alpha=2) said "_binary.<locals>.<lambda>() got an unexpected keyword argument", naming no op;
+    help(mg.mul) showed nothing of the forward and VJP (add's and sub's add alpha's)."""
     x = mg.tensor(np.ones(2))
-    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'alpha'"):
-        getattr(mg, name)(x, x, alpha=2)
-    assert getattr(mg, name).__doc__ == getattr(ops, name.capitalize() if name != "matmul" else "MatMul").__doc__
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'scale'"):
+        getattr(mg, name)(x, x, scale=2)
+    assert getattr(mg, name).__doc__.startswith(getattr(ops, name.capitalize() if name != "matmul" else "MatMul").__doc__)
 
 
 def test_every_tensor_method_is_named_in_its_errors():
@@ -1458,6 +1458,55 @@ def test_softmax_and_its_kin_refuse_integers_naming_the_op_as_pytorch_does(name,
             "cross_entropy": lambda: mg.cross_entropy(x, np.array([0, 2]))}[name]
     with pytest.raises(TypeError, match=f"{name}: needs floating-point input, got dtype {np.dtype(dtype)}"):
         call()
+
+
+@given(binary(), st.sampled_from([2.5, -1, 0, 0.5, 3]), st.sampled_from(["add", "sub"]), st.integers(0, 2**31 - 1))
+def test_add_and_sub_scale_other_by_alpha_as_pytorchs(ab, alpha, name, seed):
+    """alpha, PyTorch's third argument of add and sub (input + alpha other), was missing: its gradients by
+    finite differences, and values and gradients against torch's."""
+    fn = getattr(mg, name)
+    mg.gradcheck(lambda a, b: fn(a, b, alpha=alpha), ab)
+    torch = pytest.importorskip("torch")
+    ours, theirs = [mg.tensor(v, requires_grad=True) for v in ab], [torch.tensor(v, requires_grad=True) for v in ab]
+    y, expected = fn(*ours, alpha=alpha), getattr(torch, name)(*theirs, alpha=alpha)
+    g = np.random.default_rng(seed).standard_normal(y.shape)
+    y.backward(g)
+    expected.backward(torch.tensor(g))
+    assert_close(y.data, expected.detach().numpy(), rtol=1e-15, atol=0, name="value")
+    for a, t in zip(ours, theirs):
+        assert_close(a.grad, t.grad.numpy(), rtol=1e-15, atol=0, name="gradient")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.uint8, np.bool_])
+@pytest.mark.parametrize("alpha", [1, 2, -1, 0, 2.5, 1.0, True, False])
+def test_alpha_has_pytorchs_dtype_rules(dtype, alpha):
+    """alpha takes no part in the result's dtype: it must fit it (no float for integers or bools, no bool
+    for numbers), and is cast to it, wrapping around as PyTorch's (-1 is 255 for uint8)."""
+    torch = pytest.importorskip("torch")
+    a, b = np.array([0, 1, 3, 1], dtype), np.array([1, 1, 0, 2], dtype)
+    try:
+        expected = torch.add(torch.from_numpy(a), torch.from_numpy(b), alpha=alpha).numpy()
+    except RuntimeError:
+        with pytest.raises(TypeError, match=f"add: alpha {alpha!r} does not fit the {np.dtype(dtype)} result"):
+            mg.add(a, b, alpha=alpha)
+        return
+    y = mg.add(a, b, alpha=alpha)
+    assert y.dtype == expected.dtype
+    np.testing.assert_array_equal(y.data, expected)
+
+
+def test_binary_ops_take_pytorchs_argument_names():
+    """mg.add(input=x, other=y), as torch.add is called by keyword, was a TypeError (the names were a and b)."""
+    x, y = np.array([1.0, 4.0]), np.array([2.0, 0.5])
+    for name in ("add", "sub", "mul", "div", "remainder", "maximum", "minimum", "floor_divide"):
+        assert_same_bits(getattr(mg, name)(input=x, other=y).data, getattr(mg, name)(x, y).data)
+    assert_same_bits(mg.pow(input=x, exponent=y).data, (mg.tensor(x) ** y).data)
+    assert_same_bits(mg.matmul(input=x, other=y).data, (mg.tensor(x) @ y).data)
+    assert mg.tensor(x).add(other=y, alpha=2).tolist() == [5.0, 5.0]
+    with pytest.raises(TypeError, match="add: alpha must be a number, got 'a'"):
+        mg.add(x, y, alpha="a")
+    with pytest.raises(TypeError, match="takes 2 positional arguments"):  # alpha by name only, as PyTorch's
+        mg.add(x, y, 2)
 
 
 def test_floor_division_and_remainder_follow_pytorch():
