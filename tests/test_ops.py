@@ -1942,6 +1942,22 @@ def test_batch_norm_normalizes_by_the_batch_in_training_and_by_the_running_stati
     assert y.dtype == dtype and mg.batch_norm(x.astype(np.float64), None, None, training=True).dtype == np.float64
 
 
+def test_batch_norm_defaults_are_pytorchs():
+    """momentum 0.1 and eps 1e-5 by default, as F.batch_norm's; values small enough for eps to show."""
+    x = np.random.default_rng(0).standard_normal((4, 3, 2)) * 0.01
+    stats = [(np.zeros(3), np.ones(3)) for _ in range(3)]
+    y = mg.batch_norm(x, *stats[0], training=True)
+    assert_same_bits(y.data, mg.batch_norm(x, *stats[1], training=True, momentum=0.1, eps=1e-5).data)
+    for a, b in zip(stats[0], stats[1]):
+        assert_same_bits(a, b)
+    torch = pytest.importorskip("torch")
+    theirs = [torch.from_numpy(s) for s in stats[2]]
+    assert_close(y.data, torch.nn.functional.batch_norm(torch.from_numpy(x), *theirs, training=True).numpy(),
+                 rtol=1e-12, atol=0)
+    for a, b in zip(stats[0], theirs):
+        assert_close(a, b.numpy(), rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x, m, v: mg.batch_norm(x[0, 0, 0], m, v), ValueError, r"input must be \(N, C, ...\), channels along "
                                                                   r"dim 1, got shape \(2,\)"),
