@@ -491,6 +491,30 @@ class Amin(Amax):
     reduce = staticmethod(np.min)
 
 
+class Expand(Function):
+    """y = x broadcast to shape (new dims first, dims of size 1 stretched), a copy
+    dx = g summed over the new dims and over the stretched ones"""
+    def forward(self, x, shape):
+        self.shape = x.shape
+        return np.broadcast_to(x, shape).copy()
+
+    def backward(self, g):
+        return _sum_to_shape(g, self.shape)
+
+
+class Repeat(Function):
+    """y = x tiled reps times along each dim (x given leading dims of size 1 to match reps first)
+    dx = g summed over its tiles: g seen as (r₀, s₀, r₁, s₁, ...), summed over the r axes"""
+    def forward(self, x, reps):
+        self.x_shape, self.padded = x.shape, (1,) * (len(reps) - x.ndim) + x.shape
+        self.reps = reps
+        return np.tile(x.reshape(self.padded), reps)
+
+    def backward(self, g):
+        tiles = g.reshape([n for r, s in zip(self.reps, self.padded) for n in (r, s)])
+        return tiles.sum(axis=tuple(range(0, tiles.ndim, 2))).reshape(self.x_shape)
+
+
 class Reshape(Function):
     """y = x reshaped
     dx = g reshaped back"""
@@ -1194,14 +1218,55 @@ def argmin(x, dim=None, keepdim=False):
     return _positions("argmin", np.argmin, as_tensor(x, op="argmin"), dim, keepdim)
 
 
+def _sizes(op, sizes, name):
+    """A shape given as PyTorch takes it, ints one by one or in one tuple or list: x.reshape(2, 3) or
+    x.reshape((2, 3))."""
+    sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if not all(map(_is_int, sizes)):  # NumPy's "an integer is required" named no op; it took True as 1
+        raise TypeError(f"{op}: {name} must be ints, got {tuple(sizes)!r}")
+    return tuple(sizes)
+
+
+def expand(x, *sizes):
+    """torch's Tensor.expand: x broadcast to sizes, -1 keeping a dim's size; new dims go first, and only a
+    dim of size 1 stretches. A copy here, where PyTorch's is a view."""
+    x = as_tensor(x, op="expand")
+    sizes = _sizes("expand", sizes, "sizes")
+    new = len(sizes) - x.ndim
+    if new < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a {x.ndim}-D tensor: give one per dim at least")
+    shape = tuple(x.shape[i - new] if s == -1 and i >= new else s for i, s in enumerate(sizes))
+    for i, s in enumerate(shape):
+        if s < 0:
+            raise ValueError(f"expand: size {s} at dim {i} of {sizes}: -1 keeps an existing dim's size, and new "
+                             "dims need sizes >= 0")
+        if i >= new and x.shape[i - new] not in (1, s):
+            raise ValueError(f"expand: dim {i} of size {x.shape[i - new]} cannot become {s} (only a dim of size 1 "
+                             f"stretches), sizes {sizes} for shape {x.shape}")
+    return Expand.apply(x, shape=shape)
+
+
+def _expand_as(x, other):
+    """x.expand_as(other), PyTorch's method: x expanded to other's shape."""
+    return expand(x, as_tensor(other, op="expand_as").shape)
+
+
+def repeat(x, *sizes):
+    """torch's Tensor.repeat: x tiled sizes[i] times along dim i, x first given leading dims of size 1 when
+    there are more sizes than dims (np.tile's rule, but fewer sizes than dims are refused, as PyTorch)."""
+    x = as_tensor(x, op="repeat")
+    sizes = _sizes("repeat", sizes, "sizes")
+    if len(sizes) < x.ndim or builtins.min(sizes, default=0) < 0:
+        raise ValueError(f"repeat: sizes must be one count >= 0 per dim at least, got {sizes} for shape {x.shape}")
+    return Repeat.apply(x, reps=sizes)
+
+
 def reshape(x, *shape):
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    if not all(map(_is_int, shape)):  # NumPy's "an integer is required" named no op; it took True as 1
-        raise TypeError(f"reshape: shape must be ints, got {tuple(shape)!r}")
+    shape = _sizes("reshape", shape, "shape")
     if builtins.min(shape, default=0) < -1:  # NumPy takes any negative size for -1
         raise ValueError(f"reshape: size {builtins.min(shape)} in shape {tuple(shape)}: "
                          "only -1 stands for a size inferred")
-    return Reshape.apply(x, shape=tuple(shape))
+    return Reshape.apply(x, shape=shape)
 
 
 def _view(x, *shape):
@@ -1631,7 +1696,7 @@ def _attach_operators():
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp,
         "square": square,
-        "gather": gather, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
+        "gather": gather, "expand": expand, "expand_as": _expand_as, "repeat": repeat, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
         "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,
         "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip, "t": t,

@@ -286,6 +286,24 @@ def torch_batch_norm(t, x, *affine, running_mean, running_var, **kwargs):
     return t.nn.functional.batch_norm(x, t.tensor(running_mean), t.tensor(running_var), *affine, **kwargs)
 
 
+@st.composite
+def expand_case(draw):
+    """x with some dims of size 1, and sizes for expand: up to two new dims first, each dim of size 1 kept,
+    stretched (to 0 too) or given as -1, the others given as their size or -1."""
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3))
+    x = draw(arrays(tuple(draw(st.sampled_from([n, 1])) for n in shape)))
+    sizes = draw(st.lists(st.integers(0, 3), max_size=2))
+    for n in x.shape:
+        sizes.append(draw(st.sampled_from([-1, n] if n != 1 else [-1, 0, 1, 2, 3])))
+    return [x], dict(sizes=tuple(sizes))
+
+
+@st.composite
+def repeat_case(draw):
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))))
+    return [x], dict(sizes=tuple(draw(st.lists(st.integers(0, 3), min_size=x.ndim, max_size=x.ndim + 2))))
+
+
 def torch_logsumexp(t, x, dim, keepdim):
     """torch.logsumexp takes no dim None, and a () only as an error: every axis, named (0 for a 0-D x)."""
     return t.logsumexp(x, dim if dim not in (None, ()) else tuple(range(x.ndim)) or 0, keepdim)
@@ -435,6 +453,8 @@ CASES = {
     "min": (extremum_case(), lambda t, x, dim, keepdim: t.min(x) if dim is None else t.min(x, dim, keepdim).values),
     "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
+    "expand": (expand_case(), lambda t, x, sizes: x.expand(sizes)),
+    "repeat": (repeat_case(), lambda t, x, sizes: x.repeat(sizes)),
     "clone": (no_kwargs(unary()), lambda t, x: x.clone()),
     "contiguous": (permute_case(), lambda t, x, dims: x.permute(dims).contiguous()),  # of a view out of C order
     "permute": (permute_case(), lambda t, x, dims: x.permute(dims)),
@@ -462,6 +482,8 @@ def call(name, tensors, kwargs):
         return fn(tensors, **kwargs)
     if name == "reshape":
         return fn(tensors[0], kwargs["shape"])
+    if name in ("expand", "repeat"):
+        return fn(tensors[0], kwargs["sizes"])
     if name in ("permute", "flip"):
         return fn(tensors[0], kwargs["dims"])
     if name == "contiguous":
@@ -1493,6 +1515,25 @@ def test_alpha_has_pytorchs_dtype_rules(dtype, alpha):
     y = mg.add(a, b, alpha=alpha)
     assert y.dtype == expected.dtype
     np.testing.assert_array_equal(y.data, expected)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: x.expand(3, 4, 5), r"expand: dim 1 of size 3 cannot become 4 \(only a dim of size 1 stretches\)"),
+    (lambda x: x.expand(-1, 3, 4), r"expand: size -1 at dim 0 of \(-1, 3, 4\): -1 keeps an existing dim's size"),
+    (lambda x: x.expand(3), "expand: 1 sizes for a 2-D tensor: give one per dim at least"),
+    (lambda x: x.expand(3, -2), "expand: size -2 at dim 1"),
+    (lambda x: x.repeat(2), r"repeat: sizes must be one count >= 0 per dim at least, got \(2,\) for shape \(3, 1\)"),
+    (lambda x: x.repeat(-1, 2), r"repeat: sizes must be one count >= 0 per dim at least, got \(-1, 2\)"),
+])
+def test_expand_and_repeat_refuse_what_pytorch_refuses_naming_the_op(call, message):
+    """expand and repeat were missing (ported code writes x.expand(-1, 3, -1, -1) and x.repeat(1, 3, 1, 1))."""
+    with pytest.raises(ValueError, match=message):
+        call(mg.tensor(np.ones((3, 1))))
+    with pytest.raises(TypeError, match=r"expand: sizes must be ints, got \(3, 1.0\)"):
+        mg.tensor(np.ones((3, 1))).expand(3, 1.0)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        call(torch.ones(3, 1))
 
 
 def test_binary_ops_take_pytorchs_argument_names():
