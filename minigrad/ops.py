@@ -1032,6 +1032,24 @@ def where(condition, a, b):
     return Where.apply(a, b, condition=condition.data if isinstance(condition, Tensor) else condition)
 
 
+def masked_fill(x, mask, value):
+    """torch.masked_fill: value where the boolean mask is True, x elsewhere: where(mask, value, x), in x's dtype
+    (value cast to it, as PyTorch); value a number or a 0-D tensor, which gets g summed where the mask is."""
+    x = as_tensor(x, op="masked_fill")
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if mask.dtype != bool:
+        raise TypeError(f"masked_fill: mask must be boolean, as in PyTorch (x > 0), got dtype {mask.dtype}")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"masked_fill: value must be a number or a 0-D tensor, got shape {value.shape}")
+        value = _to(value, x.dtype)
+    elif not _is_real(value) and not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"masked_fill: value must be a number or a 0-D tensor, got {value!r}")
+    else:
+        value = cast(value, x.dtype)  # 2.5 into integers is 2, as PyTorch
+    return Where.apply(value, x, condition=mask)
+
+
 def clamp(x, min=None, max=None):  # noqa: A002  torch's names
     """torch.clamp. Tensor or array bounds promote with x as PyTorch's do (a float32 x clamped by a
     float64 tensor is float64); numbers take x's dtype. Bounds that require a gradient get one, as in
@@ -1375,6 +1393,39 @@ def getitem(x, index):
     return GetItem.apply(x, index=_index_arrays(index))
 
 
+def split(x, split_size_or_sections, dim=0):
+    """torch.split: x cut along dim into pieces of split_size_or_sections each (an int; the last piece
+    shorter), or of the sizes in a list, which must add up to the dim's size. A tuple of slices of x."""
+    x = as_tensor(x, op="split")
+    if x.ndim == 0:
+        raise ValueError("split: a 0-D tensor has no dim to split, as in PyTorch")
+    axis, sizes = _one_axis(dim, x.ndim, "split"), split_size_or_sections
+    n = x.shape[axis]
+    if _is_int(sizes):
+        if sizes < 0 or sizes == 0 and n:
+            raise ValueError(f"split: split_size must be >= 1 (0 only for a dim of size 0), got {sizes}")
+        sizes = [builtins.min(sizes, n - start) for start in range(0, n, sizes)] if n else [0]
+    elif not (isinstance(sizes, (list, tuple)) and all(_is_int(s) and s >= 0 for s in sizes)):
+        raise TypeError(f"split: split_size_or_sections must be an int or a list of ints >= 0, got {sizes!r}")
+    elif builtins.sum(sizes) != n:
+        raise ValueError(f"split: sizes {list(sizes)} add up to {builtins.sum(sizes)}, not dim {axis}'s size {n}")
+    ends = np.cumsum([0, *sizes])
+    return tuple(getitem(x, (slice(None),) * axis + (slice(int(start), int(end)),))
+                 for start, end in zip(ends[:-1], ends[1:]))
+
+
+def chunk(x, chunks, dim=0):
+    """torch.chunk: x cut along dim into at most chunks pieces of ⌈size / chunks⌉ (fewer when they run out;
+    a dim of size 0 gives chunks empty pieces, as PyTorch)."""
+    x = as_tensor(x, op="chunk")
+    if not (_is_int(chunks) and chunks > 0):
+        raise ValueError(f"chunk: chunks must be an int > 0, got {chunks!r}")
+    if x.ndim == 0:
+        raise ValueError("chunk: a 0-D tensor has no dim to cut, as in PyTorch")
+    n = x.shape[_one_axis(dim, x.ndim, "chunk")]
+    return split(x, -(-n // chunks), dim) if n else split(x, [0] * chunks, dim)
+
+
 def _setitem(x, index, value):
     """x[index] = value, as PyTorch's: x's own array changes, indexed in PyTorch's order. Refused,
     as the in-place operators are, where the graph would have to record it (check_unrecorded_change)."""
@@ -1696,7 +1747,8 @@ def _attach_operators():
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp,
         "square": square,
-        "gather": gather, "expand": expand, "expand_as": _expand_as, "repeat": repeat, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
+        "gather": gather, "expand": expand, "expand_as": _expand_as, "repeat": repeat, "split": split, "chunk": chunk,
+        "masked_fill": masked_fill, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
         "transpose": transpose, "permute": permute,
         "clone": clone, "contiguous": contiguous, "is_contiguous": lambda x: x.data.flags.c_contiguous,
         "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "flip": flip, "t": t,

@@ -304,6 +304,37 @@ def repeat_case(draw):
     return [x], dict(sizes=tuple(draw(st.lists(st.integers(0, 3), min_size=x.ndim, max_size=x.ndim + 2))))
 
 
+@st.composite
+def masked_fill_case(draw):
+    """x, a boolean mask of x's shape or of its trailing dims (PyTorch broadcasts it), and a number or a 0-D
+    tensor, which gets a gradient."""
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))))
+    mask = draw(hnp.arrays(bool, x.shape[draw(st.integers(0, x.ndim)):]))
+    if draw(st.booleans()):
+        return [x, draw(arrays(()))], dict(mask=mask)
+    return [x], dict(mask=mask, value=draw(st.floats(-3, 3)))
+
+
+@st.composite
+def split_case(draw, chunks=False):
+    """split by a size or by a list of sizes (chunk by a count) along a dim, empty pieces too."""
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5))))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[dim]
+    if chunks:
+        return [x], dict(chunks=draw(st.integers(1, 6)), dim=dim)
+    if draw(st.booleans()):
+        return [x], dict(split_size_or_sections=draw(st.integers(1, 6) if n else st.integers(0, 6)), dim=dim)
+    cuts = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
+    return [x], dict(split_size_or_sections=list(np.diff([0, *cuts, n]).tolist()), dim=dim)
+
+
+def pieces_weighted(lib, pieces, dim):
+    """split's and chunk's pieces as one tensor, piece i times i + 1, so a value sent to the wrong piece shows
+    in the gradient."""
+    return lib.cat([p * (i + 1) for i, p in enumerate(pieces)], dim)
+
+
 def torch_logsumexp(t, x, dim, keepdim):
     """torch.logsumexp takes no dim None, and a () only as an error: every axis, named (0 for a 0-D x)."""
     return t.logsumexp(x, dim if dim not in (None, ()) else tuple(range(x.ndim)) or 0, keepdim)
@@ -454,6 +485,11 @@ CASES = {
     "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
     "expand": (expand_case(), lambda t, x, sizes: x.expand(sizes)),
+    "masked_fill": (masked_fill_case(), lambda t, x, *v, mask, value=None: x.masked_fill(t.from_numpy(mask),
+                                                                                          v[0] if v else value)),
+    "split": (split_case(), lambda t, x, split_size_or_sections, dim: pieces_weighted(t, t.split(
+        x, split_size_or_sections, dim), dim)),
+    "chunk": (split_case(chunks=True), lambda t, x, chunks, dim: pieces_weighted(t, t.chunk(x, chunks, dim), dim)),
     "repeat": (repeat_case(), lambda t, x, sizes: x.repeat(sizes)),
     "clone": (no_kwargs(unary()), lambda t, x: x.clone()),
     "contiguous": (permute_case(), lambda t, x, dims: x.permute(dims).contiguous()),  # of a view out of C order
@@ -484,6 +520,10 @@ def call(name, tensors, kwargs):
         return fn(tensors[0], kwargs["shape"])
     if name in ("expand", "repeat"):
         return fn(tensors[0], kwargs["sizes"])
+    if name == "masked_fill":
+        return fn(tensors[0], kwargs["mask"], tensors[1] if len(tensors) > 1 else kwargs["value"])
+    if name in ("split", "chunk"):
+        return pieces_weighted(mg, fn(*tensors, **kwargs), kwargs["dim"])
     if name in ("permute", "flip"):
         return fn(tensors[0], kwargs["dims"])
     if name == "contiguous":
@@ -1534,6 +1574,26 @@ def test_expand_and_repeat_refuse_what_pytorch_refuses_naming_the_op(call, messa
     torch = pytest.importorskip("torch")
     with pytest.raises(RuntimeError):
         call(torch.ones(3, 1))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib, x: x.masked_fill(x > 1, lib.tensor([7.0])), ValueError,
+     r"masked_fill: value must be a number or a 0-D tensor, got shape \(1,\)"),
+    (lambda lib, x: x.masked_fill((x > 1).long(), 1.0), TypeError, "masked_fill: mask must be boolean"),
+    (lambda lib, x: lib.split(x, [1, 1], 1), ValueError, "split: sizes \\[1, 1\\] add up to 2, not dim 1's size 3"),
+    (lambda lib, x: x.split(0, 1), ValueError, r"split: split_size must be >= 1 \(0 only for a dim of size 0\)"),
+    (lambda lib, x: x.split([1, -1, 3], 1), TypeError, "split: split_size_or_sections must be an int or a list"),
+    (lambda lib, x: x[0, 0].split(1), ValueError, "split: a 0-D tensor has no dim to split"),
+    (lambda lib, x: x.chunk(0), ValueError, "chunk: chunks must be an int > 0, got 0"),
+])
+def test_masked_fill_split_and_chunk_refuse_what_pytorch_refuses_naming_the_op(call, error, message):
+    """masked_fill, split and chunk were missing; their refusals are PyTorch's, with the op named."""
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(error, match=message):
+        call(mg, mg.tensor(x))
+    torch = pytest.importorskip("torch")
+    with pytest.raises((RuntimeError, TypeError)):
+        call(torch, torch.tensor(x))
 
 
 def test_binary_ops_take_pytorchs_argument_names():
