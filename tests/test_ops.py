@@ -1976,6 +1976,8 @@ def test_var_and_std_are_numpys_with_the_correction_given_as_pytorch_gives_it(na
         keepdim = args[2] if len(args) > 2 else kwargs.get("keepdims", False)
         expected = getattr(np, name)(x, axis=None if dim == () else dim, ddof=ddof, keepdims=keepdim)
         assert_close(fn(mg.tensor(x), *args, **kwargs).data, expected, rtol=1e-12, name=f"{name}{args}{kwargs}")
+    # no more values than the correction: divided by 0, as PyTorch divides (NumPy warns and divides by n - c)
+    assert np.isnan(fn(np.array([3.0])).item()) and fn(np.array([1.0, 2.0]), correction=3).item() == np.inf
     for call, message in [(lambda: fn(x, 1, 1), f"{name}: unbiased must be True or False, got 1"),
                           (lambda: fn(x, unbiased=True, correction=1), f"{name}: give unbiased or correction, not both"),
                           (lambda: fn(x, correction="1"), f"{name}: correction must be a number, got '1'"),
