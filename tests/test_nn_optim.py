@@ -770,6 +770,24 @@ def test_register_buffer_refuses_what_pytorch_refuses(call, error):
         assert [n for n, _ in m.named_buffers()] in ([], ["z"]) and list(m.state_dict())[:2] == ["weight", "bias"]
     with pytest.raises(TypeError, match="Linear.register_buffer: persistent must be True or False, got 0"):
         nn.Linear(2, 2).register_buffer("z", mg.tensor(1.0), 0)
+    m = nn.Linear(2, 2)
+    m.register_buffer("z", mg.tensor(1.0))
+    with pytest.raises(TypeError, match=r"^Linear: cannot assign int as buffer 'z' \(Tensor or None expected\)$"):
+        m.z = 3
+    with pytest.raises(TypeError, match=r"^Linear: cannot assign int as parameter 'bias' \(Parameter or None "
+                                        r"expected; to change a parameter's values, set its .data\)$"):
+        m.bias = 3
+
+
+def test_a_shared_buffer_is_listed_once_and_saved_under_each_name_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    for lib, t in ((nn, mg.tensor(np.ones(2))), (torch.nn, torch.ones(2))):
+        m = lib.Module()
+        m.register_buffer("u", t)
+        m.register_buffer("v", t)
+        assert [n for n, _ in m.named_buffers()] == ["u"] and len(list(m.buffers())) == 1
+        assert [n for n, _ in m.named_buffers(remove_duplicate=False)] == ["u", "v"]
+        assert list(m.state_dict()) == ["u", "v"]
 
 
 ATTRIBUTE_OPS = st.lists(st.tuples(st.sampled_from(["set", "del", "add_module", "register_parameter",
