@@ -1580,6 +1580,8 @@ def test_expand_and_repeat_refuse_what_pytorch_refuses_naming_the_op(call, messa
     (lambda lib, x: x.masked_fill(x > 1, lib.tensor([7.0])), ValueError,
      r"masked_fill: value must be a number or a 0-D tensor, got shape \(1,\)"),
     (lambda lib, x: x.masked_fill((x > 1).long(), 1.0), TypeError, "masked_fill: mask must be boolean"),
+    (lambda lib, x: x.masked_fill(x > 1, "a"), TypeError, "masked_fill: value must be a number or a 0-D tensor, "
+                                                          "got 'a'"),
     (lambda lib, x: lib.split(x, [1, 1], 1), ValueError, "split: sizes \\[1, 1\\] add up to 2, not dim 1's size 3"),
     (lambda lib, x: x.split(0, 1), ValueError, r"split: split_size must be >= 1 \(0 only for a dim of size 0\)"),
     (lambda lib, x: x.split([1, -1, 3], 1), TypeError, "split: split_size_or_sections must be an int or a list"),
@@ -1594,6 +1596,17 @@ def test_masked_fill_split_and_chunk_refuse_what_pytorch_refuses_naming_the_op(c
     torch = pytest.importorskip("torch")
     with pytest.raises((RuntimeError, TypeError)):
         call(torch, torch.tensor(x))
+
+
+def test_split_and_chunk_cut_dim_0_by_default_and_masked_fill_takes_a_bool_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    x = np.arange(12.0).reshape(3, 4)
+    for ours, theirs in [(mg.split(x, 2), torch.split(torch.tensor(x), 2)),
+                         (mg.chunk(x, 2), torch.chunk(torch.tensor(x), 2))]:
+        assert [p.shape for p in ours] == [tuple(p.shape) for p in theirs] == [(2, 4), (1, 4)]
+    filled = mg.tensor(x).masked_fill(x > 5, True)
+    assert filled.dtype == np.float64
+    np.testing.assert_array_equal(filled.data, torch.tensor(x).masked_fill(torch.tensor(x > 5), True).numpy())
 
 
 def test_binary_ops_take_pytorchs_argument_names():
