@@ -1113,6 +1113,13 @@ def amax(x, dim=None, keepdim=False): return Amax.apply(x, axis=dim, keepdims=ke
 def amin(x, dim=None, keepdim=False): return Amin.apply(x, axis=dim, keepdims=keepdim)
 
 
+def _power_with_zero_gradient_at_zero(s, power):
+    """s ** power for s >= 0, with gradient 0 where s is 0, PyTorch's choice there for std and norms: for a
+    power below 1 the gradient is infinite there, and 0 · ∞ would make NaN (NaN kept, so NaN stays)."""
+    kept = s.data != 0
+    return where(kept, where(kept, s, 1.0) ** power, 0.0)
+
+
 def _var(op, x, dim, unbiased, keepdim, correction):
     """var and std's variance: Σ (x - mean)² / max(0, n - correction) over dims, n the count reduced.
     PyTorch's two ways to give the correction: unbiased (True 1, False 0) or correction (a number, 1
@@ -1142,9 +1149,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """torch.std: √var, composed as var is. Where it is 0 the gradient is 0, PyTorch's choice at the kink
     (√'s is infinite there, which 0 · ∞ would make NaN)."""
-    v = _var("std", x, dim, unbiased, keepdim, correction)
-    kept = v.data != 0  # NaN kept, so NaN stays
-    return where(kept, sqrt(where(kept, v, 1.0)), 0.0)
+    return _power_with_zero_gradient_at_zero(_var("std", x, dim, unbiased, keepdim, correction), 0.5)
 
 
 @_numpy_names
@@ -1158,6 +1163,36 @@ def logsumexp(x, dim, keepdim=False):
     m = np.max(x.data, axis=axes, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
     return log(sum(exp(x - m), dim, keepdim)) + (m if keepdim else np.squeeze(m, axes))
+
+
+@_numpy_names
+def norm(x, p="fro", dim=None, keepdim=False):
+    """torch.norm (Tensor.norm) of a vector, over dims: (Σ |x|^p)^(1/p), "fro" or 2 the Euclidean, 1 Σ |x|,
+    inf and -inf the largest and smallest |x|; any p > 0. Composed of abs, pow, sum, amax and amin, so
+    dx = g sign(x) |x|^(p-1) / y^(p-1), 0 where y is 0, as PyTorch's (inf: g sign(x) shared among the ties).
+    PyTorch's 0 and negative orders, and its matrix norms, are refused."""
+    x = as_tensor(x, op="norm")
+    _check_floating(x, "norm")  # PyTorch's vector norms refuse integers
+    if p == "fro" or p == 2 and not isinstance(p, bool):
+        return _power_with_zero_gradient_at_zero(sum(x * x, dim, keepdim), 0.5)
+    if not (_is_real(p) and (p > 0 or p == -np.inf)):
+        raise ValueError(f"norm: p must be 'fro', a number > 0, inf or -inf, got {p!r} (PyTorch's 0, negative and "
+                         "matrix orders are not here)")
+    if p in (np.inf, -np.inf):
+        return (amax if p > 0 else amin)(abs(x), dim, keepdim)
+    if p == 1:
+        return sum(abs(x), dim, keepdim)
+    powers = _power_with_zero_gradient_at_zero(abs(x), p)
+    return _power_with_zero_gradient_at_zero(sum(powers, dim, keepdim), 1 / p)
+
+
+def normalize(x, p=2.0, dim=1, eps=1e-12):
+    """torch.nn.functional.normalize: x / max(‖x‖_p, eps) along dim (dim 1, the channels, by default), so
+    each slice has norm 1, and a slice of norm below eps is divided by eps. Composed of norm, clamp and div."""
+    _check_non_negative("normalize", eps=eps)
+    x = as_tensor(x, op="normalize")
+    _one_axis(dim, builtins.max(x.ndim, 1), "normalize")  # one dim, as PyTorch's
+    return x / clamp(norm(x, p, dim, keepdim=True), min=eps)
 
 
 def square(x):
@@ -1745,7 +1780,7 @@ def _attach_operators():
         "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
-        "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp,
+        "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp, "norm": norm,
         "square": square,
         "gather": gather, "expand": expand, "expand_as": _expand_as, "repeat": repeat, "split": split, "chunk": chunk,
         "masked_fill": masked_fill, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,

@@ -335,6 +335,29 @@ def pieces_weighted(lib, pieces, dim):
     return lib.cat([p * (i + 1) for i, p in enumerate(pieces)], dim)
 
 
+@st.composite
+def norm_case(draw):
+    """A vector norm over dims: values away from 0 (|x|'s kink) and, for inf and -inf, no two |x| within the
+    finite-difference step (ties share the gradient)."""
+    p = draw(st.sampled_from(["fro", 1, 2, 3, 0.5, 2.5, np.inf, -np.inf]))
+    [x], kwargs = draw(reduction())
+    x = np.where(np.abs(x) < 0.05, 0.5, x)
+    if p in (np.inf, -np.inf):
+        assume(spread_apart(np.abs(x), 1e-3) and x.size)
+    return [x], dict(p=p, **kwargs)
+
+
+def torch_norm(t, x, p, dim, keepdim):
+    return t.linalg.vector_norm(x, 2 if p == "fro" else p, None if dim in (None, ()) else dim, keepdim)
+
+
+@st.composite
+def normalize_case(draw):
+    """F.normalize along one dim, of slices whose norm is well above eps (clamp's kink)."""
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), away_from=(0,)))
+    return [x], dict(p=draw(st.sampled_from([1, 2, 3])), dim=draw(st.integers(-x.ndim, x.ndim - 1)))
+
+
 def torch_logsumexp(t, x, dim, keepdim):
     """torch.logsumexp takes no dim None, and a () only as an error: every axis, named (0 for a 0-D x)."""
     return t.logsumexp(x, dim if dim not in (None, ()) else tuple(range(x.ndim)) or 0, keepdim)
@@ -479,6 +502,8 @@ CASES = {
     "std": (variance_case(std=True), lambda t, x, dim, keepdim, **c: t.std(x, every_axis(x, dim), keepdim=keepdim, **c)),
     "logsumexp": (reduction(), torch_logsumexp),
     "square": (no_kwargs(unary()), lambda t, x: t.square(x)),
+    "norm": (norm_case(), torch_norm),
+    "normalize": (normalize_case(), lambda t, x, p, dim: t.nn.functional.normalize(x, p, dim)),
     "batch_norm": (batch_norm_case(), torch_batch_norm),
     "max": (extremum_case(), lambda t, x, dim, keepdim: t.max(x) if dim is None else t.max(x, dim, keepdim).values),
     "min": (extremum_case(), lambda t, x, dim, keepdim: t.min(x) if dim is None else t.min(x, dim, keepdim).values),
@@ -1607,6 +1632,40 @@ def test_split_and_chunk_cut_dim_0_by_default_and_masked_fill_takes_a_bool_as_py
     filled = mg.tensor(x).masked_fill(x > 5, True)
     assert filled.dtype == np.float64
     np.testing.assert_array_equal(filled.data, torch.tensor(x).masked_fill(torch.tensor(x > 5), True).numpy())
+
+
+@pytest.mark.parametrize("p", ["fro", 1, 2, 3, 0.5, np.inf, -np.inf])
+def test_norm_is_numpys_vector_norm_with_pytorchs_zero_gradient_at_zero(p):
+    """norm and normalize were missing (cosine-similarity code ported from PyTorch calls them): NumPy's
+    vector norms by row, and a row of zeros (and, for p < 1, a zero entry) gets gradient 0, as PyTorch's,
+    where the powers' infinite slopes would make NaN; normalize divides by max(norm, eps)."""
+    x = np.array([[3.0, -4.0, 0.5], [0.0, 0.0, 0.0], [1.0, 0.0, -2.0]])
+    t = mg.tensor(x, requires_grad=True)
+    y = mg.norm(t, p, 1)
+    assert_close(y.data, np.linalg.norm(x, 2 if p == "fro" else p, axis=1), rtol=1e-14, atol=0)
+    y.sum().backward()
+    assert not np.isnan(t.grad).any() and not t.grad[1].any()
+    unit = mg.normalize(x, 2 if p == "fro" else p).data
+    assert_close(unit, x / np.maximum(np.linalg.norm(x, 2 if p == "fro" else p, axis=1, keepdims=True), 1e-12),
+                 rtol=1e-14, atol=0)
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(x, requires_grad=True)
+    theirs.norm(p, 1).sum().backward()
+    assert_close(t.grad, theirs.grad.numpy(), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mg.norm(np.ones(3), 0), ValueError, "norm: p must be 'fro', a number > 0, inf or -inf, got 0"),
+    (lambda: mg.norm(np.ones(3), -1), ValueError, "got -1"),
+    (lambda: mg.norm(np.ones(3), True), ValueError, "got True"),
+    (lambda: mg.norm(np.ones((2, 2)), "nuc"), ValueError, "got 'nuc'"),
+    (lambda: mg.norm(np.arange(3)), TypeError, "norm: needs floating-point input, got dtype int64"),
+    (lambda: mg.normalize(np.ones((2, 2)), dim=(0, 1)), TypeError, r"normalize: dim must be an int, got \(0, 1\)"),
+    (lambda: mg.normalize(np.ones((2, 2)), eps=-1.0), ValueError, "normalize: eps must be a number >= 0, got -1.0"),
+])
+def test_norm_and_normalize_refuse_what_they_do_not_compute(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
 
 
 def test_binary_ops_take_pytorchs_argument_names():
