@@ -971,7 +971,8 @@ def _times_alpha(op, input, other, alpha):
     if is_bool and a.dtype != bool or a.dtype.kind in "iub" and not (is_bool or _is_int(alpha)):
         raise TypeError(f"{op}: alpha {alpha!r} does not fit the {a.dtype} result, as in PyTorch (no float for "
                         f"integers or bools, no bool for numbers)")
-    return (a, b) if alpha == 1 and not is_bool else (a, b * np.asarray(alpha).astype(a.dtype))  # wrapped, as PyTorch
+    # astype, not asarray(alpha, dtype): -1 wraps to 255 in uint8 as PyTorch's does (NumPy 2's asarray refuses it)
+    return (a, b) if alpha == 1 and not is_bool else (a, b * np.asarray(alpha).astype(a.dtype))
 
 
 def add(input, other, *, alpha=1):  # noqa: A002  torch's names
