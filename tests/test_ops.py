@@ -1646,6 +1646,8 @@ def test_norm_is_numpys_vector_norm_with_pytorchs_zero_gradient_at_zero(p):
     assert_close(y.data, np.linalg.norm(x, 2 if p == "fro" else p, axis=1), rtol=1e-14, atol=0)
     y.sum().backward()
     assert not np.isnan(t.grad).any() and not t.grad[1].any()
+    if p == "fro":  # normalize's default p is 2, as PyTorch's
+        assert_same_bits(mg.normalize(x).data, mg.normalize(x, 2).data)
     unit = mg.normalize(x, 2 if p == "fro" else p).data
     assert_close(unit, x / np.maximum(np.linalg.norm(x, 2 if p == "fro" else p, axis=1, keepdims=True), 1e-12),
                  rtol=1e-14, atol=0)
@@ -1663,6 +1665,7 @@ def test_norm_is_numpys_vector_norm_with_pytorchs_zero_gradient_at_zero(p):
     (lambda: mg.norm(np.arange(3)), TypeError, "norm: needs floating-point input, got dtype int64"),
     (lambda: mg.normalize(np.ones((2, 2)), dim=(0, 1)), TypeError, r"normalize: dim must be an int, got \(0, 1\)"),
     (lambda: mg.normalize(np.ones((2, 2)), eps=-1.0), ValueError, "normalize: eps must be a number >= 0, got -1.0"),
+    (lambda: mg.normalize(np.ones(3)), ValueError, "normalize: dim 1 out of range for a 1-D tensor"),  # dim 1 default
 ])
 def test_norm_and_normalize_refuse_what_they_do_not_compute(call, error, message):
     with pytest.raises(error, match=message):
