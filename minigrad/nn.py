@@ -257,11 +257,10 @@ class Module:
     def _state(self):
         """(dotted name, tensor) for what state_dict saves: each module's parameters, then its persistent
         buffers, module after module as named_modules goes (PyTorch's order), a shared one under each name."""
-        for module_name, module in self.named_modules(remove_duplicate=False):
-            persistent = [(n, b) for n, b in module._buffers.items() if n not in module._non_persistent_buffers]
-            for name, t in [*module._parameters.items(), *persistent]:
-                if t is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), t
+        def saved(m):
+            buffers = ((n, b) for n, b in m._buffers.items() if n not in m._non_persistent_buffers)
+            return [*m._parameters.items(), *buffers]
+        return self._named_members(saved, "", True, remove_duplicate=False)
 
     def state_dict(self):
         return {name: t.data.copy() for name, t in self._state()}
