@@ -614,6 +614,59 @@ class BatchNorm3d(_BatchNorm):
     dims = (5,)
 
 
+class LayerNorm(Module):
+    """PyTorch's nn.LayerNorm: ops.layer_norm over the last dims, normalized_shape (an int for one dim), with
+    weight (ones) and bias (zeros) of that shape as parameters, neither for elementwise_affine=False, no bias
+    for bias=False. Settings are checked when the module is made; dtype by name, as the batch norms'."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, *, dtype=None):
+        super().__init__()
+        self.normalized_shape = shape = ops._normalized_shape("LayerNorm", normalized_shape)
+        check_flags("LayerNorm", elementwise_affine=elementwise_affine, bias=bias)
+        ops._check_non_negative("LayerNorm", eps=eps)
+        dtype = parameter_dtype("LayerNorm", dtype)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype)) if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if elementwise_affine and bias else None)
+
+    def forward(self, x):
+        return ops.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):  # PyTorch's
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """PyTorch's nn.GroupNorm: ops.group_norm of num_channels channels in num_groups groups, with one weight
+    (ones) and bias (zeros) per channel as parameters, neither for affine=False, no bias for bias=False.
+    Settings are checked when the module is made; dtype by name, as the batch norms'."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, *, dtype=None, bias=True):
+        super().__init__()
+        check_count("GroupNorm", "num_groups", num_groups)
+        check_count("GroupNorm", "num_channels", num_channels, least=0)
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups}), as PyTorch requires")
+        check_flags("GroupNorm", affine=affine, bias=bias)
+        ops._check_non_negative("GroupNorm", eps=eps)
+        dtype = parameter_dtype("GroupNorm", dtype)
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.register_parameter("weight", Parameter(np.ones(num_channels, dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_channels, dtype)) if affine and bias else None)
+
+    def forward(self, x):
+        x = as_tensor(x, op="GroupNorm")
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm: expected input (N, {self.num_channels}, ...), got shape {x.shape}")
+        return ops.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):  # PyTorch's
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
 class ReLU(Module):
     """PyTorch's nn.ReLU. inplace=True, as ported models write it, is taken and shown; the result is
     a new tensor all the same (its values and gradients are the same; x keeps its values)."""

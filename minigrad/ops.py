@@ -760,29 +760,31 @@ class Softmax(Function):
         return self.y * (g - (g * self.y).sum(axis=self.axis, keepdims=True))
 
 
-class BatchNorm(Function):
-    """y = γ x̂ + β, x̂ = (x - μ) / σ, σ = √(v + eps), per channel (dim 1); μ and v are the batch's mean and
-    biased variance over the other dims in training (batch=True), the running statistics (constants) else.
-    dγ = Σ g x̂,  dβ = Σ g,  dx = (γ / σ) (g - mean(g) - x̂ mean(g x̂)) with the batch's statistics, whose
-    dependence on x gives the two means, dx = (γ / σ) g with the running ones (Σ, mean over the other dims)"""
-    def forward(self, x, weight, bias, mean, var, eps, batch):
-        self.channel = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) array as (1, C, 1, ...), to broadcast over x
-        self.sigma = np.sqrt(var + x.dtype.type(eps))
-        self.x_hat = (x - mean.reshape(self.channel)) / self.sigma.reshape(self.channel)
-        self.weight, self.batch = weight, batch
-        return self.x_hat * weight.reshape(self.channel) + bias.reshape(self.channel)
+class Normalize(Function):
+    """x̂ = (x - μ) / σ, σ = √(v + eps), with μ and v the mean and biased variance of x over axes, n values each
+    (batch norm in training, layer norm, group norm), or constants (axes None: batch norm's running statistics).
+    dx = (g - mean(g) - x̂ mean(g x̂)) / σ, means over the axes, whose two terms are μ's and v's dependence on x
+    (derived in docs/autograd.md); dx = g / σ for constants"""
+    def forward(self, x, mean, var, eps, axes):
+        self.axes, self.sigma = axes, np.sqrt(var + x.dtype.type(eps))
+        self.x_hat = (x - mean) / self.sigma
+        return self.x_hat
 
     def backward(self, g):
-        others = (0, *range(2, g.ndim))
-        need_x, need_weight, need_bias = self.needs_input_grad
-        dx = None
-        if need_x:
-            n = math.prod(g.shape[:1] + g.shape[2:])  # values per channel (0: an empty dx, whatever 0 / 0 is)
-            dx = g - (np.sum(g, others, keepdims=True) / n
-                      + self.x_hat * (np.sum(g * self.x_hat, others, keepdims=True) / n) if self.batch else 0)
-            dx = dx * (self.weight / self.sigma).reshape(self.channel)
-        return (dx, np.sum(g * self.x_hat, others) if need_weight else None,
-                np.sum(g, others) if need_bias else None)
+        if self.axes is None:
+            return g / self.sigma
+        n = math.prod(g.shape[a] for a in self.axes)  # 0: an empty dx, whatever 0 / 0 is
+        mean_g = np.sum(g, self.axes, keepdims=True) / n
+        return (g - mean_g - self.x_hat * (np.sum(g * self.x_hat, self.axes, keepdims=True) / n)) / self.sigma
+
+
+def _moments(x, axes):
+    """The mean and biased variance of array x over axes (kept, to broadcast), as Normalize takes them. An
+    empty slice's are 0 / 0, NaN, as PyTorch's (np.mean would warn)."""
+    n = math.prod(x.shape[a] for a in axes)
+    with np.errstate(all="ignore"):
+        mean = np.sum(x, axes, keepdims=True) / n
+        return mean, np.sum(np.square(x - mean), axes, keepdims=True) / n
 
 
 class LogSoftmax(Function):
@@ -1728,25 +1730,81 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError("batch_norm: out of training it normalizes by running_mean and running_var; got None")
     if training and n == 1:
         raise ValueError(f"batch_norm: training needs more than 1 value per channel, got input shape {x.shape}")
-    affine = [None if t is None else as_tensor(t, op="batch_norm") for t in (weight, bias)]
-    for name, t in zip(("weight", "bias"), affine):
-        if t is not None and t.shape != (channels,):
-            raise ValueError(f"batch_norm: {name} must have one value per channel, shape ({channels},), got {t.shape}")
-    dtype = result_type(x, *(t for t in affine if t is not None))  # PyTorch's promotion, as conv2d's
-    x = _to(x, dtype)
-    affine = [Tensor(np.full(channels, fill, dtype)) if t is None else _to(t, dtype) for t, fill in zip(affine, (1, 0))]
+    weight, bias, dtype = _affine("batch_norm", x, weight, bias, (channels,), "one value per channel, shape")
+    x, channel = _to(x, dtype), (1, -1) + (1,) * (x.ndim - 2)  # a (C,) array as (1, C, 1, ...), to broadcast
     if not training:
-        mean, var = (cast(s, dtype) for s in stats)
-        return BatchNorm.apply(x, *affine, mean=mean, var=var, eps=eps, batch=False)
-    others, channel = (0, *range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
-    with np.errstate(all="ignore"):  # an empty batch's statistics are 0 / 0, NaN, as PyTorch's
-        mean = np.sum(x.data, others) / n
-        var = np.sum(np.square(x.data - mean.reshape(channel)), others) / n
-    y = BatchNorm.apply(x, *affine, mean=mean, var=var, eps=eps, batch=True)
+        mean, var = (cast(s, dtype).reshape(channel) for s in stats)
+        return _scale_shift(Normalize.apply(x, mean=mean, var=var, eps=eps, axes=None), weight, bias, channel)
+    others = (0, *range(2, x.ndim))
+    mean, var = _moments(x.data, others)
+    y = _scale_shift(Normalize.apply(x, mean=mean, var=var, eps=eps, axes=others), weight, bias, channel)
     if stats[0] is not None and n:  # written last, so an error above leaves them; an empty batch too, as PyTorch
-        stats[0][...] = (1 - momentum) * stats[0] + momentum * mean
-        stats[1][...] = (1 - momentum) * stats[1] + momentum * var * (n / (n - 1))
+        stats[0][...] = (1 - momentum) * stats[0] + momentum * mean.reshape(-1)
+        stats[1][...] = (1 - momentum) * stats[1] + momentum * var.reshape(-1) * (n / (n - 1))
     return y
+
+
+def _affine(op, x, weight, bias, shape, what):
+    """A normalization's weight (γ) and bias (β), None or of the shape given, and the dtype x, γ and β promote
+    to (PyTorch's promotion, as conv2d's), the two cast to it."""
+    affine = [None if t is None else as_tensor(t, op=op) for t in (weight, bias)]
+    for name, t in zip(("weight", "bias"), affine):
+        if t is not None and t.shape != shape:
+            raise ValueError(f"{op}: {name} must have {what} {shape}, got {t.shape}")
+    dtype = result_type(x, *(t for t in affine if t is not None))
+    return *(None if t is None else _to(t, dtype) for t in affine), dtype
+
+
+def _scale_shift(x_hat, weight, bias, shape):
+    """γ x̂ + β, γ and β reshaped to broadcast over x̂ (either None: left out)."""
+    y = x_hat if weight is None else x_hat * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
+
+
+def _normalized_shape(op, normalized_shape):
+    """layer_norm's normalized_shape, checked by the function and by nn.LayerNorm when it is made: an int, or
+    a non-empty tuple or list of ints >= 0, as a tuple."""
+    shape = (normalized_shape,) if _is_int(normalized_shape) else normalized_shape
+    if not (isinstance(shape, (tuple, list)) and shape and all(_is_int(n) and n >= 0 for n in shape)):
+        raise ValueError(f"{op}: normalized_shape must be an int or a non-empty tuple or list of ints >= 0, got "
+                         f"{normalized_shape!r}")
+    return tuple(shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002  torch's names
+    """torch.nn.functional.layer_norm: each sample normalized over its last dims, normalized_shape, by their
+    mean and biased variance, y = γ x̂ + β with γ and β of normalized_shape (default 1 and 0)."""
+    x = as_tensor(input, op="layer_norm")
+    _check_floating(x, "layer_norm")
+    shape = _normalized_shape("layer_norm", normalized_shape)
+    if x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
+        raise ValueError(f"layer_norm: normalized_shape {shape} must be the input's last dims, got input shape "
+                         f"{x.shape}")
+    _check_non_negative("layer_norm", eps=eps)
+    weight, bias, dtype = _affine("layer_norm", x, weight, bias, shape, "normalized_shape,")
+    x, axes = _to(x, dtype), tuple(range(x.ndim - len(shape), x.ndim))
+    mean, var = _moments(x.data, axes)
+    return _scale_shift(Normalize.apply(x, mean=mean, var=var, eps=eps, axes=axes), weight, bias, shape)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002  torch's names
+    """torch.nn.functional.group_norm: the channels (dim 1) of each sample in num_groups groups of C / num_groups,
+    each group normalized by the mean and biased variance of its values, y = γ x̂ + β with one γ and β per
+    channel (default 1 and 0)."""
+    x = as_tensor(input, op="group_norm")
+    _check_floating(x, "group_norm")
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: input must be (N, C, ...), channels along dim 1, got shape {x.shape}")
+    if not _is_int(num_groups) or num_groups < 1 or x.shape[1] % num_groups:
+        raise ValueError(f"group_norm: num_groups must be an int >= 1 dividing the {x.shape[1]} channels, got "
+                         f"{num_groups!r}")
+    _check_non_negative("group_norm", eps=eps)
+    weight, bias, dtype = _affine("group_norm", x, weight, bias, (x.shape[1],), "one value per channel, shape")
+    x, axes = _to(x, dtype), tuple(range(2, x.ndim + 1))
+    grouped = reshape(x, (x.shape[0], num_groups, x.shape[1] // num_groups, *x.shape[2:]))
+    mean, var = _moments(grouped.data, axes)
+    x_hat = reshape(Normalize.apply(grouped, mean=mean, var=var, eps=eps, axes=axes), x.shape)
+    return _scale_shift(x_hat, weight, bias, (1, -1) + (1,) * (x.ndim - 2))
 
 
 def _positive(x):

@@ -1360,6 +1360,12 @@ GRAPH_UNARY = {
     # shifted by K, as abs: √Σ x² underflows below 1e-154 in both libraries, but torch keeps |x| for one element
     "norm": (_on_axes(lambda a: mg.norm(a + K, 2, -1, keepdim=True)),
              _on_axes(lambda t, a: (a + K).norm(2, -1, True))),
+    # eps 0.1: a slice of near-equal values is ill-conditioned, x̂ dividing by √(v + eps); a and a + 1 together
+    # are not, for group_norm's one group
+    "layer_norm": (_on_axes(lambda a: mg.layer_norm(a, a.shape[-1], eps=0.1)),
+                   _on_axes(lambda t, a: t.nn.functional.layer_norm(a, a.shape[-1:], eps=0.1))),
+    "group_norm": (_on_axes(lambda a: mg.group_norm(mg.cat([a, a + 1.0])[None], 1)[0]),
+                   _on_axes(lambda t, a: t.nn.functional.group_norm(t.cat([a, a + 1.0])[None], 1)[0])),
     "max": (mg.max, lambda t, a: a.max()),
     "min": (lambda a: a.min(), lambda t, a: a.min()),
     "max over dim": (_on_axes(lambda a: mg.max(a, 0)[0]), _on_axes(lambda t, a: t.max(a, 0)[0])),

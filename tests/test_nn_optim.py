@@ -649,6 +649,66 @@ def test_batch_norm_modules_refuse_what_they_cannot_use_before_counting_a_batch(
     assert bn.double().running_mean.dtype == np.float64 and bn.num_batches_tracked.dtype == np.int64
 
 
+@pytest.mark.parametrize("name, args, shape", [("LayerNorm", (5,), (4, 5)), ("LayerNorm", ([3, 2],), (4, 3, 2)),
+                                               ("GroupNorm", (2, 4), (3, 4)), ("GroupNorm", (2, 6), (2, 6, 3, 2))])
+@pytest.mark.parametrize("settings", [{}, {"affine": False}, {"bias": False}, {"eps": 1e-2}])
+def test_layer_norm_and_group_norm_modules_train_as_pytorchs(name, args, shape, settings):
+    """LayerNorm and GroupNorm were missing: with torch's settings (LayerNorm's affine is elementwise_affine)
+    they show and save as torch's, and three SGD steps in float64 give its outputs and gradients."""
+    torch = pytest.importorskip("torch")
+    if name == "LayerNorm" and "affine" in settings:
+        settings = {"elementwise_affine": settings["affine"]}
+    ours, theirs = getattr(nn, name)(*args, **settings).double(), getattr(torch.nn, name)(*args, **settings).double()
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    rng = np.random.default_rng(0)
+    parameters = list(ours.parameters())
+    for p in parameters:  # away from ones and zeros, so a swapped or missing γ or β shows
+        p.data[...] = rng.uniform(0.5, 2, p.shape)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    sgd = [optim.SGD(ours.parameters(), lr=0.1), torch.optim.SGD(theirs.parameters(), lr=0.1)] if parameters else []
+    for _ in range(3):
+        x, g = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(shape)
+        a, t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, expected = ours(a), theirs(t)
+        y.backward(g)
+        expected.backward(torch.tensor(g))
+        assert_close(y.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12, name="output")
+        assert_close(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12, name="input gradient")
+        for opt in sgd:
+            opt.step()
+            opt.zero_grad()
+    for k, v in theirs.state_dict().items():
+        assert_close(ours.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=k)
+
+
+def test_layer_norm_and_group_norm_modules_check_their_settings_when_made():
+    """Settings are refused when the module is made, naming it; an input of other channels too, even without
+    affine parameters (PyTorch takes any count the groups divide then)."""
+    for make, error, message in [
+            (lambda: nn.LayerNorm(()), ValueError, r"LayerNorm: normalized_shape must be an int or a non-empty tuple"),
+            (lambda: nn.LayerNorm(3.0), ValueError, "LayerNorm: normalized_shape must be"),
+            (lambda: nn.LayerNorm(3, eps=-1), ValueError, "LayerNorm: eps must be a number >= 0, got -1"),
+            (lambda: nn.LayerNorm(3, elementwise_affine=1), TypeError, "LayerNorm: elementwise_affine must be True"),
+            (lambda: nn.LayerNorm(3, bias=None), TypeError, "LayerNorm: bias must be True or False"),
+            (lambda: nn.LayerNorm(3, dtype=np.int32), TypeError, "LayerNorm: parameters need a floating-point dtype"),
+            (lambda: nn.GroupNorm(3, 4), ValueError, r"GroupNorm: num_channels \(4\) must be divisible by num_groups "
+                                                     r"\(3\)"),
+            (lambda: nn.GroupNorm(0, 4), ValueError, "GroupNorm: num_groups must be an int >= 1, got 0"),
+            (lambda: nn.GroupNorm(2, -2), ValueError, "GroupNorm: num_channels must be an int >= 0, got -2"),
+            (lambda: nn.GroupNorm(2, 4, affine="yes"), TypeError, "GroupNorm: affine must be True or False"),
+            (lambda: nn.GroupNorm(2, 4, eps=float("nan")), ValueError, "GroupNorm: eps must be a number >= 0"),
+            (lambda: nn.GroupNorm(2, 4, dtype=np.int64), TypeError, "GroupNorm: parameters need a floating-point")]:
+        with pytest.raises(error, match=message):
+            make()
+    with pytest.raises(ValueError, match=r"GroupNorm: expected input \(N, 4, ...\), got shape \(2, 6, 3\)"):
+        nn.GroupNorm(2, 4, affine=False)(np.ones((2, 6, 3), np.float32))
+    with pytest.raises(ValueError, match=r"GroupNorm: expected input \(N, 4, ...\), got shape \(4,\)"):
+        nn.GroupNorm(2, 4)(np.ones(4, np.float32))
+    with pytest.raises(ValueError, match=r"layer_norm: normalized_shape \(3,\) must be the input's last dims"):
+        nn.LayerNorm(3)(np.ones((3, 4), np.float32))
+    assert nn.LayerNorm(3).weight.dtype == np.float32 and nn.GroupNorm(1, 2, dtype=np.float64).bias.dtype == np.float64
+
+
 def test_add_module_and_register_parameter_as_pytorchs():
     """Custom modules written for PyTorch register parts by name in loops; minigrad had neither method.
     The same calls give the same names, order, repr and kinds of error."""

@@ -1,5 +1,6 @@
 """Every public op: float64 gradient checks over drawn shapes, values in both dtypes, torch cross-checks."""
 import inspect
+import math
 import re
 import warnings
 
@@ -286,6 +287,42 @@ def torch_batch_norm(t, x, *affine, running_mean, running_var, **kwargs):
     return t.nn.functional.batch_norm(x, t.tensor(running_mean), t.tensor(running_var), *affine, **kwargs)
 
 
+def some_affine(draw, shape):
+    """A normalization's weight and bias, the weight alone, or neither."""
+    return [draw(arrays(shape)) for _ in range(draw(st.sampled_from([0, 1, 2])))]
+
+
+@st.composite
+def layer_norm_case(draw):
+    """x with its last 1 to 3 dims normalized, normalized_shape an int or a tuple, each sample's values there
+    more than one and not all near one value (as batch_norm_case's channels)."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, max_side=4))
+    k = draw(st.integers(1, len(shape)))
+    x = draw(arrays(shape))
+    assume(math.prod(shape[-k:]) > 1 and np.all(np.var(x, axis=tuple(range(x.ndim - k, x.ndim))) > 1e-2))
+    normalized = shape[-k:]
+    return [x, *some_affine(draw, normalized)], dict(
+        normalized_shape=normalized[0] if k == 1 and draw(st.booleans()) else normalized,
+        eps=draw(st.sampled_from([1e-5, 0.1])))
+
+
+def torch_layer_norm(t, x, *affine, normalized_shape, eps):
+    return t.nn.functional.layer_norm(x, (normalized_shape,) if isinstance(normalized_shape, int) else
+                                      normalized_shape, *affine, eps=eps)
+
+
+@st.composite
+def group_norm_case(draw):
+    """x (N, C, ...) with C in 1 to 3 groups of 1 to 3 channels (N 0 too), each sample's group more than one
+    value and not all near one value."""
+    groups, size = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    rest = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))
+    x = draw(arrays((draw(st.integers(0, 3)), groups * size, *rest)))
+    values = x.reshape(x.shape[0], groups, size * math.prod(rest))
+    assume(values.shape[2] > 1 and np.all(np.var(values, axis=2) > 1e-2))
+    return [x, *some_affine(draw, (groups * size,))], dict(num_groups=groups, eps=draw(st.sampled_from([1e-5, 0.1])))
+
+
 @st.composite
 def expand_case(draw):
     """x with some dims of size 1, and sizes for expand: up to two new dims first, each dim of size 1 kept,
@@ -505,6 +542,9 @@ CASES = {
     "norm": (norm_case(), torch_norm),
     "normalize": (normalize_case(), lambda t, x, p, dim: t.nn.functional.normalize(x, p, dim)),
     "batch_norm": (batch_norm_case(), torch_batch_norm),
+    "layer_norm": (layer_norm_case(), torch_layer_norm),
+    "group_norm": (group_norm_case(), lambda t, x, *affine, num_groups, eps: t.nn.functional.group_norm(
+        x, num_groups, *affine, eps=eps)),
     "max": (extremum_case(), lambda t, x, dim, keepdim: t.max(x) if dim is None else t.max(x, dim, keepdim).values),
     "min": (extremum_case(), lambda t, x, dim, keepdim: t.min(x) if dim is None else t.min(x, dim, keepdim).values),
     "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
@@ -561,6 +601,9 @@ def call(name, tensors, kwargs):
         stats = (kwargs["running_mean"].copy(), kwargs["running_var"].copy())
         return fn(tensors[0], *stats, *tensors[1:], training=kwargs["training"], momentum=kwargs["momentum"],
                   eps=kwargs["eps"])
+    if name in ("layer_norm", "group_norm"):  # the weight alone, by place
+        shape_or_groups = kwargs.get("normalized_shape", kwargs.get("num_groups"))
+        return fn(tensors[0], shape_or_groups, *tensors[1:], eps=kwargs["eps"])
     if name == "dropout":  # the same mask at every call, for the gradient checker
         mg.manual_seed(kwargs["seed"])
         return fn(*tensors, kwargs["p"], kwargs["training"])
@@ -2168,6 +2211,71 @@ def test_batch_norm_refuses_bad_input_before_moving_the_running_statistics(call,
     with pytest.raises(error, match=f"batch_norm: {message}"):
         call(x, running_mean, running_var)
     assert running_mean.tolist() == [0.0] * 3 and running_var.tolist() == [1.0] * 3
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_and_group_norm_normalize_each_sample_over_their_dims(dtype):
+    """layer_norm and group_norm were missing: before γ and β, each sample's values over the last dims
+    (layer_norm) or over each group of channels and the spatial dims (group_norm) have mean 0 and biased
+    variance v / (v + eps); γ and β are then applied per normalized element or per channel."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 4, 5)) * rng.uniform(0.5, 3, (3, 1, 1)) + rng.standard_normal((3, 1, 1)))
+    x = x.astype(dtype)
+    tolerance = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    weight, bias = rng.uniform(0.5, 2, (4, 5)).astype(dtype), rng.standard_normal((4, 5)).astype(dtype)
+    y = mg.layer_norm(x, (4, 5), weight, bias, eps=1e-2).data
+    x_hat, v = (y - bias) / weight, np.var(x.astype(np.float64), axis=(1, 2))
+    assert_close(x_hat.mean(axis=(1, 2)), np.zeros(3), **tolerance)
+    assert_close(x_hat.var(axis=(1, 2)), v / (v + 1e-2), **tolerance)
+    assert_close(mg.layer_norm(x, 5).data, mg.layer_norm(x, [5], np.ones(5, dtype), np.zeros(5, dtype)).data)
+    weight, bias = weight[:, 0], bias[:, 0]
+    y = mg.group_norm(x, 2, weight, bias, eps=1e-2).data
+    x_hat = ((y - bias[:, None]) / weight[:, None]).reshape(3, 2, 10)
+    v = np.var(x.astype(np.float64).reshape(3, 2, 10), axis=2)
+    assert_close(x_hat.mean(axis=2), np.zeros((3, 2)), **tolerance)
+    assert_close(x_hat.var(axis=2), v / (v + 1e-2), **tolerance)
+    assert y.dtype == dtype and mg.layer_norm(x, 5).dtype == mg.group_norm(x, 4).dtype == dtype
+
+
+def test_layer_norm_and_group_norm_defaults_are_pytorchs():
+    """eps 1e-5 by default, as PyTorch's; values small enough for eps to show."""
+    x = np.random.default_rng(0).standard_normal((2, 4, 3)) * 0.01
+    assert_same_bits(mg.layer_norm(x, 3).data, mg.layer_norm(x, 3, None, None, 1e-5).data)
+    assert_same_bits(mg.group_norm(x, 2).data, mg.group_norm(x, 2, None, None, 1e-5).data)
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(x)
+    assert_close(mg.layer_norm(x, 3).data, torch.nn.functional.layer_norm(t, (3,)).numpy(), rtol=1e-12, atol=0)
+    assert_close(mg.group_norm(x, 2).data, torch.nn.functional.group_norm(t, 2).numpy(), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: mg.layer_norm(x, ()), ValueError, r"layer_norm: normalized_shape must be an int or a non-empty tuple "
+                                                 r"or list of ints >= 0, got \(\)"),
+    (lambda x: mg.layer_norm(x, (-1,)), ValueError, r"layer_norm: normalized_shape must be .* got \(-1,\)"),
+    (lambda x: mg.layer_norm(x, (3.0,)), ValueError, r"layer_norm: normalized_shape must be .* got \(3.0,\)"),
+    (lambda x: mg.layer_norm(x, (4,)), ValueError, r"layer_norm: normalized_shape \(4,\) must be the input's last "
+                                                   r"dims, got input shape \(2, 4, 3\)"),
+    (lambda x: mg.layer_norm(x, (1, 2, 4, 3)), ValueError, "layer_norm: normalized_shape .* must be the input's last"),
+    (lambda x: mg.layer_norm(x, 3, np.ones(4)), ValueError, r"layer_norm: weight must have normalized_shape, \(3,\), "
+                                                            r"got \(4,\)"),
+    (lambda x: mg.layer_norm(x, 3, None, np.ones((1, 3))), ValueError, "layer_norm: bias must have"),
+    (lambda x: mg.layer_norm(x, 3, eps=-1e-5), ValueError, "layer_norm: eps must be a number >= 0, got -1e-05"),
+    (lambda x: mg.layer_norm(x.astype(np.int64), 3), TypeError, "layer_norm: needs floating-point input"),
+    (lambda x: mg.group_norm(x[0, 0], 1), ValueError, r"group_norm: input must be \(N, C, ...\), channels along dim 1, "
+                                                      r"got shape \(3,\)"),
+    (lambda x: mg.group_norm(x, 3), ValueError, "group_norm: num_groups must be an int >= 1 dividing the 4 channels, "
+                                                "got 3"),
+    (lambda x: mg.group_norm(x, 0), ValueError, "group_norm: num_groups must be an int >= 1 dividing"),
+    (lambda x: mg.group_norm(x, 2.0), ValueError, "group_norm: num_groups must be an int >= 1 dividing"),
+    (lambda x: mg.group_norm(x, True), ValueError, "group_norm: num_groups must be an int >= 1 dividing"),
+    (lambda x: mg.group_norm(x, 2, np.ones(3)), ValueError, r"group_norm: weight must have one value per channel, "
+                                                            r"shape \(4,\), got \(3,\)"),
+    (lambda x: mg.group_norm(x, 2, eps=float("nan")), ValueError, "group_norm: eps must be a number >= 0"),
+    (lambda x: mg.group_norm(x.astype(bool), 2), TypeError, "group_norm: needs floating-point input"),
+])
+def test_layer_norm_and_group_norm_refuse_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call(np.random.default_rng(0).standard_normal((2, 4, 3)))
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.int64, np.bool_])
