@@ -1129,6 +1129,11 @@ def _var(op, x, dim, unbiased, keepdim, correction):
     when neither is given)."""
     x = as_tensor(x, op=op)
     _check_floating(x, op)  # PyTorch's var and std refuse integers
+    if isinstance(dim, (bool, np.bool_)):  # PyTorch's var(x, unbiased), its one form without dim
+        if (unbiased, keepdim, correction) != (None, False, None):
+            raise TypeError(f"{op}: {op}(x, {dim}) is PyTorch's {op}(x, unbiased={dim}), which takes no other "
+                            "setting; give dim, unbiased and keepdim by name")
+        dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
         raise TypeError(f"{op}: give unbiased or correction, not both, as in PyTorch")
     if unbiased is not None:
@@ -1181,8 +1186,8 @@ def norm(x, p="fro", dim=None, keepdim=False):
     if not (_is_real(p) and (p > 0 or p == -np.inf)):
         raise ValueError(f"norm: p must be 'fro', a number > 0, inf or -inf, got {p!r} (PyTorch's 0, negative and "
                          "matrix orders are not here)")
-    if p in (np.inf, -np.inf):
-        return (amax if p > 0 else amin)(abs(x), dim, keepdim)
+    if p in (np.inf, -np.inf):  # named norm in amax's refusal of an empty dim
+        return (Amax if p > 0 else Amin).apply(abs(x), axis=dim, keepdims=keepdim, op="norm")
     if p == 1:
         return sum(abs(x), dim, keepdim)
     powers = _power_with_zero_gradient_at_zero(abs(x), p)

@@ -1706,6 +1706,8 @@ def test_norm_is_numpys_vector_norm_with_pytorchs_zero_gradient_at_zero(p):
     (lambda: mg.norm(np.ones(3), True), ValueError, "got True"),
     (lambda: mg.norm(np.ones((2, 2)), "nuc"), ValueError, "got 'nuc'"),
     (lambda: mg.norm(np.arange(3)), TypeError, "norm: needs floating-point input, got dtype int64"),
+    (lambda: mg.norm(np.ones((2, 0)), np.inf, 1), ValueError, r"norm: reducing an empty axis of shape \(2, 0\), dim 1"),
+    (lambda: mg.norm(np.ones((0,)), -np.inf), ValueError, r"norm: reducing an empty axis of shape \(0,\), dim None"),
     (lambda: mg.normalize(np.ones((2, 2)), dim=(0, 1)), TypeError, r"normalize: dim must be an int, got \(0, 1\)"),
     (lambda: mg.normalize(np.ones((2, 2)), eps=-1.0), ValueError, "normalize: eps must be a number >= 0, got -1.0"),
     (lambda: mg.normalize(np.ones(3)), ValueError, "normalize: dim 1 out of range for a 1-D tensor"),  # dim 1 default
@@ -2090,8 +2092,9 @@ def test_var_and_std_are_numpys_with_the_correction_given_as_pytorch_gives_it(na
     fn = getattr(mg, name)
     for args, kwargs, ddof in [((), {}, 1), ((1,), {"correction": 0}, 0), ((1, False), {}, 0),
                                (((0, 2), True, True), {}, 1), ((-1,), {"correction": 2.5}, 2.5),
-                               ((), {"axis": 0, "keepdims": True}, 1), ((), {"dim": (), "correction": -1}, -1)]:
-        dim = args[0] if args else kwargs.get("axis", kwargs.get("dim"))
+                               ((), {"axis": 0, "keepdims": True}, 1), ((), {"dim": (), "correction": -1}, -1),
+                               ((False,), {}, 0), ((True,), {}, 1)]:  # PyTorch's var(x, unbiased): every dim
+        dim = args[0] if args and not isinstance(args[0], bool) else kwargs.get("axis", kwargs.get("dim"))
         keepdim = args[2] if len(args) > 2 else kwargs.get("keepdims", False)
         expected = getattr(np, name)(x, axis=None if dim == () else dim, ddof=ddof, keepdims=keepdim)
         assert_close(fn(mg.tensor(x), *args, **kwargs).data, expected, rtol=1e-12, name=f"{name}{args}{kwargs}")
@@ -2101,6 +2104,8 @@ def test_var_and_std_are_numpys_with_the_correction_given_as_pytorch_gives_it(na
                           (lambda: fn(x, unbiased=True, correction=1), f"{name}: give unbiased or correction, not both"),
                           (lambda: fn(x, correction="1"), f"{name}: correction must be a number, got '1'"),
                           (lambda: fn(x, 0, True, 1), f"{name}: keepdim must be True or False, got 1"),
+                          (lambda: fn(x, True, True), rf"{name}: {name}\(x, True\) is PyTorch's {name}\(x, "
+                                                      r"unbiased=True\), which takes no other setting"),
                           (lambda: fn(np.arange(3)), f"{name}: needs floating-point input, got dtype int64")]:
         with pytest.raises(TypeError, match=message):
             call()
