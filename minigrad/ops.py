@@ -1611,6 +1611,8 @@ def _loss_inputs(op, x, labels, weight, ignore_index, reduction, label_smoothing
     if x.ndim == 0:
         raise ValueError(f"{op}: needs an input with a class dim, (C,), (N, C) or (N, C, d1, ...), got shape ()")
     _check_floating(x, op)
+    if x.ndim == 1 and labels.shape == (1,) and labels.dtype.kind in "iu":  # PyTorch's: one label in a list
+        labels = reshape(labels, ())
     c = x.shape[_class_dim(x)]
     if weight is not None and (weight.shape != (c,) or weight.dtype.kind not in "iuf"):
         raise ValueError(f"{op}: weight must hold one number per class, shape ({c},), got "

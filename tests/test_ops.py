@@ -1358,6 +1358,23 @@ def test_nll_loss_is_pytorchs_documented_loss_and_cross_entropy_after_log_softma
                                mg.cross_entropy(mg.tensor(x), **kwargs).data, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_unbatched_losses_take_one_label_in_a_list_as_pytorchs(name, reduction):
+    """Unbatched logits (C,) took only a label of shape (), where PyTorch takes [label] too (and gives the same
+    loss, of shape (), with every reduction); one class with an integer [label] is a label, not probabilities."""
+    fn, x = getattr(mg, name), mg.tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    one = fn(x, np.array([2]), reduction=reduction)
+    assert one.shape == () and one.item() == fn(x, np.array(2), reduction=reduction).item()
+    one.backward()
+    single = mg.tensor(np.array([0.5]), requires_grad=True)
+    fn(single, np.array([0]), reduction=reduction).backward()
+    expected = -1.0 if name == "nll_loss" else 0.0  # a softmax over one class is 1 whatever the logit
+    assert x.grad[2] != 0 and single.grad.tolist() == [expected]
+    with pytest.raises(ValueError, match=rf"{name}: needs integer labels of shape \(\)"):
+        fn(x, np.array([2, 1]))
+
+
 def test_dropout_keeps_and_scales_as_pytorchs_own():
     """Dropout, which PyTorch's MNIST example trains with, was missing. torch draws its own mask: about
     1 - p of the elements kept in both, each scaled to the same bits (x * (1 / (1 - p)) in float32), the
