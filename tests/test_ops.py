@@ -2270,6 +2270,19 @@ def test_layer_norm_and_group_norm_defaults_are_pytorchs():
     assert_close(mg.group_norm(x, 2).data, torch.nn.functional.group_norm(t, 2).numpy(), rtol=1e-12, atol=0)
 
 
+def test_layer_norm_and_group_norm_of_nothing_are_empty_as_pytorchs():
+    """Dims of size 0, normalized or not, give an empty result and gradient, without NumPy's warnings of
+    empty means (0 / 0 statistics that no value uses), as PyTorch's."""
+    for y, shape in [(lambda x: mg.layer_norm(x, (0,), np.ones(0), np.zeros(0)), (2, 0)),
+                     (lambda x: mg.layer_norm(x, (3, 0)), (2, 3, 0)), (lambda x: mg.layer_norm(x, 3), (0, 3)),
+                     (lambda x: mg.nn.LayerNorm(0).double()(x), (4, 0)), (lambda x: mg.group_norm(x, 2), (0, 4, 3)),
+                     (lambda x: mg.group_norm(x, 2, np.ones(4)), (2, 4, 0))]:
+        x = mg.tensor(np.ones(shape), requires_grad=True)
+        out = y(x)
+        out.backward(np.ones(shape))
+        assert out.shape == x.grad.shape == shape
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: mg.layer_norm(x, ()), ValueError, r"layer_norm: normalized_shape must be an int or a non-empty tuple "
                                                  r"or list of ints >= 0, got \(\)"),
