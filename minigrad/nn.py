@@ -9,7 +9,7 @@ import numpy as np
 from . import ops, windows
 from .io import atomic_write, load_npz
 from .random import generator
-from .tensor import Tensor, as_dtype, as_tensor, cast, check_flags
+from .tensor import Tensor, as_dtype, as_tensor, cast, changed_in_place, check_flags
 
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
@@ -555,6 +555,20 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+def _fill(t, value):
+    """t's values set to value in place, counted as an in-place change: a graph that kept them refuses its
+    backward, as PyTorch's after its init.ones_ and zeros_."""
+    t.data[...] = value
+    changed_in_place(t.data)
+
+
+def _reset_affine(module):
+    """A normalization's reset_parameters: weight back to ones and bias to zeros, in place, as PyTorch's."""
+    for name, value in (("weight", 1), ("bias", 0)):
+        if getattr(module, name) is not None:
+            _fill(getattr(module, name), value)
+
+
 class _BatchNorm(Module):
     """PyTorch's batch norm modules: ops.batch_norm with weight (γ, ones) and bias (β, zeros) as parameters and
     running_mean, running_var and num_batches_tracked as buffers. Training moves the running statistics toward
@@ -579,6 +593,17 @@ class _BatchNorm(Module):
         for name, value in statistics.items():
             self.register_buffer(name, Tensor(value) if track_running_stats else None)
 
+    def reset_running_stats(self):
+        """PyTorch's: the running statistics back to mean 0, variance 1 and no batches, in place."""
+        if self.track_running_stats:
+            for name, value in (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0)):
+                _fill(getattr(self, name), value)
+
+    def reset_parameters(self):
+        """PyTorch's: the running statistics reset, weight back to ones and bias to zeros, in place."""
+        self.reset_running_stats()
+        _reset_affine(self)
+
     def forward(self, x):
         x = as_tensor(x, op=type(self).__name__)
         if x.ndim not in self.dims:
@@ -591,7 +616,7 @@ class _BatchNorm(Module):
         stats = (self.running_mean, self.running_var) if tracking or not self.training else (None, None)
         y = ops.batch_norm(x, *stats, self.weight, self.bias, self.training or stats[0] is None, momentum, self.eps)
         if tracking:  # after the call, so a refused input counts no batch
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+            self.num_batches_tracked.data += 1  # in place, as PyTorch's: + 1 made a NumPy scalar of it
         return y
 
     def extra_repr(self):  # PyTorch's
@@ -632,6 +657,10 @@ class LayerNorm(Module):
     def forward(self, x):
         return ops.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
+    def reset_parameters(self):
+        """PyTorch's: weight back to ones and bias to zeros, in place."""
+        _reset_affine(self)
+
     def extra_repr(self):  # PyTorch's
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
@@ -661,6 +690,10 @@ class GroupNorm(Module):
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"GroupNorm: expected input (N, {self.num_channels}, ...), got shape {x.shape}")
         return ops.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def reset_parameters(self):
+        """PyTorch's: weight back to ones and bias to zeros, in place."""
+        _reset_affine(self)
 
     def extra_repr(self):  # PyTorch's
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "

@@ -681,6 +681,43 @@ def test_layer_norm_and_group_norm_modules_train_as_pytorchs(name, args, shape, 
         assert_close(ours.state_dict()[k], v.numpy(), rtol=1e-10, atol=1e-12, name=k)
 
 
+@pytest.mark.parametrize("make, shape", [(lambda lib: lib.BatchNorm1d(3), (4, 3)),
+                                         (lambda lib: lib.BatchNorm2d(3, affine=False), (4, 3, 2, 2)),
+                                         (lambda lib: lib.BatchNorm1d(3, momentum=None, track_running_stats=False),
+                                          (4, 3, 2)),
+                                         (lambda lib: lib.LayerNorm(2), (4, 3, 2)),
+                                         (lambda lib: lib.GroupNorm(3, 3, bias=False), (4, 3, 2))])
+def test_norm_modules_reset_as_pytorchs(make, shape):
+    """reset_running_stats and reset_parameters were missing: after a training step, they bring the state
+    back to torch's after the same calls, in place (num_batches_tracked was replaced by a NumPy scalar at
+    each step, which could not be reset in place), and a graph that kept a reset weight refuses its
+    backward, as torch's does."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape)
+    ours, theirs = make(nn).double(), make(torch.nn).double()
+    losses = []
+    for model, inputs in zip((ours, theirs), (mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True))):
+        model(inputs).sum().backward()
+        for p in model.parameters():
+            p.data -= 0.5 * p.grad + 1.0
+        model(inputs).sum().backward()
+        if hasattr(model, "reset_running_stats"):
+            model.reset_running_stats()
+        losses.append((model(inputs) * 2.0).sum())
+        model.reset_parameters()
+    arrays = {name: t.data for name, t in (*ours.named_parameters(), *ours.named_buffers())}
+    expected = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    assert list(ours.state_dict()) == list(expected)
+    for k, v in expected.items():
+        assert isinstance(arrays[k], np.ndarray) and arrays[k].dtype == v.dtype
+        np.testing.assert_array_equal(arrays[k], v, err_msg=k)
+    if ours.weight is not None or ours.bias is not None:
+        with pytest.raises(RuntimeError, match="changed in place since the forward"):
+            losses[0].backward()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            losses[1].backward()
+
+
 def test_layer_norm_and_group_norm_modules_check_their_settings_when_made():
     """Settings are refused when the module is made, naming it; an input of other channels too, even without
     affine parameters (PyTorch takes any count the groups divide then)."""
