@@ -461,6 +461,38 @@ class Mean(Function):
         return np.broadcast_to(_restore_axes(g, self.axes, self.keepdims) / self.n, self.shape)
 
 
+class Prod(Function):
+    """y = Π x over axis (every element when axis is None)
+    dx = g Π(the others): the products before and after each x, multiplied, so exact at zeros (no y / x)"""
+    def forward(self, x, axis=None, keepdims=False):
+        axis = None if axis is None else _softmax_axis(axis, x.ndim, "prod")
+        self.axis = None if axis == () else axis  # a 0-D x's one dim is all of it
+        self.x, self.keepdims = x, keepdims
+        integers = np.int64 if x.dtype.kind in "biu" else None  # as PyTorch's prod
+        return np.prod(x, axis=self.axis, keepdims=keepdims, dtype=integers)
+
+    def backward(self, g):
+        x = self.x.reshape(-1) if self.axis is None else np.moveaxis(self.x, self.axis, -1)  # reduced along the last
+        before, after = np.ones_like(x), np.ones_like(x)  # Π of the elements before and after each
+        before[..., 1:] = np.cumprod(x[..., :-1], -1)
+        after[..., :-1] = np.cumprod(x[..., :0:-1], -1)[..., ::-1]
+        if self.axis is None:
+            return (before * after).reshape(self.x.shape) * g
+        return np.moveaxis(before * after, -1, self.axis) * _restore_axes(g, self.axis, self.keepdims)
+
+
+class Cumsum(Function):
+    """yᵢ = Σ_{j ≤ i} xⱼ along axis
+    dxⱼ = Σ_{i ≥ j} gᵢ: g summed from the end (flipped, cumsum, flipped back)"""
+    def forward(self, x, axis):
+        self.axis = _softmax_axis(axis, x.ndim, "cumsum")
+        integers = np.int64 if x.dtype.kind in "biu" else x.dtype  # as PyTorch's cumsum
+        return np.cumsum(x, self.axis, dtype=integers) if x.ndim else x.astype(integers)
+
+    def backward(self, g):
+        return np.flip(np.cumsum(np.flip(g, self.axis), self.axis), self.axis) if g.ndim else g
+
+
 class Amax(Function):
     """y = max of x over axes
     dx = g [x == y] / (number of ties)   (ties share the gradient, as PyTorch's amax, which multiplies
@@ -1114,6 +1146,18 @@ def mean(x, dim=None, keepdim=False): return Mean.apply(x, axis=dim, keepdims=ke
 def amax(x, dim=None, keepdim=False): return Amax.apply(x, axis=dim, keepdims=keepdim)
 @_numpy_names
 def amin(x, dim=None, keepdim=False): return Amin.apply(x, axis=dim, keepdims=keepdim)
+
+
+@_numpy_names
+def prod(x, dim=None, keepdim=False):
+    """torch.prod: the product of the elements, over one dim (an int) or all of them; integers and bools in
+    int64, as PyTorch's."""
+    return Prod.apply(x, axis=dim, keepdims=keepdim)
+
+
+def cumsum(x, dim):
+    """torch.cumsum: the running sum along dim; integers and bools in int64, as PyTorch's."""
+    return Cumsum.apply(x, axis=dim)
 
 
 def _power_with_zero_gradient_at_zero(s, power):
@@ -1847,7 +1891,7 @@ def _attach_operators():
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp, "norm": norm,
-        "square": square,
+        "square": square, "prod": prod, "cumsum": cumsum,
         "gather": gather, "expand": expand, "expand_as": _expand_as, "repeat": repeat, "split": split, "chunk": chunk,
         "masked_fill": masked_fill, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
         "transpose": transpose, "permute": permute,

@@ -1357,6 +1357,9 @@ GRAPH_UNARY = {
     "std": (_on_axes(lambda a: mg.std(mg.cat([a, a + 1.0]), 0)), _on_axes(lambda t, a: t.cat([a, a + 1.0]).std(0))),
     "logsumexp": (_on_axes(lambda a: mg.logsumexp(a, 0, keepdim=True)), _on_axes(lambda t, a: t.logsumexp(a, 0, True))),
     "square": (mg.square, lambda t, a: t.square(a)),
+    # factors from 0.5 to 2.5: torch's gradient is y / x without a zero, 0 where y underflows (5e-324 · 0.5)
+    "prod": (_on_axes(lambda a: mg.prod(mg.tanh(a) + 1.5, -1)), _on_axes(lambda t, a: (t.tanh(a) + 1.5).prod(-1))),
+    "cumsum": (_on_axes(lambda a: mg.cumsum(a, 0)), _on_axes(lambda t, a: a.cumsum(0))),
     # shifted by K, as abs: √Σ x² underflows below 1e-154 in both libraries, but torch keeps |x| for one element
     "norm": (_on_axes(lambda a: mg.norm(a + K, 2, -1, keepdim=True)),
              _on_axes(lambda t, a: (a + K).norm(2, -1, True))),

@@ -57,6 +57,18 @@ def extremum_case(draw):
 
 
 @st.composite
+def prod_case(draw):
+    """torch.prod(x) or torch.prod(x, dim, keepdim), with zeros among the values (one in a slice, or more):
+    the gradient is exact there, prod being linear in each element. The other values are 1e-2 or more from
+    0: a product that underflows has torch's gradient y / x = 0, not the product of the others."""
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)), away_from=(0,)))
+    x = np.where(draw(hnp.arrays(np.bool_, x.shape)), 0.0, x)
+    ndim = max(x.ndim, 1)
+    dim = draw(st.none() | st.integers(-ndim, ndim - 1))
+    return [x], dict(dim=dim, keepdim=dim is not None and draw(st.booleans()))
+
+
+@st.composite
 def gather_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))))
     dim = draw(st.integers(-x.ndim, x.ndim - 1))
@@ -538,6 +550,8 @@ CASES = {
     "var": (variance_case(), lambda t, x, dim, keepdim, **c: t.var(x, every_axis(x, dim), keepdim=keepdim, **c)),
     "std": (variance_case(std=True), lambda t, x, dim, keepdim, **c: t.std(x, every_axis(x, dim), keepdim=keepdim, **c)),
     "logsumexp": (reduction(), torch_logsumexp),
+    "prod": (prod_case(), lambda t, x, dim, keepdim: t.prod(x) if dim is None else t.prod(x, dim, keepdim)),
+    "cumsum": (axis_case(), lambda t, x, dim: t.cumsum(x, dim)),
     "square": (no_kwargs(unary()), lambda t, x: t.square(x)),
     "norm": (norm_case(), torch_norm),
     "normalize": (normalize_case(), lambda t, x, p, dim: t.nn.functional.normalize(x, p, dim)),
@@ -1468,7 +1482,7 @@ def test_cross_entropy_refuses_bad_settings_naming_them(kwargs, error, message):
                                            r"got shape \(\)"),
     (np.zeros((2, 3, 4)), np.zeros((2, 3), np.int64), r"needs integer labels of shape \(2, 4\) \(the input's "
                                                       r"\(2, 3, 4\) without the class dim\)"),
-    (np.zeros(3), np.zeros(1, np.int64), r"needs integer labels of shape \(\)"),  # PyTorch takes (1,) here
+    (np.zeros(3), np.zeros(2, np.int64), r"needs integer labels of shape \(\)"),  # (1,) taken, as PyTorch's
     (np.zeros((2, 3)), np.array([0, 3]),
      r"labels must lie in \[0, 3\) or equal ignore_index \(-100\), got min 0 max 3"),
     (np.zeros((2, 3)), np.array([0.0, 1.0]), r"needs integer labels of shape \(2,\) .*got \(2,\) float64"),
@@ -2323,6 +2337,28 @@ def test_square_of_integers_and_bools_has_pytorchs_dtype(dtype):
     torch = pytest.importorskip("torch")
     assert str(torch.square(torch.from_numpy(x)).dtype) == f"torch.{y.dtype}"
     np.testing.assert_array_equal(y.data, torch.square(torch.from_numpy(x)).numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.int64, np.bool_])
+def test_prod_and_cumsum_of_integers_and_bools_are_int64_as_pytorchs(dtype):
+    """NumPy's prod and cumsum of uint8 are uint64; PyTorch's, and these, are int64 (values past uint8's range)."""
+    x = np.array([[1, 0, 1], [1, 1, 1]] if dtype == np.bool_ else [[3, 5, 0], [20, 30, 2]], dtype)
+    for y, expected in [(mg.prod(x), np.prod(x.astype(np.int64))), (mg.prod(x, 1), np.prod(x.astype(np.int64), 1)),
+                        (mg.cumsum(x, 1), np.cumsum(x.astype(np.int64), 1)), (mg.cumsum(x[0, 0], 0), x[0, 0])]:
+        assert y.dtype == np.int64
+        np.testing.assert_array_equal(y.data, expected)
+
+
+def test_prods_gradient_is_the_product_of_the_others_at_zeros_too():
+    """y / x, the usual shortcut, is 0 / 0 at a zero; the gradient there is the product of the other elements,
+    and 0 everywhere in a slice with two zeros. Checked by the definition, without torch."""
+    x = mg.tensor(np.array([[2.0, 0.0, 3.0, -1.0], [0.0, 5.0, 0.0, 2.0], [1.5, 2.0, -4.0, 0.5]]), requires_grad=True)
+    mg.prod(x, 1).backward(np.array([1.0, 1.0, 2.0]))
+    expected = [[0.0, -6.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [2 * -4.0, 2 * -3.0, 2 * 1.5, 2 * -12.0]]
+    np.testing.assert_array_equal(x.grad, expected)
+    x.grad = None
+    mg.prod(x[0]).backward()
+    np.testing.assert_array_equal(x.grad[0], [0.0, -6.0, 0.0, 0.0])
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin", "logsumexp"])
