@@ -3,6 +3,7 @@ import collections
 import collections.abc
 import math
 import operator
+import warnings
 
 import numpy as np
 
@@ -538,6 +539,31 @@ class CrossEntropyLoss(Module):
                                  reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
+class MSELoss(Module):
+    """PyTorch's nn.MSELoss: ops.mse_loss(input, target) with the reduction given here, by name (PyTorch's first
+    arguments are its deprecated size_average and reduce), checked here."""
+
+    def __init__(self, *, reduction="mean"):
+        super().__init__()
+        ops._check_reduction("MSELoss", reduction)
+        self.reduction = reduction
+
+    def forward(self, input, target):  # noqa: A002  torch's names
+        return ops.mse_loss(input, target, self.reduction)
+
+
+class L1Loss(Module):
+    """PyTorch's nn.L1Loss: ops.l1_loss(input, target), the reduction as MSELoss's."""
+
+    def __init__(self, *, reduction="mean"):
+        super().__init__()
+        ops._check_reduction("L1Loss", reduction)
+        self.reduction = reduction
+
+    def forward(self, input, target):  # noqa: A002  torch's names
+        return ops.l1_loss(input, target, self.reduction)
+
+
 class Dropout(Module):
     """PyTorch's nn.Dropout: ops.dropout in training, the input itself after eval(). inplace=True is taken
     and shown, as ReLU's."""
@@ -715,3 +741,93 @@ class ReLU(Module):
 
     def extra_repr(self):  # PyTorch's
         return "inplace=True" if self.inplace else ""
+
+
+class LeakyReLU(Module):
+    """PyTorch's nn.LeakyReLU: ops.leaky_relu; inplace=True is taken and shown, as ReLU's."""
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        if not ops._is_real(negative_slope):
+            raise TypeError(f"LeakyReLU: negative_slope must be a number, got {negative_slope!r}")
+        check_flags("LeakyReLU", inplace=inplace)
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def forward(self, x):
+        return ops.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):  # PyTorch's
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class SiLU(Module):
+    """PyTorch's nn.SiLU: ops.silu; inplace=True is taken and shown, as ReLU's."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        check_flags("SiLU", inplace=inplace)
+        self.inplace = inplace
+
+    def forward(self, x):
+        return ops.silu(x)
+
+    def extra_repr(self):  # PyTorch's
+        return "inplace=True" if self.inplace else ""
+
+
+class Sigmoid(Module):
+    """PyTorch's nn.Sigmoid: ops.sigmoid."""
+
+    def forward(self, x):
+        return ops.sigmoid(x)
+
+
+class Tanh(Module):
+    """PyTorch's nn.Tanh: ops.tanh."""
+
+    def forward(self, x):
+        return ops.tanh(x)
+
+
+class Identity(Module):
+    """PyTorch's nn.Identity: the input itself; any arguments are taken and ignored, as PyTorch's (a
+    placeholder for a layer that takes them)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class _SoftmaxModule(Module):
+    """PyTorch's nn.Softmax and nn.LogSoftmax: the function along dim. dim None is PyTorch's old implicit
+    choice, with its warning: dim 0 of a 0-, 1- or 3-D input, else dim 1."""
+    function = None
+
+    def __init__(self, dim=None):
+        super().__init__()
+        if dim is not None and not ops._is_int(dim):
+            raise TypeError(f"{type(self).__name__}: dim must be an int or None, got {dim!r}")
+        self.dim = dim
+
+    def forward(self, x):
+        x, dim = as_tensor(x, op=type(self).__name__), self.dim
+        if dim is None:
+            warnings.warn(f"{type(self).__name__}: no dim given, so dim is chosen from the input's ndim, as PyTorch "
+                          "chooses it (and warns); give dim=", UserWarning, stacklevel=2)
+            dim = 0 if x.ndim in (0, 1, 3) else 1
+        return type(self).function(x, dim)
+
+    def extra_repr(self):  # PyTorch's
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxModule):
+    """PyTorch's nn.Softmax: ops.softmax along dim."""
+    function = staticmethod(ops.softmax)
+
+
+class LogSoftmax(_SoftmaxModule):
+    """PyTorch's nn.LogSoftmax: ops.log_softmax along dim."""
+    function = staticmethod(ops.log_softmax)

@@ -10,6 +10,7 @@ import functools
 import inspect
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -1058,6 +1059,27 @@ def relu(x):
     return ReLU.apply(x)
 
 
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.leaky_relu: x where x > 0, negative_slope · x elsewhere. Composed of where and mul, so
+    dx = g where x > 0, negative_slope · g elsewhere (at 0 too, as PyTorch's). inplace=True is taken, as
+    ReLU's: the result is a new tensor."""
+    x = as_tensor(input, op="leaky_relu")
+    _check_floating(x, "leaky_relu")
+    if not _is_real(negative_slope):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
+    check_flags("leaky_relu", inplace=inplace)
+    return where(x > 0, x, x * negative_slope)
+
+
+def silu(input, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.silu (swish): x σ(x). Composed of sigmoid and mul, so dx = g (σ + x σ (1 - σ)).
+    inplace=True is taken, as ReLU's."""
+    x = as_tensor(input, op="silu")
+    _check_floating(x, "silu")
+    check_flags("silu", inplace=inplace)
+    return x * sigmoid(x)
+
+
 def sigmoid(x): return Sigmoid.apply(x)
 def tanh(x): return Tanh.apply(x)
 
@@ -1636,10 +1658,15 @@ def _label_shape(x):
     return x.shape[:_class_dim(x)] + x.shape[_class_dim(x) + 1:]
 
 
-def _check_loss_settings(op, ignore_index, reduction, label_smoothing=0.0):
-    """nll_loss's and cross_entropy's checks of their settings, which their modules make when they are made."""
+def _check_reduction(op, reduction):
+    """A loss's reduction, checked by the function and by its module when it is made."""
     if not (isinstance(reduction, str) and reduction in ("mean", "sum", "none")):
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_loss_settings(op, ignore_index, reduction, label_smoothing=0.0):
+    """nll_loss's and cross_entropy's checks of their settings, which their modules make when they are made."""
+    _check_reduction(op, reduction)
     if not _is_int(ignore_index):
         raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
     if not (_is_real(label_smoothing) and 0 <= label_smoothing <= 1):
@@ -1715,6 +1742,32 @@ def cross_entropy(logits, labels, weight=None, *, ignore_index=-100, reduction="
         return _cross_entropy_of_probabilities(logits, labels, weight, reduction, label_smoothing)
     return CrossEntropy.apply(logits, labels=labels.data, weight=_constant_weight("cross_entropy", weight),
                               ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+
+
+def _elementwise_loss(op, input, target, reduction, loss):  # noqa: A002  torch's names
+    """mse_loss's and l1_loss's: loss(input - target) elementwise, then its mean, its sum or itself. A target
+    of another shape is broadcast with a warning, as PyTorch's."""
+    x, t = as_tensor(input, op=op), as_tensor(target, op=op)
+    _check_reduction(op, reduction)
+    _check_floating(x, op)
+    if x.shape != t.shape:
+        _check_same_shape_or_broadcast(op, x.data, t.data)
+        warnings.warn(f"{op}: a target of shape {t.shape} for an input of shape {x.shape} is broadcast, as PyTorch "
+                      "does (and warns), which is seldom what is meant", UserWarning, stacklevel=3)
+    terms = loss(x - t)
+    return {"mean": mean, "sum": sum, "none": lambda terms: terms}[reduction](terms)
+
+
+def mse_loss(input, target, reduction="mean"):  # noqa: A002  torch's names
+    """torch.nn.functional.mse_loss: (x - t)² elementwise, its mean (NaN for no elements, as PyTorch's), sum
+    or none. Composed of sub, square and the reduction, so dx = 2 g (x - t) / n for the mean."""
+    return _elementwise_loss("mse_loss", input, target, reduction, square)
+
+
+def l1_loss(input, target, reduction="mean"):  # noqa: A002  torch's names
+    """torch.nn.functional.l1_loss: |x - t| elementwise, its mean, sum or none. Composed of sub, abs and the
+    reduction, so dx = g sign(x - t) / n for the mean (0 where x = t, as PyTorch's)."""
+    return _elementwise_loss("l1_loss", input, target, reduction, abs)
 
 
 def _check_dropout_probability(op, p):

@@ -1345,6 +1345,8 @@ GRAPH_UNARY = {
     "from a number": (lambda a: 1.0 - 2.0 / (a * a + 1.0), lambda t, a: 1.0 - 2.0 / (a * a + 1.0)),
     "abs": (lambda a: mg.abs(a + K), lambda t, a: t.abs(a + K)),
     "relu": (lambda a: mg.relu(a + K), lambda t, a: t.relu(a + K)),
+    "leaky_relu": (lambda a: mg.leaky_relu(a + K, 0.2), lambda t, a: t.nn.functional.leaky_relu(a + K, 0.2)),
+    "silu": (mg.silu, lambda t, a: t.nn.functional.silu(a)),
     "sign": (lambda a: mg.sign(a + K) * a, lambda t, a: t.sign(a + K) * a),
     "clamp": (lambda a: mg.clamp(a, -0.5 + K, 0.7 + K), lambda t, a: t.clamp(a, -0.5 + K, 0.7 + K)),
     "where": (lambda a: mg.where(a > K, a, a * 2.0), lambda t, a: t.where(a > K, a, a * 2.0)),

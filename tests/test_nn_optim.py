@@ -746,6 +746,75 @@ def test_layer_norm_and_group_norm_modules_check_their_settings_when_made():
     assert nn.LayerNorm(3).weight.dtype == np.float32 and nn.GroupNorm(1, 2, dtype=np.float64).bias.dtype == np.float64
 
 
+@pytest.mark.parametrize("name, args, kwargs, inputs", [
+    ("LeakyReLU", (0.2, True), {}, 1), ("LeakyReLU", (), {}, 1), ("SiLU", (), {"inplace": True}, 1),
+    ("Sigmoid", (), {}, 1), ("Tanh", (), {}, 1), ("Identity", (3,), {"unused": True}, 1), ("Softmax", (1,), {}, 1),
+    ("LogSoftmax", (-1,), {}, 1), ("MSELoss", (), {}, 2), ("MSELoss", (), {"reduction": "none"}, 2),
+    ("L1Loss", (), {"reduction": "sum"}, 2)])
+def test_activation_and_loss_modules_are_pytorchs(name, args, kwargs, inputs):
+    """These modules were missing: made with the same arguments they print as torch's and give its values and
+    gradients (a point at 0 among the inputs: LeakyReLU's slope there, L1Loss's 0, as torch's)."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((2, 3, 4)) for _ in range(inputs)]
+    xs[0][0, 0, 0] = 0.0
+    if inputs == 2:
+        xs[1][0, 0, 0] = 0.0
+    a = [mg.tensor(x, requires_grad=True) for x in xs]
+    t = [torch.tensor(x, requires_grad=True) for x in xs]
+    y, expected = ours(*a), theirs(*[ti.clone() for ti in t])  # torch's inplace=True refuses a leaf
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    expected.backward(torch.tensor(g))
+    assert_close(y.data, expected.detach().numpy(), rtol=1e-12, atol=1e-15, name="value")
+    for i in range(inputs):
+        assert_close(a[i].grad, t[i].grad.numpy(), rtol=1e-12, atol=1e-15, name=f"gradient {i}")
+
+
+def test_softmax_modules_without_dim_choose_and_warn_as_pytorchs():
+    """dim None is PyTorch's old implicit choice, which it warns of: dim 0 of a 1- or 3-D input, else 1."""
+    torch = pytest.importorskip("torch")
+    for shape in [(4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
+        x = np.random.default_rng(0).standard_normal(shape)
+        for name in ("Softmax", "LogSoftmax"):
+            with pytest.warns(UserWarning, match=f"{name}: no dim given"):
+                y = getattr(nn, name)()(x)
+            with pytest.warns(UserWarning, match="Implicit dimension choice"):
+                expected = getattr(torch.nn, name)()(torch.from_numpy(x))
+            assert_close(y.data, expected.numpy(), rtol=1e-12, atol=1e-15, name=f"{name} {shape}")
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: nn.MSELoss(reduction="avg"), ValueError, "MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    (lambda: nn.L1Loss(reduction=None), ValueError, "L1Loss: reduction must be"),
+    (lambda: nn.LeakyReLU("0.1"), TypeError, "LeakyReLU: negative_slope must be a number, got '0.1'"),
+    (lambda: nn.LeakyReLU(0.1, 1), TypeError, "LeakyReLU: inplace must be True or False, got 1"),
+    (lambda: nn.SiLU(inplace="no"), TypeError, "SiLU: inplace must be True or False"),
+    (lambda: nn.Softmax(1.0), TypeError, r"Softmax: dim must be an int or None, got 1.0"),
+    (lambda: nn.LogSoftmax("1"), TypeError, "LogSoftmax: dim must be an int or None"),
+    (lambda: mg.leaky_relu(np.arange(3)), TypeError, "leaky_relu: needs floating-point input, got dtype int64"),
+    (lambda: mg.leaky_relu(np.ones(3), None), TypeError, "leaky_relu: negative_slope must be a number, got None"),
+    (lambda: mg.silu(np.ones(3), inplace=None), TypeError, "silu: inplace must be True or False"),
+    (lambda: mg.mse_loss(np.ones(3), np.ones(2)), ValueError, r"mse_loss: shapes \(3,\) and \(2,\) do not broadcast"),
+    (lambda: mg.l1_loss(np.arange(3), np.ones(3)), TypeError, "l1_loss: needs floating-point input"),
+    (lambda: mg.l1_loss(np.ones(3), np.ones(3), "all"), ValueError, "l1_loss: reduction must be"),
+])
+def test_activation_and_loss_modules_and_functions_refuse_bad_settings(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_a_target_of_another_shape_is_broadcast_with_a_warning_as_in_pytorch():
+    """A (3, 1) target for a (3, 4) input: PyTorch broadcasts and warns; so do mse_loss and l1_loss."""
+    x, t = np.arange(12.0).reshape(3, 4), np.array([[1.0], [5.0], [9.0]])
+    for name, expected in (("mse_loss", np.mean((x - t) ** 2)), ("l1_loss", np.mean(np.abs(x - t)))):
+        with pytest.warns(UserWarning, match=rf"{name}: a target of shape \(3, 1\) for an input of shape \(3, 4\) "
+                                             "is broadcast"):
+            assert getattr(mg, name)(x, t).item() == expected
+
+
 def test_add_module_and_register_parameter_as_pytorchs():
     """Custom modules written for PyTorch register parts by name in loops; minigrad had neither method.
     The same calls give the same names, order, repr and kinds of error."""

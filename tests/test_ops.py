@@ -69,6 +69,17 @@ def prod_case(draw):
 
 
 @st.composite
+def elementwise_loss_case(draw, apart=False):
+    """mse_loss's and l1_loss's input and target of one shape (no elements too: the mean is NaN) and a
+    reduction; apart for l1_loss, x - t away from 0, its kink."""
+    x = draw(unary())[0]
+    t = draw(arrays(x.shape))
+    if apart:
+        assume(np.all(np.abs(x - t) > 1e-2))
+    return [x, t], dict(reduction=draw(st.sampled_from(["mean", "sum", "none"])))
+
+
+@st.composite
 def gather_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))))
     dim = draw(st.integers(-x.ndim, x.ndim - 1))
@@ -541,6 +552,10 @@ CASES = {
     "clip": (clip_case(), lambda t, x, min, max: t.clamp(x, min, max)),  # noqa: A006
     "clamp": (clamp_by_tensors_case(), lambda t, x, low, high: t.clamp(x, low, high)),
     "relu": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.relu(x)),
+    "leaky_relu": (st.tuples(unary(away_from=(0,)), st.sampled_from([0.01, 0.2, 0.0, -0.5])).map(
+        lambda case: (case[0], {"negative_slope": case[1]})), lambda t, x, negative_slope: t.nn.functional.leaky_relu(
+            x, negative_slope)),
+    "silu": (no_kwargs(unary()), lambda t, x: t.nn.functional.silu(x)),
     "sigmoid": (no_kwargs(unary(-10, 10)), lambda t, x: t.sigmoid(x)),
     "tanh": (no_kwargs(unary()), lambda t, x: t.tanh(x)),
     "sum": (reduction(), lambda t, x, dim, keepdim: t.sum(x, dim=all_axes(x, dim), keepdim=keepdim)),
@@ -587,6 +602,10 @@ CASES = {
     "log_softmax": (axis_case(), lambda t, x, dim: t.log_softmax(x, dim=dim)),
     "cross_entropy": (cross_entropy_case(), torch_cross_entropy),
     "nll_loss": (nll_loss_case(), torch_nll_loss),
+    "mse_loss": (elementwise_loss_case(), lambda t, x, target, reduction: t.nn.functional.mse_loss(x, target,
+                                                                                                reduction=reduction)),
+    "l1_loss": (elementwise_loss_case(apart=True), lambda t, x, target, reduction: t.nn.functional.l1_loss(
+        x, target, reduction=reduction)),
     "dropout": (dropout_case(), torch_dropout),
 }
 
