@@ -406,7 +406,7 @@ def _normalize_axis(axis, ndim, op):
     if axis is None:
         return tuple(range(ndim))
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    if not all(map(_is_int, axes)):
+    if not builtins.all(map(_is_int, axes)):
         raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {axis!r}")
     for a in axes:
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
@@ -504,7 +504,7 @@ class Amax(Function):
     def forward(self, x, axis=None, keepdims=False, op=None):
         op = op or type(self).__name__.lower()  # max(x) and min(x) reduce with these too
         self.axes, self.keepdims = _reduced_axes(axis, x.ndim, op), keepdims
-        if any(x.shape[a] == 0 for a in self.axes):
+        if builtins.any(x.shape[a] == 0 for a in self.axes):
             raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {axis}")
         y = self.reduce(x, axis=self.axes, keepdims=True)
         self.hit, self.selects = x == y, op in ("max", "min")
@@ -675,7 +675,8 @@ class Gather(Function):
     no larger than x in the other dims, which start at 0)
     dx = zeros with g added where each y came from, repeated indices accumulating"""
     def forward(self, x, index, dim):
-        if index.ndim != x.ndim or any(n > m for d, (n, m) in enumerate(zip(index.shape, x.shape)) if d != dim):
+        larger = builtins.any(n > m for d, (n, m) in enumerate(zip(index.shape, x.shape)) if d != dim)
+        if index.ndim != x.ndim or larger:
             raise ValueError(f"gather: index of shape {index.shape} must have x's {x.ndim} dims and be no larger "
                              f"than x {x.shape} except in dim {dim}")
         size = x.shape[dim] if x.ndim else 1
@@ -973,7 +974,7 @@ def _is_boolean(v):
 def _refuse_booleans(op, *operands, hint="cast them first"):
     """Ops PyTorch refuses booleans for, where NumPy gives a result: 1 - mask, where ~mask was meant,
     gave int64; relu, abs and @ of masks gave masks."""
-    if any(map(_is_boolean, operands)):
+    if builtins.any(map(_is_boolean, operands)):
         raise TypeError(f"{op}: not defined for booleans, as in PyTorch; {hint}")
 
 
@@ -1129,7 +1130,7 @@ def _clip(op, x, min, max):  # noqa: A002
     arrays = [b for b in (min, max) if isinstance(b, (Tensor, np.ndarray))]
     if arrays:
         x = _to(x, result_type(x, *arrays))
-    if is_grad_enabled() and any(isinstance(b, Tensor) and b.requires_grad for b in arrays):
+    if is_grad_enabled() and builtins.any(isinstance(b, Tensor) and b.requires_grad for b in arrays):
         # checked here too, before a missing bound becomes an inf, so the error names only the bounds given
         _check_bounds_broadcast(op, x, *(b.data if isinstance(b, Tensor) else b for b in (min, max)))
         low, high = (_to(as_tensor(missing if b is None else b), x.dtype)
@@ -1168,6 +1169,27 @@ def mean(x, dim=None, keepdim=False): return Mean.apply(x, axis=dim, keepdims=ke
 def amax(x, dim=None, keepdim=False): return Amax.apply(x, axis=dim, keepdims=keepdim)
 @_numpy_names
 def amin(x, dim=None, keepdim=False): return Amin.apply(x, axis=dim, keepdims=keepdim)
+
+
+def _truth_reduction(op, reduce, x, dim, keepdim):
+    """any's and all's: whether some or every element over dims is nonzero (NaN is), a bool tensor outside the
+    graph (uint8 for uint8, as PyTorch's). dim None is every dim; dim () none, as PyTorch's any and all."""
+    x = as_tensor(x, op=op)
+    axes = tuple(range(x.ndim)) if dim is None else _normalize_axis(dim, x.ndim, op)
+    y = reduce(x.data != 0, axis=axes, keepdims=keepdim)
+    return Tensor(y.astype(np.uint8) if x.dtype == np.uint8 else y)
+
+
+@_numpy_names
+def any(x, dim=None, keepdim=False):  # noqa: A001  torch's name
+    """torch.any: whether some element over dims is nonzero; no gradient."""
+    return _truth_reduction("any", np.any, x, dim, keepdim)
+
+
+@_numpy_names
+def all(x, dim=None, keepdim=False):  # noqa: A001  torch's name
+    """torch.all: whether every element over dims is nonzero (True over none); no gradient."""
+    return _truth_reduction("all", np.all, x, dim, keepdim)
 
 
 @_numpy_names
@@ -1349,7 +1371,7 @@ def _sizes(op, sizes, name):
     """A shape given as PyTorch takes it, ints one by one or in one tuple or list: x.reshape(2, 3) or
     x.reshape((2, 3))."""
     sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
-    if not all(map(_is_int, sizes)):  # NumPy's "an integer is required" named no op; it took True as 1
+    if not builtins.all(map(_is_int, sizes)):  # NumPy's "an integer is required" named no op; it took True as 1
         raise TypeError(f"{op}: {name} must be ints, got {tuple(sizes)!r}")
     return tuple(sizes)
 
@@ -1419,7 +1441,7 @@ def _reshape_as(x, other):
 def permute(x, *dims):
     """torch.permute: axis i of the result is axis dims[i] of x (NumPy's transpose with axes)."""
     dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-    if not all(map(_is_int, dims)):
+    if not builtins.all(map(_is_int, dims)):
         raise TypeError(f"permute: dims must be ints, got {tuple(dims)!r}")
     return Permute.apply(x, axes=tuple(dims))
 
@@ -1514,7 +1536,7 @@ def split(x, split_size_or_sections, dim=0):
         if sizes < 0 or sizes == 0 and n:
             raise ValueError(f"split: split_size must be >= 1 (0 only for a dim of size 0), got {sizes}")
         sizes = [builtins.min(sizes, n - start) for start in range(0, n, sizes)] if n else [0]
-    elif not (isinstance(sizes, (list, tuple)) and all(_is_int(s) and s >= 0 for s in sizes)):
+    elif not (isinstance(sizes, (list, tuple)) and builtins.all(_is_int(s) and s >= 0 for s in sizes)):
         raise TypeError(f"split: split_size_or_sections must be an int or a list of ints >= 0, got {sizes!r}")
     elif builtins.sum(sizes) != n:
         raise ValueError(f"split: sizes {list(sizes)} add up to {builtins.sum(sizes)}, not dim {axis}'s size {n}")
@@ -1567,7 +1589,7 @@ def pad(x, pad, mode="constant", value=None):  # noqa: A002 - torch's name
     widths = np.asarray(pad)
     # as np.pad: a cast to int would truncate 1.5 to 1; np.asarray((True, 0)) is an int array
     ints = (widths.dtype.kind in "iu" or widths.size == 0) and not (
-        isinstance(pad, (tuple, list)) and any(isinstance(v, bool) for v in pad))
+        isinstance(pad, (tuple, list)) and builtins.any(isinstance(v, bool) for v in pad))
     if widths.ndim != 1 or widths.size % 2 or widths.size > 2 * x.ndim or not ints:
         raise ValueError(f"pad: pad must be (before, after) pairs of ints, last axis first, at most one pair per "
                          f"axis of a {x.ndim}-D tensor; got {pad!r}")
@@ -1869,7 +1891,7 @@ def _normalized_shape(op, normalized_shape):
     """layer_norm's normalized_shape, checked by the function and by nn.LayerNorm when it is made: an int, or
     a non-empty tuple or list of ints >= 0, as a tuple."""
     shape = (normalized_shape,) if _is_int(normalized_shape) else normalized_shape
-    if not (isinstance(shape, (tuple, list)) and shape and all(_is_int(n) and n >= 0 for n in shape)):
+    if not (isinstance(shape, (tuple, list)) and shape and builtins.all(_is_int(n) and n >= 0 for n in shape)):
         raise ValueError(f"{op}: normalized_shape must be an int or a non-empty tuple or list of ints >= 0, got "
                          f"{normalized_shape!r}")
     return tuple(shape)
@@ -1944,7 +1966,7 @@ def _attach_operators():
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp, "norm": norm,
-        "square": square, "prod": prod, "cumsum": cumsum,
+        "square": square, "prod": prod, "cumsum": cumsum, "any": any, "all": all,
         "gather": gather, "expand": expand, "expand_as": _expand_as, "repeat": repeat, "split": split, "chunk": chunk,
         "masked_fill": masked_fill, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,
         "transpose": transpose, "permute": permute,

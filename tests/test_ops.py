@@ -650,7 +650,7 @@ def public_ops():
 
 
 # integer positions, outside the graph (as in PyTorch): test_argmax_and_argmin_give_the_first_extremum_...
-NO_GRADIENT = ("argmax", "argmin", "floor_divide")
+NO_GRADIENT = ("argmax", "argmin", "floor_divide", "any", "all")
 
 
 def test_every_public_op_has_a_gradient_test():
@@ -2366,6 +2366,29 @@ def test_prod_and_cumsum_of_integers_and_bools_are_int64_as_pytorchs(dtype):
                         (mg.cumsum(x, 1), np.cumsum(x.astype(np.int64), 1)), (mg.cumsum(x[0, 0], 0), x[0, 0])]:
         assert y.dtype == np.int64
         np.testing.assert_array_equal(y.data, expected)
+
+
+@pytest.mark.parametrize("name", ["any", "all"])
+def test_any_and_all_are_pytorchs(name):
+    """any and all were missing: PyTorch's over drawn dims (None every dim, () none, as PyTorch's; a tuple),
+    with NaN counted as nonzero, empty dims, bools and uint8 (whose result is uint8, as PyTorch's)."""
+    torch = pytest.importorskip("torch")
+
+    @given(hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+                      elements=st.integers(0, 2)), st.sampled_from([np.float64, np.int64, np.uint8, np.bool_]),
+           st.data())
+    def check(codes, dtype, data):
+        x = np.where(codes == 2, np.nan, codes) if dtype == np.float64 else codes.astype(dtype)
+        ndim = max(x.ndim, 1)
+        dim = data.draw(st.none() | st.integers(-ndim, ndim - 1) | st.lists(st.integers(0, ndim - 1), unique=True)
+                        .map(tuple))
+        keepdim = dim is not None and data.draw(st.booleans())
+        ours = getattr(mg, name)(x, dim, keepdim)
+        t = torch.from_numpy(x)
+        theirs = getattr(torch, name)(t) if dim is None else getattr(torch, name)(t, dim, keepdim)
+        assert str(theirs.dtype) == f"torch.{ours.dtype}" and not ours.requires_grad
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    check()
 
 
 def test_prods_gradient_is_the_product_of_the_others_at_zeros_too():
