@@ -1933,6 +1933,36 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     return _scale_shift(x_hat, weight, bias, (1, -1) + (1,) * (x.ndim - 2))
 
 
+def _assign(_, value, out, casting):
+    """The ufunc that Tensor._in_place runs for fill_, copy_ and zero_: out's values become value's."""
+    np.copyto(out, value, casting=casting)
+
+
+def _add_(x, other, *, alpha=1):
+    """x.add_(other, alpha=1), PyTorch's: x's values become x + alpha · other, in place (see Tensor._in_place,
+    as x += other)."""
+    return x._in_place(np.add, _times_alpha("add_", x, other, alpha)[1], "add_")
+
+
+def _sub_(x, other, *, alpha=1):
+    """x.sub_(other, alpha=1), PyTorch's: x - alpha · other, in place."""
+    return x._in_place(np.subtract, _times_alpha("sub_", x, other, alpha)[1], "sub_")
+
+
+def _fill_(x, value):
+    """x.fill_(value), PyTorch's: every value of x becomes value (a number or a 0-D tensor), in place."""
+    if np.ndim(value.data if isinstance(value, Tensor) else value) != 0:
+        raise ValueError(f"fill_: value must be a number or a 0-D tensor, got shape "
+                         f"{np.shape(value.data if isinstance(value, Tensor) else value)}")
+    return x._in_place(_assign, value, "fill_")
+
+
+def _clamp_(x, min=None, max=None):  # noqa: A002  torch's names
+    """x.clamp_(min, max), PyTorch's: x's values become clamp(x, min, max), in place."""
+    check_unrecorded_change(x, None, "clamp_")
+    return x._in_place(_assign, _clip("clamp_", Tensor(x.data), min, max), "clamp_")
+
+
 def _positive(x):
     """+x, PyTorch's: x itself; a bool tensor refused, as PyTorch refuses it."""
     if x.dtype == bool:
@@ -1960,6 +1990,10 @@ def _attach_operators():
         "__rfloordiv__": rev(floor_divide), "remainder": remainder,
         # PyTorch's method forms of the functions (x.add(y), x.maximum(y), x.where(mask, y); x.eq(y) is Tensor's)
         "add": add, "sub": sub, "mul": mul, "div": div, "matmul": matmul, "floor_divide": floor_divide, "neg": neg,
+        # PyTorch's in-place methods, as x += y (Tensor._in_place)
+        "add_": _add_, "sub_": _sub_, "mul_": lambda x, other: x._in_place(np.multiply, other, "mul_"),
+        "div_": lambda x, other: x._in_place(np.true_divide, other, "div_"), "fill_": _fill_, "clamp_": _clamp_,
+        "copy_": lambda x, src: x._in_place(_assign, src, "copy_"), "zero_": lambda x: x._in_place(_assign, 0, "zero_"),
         "maximum": maximum, "minimum": minimum, "where": _where_method,
         "__neg__": neg, "__pos__": _positive, "__reversed__": _reversed, "__getitem__": getitem,
         "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,

@@ -1722,6 +1722,60 @@ def test_in_place_operators_change_the_tensor_as_pytorchs_do():
     assert same is t and t.tolist() == [1.5, 2.5]
 
 
+IN_PLACE_METHODS = {
+    "add_": lambda lib, x, other, alpha: x.add_(other, alpha=alpha), "sub_": lambda lib, x, other, alpha: x.sub_(
+        other, alpha=alpha), "mul_": lambda lib, x, other, alpha: x.mul_(other),
+    "div_": lambda lib, x, other, alpha: x.div_(other * other + 0.5), "fill_": lambda lib, x, other, alpha: x.fill_(
+        alpha), "zero_": lambda lib, x, other, alpha: x.zero_(), "copy_": lambda lib, x, other, alpha: x.copy_(other),
+    "clamp_": lambda lib, x, other, alpha: x.clamp_(-abs(alpha), abs(alpha)),
+    "clamp_ by tensors": lambda lib, x, other, alpha: x.clamp_(max=other),
+}
+
+
+@given(st.lists(st.tuples(st.sampled_from(sorted(IN_PLACE_METHODS)), st.sampled_from([1, -0.5, 2.0]),
+                          st.booleans()), min_size=1, max_size=6),
+       st.lists(st.integers(1, 3), max_size=2).map(tuple), st.integers(0, 2**31 - 1))
+def test_in_place_methods_change_the_tensor_and_its_views_as_pytorchs(steps, shape, seed):
+    """PyTorch's in-place methods (add_, sub_, mul_, div_, fill_, zero_, copy_, clamp_) were missing: drawn
+    sequences of them, with tensors or numbers, each returning the tensor itself, give torch's values in the
+    tensor and in a view of it."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    x0, others = rng.standard_normal(shape), [rng.standard_normal(shape[1:]) for _ in steps]
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(x0.copy())
+        view = x.reshape(-1)
+        for (name, alpha, as_number), other in zip(steps, others):
+            other = float(other.flat[0]) if as_number and other.size and "tensors" not in name else lib.tensor(other)
+            assert IN_PLACE_METHODS[name](lib, x, other, alpha) is x
+        results.append([t.data.copy() if lib is mg else t.numpy().copy() for t in (x, view)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=1e-15)
+
+
+def test_in_place_methods_are_refused_where_pytorch_refuses_them():
+    """On a leaf that requires a gradient while the graph records, and for values that do not fit, naming
+    the method."""
+    w = mg.tensor(np.ones(3), requires_grad=True)
+    for name, call in [("zero_", lambda: w.zero_()), ("clamp_", lambda: w.clamp_(0.0)),
+                       ("add_", lambda: w.add_(1.0, alpha=2))]:
+        with pytest.raises(RuntimeError, match=f"{name}: an in-place change of a tensor that requires a gradient"):
+            call()
+    with mg.no_grad():
+        w.fill_(mg.tensor(2.0)).clamp_(max=1.5)
+    assert w.tolist() == [1.5] * 3
+    counts, v = mg.tensor(np.arange(3)), mg.tensor(np.ones(3))
+    for error, message, call in [
+            (ValueError, r"fill_: value must be a number or a 0-D tensor, got shape \(3,\)", lambda: v.fill_(np.ones(3))),
+            (ValueError, r"copy_: a value of shape \(4,\) does not broadcast", lambda: v.copy_(np.ones(4))),
+            (TypeError, "add_: alpha 0.5 does not fit the int64 result", lambda: counts.add_(1, alpha=0.5)),
+            (TypeError, "copy_: the result for int64 and float64 cannot be stored", lambda: counts.copy_(w.data))]:
+        with pytest.raises(error, match=message):
+            call()
+    assert counts.tolist() == [0, 1, 2] and v.tolist() == [1.0] * 3
+
+
 def test_in_place_operators_keep_the_tensors_dtype_as_pytorchs_do():
     """A uint8 tensor += a 0-D int64 one was NumPy's casting error (PyTorch computes in uint8); a
     float result for an integer tensor was refused in NumPy's words, naming its ufunc's loop."""
