@@ -715,7 +715,7 @@ def test_against_torch(name):
 # left out: the values follow NumPy there (np.sign(nan) is nan, torch's is 0).
 SPECIAL = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
 AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", "minimum", "neg", "exp", "log", "sqrt",
-                     "abs", "sign", "relu", "sigmoid", "tanh", "square"]
+                     "abs", "sign", "relu", "sigmoid", "tanh", "square", "silu"]
 
 
 def values_and_gradients_beside_torch(torch, name, values):
