@@ -768,8 +768,8 @@ class Stack(Function):
 
 
 def _softmax_axis(dim, ndim, op):
-    """The one axis softmax and log_softmax run along; none for a 0-D tensor, which takes dim 0 or
-    -1, as in torch."""
+    """The one axis softmax, log_softmax, cumsum and prod run along; none for a 0-D tensor, which takes
+    dim 0 or -1, as in torch."""
     axis = _one_axis(dim, builtins.max(ndim, 1), op)
     return axis if ndim else ()
 
@@ -1951,15 +1951,14 @@ def _sub_(x, other, *, alpha=1):
 
 def _fill_(x, value):
     """x.fill_(value), PyTorch's: every value of x becomes value (a number or a 0-D tensor), in place."""
-    if np.ndim(value.data if isinstance(value, Tensor) else value) != 0:
-        raise ValueError(f"fill_: value must be a number or a 0-D tensor, got shape "
-                         f"{np.shape(value.data if isinstance(value, Tensor) else value)}")
+    shape = np.shape(value.data if isinstance(value, Tensor) else value)
+    if shape != ():
+        raise ValueError(f"fill_: value must be a number or a 0-D tensor, got shape {shape}")
     return x._in_place(_assign, value, "fill_")
 
 
 def _clamp_(x, min=None, max=None):  # noqa: A002  torch's names
     """x.clamp_(min, max), PyTorch's: x's values become clamp(x, min, max), in place."""
-    check_unrecorded_change(x, None, "clamp_")
     return x._in_place(_assign, _clip("clamp_", Tensor(x.data), min, max), "clamp_")
 
 
