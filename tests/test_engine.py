@@ -1723,8 +1723,10 @@ def test_in_place_operators_change_the_tensor_as_pytorchs_do():
 
 
 IN_PLACE_METHODS = {
-    "add_": lambda lib, x, other, alpha: x.add_(other, alpha=alpha), "sub_": lambda lib, x, other, alpha: x.sub_(
-        other, alpha=alpha), "mul_": lambda lib, x, other, alpha: x.mul_(other),
+    # alpha 1 left to the default
+    "add_": lambda lib, x, other, alpha: x.add_(other, **({"alpha": alpha} if alpha != 1 else {})),
+    "sub_": lambda lib, x, other, alpha: x.sub_(other, **({"alpha": alpha} if alpha != 1 else {})),
+    "mul_": lambda lib, x, other, alpha: x.mul_(other),
     "div_": lambda lib, x, other, alpha: x.div_(other * other + 0.5), "fill_": lambda lib, x, other, alpha: x.fill_(
         alpha), "zero_": lambda lib, x, other, alpha: x.zero_(), "copy_": lambda lib, x, other, alpha: x.copy_(other),
     "clamp_": lambda lib, x, other, alpha: x.clamp_(-abs(alpha), abs(alpha)),

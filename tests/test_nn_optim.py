@@ -773,6 +773,15 @@ def test_activation_and_loss_modules_are_pytorchs(name, args, kwargs, inputs):
         assert_close(a[i].grad, t[i].grad.numpy(), rtol=1e-12, atol=1e-15, name=f"gradient {i}")
 
 
+def test_leaky_relus_default_slope_is_pytorchs():
+    """0.01, as torch's, for the function and the module; values small enough for the slope to show."""
+    torch = pytest.importorskip("torch")
+    x = np.array([-2.0, -0.5, 0.0, 1.5])
+    expected = torch.nn.functional.leaky_relu(torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(mg.leaky_relu(x).data, expected)
+    np.testing.assert_array_equal(nn.LeakyReLU()(x).data, expected)
+
+
 def test_softmax_modules_without_dim_choose_and_warn_as_pytorchs():
     """dim None is PyTorch's old implicit choice, which it warns of: dim 0 of a 1- or 3-D input, else 1."""
     torch = pytest.importorskip("torch")
@@ -811,8 +820,9 @@ def test_a_target_of_another_shape_is_broadcast_with_a_warning_as_in_pytorch():
     x, t = np.arange(12.0).reshape(3, 4), np.array([[1.0], [5.0], [9.0]])
     for name, expected in (("mse_loss", np.mean((x - t) ** 2)), ("l1_loss", np.mean(np.abs(x - t)))):
         with pytest.warns(UserWarning, match=rf"{name}: a target of shape \(3, 1\) for an input of shape \(3, 4\) "
-                                             "is broadcast"):
+                                             "is broadcast") as caught:
             assert getattr(mg, name)(x, t).item() == expected
+        assert caught[0].filename == __file__  # the warning points at the caller's line
 
 
 def test_add_module_and_register_parameter_as_pytorchs():
