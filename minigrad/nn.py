@@ -815,7 +815,7 @@ class _SoftmaxModule(Module):
         x, dim = as_tensor(x, op=type(self).__name__), self.dim
         if dim is None:
             warnings.warn(f"{type(self).__name__}: no dim given, so dim is chosen from the input's ndim, as PyTorch "
-                          "chooses it (and warns); give dim=", UserWarning, stacklevel=2)
+                          "chooses it (and warns); give dim=", UserWarning, stacklevel=3)  # the caller's line
             dim = 0 if x.ndim in (0, 1, 3) else 1
         return type(self).function(x, dim)
 

@@ -747,7 +747,7 @@ def test_layer_norm_and_group_norm_modules_check_their_settings_when_made():
 
 
 @pytest.mark.parametrize("name, args, kwargs, inputs", [
-    ("LeakyReLU", (0.2, True), {}, 1), ("LeakyReLU", (), {}, 1), ("SiLU", (), {"inplace": True}, 1),
+    ("LeakyReLU", (0.2, True), {}, 1), ("LeakyReLU", (), {}, 1), ("SiLU", (), {"inplace": True}, 1), ("SiLU", (), {}, 1),
     ("Sigmoid", (), {}, 1), ("Tanh", (), {}, 1), ("Identity", (3,), {"unused": True}, 1), ("Softmax", (1,), {}, 1),
     ("LogSoftmax", (-1,), {}, 1), ("MSELoss", (), {}, 2), ("MSELoss", (), {"reduction": "none"}, 2),
     ("L1Loss", (), {"reduction": "sum"}, 2)])
@@ -783,13 +783,15 @@ def test_leaky_relus_default_slope_is_pytorchs():
 
 
 def test_softmax_modules_without_dim_choose_and_warn_as_pytorchs():
-    """dim None is PyTorch's old implicit choice, which it warns of: dim 0 of a 1- or 3-D input, else 1."""
+    """dim None is PyTorch's old implicit choice, which it warns of: dim 0 of a 0-, 1- or 3-D input, else 1.
+    The warning pointed into Module.__call__; it points at the caller's line."""
     torch = pytest.importorskip("torch")
-    for shape in [(4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
+    for shape in [(), (4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
         x = np.random.default_rng(0).standard_normal(shape)
         for name in ("Softmax", "LogSoftmax"):
-            with pytest.warns(UserWarning, match=f"{name}: no dim given"):
+            with pytest.warns(UserWarning, match=f"{name}: no dim given") as caught:
                 y = getattr(nn, name)()(x)
+            assert caught[0].filename == __file__
             with pytest.warns(UserWarning, match="Implicit dimension choice"):
                 expected = getattr(torch.nn, name)()(torch.from_numpy(x))
             assert_close(y.data, expected.numpy(), rtol=1e-12, atol=1e-15, name=f"{name} {shape}")
