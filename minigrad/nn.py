@@ -539,29 +539,28 @@ class CrossEntropyLoss(Module):
                                  reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
-class MSELoss(Module):
-    """PyTorch's nn.MSELoss: ops.mse_loss(input, target) with the reduction given here, by name (PyTorch's first
-    arguments are its deprecated size_average and reduce), checked here."""
+class _ElementwiseLoss(Module):
+    """PyTorch's nn.MSELoss and nn.L1Loss: the function of (input, target) with the reduction given here, by
+    name (PyTorch's first arguments are its deprecated size_average and reduce), checked here."""
+    function = None
 
     def __init__(self, *, reduction="mean"):
         super().__init__()
-        ops._check_reduction("MSELoss", reduction)
+        ops._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def forward(self, input, target):  # noqa: A002  torch's names
-        return ops.mse_loss(input, target, self.reduction)
+        return type(self).function(input, target, self.reduction)
 
 
-class L1Loss(Module):
-    """PyTorch's nn.L1Loss: ops.l1_loss(input, target), the reduction as MSELoss's."""
+class MSELoss(_ElementwiseLoss):
+    """PyTorch's nn.MSELoss: ops.mse_loss."""
+    function = staticmethod(ops.mse_loss)
 
-    def __init__(self, *, reduction="mean"):
-        super().__init__()
-        ops._check_reduction("L1Loss", reduction)
-        self.reduction = reduction
 
-    def forward(self, input, target):  # noqa: A002  torch's names
-        return ops.l1_loss(input, target, self.reduction)
+class L1Loss(_ElementwiseLoss):
+    """PyTorch's nn.L1Loss: ops.l1_loss."""
+    function = staticmethod(ops.l1_loss)
 
 
 class Dropout(Module):
@@ -588,6 +587,13 @@ def _fill(t, value):
     changed_in_place(t.data)
 
 
+def _register_affine(module, shape, dtype, affine, bias):
+    """A normalization's weight (γ, ones) and bias (β, zeros) of shape as parameters, as PyTorch's: neither
+    without affine, no bias for bias=False."""
+    module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if affine and bias else None)
+
+
 def _reset_affine(module):
     """A normalization's reset_parameters: weight back to ones and bias to zeros, in place, as PyTorch's."""
     for name, value in (("weight", 1), ("bias", 0)):
@@ -612,8 +618,7 @@ class _BatchNorm(Module):
         dtype = parameter_dtype(op, dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.register_parameter("weight", Parameter(np.ones(num_features, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(num_features, dtype)) if affine and bias else None)
+        _register_affine(self, num_features, dtype, affine, bias)
         statistics = {"running_mean": np.zeros(num_features, dtype), "running_var": np.ones(num_features, dtype),
                       "num_batches_tracked": np.array(0, np.int64)}
         for name, value in statistics.items():
@@ -665,7 +670,14 @@ class BatchNorm3d(_BatchNorm):
     dims = (5,)
 
 
-class LayerNorm(Module):
+class _AffineNorm(Module):
+    """LayerNorm's and GroupNorm's reset_parameters, PyTorch's: weight back to ones and bias to zeros, in place."""
+
+    def reset_parameters(self):
+        _reset_affine(self)
+
+
+class LayerNorm(_AffineNorm):
     """PyTorch's nn.LayerNorm: ops.layer_norm over the last dims, normalized_shape (an int for one dim), with
     weight (ones) and bias (zeros) of that shape as parameters, neither for elementwise_affine=False, no bias
     for bias=False. Settings are checked when the module is made; dtype by name, as the batch norms'."""
@@ -677,22 +689,17 @@ class LayerNorm(Module):
         ops._check_non_negative("LayerNorm", eps=eps)
         dtype = parameter_dtype("LayerNorm", dtype)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        self.register_parameter("weight", Parameter(np.ones(shape, dtype)) if elementwise_affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if elementwise_affine and bias else None)
+        _register_affine(self, shape, dtype, elementwise_affine, bias)
 
     def forward(self, x):
         return ops.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
-
-    def reset_parameters(self):
-        """PyTorch's: weight back to ones and bias to zeros, in place."""
-        _reset_affine(self)
 
     def extra_repr(self):  # PyTorch's
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """PyTorch's nn.GroupNorm: ops.group_norm of num_channels channels in num_groups groups, with one weight
     (ones) and bias (zeros) per channel as parameters, neither for affine=False, no bias for bias=False.
     Settings are checked when the module is made; dtype by name, as the batch norms'."""
@@ -708,18 +715,13 @@ class GroupNorm(Module):
         ops._check_non_negative("GroupNorm", eps=eps)
         dtype = parameter_dtype("GroupNorm", dtype)
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        self.register_parameter("weight", Parameter(np.ones(num_channels, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(num_channels, dtype)) if affine and bias else None)
+        _register_affine(self, num_channels, dtype, affine, bias)
 
     def forward(self, x):
         x = as_tensor(x, op="GroupNorm")
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"GroupNorm: expected input (N, {self.num_channels}, ...), got shape {x.shape}")
         return ops.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
-
-    def reset_parameters(self):
-        """PyTorch's: weight back to ones and bias to zeros, in place."""
-        _reset_affine(self)
 
     def extra_repr(self):  # PyTorch's
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "

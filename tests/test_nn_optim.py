@@ -558,6 +558,18 @@ def test_dropout_module_drops_in_training_only_and_shows_as_pytorchs():
         repr(torch.nn.Sequential(torch.nn.Dropout(0.25, inplace=True), torch.nn.Dropout()))
 
 
+def step_beside_torch(torch, ours, theirs, shape, rng):
+    """A drawn input (mean 1, spread 3) through our module and torch's twin, and backward of a drawn gradient:
+    the outputs and input gradients must agree in float64."""
+    x, g = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(shape)
+    a, t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, expected = ours(a), theirs(t)
+    y.backward(g)
+    expected.backward(torch.tensor(g))
+    assert_close(y.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12, name="output")
+    assert_close(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12, name="input gradient")
+
+
 @pytest.mark.parametrize("name, shape", [("BatchNorm1d", (4, 3)), ("BatchNorm1d", (4, 3, 5)),
                                          ("BatchNorm2d", (4, 3, 2, 2)), ("BatchNorm3d", (2, 3, 2, 2, 2))])
 @pytest.mark.parametrize("settings", [{}, {"momentum": None}, {"affine": False}, {"track_running_stats": False},
@@ -572,13 +584,7 @@ def test_batch_norm_modules_train_and_evaluate_as_pytorchs(name, shape, settings
     assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
     rng = np.random.default_rng(0)
     for _ in range(3):
-        x, g = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(shape)
-        a, t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        y, expected = ours(a), theirs(t)
-        y.backward(g)
-        expected.backward(torch.tensor(g))
-        assert_close(y.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12, name="output")
-        assert_close(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12, name="input gradient")
+        step_beside_torch(torch, ours, theirs, shape, rng)
         for p, q in zip(ours.parameters(), theirs.parameters()):
             assert_close(p.grad, q.grad.numpy(), rtol=1e-10, atol=1e-12, name="parameter gradient")
     state = {k: v.numpy() for k, v in theirs.state_dict().items()}
@@ -667,13 +673,7 @@ def test_layer_norm_and_group_norm_modules_train_as_pytorchs(name, args, shape, 
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     sgd = [optim.SGD(ours.parameters(), lr=0.1), torch.optim.SGD(theirs.parameters(), lr=0.1)] if parameters else []
     for _ in range(3):
-        x, g = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(shape)
-        a, t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        y, expected = ours(a), theirs(t)
-        y.backward(g)
-        expected.backward(torch.tensor(g))
-        assert_close(y.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12, name="output")
-        assert_close(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12, name="input gradient")
+        step_beside_torch(torch, ours, theirs, shape, rng)
         for opt in sgd:
             opt.step()
             opt.zero_grad()
