@@ -728,21 +728,24 @@ class GroupNorm(_AffineNorm):
                 f"bias={self.bias is not None}")
 
 
-class ReLU(Module):
-    """PyTorch's nn.ReLU. inplace=True, as ported models write it, is taken and shown; the result is
-    a new tensor all the same (its values and gradients are the same; x keeps its values)."""
+class _InPlaceTaken(Module):
+    """ReLU's and SiLU's settings: inplace=True, as ported models write it, is taken and shown, but the result
+    is a new tensor all the same (its values and gradients are the same; the input keeps its values)."""
 
     def __init__(self, inplace=False):
         super().__init__()
-        if not isinstance(inplace, bool):
-            raise TypeError(f"ReLU: inplace must be True or False, got {inplace!r}")
+        check_flags(type(self).__name__, inplace=inplace)
         self.inplace = inplace
-
-    def forward(self, x):
-        return ops.relu(x)
 
     def extra_repr(self):  # PyTorch's
         return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_InPlaceTaken):
+    """PyTorch's nn.ReLU: ops.relu."""
+
+    def forward(self, x):
+        return ops.relu(x)
 
 
 class LeakyReLU(Module):
@@ -762,19 +765,11 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
-class SiLU(Module):
-    """PyTorch's nn.SiLU: ops.silu; inplace=True is taken and shown, as ReLU's."""
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        check_flags("SiLU", inplace=inplace)
-        self.inplace = inplace
+class SiLU(_InPlaceTaken):
+    """PyTorch's nn.SiLU: ops.silu."""
 
     def forward(self, x):
         return ops.silu(x)
-
-    def extra_repr(self):  # PyTorch's
-        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
