@@ -10,7 +10,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .io import atomic_write
 from .ops import (abs, add, all, amax, amin, any, argmax, argmin, batch_norm, cat, chunk, clamp, clip, clone,
                   concatenate, contiguous, cross_entropy, cumsum, div, dropout, exp, expand, flatten, flip,
-                  floor_divide, gather, getitem, group_norm, l1_loss, layer_norm, leaky_relu, log, log_softmax,
+                  floor_divide, gather, getitem, group_norm, l1_loss, layer_norm, leaky_relu, linear, log, log_softmax,
                   logsumexp, masked_fill, matmul, max, maximum, mean, min, minimum, mse_loss, mul, neg, nll_loss, norm,
                   normalize, pad, permute, pow, prod, relu, remainder, repeat, reshape, sigmoid, sign, silu, softmax,
                   split, sqrt, square, squeeze, stack, std, sub, sum, t, tanh, transpose, unsqueeze, var, where)

@@ -455,8 +455,7 @@ class Linear(Module):
         x = as_tensor(x, op="Linear")
         if x.shape[-1:] != (self.in_features,):  # a 0-D input has no last dimension: x.shape[-1] was an IndexError
             raise ValueError(f"Linear: expected last dimension {self.in_features}, got input shape {x.shape}")
-        y = x @ self.weight.T
-        return y + self.bias if self.bias is not None else y
+        return ops.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -997,6 +997,17 @@ def matmul(input, other):  # noqa: A002  torch's names
 matmul.__doc__ = MatMul.__doc__
 
 
+def linear(input, weight, bias=None):  # noqa: A002  torch's names
+    """torch.nn.functional.linear: x @ weightᵀ + bias over x's last dim, weight (out_features, in_features)
+    (or (in_features,), one output without its dim), bias broadcast. Composed of matmul and add."""
+    x, w = as_tensor(input, op="linear"), as_tensor(weight, op="linear")
+    if w.ndim not in (1, 2) or x.ndim == 0 or x.shape[-1] != w.shape[-1]:
+        raise ValueError(f"linear: weight must be (out_features, in_features) or (in_features,), in_features the "
+                         f"input's last dim; got input {x.shape} and weight {w.shape}")
+    y = x @ (w.T if w.ndim == 2 else w)
+    return y if bias is None else y + bias
+
+
 def _times_alpha(op, input, other, alpha):
     """add's and sub's operands, other times alpha: in the dtype input and other give, where alpha has no say,
     so it must fit that dtype, as in PyTorch (no fraction for integers, True or False for bools only)."""

@@ -811,6 +811,11 @@ def test_softmax_modules_without_dim_choose_and_warn_as_pytorchs():
     (lambda: mg.mse_loss(np.ones(3), np.ones(2)), ValueError, r"mse_loss: shapes \(3,\) and \(2,\) do not broadcast"),
     (lambda: mg.l1_loss(np.arange(3), np.ones(3)), TypeError, "l1_loss: needs floating-point input"),
     (lambda: mg.l1_loss(np.ones(3), np.ones(3), "all"), ValueError, "l1_loss: reduction must be"),
+    (lambda: mg.linear(np.ones((2, 3)), np.ones((4, 2))), ValueError, r"linear: weight must be \(out_features, "
+                                                                       r"in_features\) .* got input \(2, 3\) and "
+                                                                       r"weight \(4, 2\)"),
+    (lambda: mg.linear(np.ones(()), np.ones(1)), ValueError, r"linear: .* got input \(\) and weight \(1,\)"),
+    (lambda: mg.linear(np.ones(3), np.ones((1, 1, 3))), ValueError, r"linear: .* weight \(1, 1, 3\)"),
 ])
 def test_activation_and_loss_modules_and_functions_refuse_bad_settings(make, error, message):
     with pytest.raises(error, match=message):

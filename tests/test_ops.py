@@ -80,6 +80,18 @@ def elementwise_loss_case(draw, apart=False):
 
 
 @st.composite
+def linear_case(draw):
+    """x (..., in_features) with a weight (out_features, in_features) and maybe a bias, or a weight
+    (in_features,), one output without its dim; in_features 0 too."""
+    n_in = draw(st.integers(0, 3))
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3)) + (n_in,)))
+    if draw(st.booleans()):
+        return [x, draw(arrays((n_in,)))], {}
+    n_out = draw(st.integers(1, 3))
+    return [x, draw(arrays((n_out, n_in))), *([draw(arrays((n_out,)))] if draw(st.booleans()) else [])], {}
+
+
+@st.composite
 def gather_case(draw):
     x = draw(arrays(draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))))
     dim = draw(st.integers(-x.ndim, x.ndim - 1))
@@ -540,6 +552,7 @@ CASES = {
     "pow": (no_kwargs(binary(low_a=0.2)), lambda t, a, b: a ** b),
     "remainder": (no_kwargs(binary(away_from_b=(0,)).filter(off_the_jumps)), lambda t, a, b: t.remainder(a, b)),
     "matmul": (no_kwargs(matmul_operands()), lambda t, a, b: a @ b),
+    "linear": (linear_case(), lambda t, x, *weight_and_bias: t.nn.functional.linear(x, *weight_and_bias)),
     "neg": (no_kwargs(unary()), lambda t, x: -x),
     "exp": (no_kwargs(unary()), lambda t, x: t.exp(x)),
     "log": (no_kwargs(unary(low=0.1)), lambda t, x: t.log(x)),
