@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from . import ops, windows
+from . import init, ops, windows  # noqa: F401  init: mg.nn.init, as torch.nn.init
 from .io import atomic_write, load_npz
 from .random import generator
 from .tensor import Tensor, as_dtype, as_tensor, cast, changed_in_place, check_flags

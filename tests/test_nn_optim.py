@@ -1,5 +1,6 @@
 """Modules, state_dicts, saving, and optimizers against PyTorch's formulas."""
 import inspect
+import math
 import os
 import re
 import stat
@@ -2305,3 +2306,71 @@ def test_backward_of_a_graph_made_before_an_optimizer_step_is_refused_as_in_pyto
     optim.SGD(model.parameters(), lr=0.1).step()
     with pytest.raises(RuntimeError, match="was changed in place since the forward"):
         stale.backward()
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("uniform_", {"a": -0.5, "b": 2.0}), ("normal_", {"mean": 1.0, "std": 0.5}), ("xavier_uniform_", {"gain": 2.0}),
+    ("xavier_normal_", {}), ("kaiming_uniform_", {"a": math.sqrt(5)}),
+    ("kaiming_uniform_", {"mode": "fan_out", "nonlinearity": "relu"}), ("kaiming_normal_", {}),
+    ("kaiming_normal_", {"a": 0.2, "mode": "fan_out"}), ("kaiming_normal_", {"nonlinearity": "tanh"})])
+def test_init_draws_pytorchs_distributions_in_place(name, kwargs):
+    """nn.init was missing, which ported models call in their reset_parameters: each function fills a
+    parameter in place and returns it, from the distribution torch's draws from (the numbers are NumPy's):
+    a conv weight's mean, spread and range agree with torch's to a few standard errors."""
+    torch = pytest.importorskip("torch")
+    w = nn.Parameter(np.zeros((128, 64, 3, 3), np.float32))
+    array = w.data
+    assert getattr(nn.init, name)(w, **kwargs, generator=0) is w and w.data is array and w.requires_grad
+    torch.manual_seed(0)  # both sides' draws fixed: the tolerances below are a few standard errors
+    theirs = getattr(torch.nn.init, name)(torch.zeros(w.shape), **kwargs).numpy()
+    ours = w.data.astype(np.float64)
+    spread = theirs.std()
+    assert abs(ours.mean() - theirs.mean()) < 6 * spread / math.sqrt(ours.size)
+    assert abs(ours.std() / spread - 1) < 0.01
+    if "uniform" in name:
+        assert np.isclose(ours.min(), theirs.min(), rtol=1e-3) and np.isclose(ours.max(), theirs.max(), rtol=1e-3)
+
+
+def test_init_constants_gains_fans_and_seeds_are_pytorchs():
+    """constant_, ones_ and zeros_ fill; calculate_gain and the fans are torch's; the same generator seed
+    draws the same numbers, and manual_seed repeats the default draws; a graph that kept the old values
+    refuses its backward; empty tensors are left as they are."""
+    torch = pytest.importorskip("torch")
+    w = nn.Parameter(np.ones((3, 4), np.float32))
+    for fill, value in ((lambda t: nn.init.constant_(t, 2.5), 2.5), (nn.init.zeros_, 0.0), (nn.init.ones_, 1.0)):
+        assert fill(w) is w and w.tolist() == [[value] * 4] * 3
+    for nonlinearity in ("linear", "conv1d", "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"):
+        assert nn.init.calculate_gain(nonlinearity) == torch.nn.init.calculate_gain(nonlinearity)
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)
+    for shape in [(3, 4), (5, 2, 3), (4, 3, 2, 2), (2, 0, 3)]:
+        assert nn.init._calculate_fan_in_and_fan_out(mg.tensor(np.ones(shape))) == \
+            torch.nn.init._calculate_fan_in_and_fan_out(torch.ones(shape))
+    draws = [nn.init.kaiming_uniform_(mg.tensor(np.zeros((4, 5))), generator=7).data for _ in range(2)]
+    np.testing.assert_array_equal(*draws)
+    mg.manual_seed(3)
+    first = nn.init.normal_(mg.tensor(np.zeros(6))).data.copy()
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(nn.init.normal_(mg.tensor(np.zeros(6))).data, first)
+    loss = (w * w).sum()  # w kept for its own gradient
+    nn.init.xavier_uniform_(w)
+    with pytest.raises(RuntimeError, match="changed in place since the forward"):
+        loss.backward()
+    for empty in [(0, 3), (3, 0), (0, 0)]:
+        for name in ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"):
+            assert getattr(nn.init, name)(mg.tensor(np.ones(empty))).shape == empty
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.init.calculate_gain("gelu"), ValueError, "calculate_gain: unsupported nonlinearity 'gelu'"),
+    (lambda: nn.init.calculate_gain("leaky_relu", True), ValueError, "leaky_relu's param is its negative slope"),
+    (lambda: nn.init.xavier_uniform_(mg.tensor(np.ones(3))), ValueError, r"fans need a tensor of 2 dims or more, "
+                                                                        r"got shape \(3,\)"),
+    (lambda: nn.init.kaiming_normal_(mg.tensor(np.ones((2, 2))), mode="in"), ValueError,
+     "kaiming_normal_: mode must be 'fan_in' or 'fan_out', got 'in'"),
+    (lambda: nn.init.uniform_(np.ones(3)), TypeError, "uniform_: needs a floating-point minigrad tensor to fill, got "
+                                                      "ndarray"),
+    (lambda: nn.init.zeros_(mg.tensor(np.arange(3))), TypeError, "zeros_: needs a floating-point .* of int64"),
+])
+def test_init_refuses_what_it_cannot_fill(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -1,0 +1,116 @@
+"""PyTorch's nn.init, as mg.nn.init: fill a tensor in place with constants or random draws scaled by its fans.
+
+Each function writes into the tensor's own array and returns it, as PyTorch's do under no_grad, so they
+initialise parameters that require gradients; the change is counted, so a graph that kept the old values
+refuses its backward. The random ones draw from `generator`: None is minigrad.random's (manual_seed's), an
+int seeds a new one, a np.random.Generator is used as is. The draws are NumPy's, not torch's: the same
+distributions, other numbers.
+"""
+import math
+
+import numpy as np
+
+from .random import generator as _generator
+from .tensor import Tensor, _is_real, changed_in_place
+
+# the gain that keeps the variance of activations through a layer followed by each nonlinearity
+_GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "conv_transpose1d": 1.0,
+          "conv_transpose2d": 1.0, "conv_transpose3d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0),
+          "selu": 3.0 / 4}
+
+
+def calculate_gain(nonlinearity, param=None):
+    """PyTorch's recommended gain for a nonlinearity: 1 for linear layers and sigmoid, 5/3 for tanh, √2 for
+    relu, √(2 / (1 + slope²)) for leaky_relu (param the slope, 0.01 by default), 3/4 for selu."""
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if not _is_real(slope) or isinstance(slope, bool):
+            raise ValueError(f"calculate_gain: leaky_relu's param is its negative slope, a number; got {param!r}")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity not in _GAINS:
+        raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; one of "
+                         f"{sorted([*_GAINS, 'leaky_relu'])}")
+    return _GAINS[nonlinearity]
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    """A weight's fans, PyTorch's: dim 1's size (dim 0's for fan_out) times the size of the dims after it,
+    a conv kernel's receptive field; a weight needs 2 dims or more."""
+    shape = _checked(tensor, "_calculate_fan_in_and_fan_out").shape
+    if len(shape) < 2:
+        raise ValueError(f"init: fans need a tensor of 2 dims or more, got shape {shape}")
+    field = math.prod(shape[2:])
+    return shape[1] * field, shape[0] * field
+
+
+def _checked(tensor, op):
+    if not isinstance(tensor, Tensor) or tensor.dtype.kind != "f":
+        raise TypeError(f"{op}: needs a floating-point minigrad tensor to fill, got {type(tensor).__name__}"
+                        + (f" of {tensor.dtype}" if isinstance(tensor, Tensor) else ""))
+    return tensor
+
+
+def _write(tensor, values, op):
+    """values into tensor's own array, counted as an in-place change; the tensor itself returned."""
+    _checked(tensor, op).data[...] = values
+    changed_in_place(tensor.data)
+    return tensor
+
+
+def _fan(tensor, mode, op):
+    """The fan kaiming's functions scale by; 1 for an empty tensor, which they leave as it is."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return max(fan_in if mode == "fan_in" else fan_out, 1)
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """U(a, b) in place."""
+    shape = _checked(tensor, "uniform_").shape
+    return _write(tensor, _generator(generator, "uniform_").uniform(a, b, shape), "uniform_")
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """N(mean, std²) in place."""
+    shape = _checked(tensor, "normal_").shape
+    return _write(tensor, _generator(generator, "normal_").normal(mean, std, shape), "normal_")
+
+
+def constant_(tensor, val):
+    """val everywhere, in place."""
+    return _write(tensor, val, "constant_")
+
+
+def ones_(tensor):
+    return _write(tensor, 1, "ones_")
+
+
+def zeros_(tensor):
+    return _write(tensor, 0, "zeros_")
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Glorot's U(-b, b), b = gain √(6 / (fan_in + fan_out)), in place."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))  # 1: an empty tensor, left as it is
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Glorot's N(0, σ²), σ = gain √(2 / (fan_in + fan_out)), in place."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), generator)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He's U(-b, b), b = gain √(3 / fan), gain = calculate_gain(nonlinearity, a), in place. nn.Linear's and
+    Conv2d's default is a = √5: b = 1 / √fan_in."""
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode, "kaiming_uniform_"))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He's N(0, σ²), σ = gain / √fan, gain = calculate_gain(nonlinearity, a), in place."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))
+    return normal_(tensor, 0.0, std, generator)
