@@ -24,7 +24,7 @@ def calculate_gain(nonlinearity, param=None):
     relu, √(2 / (1 + slope²)) for leaky_relu (param the slope, 0.01 by default), 3/4 for selu."""
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
-        if not _is_real(slope) or isinstance(slope, bool):
+        if not _is_real(slope):  # not a bool either
             raise ValueError(f"calculate_gain: leaky_relu's param is its negative slope, a number; got {param!r}")
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity not in _GAINS:

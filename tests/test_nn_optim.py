@@ -2310,16 +2310,18 @@ def test_backward_of_a_graph_made_before_an_optimizer_step_is_refused_as_in_pyto
 
 @pytest.mark.parametrize("name, kwargs", [
     ("uniform_", {"a": -0.5, "b": 2.0}), ("normal_", {"mean": 1.0, "std": 0.5}), ("uniform_", {}), ("normal_", {}),
-    ("xavier_uniform_", {"gain": 2.0}),
-    ("xavier_normal_", {}), ("kaiming_uniform_", {"a": math.sqrt(5)}),
+    ("xavier_uniform_", {"gain": 2.0}), ("xavier_uniform_", {}),
+    ("xavier_normal_", {}), ("kaiming_uniform_", {"a": math.sqrt(5)}), ("kaiming_uniform_", {}),
     ("kaiming_uniform_", {"mode": "fan_out", "nonlinearity": "relu"}), ("kaiming_normal_", {}),
     ("kaiming_normal_", {"a": 0.2, "mode": "fan_out"}), ("kaiming_normal_", {"nonlinearity": "tanh"})])
-def test_init_draws_pytorchs_distributions_in_place(name, kwargs):
+@pytest.mark.parametrize("shape", [(128, 64, 3, 3), (40000, 1)])
+def test_init_draws_pytorchs_distributions_in_place(name, kwargs, shape):
     """nn.init was missing, which ported models call in their reset_parameters: each function fills a
     parameter in place and returns it, from the distribution torch's draws from (the numbers are NumPy's):
-    a conv weight's mean, spread and range agree with torch's to a few standard errors."""
+    a conv weight's and a one-input linear weight's mean, spread and range agree with torch's to a few
+    standard errors."""
     torch = pytest.importorskip("torch")
-    w = nn.Parameter(np.zeros((128, 64, 3, 3), np.float32))
+    w = nn.Parameter(np.zeros(shape, np.float32))
     array = w.data
     assert getattr(nn.init, name)(w, **kwargs, generator=0) is w and w.data is array and w.requires_grad
     torch.manual_seed(0)  # both sides' draws fixed: the tolerances below are a few standard errors
@@ -2366,6 +2368,7 @@ def test_init_constants_gains_fans_and_seeds_are_pytorchs():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: nn.init.calculate_gain("gelu"), ValueError, "calculate_gain: unsupported nonlinearity 'gelu'"),
     (lambda: nn.init.calculate_gain("leaky_relu", True), ValueError, "leaky_relu's param is its negative slope"),
+    (lambda: nn.init.calculate_gain("leaky_relu", "0.2"), ValueError, "leaky_relu's param is its negative slope"),
     (lambda: nn.init.xavier_uniform_(mg.tensor(np.ones(3))), ValueError, r"fans need a tensor of 2 dims or more, "
                                                                         r"got shape \(3,\)"),
     (lambda: nn.init.kaiming_normal_(mg.tensor(np.ones((2, 2))), mode="in"), ValueError,
