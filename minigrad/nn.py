@@ -7,10 +7,10 @@ import warnings
 
 import numpy as np
 
-from . import init, ops, windows  # noqa: F401  init: mg.nn.init, as torch.nn.init
+from . import init, ops, windows  # init is mg.nn.init too, as torch.nn.init
 from .io import atomic_write, load_npz
 from .random import generator
-from .tensor import Tensor, as_dtype, as_tensor, cast, changed_in_place, check_flags
+from .tensor import Tensor, as_dtype, as_tensor, cast, check_flags
 
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
@@ -579,13 +579,6 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-def _fill(t, value):
-    """t's values set to value in place, counted as an in-place change: a graph that kept them refuses its
-    backward, as PyTorch's after its init.ones_ and zeros_."""
-    t.data[...] = value
-    changed_in_place(t.data)
-
-
 def _register_affine(module, shape, dtype, affine, bias):
     """A normalization's weight (γ, ones) and bias (β, zeros) of shape as parameters, as PyTorch's: neither
     without affine, no bias for bias=False."""
@@ -594,10 +587,11 @@ def _register_affine(module, shape, dtype, affine, bias):
 
 
 def _reset_affine(module):
-    """A normalization's reset_parameters: weight back to ones and bias to zeros, in place, as PyTorch's."""
-    for name, value in (("weight", 1), ("bias", 0)):
+    """A normalization's reset_parameters: weight back to ones and bias to zeros, in place (init's, so a graph
+    that kept them refuses its backward), as PyTorch's."""
+    for name, fill in (("weight", init.ones_), ("bias", init.zeros_)):
         if getattr(module, name) is not None:
-            _fill(getattr(module, name), value)
+            fill(getattr(module, name))
 
 
 class _BatchNorm(Module):
@@ -626,8 +620,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self):
         """PyTorch's: the running statistics back to mean 0, variance 1 and no batches, in place."""
         if self.track_running_stats:
-            for name, value in (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0)):
-                _fill(getattr(self, name), value)
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
         """PyTorch's: the running statistics reset, weight back to ones and bias to zeros, in place."""
