@@ -8,8 +8,6 @@ distributions, other numbers.
 """
 import math
 
-import numpy as np
-
 from .random import generator as _generator
 from .tensor import Tensor, _is_real, changed_in_place
 
