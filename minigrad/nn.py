@@ -723,7 +723,7 @@ class GroupNorm(_AffineNorm):
 
 
 class _InPlaceTaken(Module):
-    """ReLU's and SiLU's settings: inplace=True, as ported models write it, is taken and shown, but the result
+    """ReLU's, LeakyReLU's and SiLU's inplace: True, as ported models write it, is taken and shown, but the result
     is a new tensor all the same (its values and gradients are the same; the input keeps its values)."""
 
     def __init__(self, inplace=False):
@@ -742,15 +742,13 @@ class ReLU(_InPlaceTaken):
         return ops.relu(x)
 
 
-class LeakyReLU(Module):
-    """PyTorch's nn.LeakyReLU: ops.leaky_relu; inplace=True is taken and shown, as ReLU's."""
+class LeakyReLU(_InPlaceTaken):
+    """PyTorch's nn.LeakyReLU: ops.leaky_relu."""
 
     def __init__(self, negative_slope=0.01, inplace=False):
-        super().__init__()
-        if not ops._is_real(negative_slope):
-            raise TypeError(f"LeakyReLU: negative_slope must be a number, got {negative_slope!r}")
-        check_flags("LeakyReLU", inplace=inplace)
-        self.negative_slope, self.inplace = negative_slope, inplace
+        ops._check_negative_slope("LeakyReLU", negative_slope)
+        super().__init__(inplace)
+        self.negative_slope = negative_slope
 
     def forward(self, x):
         return ops.leaky_relu(x, self.negative_slope)

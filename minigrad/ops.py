@@ -1004,7 +1004,7 @@ def linear(input, weight, bias=None):  # noqa: A002  torch's names
     if w.ndim not in (1, 2) or x.ndim == 0 or x.shape[-1] != w.shape[-1]:
         raise ValueError(f"linear: weight must be (out_features, in_features) or (in_features,), in_features the "
                          f"input's last dim; got input {x.shape} and weight {w.shape}")
-    y = x @ (w.T if w.ndim == 2 else w)
+    y = x @ w.T  # a 1-D weight's T is itself
     return y if bias is None else y + bias
 
 
@@ -1071,14 +1071,19 @@ def relu(x):
     return ReLU.apply(x)
 
 
+def _check_negative_slope(op, negative_slope):
+    """leaky_relu's slope, checked by the function and by nn.LeakyReLU when it is made: a number."""
+    if not _is_real(negative_slope):
+        raise TypeError(f"{op}: negative_slope must be a number, got {negative_slope!r}")
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002  torch's names
     """torch.nn.functional.leaky_relu: x where x > 0, negative_slope · x elsewhere. Composed of where and mul, so
     dx = g where x > 0, negative_slope · g elsewhere (at 0 too, as PyTorch's). inplace=True is taken, as
     ReLU's: the result is a new tensor."""
     x = as_tensor(input, op="leaky_relu")
     _check_floating(x, "leaky_relu")
-    if not _is_real(negative_slope):
-        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
+    _check_negative_slope("leaky_relu", negative_slope)
     check_flags("leaky_relu", inplace=inplace)
     return where(x > 0, x, x * negative_slope)
 
@@ -1186,7 +1191,7 @@ def _truth_reduction(op, reduce, x, dim, keepdim):
     """any's and all's: whether some or every element over dims is nonzero (NaN is), a bool tensor outside the
     graph (uint8 for uint8, as PyTorch's). dim None is every dim; dim () none, as PyTorch's any and all."""
     x = as_tensor(x, op=op)
-    axes = tuple(range(x.ndim)) if dim is None else _normalize_axis(dim, x.ndim, op)
+    axes = _normalize_axis(dim, x.ndim, op)  # None: every dim; (): none
     y = reduce(x.data != 0, axis=axes, keepdims=keepdim)
     return Tensor(y.astype(np.uint8) if x.dtype == np.uint8 else y)
 
