@@ -10,7 +10,7 @@ import numpy as np
 from . import init, ops, windows  # init is mg.nn.init too, as torch.nn.init
 from .io import atomic_write, load_npz
 from .random import generator
-from .tensor import Tensor, as_dtype, as_tensor, cast, check_flags
+from .tensor import Tensor, as_dtype, as_tensor, cast, check_flags, check_numbers
 
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
@@ -723,8 +723,8 @@ class GroupNorm(_AffineNorm):
 
 
 class _InPlaceTaken(Module):
-    """ReLU's, LeakyReLU's and SiLU's inplace: True, as ported models write it, is taken and shown, but the result
-    is a new tensor all the same (its values and gradients are the same; the input keeps its values)."""
+    """The activations' inplace: True, as ported models write it, is taken and shown, but the result is a new
+    tensor all the same (its values and gradients are the same; the input keeps its values)."""
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -746,7 +746,7 @@ class LeakyReLU(_InPlaceTaken):
     """PyTorch's nn.LeakyReLU: ops.leaky_relu."""
 
     def __init__(self, negative_slope=0.01, inplace=False):
-        ops._check_negative_slope("LeakyReLU", negative_slope)
+        check_numbers("LeakyReLU", negative_slope=negative_slope)
         super().__init__(inplace)
         self.negative_slope = negative_slope
 
@@ -762,6 +762,66 @@ class SiLU(_InPlaceTaken):
 
     def forward(self, x):
         return ops.silu(x)
+
+
+class ELU(_InPlaceTaken):
+    """PyTorch's nn.ELU: ops.elu."""
+    function = staticmethod(ops.elu)
+    divides_by_alpha = False  # CELU's: x / alpha
+
+    def __init__(self, alpha=1.0, inplace=False):
+        ops._check_alpha(type(self).__name__, alpha, divisor=self.divides_by_alpha)
+        super().__init__(inplace)
+        self.alpha = alpha
+
+    def forward(self, x):
+        return type(self).function(x, self.alpha)
+
+    def extra_repr(self):  # PyTorch's
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class CELU(ELU):
+    """PyTorch's nn.CELU: ops.celu."""
+    divides_by_alpha = True
+    function = staticmethod(ops.celu)
+
+
+class SELU(_InPlaceTaken):
+    """PyTorch's nn.SELU: ops.selu."""
+
+    def forward(self, x):
+        return ops.selu(x)
+
+
+class GELU(Module):
+    """PyTorch's nn.GELU: ops.gelu; approximate="tanh" its tanh form."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        ops._check_approximate("GELU", approximate)
+        self.approximate = approximate
+
+    def forward(self, x):
+        return ops.gelu(x, self.approximate)
+
+    def extra_repr(self):  # PyTorch's
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """PyTorch's nn.Softplus: ops.softplus."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        ops._check_beta("Softplus", beta, threshold)
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return ops.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):  # PyTorch's
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Sigmoid(Module):

@@ -17,7 +17,8 @@ import numpy as np
 from . import backend, random
 from .backend import jit, unsigned
 from .tensor import (Function, Tensor, _is_int, _is_real, _memory_owner, _sum_to_shape, as_dtype, as_tensor, cast,
-                     changed_in_place, check_flags, check_unrecorded_change, is_grad_enabled, result_type)
+                     changed_in_place, check_flags, check_numbers, check_unrecorded_change, is_grad_enabled,
+                     result_type)
 
 
 def _check_same_shape_or_broadcast(op, a, b):
@@ -398,6 +399,111 @@ class Tanh(Function):
 
     def backward(self, g):
         return g * (1 - self.y * self.y)
+
+
+class Log1p(Function):
+    """y = ln(1 + x), exact where x is small
+    dx = g / (1 + x)"""
+    def forward(self, x):
+        self.x = _as_float(x)
+        return np.log1p(self.x)
+
+    def backward(self, g):
+        return g / (1 + self.x)
+
+
+class Expm1(Function):
+    """y = exp(x) - 1, exact where x is small
+    dx = g (y + 1)"""
+    def forward(self, x):
+        self.y = np.expm1(_as_float(x))
+        return self.y
+
+    def backward(self, g):
+        return g * (self.y + 1)
+
+
+@jit()
+def _erf_numba(x, y):
+    """_erf's map compiled: the same C erf in float64, rounded once to y's dtype."""
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    for i in range(xf.size):
+        yf[unsigned(i)] = math.erf(np.float64(xf[unsigned(i)]))
+    return y
+
+
+def _erf(x):
+    """erf of a float array. NumPy has no erf: the reference maps Python's math.erf (C's, in float64) over x."""
+    x = np.asarray(x)  # arithmetic on a 0-D array gives a NumPy scalar, which the kernel does not take
+    if backend.use_numba(x) and x.flags.c_contiguous:
+        return _erf_numba(x, np.empty_like(x))
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+class Erf(Function):
+    """y = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt
+    dx = g 2/√π exp(-x²)"""
+    def forward(self, x):
+        self.x = _as_float(x)
+        return _erf(self.x)
+
+    def backward(self, g):
+        return g * (2 / math.sqrt(math.pi)) * np.exp(-self.x * self.x)
+
+
+class Softplus(Function):
+    """y = ln(1 + exp(βx)) / β, or x itself where βx > threshold (PyTorch's cut-off)
+    dx = g exp(βx) / (exp(βx) + 1), or g where βx > threshold"""
+    def forward(self, x, beta, threshold):
+        self.x, self.beta, self.linear = x, beta, x * beta > threshold
+        with np.errstate(over="ignore"):  # exp(βx) is inf only past the cut-off, unless threshold is set past it
+            return np.where(self.linear, x, np.log1p(np.exp(x * self.beta)) / self.beta)
+
+    def backward(self, g):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf / inf past the cut-off, where g is taken instead
+            z = np.exp(self.x * self.beta)
+            return np.where(self.linear, g, g * z / (z + 1))
+
+
+class ELU(Function):
+    """PyTorch's one kernel for elu (scale = input_scale = 1), selu (its two constants) and celu (input_scale = 1/α):
+    y = scale x where x > 0, else scale α (exp(input_scale x) - 1)
+    dx = g scale where x > 0, else g scale α input_scale exp(input_scale x)   (the left one at x = 0, as PyTorch's)"""
+    def forward(self, x, alpha, scale, input_scale):
+        self.x, self.negative = x, x <= 0
+        self.scale, self.negative_scale, self.input_scale = scale, scale * alpha, input_scale
+        with np.errstate(over="ignore"):  # exp overflows only where x > 0, whose branch is taken
+            return np.where(self.negative, np.expm1(x * input_scale) * self.negative_scale, x * scale)
+
+    def backward(self, g):
+        with np.errstate(over="ignore", invalid="ignore"):
+            slope = self.negative_scale * self.input_scale * np.exp(self.x * self.input_scale)
+            return np.where(self.negative, g * slope, g * self.scale)
+
+
+_GELU_TANH_K = math.sqrt(2 / math.pi)  # x + 0.044715 x³ scaled by it is PyTorch's tanh approximation's argument
+
+
+class GELU(Function):
+    """y = x Φ(x), Φ(x) = (1 + erf(x/√2)) / 2 the standard normal CDF;
+    approximate="tanh": Φ(x) ≈ (1 + tanh(u)) / 2, u = √(2/π) (x + 0.044715 x³)
+    dx = g (Φ(x) + x φ(x)), φ(x) = exp(-x²/2) / √(2π) the normal density;
+    tanh: g (Φ + x/2 (1 - tanh²(u)) √(2/π) (1 + 3 · 0.044715 x²))"""
+    def forward(self, x, approximate):
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            self.t = np.tanh(_GELU_TANH_K * (x + 0.044715 * x * x * x))
+            self.cdf = 0.5 * (1 + self.t)
+        else:
+            self.cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
+        return x * self.cdf
+
+    def backward(self, g):
+        x = self.x
+        if self.approximate == "tanh":
+            du = _GELU_TANH_K * (1 + 3 * 0.044715 * x * x)
+            return g * (self.cdf + 0.5 * x * (1 - self.t * self.t) * du)
+        return g * (self.cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
 
 
 def _normalize_axis(axis, ndim, op):
@@ -1057,6 +1163,9 @@ def neg(x):
 
 def exp(x): return Exp.apply(x)
 def log(x): return Log.apply(x)
+def log1p(x): return Log1p.apply(x)
+def expm1(x): return Expm1.apply(x)
+def erf(x): return Erf.apply(x)
 def sqrt(x): return Sqrt.apply(x)
 def sign(x): return Sign.apply(x)
 
@@ -1071,19 +1180,13 @@ def relu(x):
     return ReLU.apply(x)
 
 
-def _check_negative_slope(op, negative_slope):
-    """leaky_relu's slope, checked by the function and by nn.LeakyReLU when it is made: a number."""
-    if not _is_real(negative_slope):
-        raise TypeError(f"{op}: negative_slope must be a number, got {negative_slope!r}")
-
-
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002  torch's names
     """torch.nn.functional.leaky_relu: x where x > 0, negative_slope · x elsewhere. Composed of where and mul, so
     dx = g where x > 0, negative_slope · g elsewhere (at 0 too, as PyTorch's). inplace=True is taken, as
     ReLU's: the result is a new tensor."""
     x = as_tensor(input, op="leaky_relu")
     _check_floating(x, "leaky_relu")
-    _check_negative_slope("leaky_relu", negative_slope)
+    check_numbers("leaky_relu", negative_slope=negative_slope)
     check_flags("leaky_relu", inplace=inplace)
     return where(x > 0, x, x * negative_slope)
 
@@ -1095,6 +1198,71 @@ def silu(input, inplace=False):  # noqa: A002  torch's names
     _check_floating(x, "silu")
     check_flags("silu", inplace=inplace)
     return x * sigmoid(x)
+
+
+def _check_beta(op, beta, threshold):
+    """softplus's settings, checked by the function and by nn.Softplus when it is made: numbers, beta not 0."""
+    check_numbers(op, beta=beta, threshold=threshold)
+    if beta == 0:  # PyTorch's result is inf everywhere
+        raise ValueError(f"{op}: beta must not be 0: ln(1 + exp(βx)) / β divides by it")
+
+
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002  torch's names
+    """torch.nn.functional.softplus: ln(1 + exp(βx)) / β, a smooth relu; x itself where βx > threshold, where the
+    two agree to float precision and exp would overflow."""
+    x = as_tensor(input, op="softplus")
+    _check_floating(x, "softplus")
+    _check_beta("softplus", beta, threshold)
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def _elu(op, input, alpha, scale, input_scale, inplace):  # noqa: A002  torch's names
+    x = as_tensor(input, op=op)
+    _check_floating(x, op)
+    check_flags(op, inplace=inplace)
+    return ELU.apply(x, alpha=alpha, scale=scale, input_scale=input_scale)
+
+
+def _check_alpha(op, alpha, divisor=False):
+    """elu's and celu's alpha, checked by the function and by the module when it is made: a number, and not 0 for
+    celu, which divides x by it (PyTorch refuses it too)."""
+    check_numbers(op, alpha=alpha)
+    if divisor and alpha == 0:
+        raise ValueError(f"{op}: alpha must not be 0: celu divides x by it")
+
+
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.elu: x where x > 0, α (exp(x) - 1) elsewhere. inplace=True is taken, as ReLU's."""
+    _check_alpha("elu", alpha)
+    return _elu("elu", input, alpha, 1.0, 1.0, inplace)
+
+
+# selu's constants, PyTorch's (Klambauer et al. 2017): the fixed point of mean 0 and variance 1
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.selu: scale · elu(x, α) with PyTorch's two constants. inplace=True is taken."""
+    return _elu("selu", input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.celu: x where x > 0, α (exp(x/α) - 1) elsewhere. inplace=True is taken."""
+    _check_alpha("celu", alpha, divisor=True)
+    return _elu("celu", input, alpha, 1.0, 1 / alpha, inplace)
+
+
+def _check_approximate(op, approximate):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"{op}: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def gelu(input, approximate="none"):  # noqa: A002  torch's names
+    """torch.nn.functional.gelu: x Φ(x), Φ the standard normal CDF; approximate="tanh" its tanh form."""
+    x = as_tensor(input, op="gelu")
+    _check_floating(x, "gelu")
+    _check_approximate("gelu", approximate)
+    return GELU.apply(x, approximate=approximate)
 
 
 def sigmoid(x): return Sigmoid.apply(x)
@@ -1242,8 +1410,8 @@ def _var(op, x, dim, unbiased, keepdim, correction):
         raise TypeError(f"{op}: give unbiased or correction, not both, as in PyTorch")
     if unbiased is not None:
         check_flags(op, unbiased=unbiased)
-    elif correction is not None and not _is_real(correction):
-        raise TypeError(f"{op}: correction must be a number, got {correction!r}")
+    elif correction is not None:
+        check_numbers(op, correction=correction)
     c = int(unbiased) if unbiased is not None else 1 if correction is None else correction
     n = math.prod(x.shape[a] for a in _reduced_axes(dim, x.ndim, op))
     d = x - mean(x, dim, keepdim=True)
@@ -2011,7 +2179,7 @@ def _attach_operators():
         "copy_": lambda x, src: x._in_place(_assign, src, "copy_"), "zero_": lambda x: x._in_place(_assign, 0, "zero_"),
         "maximum": maximum, "minimum": minimum, "where": _where_method,
         "__neg__": neg, "__pos__": _positive, "__reversed__": _reversed, "__getitem__": getitem,
-        "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt,
+        "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt, "log1p": log1p, "expm1": expm1, "erf": erf,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
         "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp, "norm": norm,

@@ -19,7 +19,7 @@ import numpy as np
 from . import backend
 from .backend import jit
 from .nn import check_flags
-from .tensor import Tensor, _is_int, _is_real, cast, changed_in_place
+from .tensor import Tensor, _is_int, _is_real, cast, changed_in_place, check_numbers
 
 
 class Optimizer:
@@ -168,13 +168,6 @@ class Optimizer:
         elif value.shape != shape:
             raise ValueError(f"{name}.load_state_dict: parameter {i}'s {key!r} has shape {value.shape}, "
                              f"the parameter has {shape}")
-
-
-def _check_numbers(op, **values):
-    """Each setting a real number: else a TypeError at the first step, naming no op."""
-    for name, value in values.items():
-        if not _is_real(value):
-            raise TypeError(f"{op}: {name} must be a number, got {value!r}")
 
 
 def _in_dtype(state, dtype):
@@ -359,7 +352,7 @@ class StepLR(LRScheduler):
     """lr = base_lr * gamma ^ floor(epoch / step_size): every step_size-th epoch multiplies the lr by gamma."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        _check_numbers("StepLR", step_size=step_size, gamma=gamma)
+        check_numbers("StepLR", step_size=step_size, gamma=gamma)
         if step_size < 1:
             raise ValueError(f"StepLR: step_size must be >= 1, got {step_size}")
         super().__init__(optimizer)
@@ -377,7 +370,7 @@ class CosineAnnealingLR(LRScheduler):
         lr_t = lr_{t-1} + (base_lr - eta_min) (1 - cos(pi / T_max)) / 2."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        _check_numbers("CosineAnnealingLR", T_max=T_max, eta_min=eta_min)
+        check_numbers("CosineAnnealingLR", T_max=T_max, eta_min=eta_min)
         if T_max < 1:
             raise ValueError(f"CosineAnnealingLR: T_max must be >= 1, got {T_max}")
         super().__init__(optimizer)
@@ -411,7 +404,7 @@ class OneCycleLR(LRScheduler):
             total_steps = epochs * steps_per_epoch
         if not (isinstance(total_steps, int) and total_steps >= 1):
             raise ValueError(f"OneCycleLR: total_steps must be an int >= 1, got {total_steps!r}")
-        _check_numbers("OneCycleLR", pct_start=pct_start, div_factor=div_factor, final_div_factor=final_div_factor)
+        check_numbers("OneCycleLR", pct_start=pct_start, div_factor=div_factor, final_div_factor=final_div_factor)
         if not (0 <= pct_start <= 1 and isinstance(anneal_strategy, str) and anneal_strategy in ("cos", "linear")):
             raise ValueError(f"OneCycleLR: pct_start must be in [0, 1] and anneal_strategy 'cos' or 'linear', "
                              f"got {pct_start!r} and {anneal_strategy!r}")
@@ -423,7 +416,7 @@ class OneCycleLR(LRScheduler):
                      (("max_lr", max_lr), ("base_momentum", base_momentum), ("max_momentum", max_momentum))}
         for name in ("max_lr", "base_momentum", "max_momentum") if cycle_momentum else ("max_lr",):
             for value in per_group[name]:
-                _check_numbers("OneCycleLR", **{name: value})
+                check_numbers("OneCycleLR", **{name: value})
         super().__init__(optimizer)
         self.points = [dict(lr0=top / div_factor, max_lr=top, lr_min=top / div_factor / final_div_factor,
                             base_momentum=low, max_momentum=high)

@@ -192,6 +192,13 @@ def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def check_numbers(op, **values):
+    """Settings of a module, op or optimizer: real numbers (else PyTorch's TypeError at the first step names no op)."""
+    for name, value in values.items():
+        if not _is_real(value):
+            raise TypeError(f"{op}: {name} must be a number, got {value!r}")
+
+
 def check_flags(op, **flags):
     """Flags given to a module, op or optimizer: True or False only, as PyTorch takes them
     (avg_pool2d(x, 2, 2, 0, 1), max_pool2d's order with a dilation of 1, would set ceil_mode)."""

@@ -751,7 +751,9 @@ def test_layer_norm_and_group_norm_modules_check_their_settings_when_made():
     ("LeakyReLU", (0.2, True), {}, 1), ("LeakyReLU", (), {}, 1), ("SiLU", (), {"inplace": True}, 1), ("SiLU", (), {}, 1),
     ("Sigmoid", (), {}, 1), ("Tanh", (), {}, 1), ("Identity", (3,), {"unused": True}, 1), ("Softmax", (1,), {}, 1),
     ("LogSoftmax", (-1,), {}, 1), ("MSELoss", (), {}, 2), ("MSELoss", (), {"reduction": "none"}, 2),
-    ("L1Loss", (), {"reduction": "sum"}, 2)])
+    ("L1Loss", (), {"reduction": "sum"}, 2), ("ELU", (), {}, 1), ("ELU", (0.5, True), {}, 1), ("CELU", (2.0,), {}, 1),
+    ("CELU", (), {"inplace": True}, 1), ("SELU", (), {}, 1), ("SELU", (True,), {}, 1), ("GELU", (), {}, 1),
+    ("GELU", ("tanh",), {}, 1), ("Softplus", (), {}, 1), ("Softplus", (2, 0.5), {}, 1)])
 def test_activation_and_loss_modules_are_pytorchs(name, args, kwargs, inputs):
     """These modules were missing: made with the same arguments they print as torch's and give its values and
     gradients (a point at 0 among the inputs: LeakyReLU's slope there, L1Loss's 0, as torch's)."""
@@ -804,6 +806,25 @@ def test_softmax_modules_without_dim_choose_and_warn_as_pytorchs():
     (lambda: nn.LeakyReLU("0.1"), TypeError, "LeakyReLU: negative_slope must be a number, got '0.1'"),
     (lambda: nn.LeakyReLU(0.1, 1), TypeError, "LeakyReLU: inplace must be True or False, got 1"),
     (lambda: nn.SiLU(inplace="no"), TypeError, "SiLU: inplace must be True or False"),
+    (lambda: nn.ELU("1"), TypeError, "ELU: alpha must be a number, got '1'"),
+    (lambda: nn.ELU(1.0, 1), TypeError, "ELU: inplace must be True or False, got 1"),
+    (lambda: nn.CELU(0.0), ValueError, "CELU: alpha must not be 0: celu divides x by it"),
+    (lambda: nn.CELU(None), TypeError, "CELU: alpha must be a number, got None"),
+    (lambda: nn.SELU(inplace=0), TypeError, "SELU: inplace must be True or False, got 0"),
+    (lambda: nn.GELU("exact"), ValueError, "GELU: approximate must be 'none' or 'tanh', got 'exact'"),
+    (lambda: nn.GELU(None), ValueError, "GELU: approximate must be 'none' or 'tanh', got None"),
+    (lambda: nn.Softplus(0), ValueError, r"Softplus: beta must not be 0: ln\(1 \+ exp\(βx\)\) / β divides by it"),
+    (lambda: nn.Softplus(1, "20"), TypeError, "Softplus: threshold must be a number, got '20'"),
+    (lambda: mg.elu(np.arange(3)), TypeError, "elu: needs floating-point input, got dtype int64"),
+    (lambda: mg.elu(np.ones(3), True), TypeError, "elu: alpha must be a number, got True"),
+    (lambda: mg.celu(np.ones(3), 0), ValueError, "celu: alpha must not be 0"),
+    (lambda: mg.selu(np.ones(3), "yes"), TypeError, "selu: inplace must be True or False, got 'yes'"),
+    (lambda: mg.selu(np.arange(3)), TypeError, "selu: needs floating-point input, got dtype int64"),
+    (lambda: mg.gelu(np.ones(3), "Tanh"), ValueError, "gelu: approximate must be 'none' or 'tanh', got 'Tanh'"),
+    (lambda: mg.gelu(np.arange(3)), TypeError, "gelu: needs floating-point input"),
+    (lambda: mg.softplus(np.ones(3), 0.0), ValueError, "softplus: beta must not be 0"),
+    (lambda: mg.softplus(np.ones(3), 1, None), TypeError, "softplus: threshold must be a number, got None"),
+    (lambda: mg.softplus(np.arange(3)), TypeError, "softplus: needs floating-point input"),
     (lambda: nn.Softmax(1.0), TypeError, r"Softmax: dim must be an int or None, got 1.0"),
     (lambda: nn.LogSoftmax("1"), TypeError, "LogSoftmax: dim must be an int or None"),
     (lambda: mg.leaky_relu(np.arange(3)), TypeError, "leaky_relu: needs floating-point input, got dtype int64"),

@@ -542,6 +542,20 @@ def no_kwargs(strategy):
     return strategy.map(lambda inputs: (inputs, {}))
 
 
+def with_setting(name, inputs, values):
+    """(inputs, {name: one of values}) cases."""
+    return st.tuples(inputs, st.sampled_from(values)).map(lambda case: (case[0], {name: case[1]}))
+
+
+@st.composite
+def softplus_case(draw):
+    """beta and threshold, with x away from the cut-off βx = threshold, where softplus jumps by ln(1 + e^t) - t."""
+    beta, threshold = draw(st.sampled_from([1.0, 2.0, 0.5, -1.0])), draw(st.sampled_from([20.0, 1.0, -0.5]))
+    x, = draw(unary())
+    assume(np.all(np.abs(beta * x - threshold) > 1e-2))
+    return [x], dict(beta=beta, threshold=threshold)
+
+
 # name -> (strategy of (inputs, constants), torch counterpart taking (torch tensors, constants))
 CASES = {
     "add": (no_kwargs(binary()), lambda t, a, b: a + b),
@@ -569,6 +583,18 @@ CASES = {
         lambda case: (case[0], {"negative_slope": case[1]})), lambda t, x, negative_slope: t.nn.functional.leaky_relu(
             x, negative_slope)),
     "silu": (no_kwargs(unary()), lambda t, x: t.nn.functional.silu(x)),
+    "elu": (with_setting("alpha", unary(away_from=(0,)), [1.0, 0.3, 2.0, -1.5]),
+            lambda t, x, alpha=1.0: t.nn.functional.elu(x, alpha)),
+    # alphas whose 1/alpha is a float32: PyTorch's celu gradient takes 1/alpha in float32 (docs/autograd.md)
+    "celu": (with_setting("alpha", unary(away_from=(0,)), [1.0, 0.5, 2.0, -0.25]),
+             lambda t, x, alpha=1.0: t.nn.functional.celu(x, alpha)),
+    "selu": (no_kwargs(unary(away_from=(0,))), lambda t, x: t.nn.functional.selu(x)),
+    "gelu": (with_setting("approximate", unary(), ["none", "tanh"]),
+             lambda t, x, approximate="none": t.nn.functional.gelu(x, approximate=approximate)),
+    "softplus": (softplus_case(), lambda t, x, beta=1.0, threshold=20.0: t.nn.functional.softplus(x, beta, threshold)),
+    "log1p": (no_kwargs(unary(low=-0.9)), lambda t, x: t.log1p(x)),
+    "expm1": (no_kwargs(unary()), lambda t, x: t.expm1(x)),
+    "erf": (no_kwargs(unary()), lambda t, x: t.erf(x)),
     "sigmoid": (no_kwargs(unary(-10, 10)), lambda t, x: t.sigmoid(x)),
     "tanh": (no_kwargs(unary()), lambda t, x: t.tanh(x)),
     "sum": (reduction(), lambda t, x, dim, keepdim: t.sum(x, dim=all_axes(x, dim), keepdim=keepdim)),
@@ -728,13 +754,15 @@ def test_against_torch(name):
 # left out: the values follow NumPy there (np.sign(nan) is nan, torch's is 0).
 SPECIAL = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
 AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", "minimum", "neg", "exp", "log", "sqrt",
-                     "abs", "sign", "relu", "sigmoid", "tanh", "square", "silu"]
+                     "abs", "sign", "relu", "sigmoid", "tanh", "square", "silu", "elu", "celu", "selu", "gelu", "softplus",
+                     "log1p", "expm1", "erf"]
 
 
 def values_and_gradients_beside_torch(torch, name, values):
     """An elementwise op at every value (every pair of them for a binary op), backward of ones, on
     minigrad and torch: (inputs, our output, torch's output, our gradients, torch's gradients)."""
-    binary_op = len(inspect.signature(CASES[name][1]).parameters) == 3
+    parameters = inspect.signature(CASES[name][1]).parameters.values()
+    binary_op = [p.default for p in parameters].count(inspect.Parameter.empty) == 3  # settings have defaults
     inputs = [a.ravel() for a in np.meshgrid(values, values)] if binary_op else [values]
     tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
     with np.errstate(all="ignore"):
@@ -2090,6 +2118,29 @@ def test_relu_numba_equals_reference_bit_for_bit(dtype, data):
     for e, a, name in zip(results["numpy"], results["numba"], ("y", "grad")):
         assert e.dtype == dtype
         assert_same_bits(a, e, name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@given(data=st.data())
+def test_erf_numba_kernel_equals_the_reference_bit_for_bit_and_both_are_scipys(dtype, data):
+    """NumPy has no erf: the reference maps math.erf over x, the numba kernel runs the same C erf in float64;
+    both round once to x's dtype, so they agree to the bit, and with scipy's erf to an ulp of it. A transposed
+    input, and float16, take the reference on both backends."""
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))
+    specials = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, -6.0])
+    x = data.draw(hnp.arrays(dtype, shape, elements=specials | st.floats(width=np.finfo(dtype).bits)))
+    if data.draw(st.booleans()):
+        x = x.T
+    results = {}
+    for name in ("numpy", "numba") if backend.numba_available() else ("numpy",):
+        with backend.use_backend(name):
+            results[name] = ops._erf(x)
+    for name, y in results.items():
+        assert y.shape == x.shape
+        assert_same_bits(y, results["numpy"], f"erf on {name}")
+    finfo = np.finfo(dtype)
+    assert_close(results["numpy"], scipy.special.erf(x).astype(dtype), rtol=finfo.eps, atol=finfo.smallest_subnormal,
+                 name="erf against scipy")
 
 
 BOOL_DIMS = {  # name: (ours, torch's), each given True (or a tuple holding it) where a dim belongs
