@@ -701,9 +701,9 @@ def test_every_public_op_has_a_gradient_test():
 
 
 def test_the_enumeration_would_catch_a_new_op(monkeypatch):
-    monkeypatch.setattr(ops, "softplus", lambda x: ops.log(1 + ops.exp(x)), raising=False)
-    ops.softplus.__module__ = ops.__name__
-    assert "softplus" in public_ops() and id(ops.softplus) not in {id(getattr(ops, n)) for n in CASES}
+    monkeypatch.setattr(ops, "cube", lambda x: x * x * x, raising=False)
+    ops.cube.__module__ = ops.__name__
+    assert "cube" in public_ops() and id(ops.cube) not in {id(getattr(ops, n)) for n in CASES}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
