@@ -824,6 +824,76 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+class Hardtanh(_InPlaceTaken):
+    """PyTorch's nn.Hardtanh: ops.hardtanh."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        ops._check_bounds("Hardtanh", min_val, max_val)
+        super().__init__(inplace)
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x):
+        return ops.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self):  # PyTorch's
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(_InPlaceTaken):
+    """PyTorch's nn.ReLU6: ops.relu6."""
+
+    def forward(self, x):
+        return ops.relu6(x)
+
+
+class Hardsigmoid(_InPlaceTaken):
+    """PyTorch's nn.Hardsigmoid: ops.hardsigmoid."""
+
+    def forward(self, x):
+        return ops.hardsigmoid(x)
+
+    def extra_repr(self):  # PyTorch's shows no inplace
+        return ""
+
+
+class Hardswish(_InPlaceTaken):
+    """PyTorch's nn.Hardswish: ops.hardswish."""
+
+    def forward(self, x):
+        return ops.hardswish(x)
+
+    def extra_repr(self):  # PyTorch's shows no inplace
+        return ""
+
+
+class Mish(_InPlaceTaken):
+    """PyTorch's nn.Mish: ops.mish."""
+
+    def forward(self, x):
+        return ops.mish(x)
+
+
+class LogSigmoid(Module):
+    """PyTorch's nn.LogSigmoid: ops.logsigmoid."""
+
+    def forward(self, x):
+        return ops.logsigmoid(x)
+
+
+class Softsign(Module):
+    """PyTorch's nn.Softsign: ops.softsign."""
+
+    def forward(self, x):
+        return ops.softsign(x)
+
+
+class Tanhshrink(Module):
+    """PyTorch's nn.Tanhshrink: ops.tanhshrink."""
+
+    def forward(self, x):
+        return ops.tanhshrink(x)
+
+
 class Sigmoid(Module):
     """PyTorch's nn.Sigmoid: ops.sigmoid."""
 

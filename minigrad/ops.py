@@ -506,6 +506,67 @@ class GELU(Function):
         return g * (self.cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
 
 
+class Hardtanh(Function):
+    """y = clamp(x, low, high)   (_clamp's: -0.0 kept at low = 0, NaN kept)
+    dx = g where low < x < high, else 0   (PyTorch's: 0 at a bound, where clamp's passes g; a NaN x passes g)"""
+    def forward(self, x, low, high):
+        self.flat = (x <= low) | (x >= high)
+        return _clamp(x, x.dtype.type(low), x.dtype.type(high))
+
+    def backward(self, g):
+        return np.where(self.flat, 0, g)
+
+
+class Hardsigmoid(Function):
+    """y = clamp(x + 3, 0, 6) / 6
+    dx = g / 6 where -3 < x < 3, else 0   (PyTorch's: 0 at -3 and 3, and at a NaN x)"""
+    def forward(self, x):
+        self.sloped = (x > -3) & (x < 3)
+        return _clamp(x + 3, 0, 6) / 6
+
+    def backward(self, g):
+        return np.where(self.sloped, g / 6, 0)
+
+
+class Hardswish(Function):
+    """y = x clamp(x + 3, 0, 6) / 6
+    dx = 0 where x <= -3, g (x/3 + 1/2) where -3 < x < 3, else g   (PyTorch's: a NaN x passes g)"""
+    def forward(self, x):
+        self.x = x
+        return x * _clamp(x + 3, 0, 6) / 6
+
+    def backward(self, g):
+        x = self.x
+        return np.where(x <= -3, 0, np.where(x < 3, g * (x / 3 + 0.5), g))
+
+
+class LogSigmoid(Function):
+    """y = ln σ(x) = min(x, 0) - ln(1 + exp(-|x|))   (exp of a negative argument only)
+    dx = g σ(-x) = g / (1 + z) where x < 0, else g z / (1 + z), z = exp(-|x|)"""
+    def forward(self, x):
+        self.x, self.z = x, np.exp(-np.abs(x))
+        return np.minimum(x, 0) - np.log1p(self.z)
+
+    def backward(self, g):
+        z = self.z
+        return np.where(self.x < 0, g * (1 - z / (1 + z)), g * (z / (1 + z)))
+
+
+class Mish(Function):
+    """y = x tanh(s), s = ln(1 + exp(x)) the softplus (PyTorch's: no cut-off; exp's inf gives s = inf, tanh 1)
+    dx = g (tanh(s) + x σ(x) (1 - tanh²(s)))"""
+    def forward(self, x):
+        with np.errstate(over="ignore"):
+            self.x, self.t = x, np.tanh(np.log1p(np.exp(x)))
+        return x * self.t
+
+    def backward(self, g):
+        x, t = self.x, self.t
+        with np.errstate(over="ignore"):
+            sigmoid = 1 / (1 + np.exp(-x))
+        return g * (t + x * sigmoid * (1 - t * t))
+
+
 def _normalize_axis(axis, ndim, op):
     """The axes dim names, sorted and non-negative. A 0-D tensor takes dim 0 or -1, as in PyTorch,
     and reduces over no axis."""
@@ -1200,6 +1261,15 @@ def silu(input, inplace=False):  # noqa: A002  torch's names
     return x * sigmoid(x)
 
 
+def _activation(op, function, input, inplace=False, **settings):  # noqa: A002  torch's names
+    """function applied to input after the activations' common checks: floating-point input, as PyTorch's kernels
+    take, and inplace taken as ReLU's (the result a new tensor)."""
+    x = as_tensor(input, op=op)
+    _check_floating(x, op)
+    check_flags(op, inplace=inplace)
+    return function.apply(x, **settings)
+
+
 def _check_beta(op, beta, threshold):
     """softplus's settings, checked by the function and by nn.Softplus when it is made: numbers, beta not 0."""
     check_numbers(op, beta=beta, threshold=threshold)
@@ -1210,17 +1280,8 @@ def _check_beta(op, beta, threshold):
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002  torch's names
     """torch.nn.functional.softplus: ln(1 + exp(βx)) / β, a smooth relu; x itself where βx > threshold, where the
     two agree to float precision and exp would overflow."""
-    x = as_tensor(input, op="softplus")
-    _check_floating(x, "softplus")
     _check_beta("softplus", beta, threshold)
-    return Softplus.apply(x, beta=beta, threshold=threshold)
-
-
-def _elu(op, input, alpha, scale, input_scale, inplace):  # noqa: A002  torch's names
-    x = as_tensor(input, op=op)
-    _check_floating(x, op)
-    check_flags(op, inplace=inplace)
-    return ELU.apply(x, alpha=alpha, scale=scale, input_scale=input_scale)
+    return _activation("softplus", Softplus, input, beta=beta, threshold=threshold)
 
 
 def _check_alpha(op, alpha, divisor=False):
@@ -1234,7 +1295,7 @@ def _check_alpha(op, alpha, divisor=False):
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002  torch's names
     """torch.nn.functional.elu: x where x > 0, α (exp(x) - 1) elsewhere. inplace=True is taken, as ReLU's."""
     _check_alpha("elu", alpha)
-    return _elu("elu", input, alpha, 1.0, 1.0, inplace)
+    return _activation("elu", ELU, input, inplace, alpha=alpha, scale=1.0, input_scale=1.0)
 
 
 # selu's constants, PyTorch's (Klambauer et al. 2017): the fixed point of mean 0 and variance 1
@@ -1243,13 +1304,13 @@ _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804
 
 def selu(input, inplace=False):  # noqa: A002  torch's names
     """torch.nn.functional.selu: scale · elu(x, α) with PyTorch's two constants. inplace=True is taken."""
-    return _elu("selu", input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace)
+    return _activation("selu", ELU, input, inplace, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
 
 
 def celu(input, alpha=1.0, inplace=False):  # noqa: A002  torch's names
     """torch.nn.functional.celu: x where x > 0, α (exp(x/α) - 1) elsewhere. inplace=True is taken."""
     _check_alpha("celu", alpha, divisor=True)
-    return _elu("celu", input, alpha, 1.0, 1 / alpha, inplace)
+    return _activation("celu", ELU, input, inplace, alpha=alpha, scale=1.0, input_scale=1 / alpha)
 
 
 def _check_approximate(op, approximate):
@@ -1259,10 +1320,62 @@ def _check_approximate(op, approximate):
 
 def gelu(input, approximate="none"):  # noqa: A002  torch's names
     """torch.nn.functional.gelu: x Φ(x), Φ the standard normal CDF; approximate="tanh" its tanh form."""
-    x = as_tensor(input, op="gelu")
-    _check_floating(x, "gelu")
     _check_approximate("gelu", approximate)
-    return GELU.apply(x, approximate=approximate)
+    return _activation("gelu", GELU, input, approximate=approximate)
+
+
+def _check_bounds(op, min_val, max_val):
+    """hardtanh's bounds, checked by the function and by nn.Hardtanh when it is made: numbers, in order."""
+    check_numbers(op, min_val=min_val, max_val=max_val)
+    if min_val > max_val:
+        raise ValueError(f"{op}: min_val must not be greater than max_val, got {min_val!r} and {max_val!r}")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.hardtanh: x clamped to [min_val, max_val], whose gradient is 0 at the bounds, as
+    PyTorch's (clamp's passes it). Floating-point input only: PyTorch's also clamps integers."""
+    _check_bounds("hardtanh", min_val, max_val)
+    return _activation("hardtanh", Hardtanh, input, inplace, low=min_val, high=max_val)
+
+
+def relu6(input, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.relu6: hardtanh(x, 0, 6)."""
+    return _activation("relu6", Hardtanh, input, inplace, low=0.0, high=6.0)
+
+
+def hardsigmoid(input, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.hardsigmoid: clamp(x + 3, 0, 6) / 6, a piecewise-linear sigmoid."""
+    return _activation("hardsigmoid", Hardsigmoid, input, inplace)
+
+
+def hardswish(input, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.hardswish: x · hardsigmoid(x), with PyTorch's gradient at the kinks."""
+    return _activation("hardswish", Hardswish, input, inplace)
+
+
+def logsigmoid(input):  # noqa: A002  torch's names
+    """torch.nn.functional.logsigmoid: ln σ(x), without exp's overflow."""
+    return _activation("logsigmoid", LogSigmoid, input)
+
+
+def mish(input, inplace=False):  # noqa: A002  torch's names
+    """torch.nn.functional.mish: x tanh(ln(1 + exp(x)))."""
+    return _activation("mish", Mish, input, inplace)
+
+
+def softsign(input):  # noqa: A002  torch's names
+    """torch.nn.functional.softsign: x / (1 + |x|), composed as PyTorch's, so dx = g / (1 + |x|)² (abs's sign 0
+    at x = 0)."""
+    x = as_tensor(input, op="softsign")
+    _check_floating(x, "softsign")
+    return x / (abs(x) + 1)
+
+
+def tanhshrink(input):  # noqa: A002  torch's names
+    """torch.nn.functional.tanhshrink: x - tanh(x), composed as PyTorch's, so dx = g tanh²(x)."""
+    x = as_tensor(input, op="tanhshrink")
+    _check_floating(x, "tanhshrink")
+    return x - tanh(x)
 
 
 def sigmoid(x): return Sigmoid.apply(x)

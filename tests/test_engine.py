@@ -1354,6 +1354,14 @@ GRAPH_UNARY = {
     "gelu tanh": (lambda a: mg.gelu(a, "tanh"), lambda t, a: t.nn.functional.gelu(a, approximate="tanh")),
     # threshold 1 + K: both of softplus's branches within the nodes' values
     "softplus": (lambda a: mg.softplus(a, 2.0, 1.0 + K), lambda t, a: t.nn.functional.softplus(a, 2.0, 1.0 + K)),
+    "hardtanh": (lambda a: mg.hardtanh(a + K, -0.5, 0.7), lambda t, a: t.nn.functional.hardtanh(a + K, -0.5, 0.7)),
+    "relu6": (lambda a: mg.relu6(a * 4.0 + K), lambda t, a: t.nn.functional.relu6(a * 4.0 + K)),
+    # no hardsigmoid: PyTorch's gradient is 1/6 rounded to float32, 3e-8 off, beyond the graphs' 1e-9 (test_ops checks it)
+    "hardswish": (lambda a: mg.hardswish(a * 4.0 + K), lambda t, a: t.nn.functional.hardswish(a * 4.0 + K)),
+    "logsigmoid": (mg.logsigmoid, lambda t, a: t.nn.functional.logsigmoid(a)),
+    "mish": (mg.mish, lambda t, a: t.nn.functional.mish(a)),
+    "softsign": (mg.softsign, lambda t, a: t.nn.functional.softsign(a)),
+    "tanhshrink": (mg.tanhshrink, lambda t, a: t.nn.functional.tanhshrink(a)),
     "log1p": (lambda a: mg.log1p(a * a), lambda t, a: t.log1p(a * a)),
     "expm1": (lambda a: mg.expm1(a * 0.3), lambda t, a: t.expm1(a * 0.3)),
     "erf": (mg.erf, lambda t, a: t.erf(a)),

@@ -548,6 +548,13 @@ def with_setting(name, inputs, values):
 
 
 @st.composite
+def hardtanh_case(draw):
+    """Bounds, with x away from them, where the gradient steps from 1 to 0."""
+    min_val, max_val = draw(st.sampled_from([(-1.0, 1.0), (-0.5, 2.0), (0.5, 0.5), (-3.0, -2.0)]))
+    return draw(unary(away_from=(min_val, max_val))), dict(min_val=min_val, max_val=max_val)
+
+
+@st.composite
 def softplus_case(draw):
     """beta and threshold, with x away from the cut-off βx = threshold, where softplus jumps by ln(1 + e^t) - t."""
     beta, threshold = draw(st.sampled_from([1.0, 2.0, 0.5, -1.0])), draw(st.sampled_from([20.0, 1.0, -0.5]))
@@ -592,6 +599,14 @@ CASES = {
     "gelu": (with_setting("approximate", unary(), ["none", "tanh"]),
              lambda t, x, approximate="none": t.nn.functional.gelu(x, approximate=approximate)),
     "softplus": (softplus_case(), lambda t, x, beta=1.0, threshold=20.0: t.nn.functional.softplus(x, beta, threshold)),
+    "hardtanh": (hardtanh_case(), lambda t, x, min_val=-1.0, max_val=1.0: t.nn.functional.hardtanh(x, min_val, max_val)),
+    "relu6": (no_kwargs(unary(-8.0, 8.0, away_from=(0, 6))), lambda t, x: t.nn.functional.relu6(x)),
+    "hardsigmoid": (no_kwargs(unary(-5.0, 5.0, away_from=(-3, 3))), lambda t, x: t.nn.functional.hardsigmoid(x)),
+    "hardswish": (no_kwargs(unary(-5.0, 5.0, away_from=(-3, 3))), lambda t, x: t.nn.functional.hardswish(x)),
+    "logsigmoid": (no_kwargs(unary(-10.0, 10.0)), lambda t, x: t.nn.functional.logsigmoid(x)),
+    "mish": (no_kwargs(unary()), lambda t, x: t.nn.functional.mish(x)),
+    "softsign": (no_kwargs(unary()), lambda t, x: t.nn.functional.softsign(x)),
+    "tanhshrink": (no_kwargs(unary()), lambda t, x: t.nn.functional.tanhshrink(x)),
     "log1p": (no_kwargs(unary(low=-0.9)), lambda t, x: t.log1p(x)),
     "expm1": (no_kwargs(unary()), lambda t, x: t.expm1(x)),
     "erf": (no_kwargs(unary()), lambda t, x: t.erf(x)),
@@ -755,7 +770,8 @@ def test_against_torch(name):
 SPECIAL = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
 AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", "minimum", "neg", "exp", "log", "sqrt",
                      "abs", "sign", "relu", "sigmoid", "tanh", "square", "silu", "elu", "celu", "selu", "gelu", "softplus",
-                     "log1p", "expm1", "erf"]
+                     "log1p", "expm1", "erf", "hardtanh", "relu6", "hardsigmoid", "hardswish", "logsigmoid", "mish",
+                     "softsign", "tanhshrink"]
 
 
 def values_and_gradients_beside_torch(torch, name, values):
@@ -774,20 +790,38 @@ def values_and_gradients_beside_torch(torch, name, values):
     return inputs, out.data, t_out.detach().numpy(), [t.grad for t in tensors], [t.grad.numpy() for t in ts]
 
 
+# Where PyTorch's last bits are not its formula's: tanhshrink's x - tanh(x) cancels near 0, leaving tanh's last bit,
+# each library's own; PyTorch's hardsigmoid gradient is 1/6 rounded to float32 (1.0f / 6.0f) in float64 too.
+TORCH_LAST_BITS = {"tanhshrink": dict(value_atol=1e-16), "hardsigmoid": dict(grad_rtol=1e-7)}
+
+
 @pytest.mark.parametrize("name", AT_SPECIAL_POINTS)
 def test_special_points_follow_torch(name):
     """pow's gradients differed: NaN for a ** 0 at a = 0 (PyTorch: 0), and 0 for the exponent's at
     a = 0 with a negative exponent (PyTorch: -inf)."""
     torch = pytest.importorskip("torch")
     _, out, t_out, grads, t_grads = values_and_gradients_beside_torch(torch, name, SPECIAL)
-    assert_close(out, t_out, rtol=1e-15, atol=0, name=f"{name} value")
+    assert_close(out, t_out, rtol=1e-15, atol=TORCH_LAST_BITS.get(name, {}).get("value_atol", 0), name=f"{name} value")
     if name not in ("maximum", "minimum"):  # PyTorch's sign of a zero there depends on the tensor's size
         zeros = out == 0
         np.testing.assert_array_equal(np.signbit(out[zeros]), np.signbit(t_out[zeros]), err_msg=f"{name}: -0.0")
     for i, (a, b) in enumerate(zip(grads, t_grads)):
         # 1e-14: exp's last bits are the library's own: NumPy 1.26's sigmoid(2) is 2 ulp from torch's, which
         # y (1 - y) makes 12 ulp (1.6e-15) of the gradient
-        assert_close(a, b, rtol=1e-14, atol=0, name=f"{name} grad {i}")
+        assert_close(a, b, rtol=TORCH_LAST_BITS.get(name, {}).get("grad_rtol", 1e-14), atol=0, name=f"{name} grad {i}")
+
+
+@pytest.mark.parametrize("name", ["hardtanh", "relu6", "hardsigmoid", "hardswish"])
+def test_hard_activations_take_pytorchs_gradients_at_their_kinks(name):
+    """The drawn tests keep away from the kinks, where PyTorch picks a side: hardtanh's and relu6's gradient
+    is 0 at a bound (clamp's passes g there), hardsigmoid's 0 at -3 and 3, hardswish's 0 at -3 and g at 3; a NaN x
+    passes g, but not hardsigmoid's. The values the same bits, -0.0 kept."""
+    torch = pytest.importorskip("torch")
+    x = np.array([-6.0, -3.0, -1.0, -0.5, -0.0, 0.0, 1.0, 3.0, 6.0, 7.0, np.inf, -np.inf, np.nan])
+    _, out, t_out, grads, t_grads = values_and_gradients_beside_torch(torch, name, x)
+    assert_same_bits(out, t_out, f"{name} value")
+    assert_close(grads[0], t_grads[0], rtol=TORCH_LAST_BITS.get(name, {}).get("grad_rtol", 0), atol=0,
+                 name=f"{name} grad")
 
 
 CLAMP_BOUNDS = {"clamp(min=0)": (0.0, None), "clamp(max=-0)": (None, -0.0), "clamp(-0, 0)": (-0.0, 0.0),
@@ -893,7 +927,8 @@ def test_extreme_magnitudes_follow_torch(name, dtype):
     expected = np.mod(*inputs) if name == "remainder" else t_out
     assert_close(out, expected, rtol=rtol, atol=atol, name=f"{name} value")
     for i, (a, b) in enumerate(zip(grads, t_grads)):
-        assert_close(a, b, rtol=rtol, atol=atol, name=f"{name} grad {i}")
+        assert_close(a, b, rtol=max(rtol, TORCH_LAST_BITS.get(name, {}).get("grad_rtol", 0)), atol=atol,
+                     name=f"{name} grad {i}")
 
 
 def test_clip_boundaries_and_ties_of_max_follow_torch():
