@@ -3,7 +3,8 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import Function, nn
-from minigrad.windows import check_nchw, im2col_matmul, im2col_matmul_backward, window_args, window_geometry
+from minigrad.windows import (check_nchw, col2im_array, im2col_array, im2col_matmul, im2col_matmul_backward, int_pair,
+                              window_args, window_geometry)
 
 
 def check_channels(op, x_shape, weight_shape):
@@ -19,10 +20,14 @@ def check_channel_counts(op, in_channels, out_channels):
     nn.check_count(op, "out_channels", out_channels)
 
 
-def check_groups(op, in_channels, out_channels, groups):
-    """groups a positive int dividing both channel counts."""
+def check_group_count(op, groups):
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:  # True failed in forward
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+
+
+def check_groups(op, in_channels, out_channels, groups):
+    """groups a positive int dividing both channel counts."""
+    check_group_count(op, groups)
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"{op}: in_channels {in_channels} and out_channels {out_channels} must be divisible by "
                          f"groups {groups}")
@@ -179,3 +184,127 @@ class Conv2d(nn.Module):
             s += f", groups={self.groups}"
         s += ", bias=False" if self.bias is None else ""
         return s + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
+
+
+def transposed_geometry(op, x_shape, weight_shape, stride, padding, output_padding, groups, dilation):
+    """Check conv_transpose2d's input and settings before any kernel runs; return the geometry of the conv2d
+    whose input gradient it is, ((kh, kw), stride, padding, dilation, (H, W)), and the output's shape (N, out,
+    OH, OW), OH = (H - 1) sh - 2 ph + dh (kh - 1) + output_padding + 1 (so that conv reads back H rows)."""
+    check_nchw(op, x_shape)
+    if len(weight_shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D weight (in, out/groups, kh, kw), got shape {tuple(weight_shape)}")
+    if x_shape[1] == 0 or weight_shape[1] == 0:
+        raise ValueError(f"{op}: needs at least one input and one output channel, got input {tuple(x_shape)} "
+                         f"and weight {tuple(weight_shape)}")
+    if weight_shape[0] != x_shape[1]:
+        raise ValueError(f"{op}: weight {tuple(weight_shape)} expects {weight_shape[0]} input channels, input has "
+                         f"{x_shape[1]} (shape {tuple(x_shape)})")
+    check_group_count(op, groups)
+    check_groups(op, x_shape[1], weight_shape[1] * groups, groups)
+    kernel, stride, padding, dilation = window_args(op, weight_shape[2:], stride, padding, dilation)
+    extra = int_pair(output_padding, "output_padding", op)
+    if not all(0 <= e < max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding must be >= 0 and smaller than stride or dilation, as in PyTorch; "
+                         f"got {extra} with stride {stride} and dilation {dilation}")
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
+                 for n, s, p, d, k, e in zip(x_shape[2:], stride, padding, dilation, kernel, extra))
+    if min(size) < 1:
+        raise ValueError(f"{op}: input {tuple(x_shape[2:])} with kernel {kernel}, stride {stride}, padding {padding}"
+                         f" and dilation {dilation} gives an output of {size}, too small")
+    return (kernel, stride, padding, dilation, tuple(x_shape[2:])), (x_shape[0], weight_shape[1] * groups) + size
+
+
+class ConvTranspose2dFunction(Function):
+    """conv2d's input gradient as a layer, per group: W (in/G, out/G kh kw), x as (in/G, N H W)
+    y = col2im(W^T @ x) + b   (each input pixel spreads a weighted kernel over the output)
+    dx = W @ im2col(g),   dW = x @ im2col(g)^T,   db = g summed over n, h, w"""
+
+    def forward(self, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+        self.geometry, y_shape = transposed_geometry("conv_transpose2d", x.shape, weight.shape, stride, padding,
+                                                     output_padding, groups, dilation)
+        if bias is not None and bias.shape != y_shape[1:2]:
+            raise ValueError(f"conv_transpose2d: bias shape {bias.shape} != ({y_shape[1]},)")
+        dtype = mg.result_type(*(a for a in (x, weight, bias) if a is not None))  # PyTorch's, as conv2d's
+        n, c, h, w = x.shape
+        self.w = weight.astype(dtype, copy=False).reshape(groups, c // groups, -1)  # (G, in/G, out/G kh kw)
+        self.x = x.astype(dtype, copy=False).transpose(1, 0, 2, 3).reshape(groups, c // groups, n * h * w)
+        self.x_shape, self.weight_shape, self.has_bias = x.shape, weight.shape, bias is not None
+        col = np.matmul(self.w.transpose(0, 2, 1), self.x).reshape(y_shape[1], *self.geometry[0], n, h, w)
+        y = col2im_array(col, y_shape, *self.geometry, overwrite_col=True)
+        if bias is not None:
+            y += bias.astype(dtype, copy=False).reshape(-1, 1, 1)
+        return y
+
+    def backward(self, g):
+        n, c, h, w = self.x_shape
+        col = im2col_array(g, *self.geometry).reshape(self.w.shape[0], self.w.shape[2], n * h * w)
+        need_x, need_w = self.needs_input_grad[:2]
+        dx = np.matmul(self.w, col).reshape(c, n, h, w).transpose(1, 0, 2, 3) if need_x else None
+        dw = np.matmul(self.x, col.transpose(0, 2, 1)).reshape(self.weight_shape) if need_w else None
+        if not self.has_bias:
+            return dx, dw
+        return dx, dw, g.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """PyTorch's conv_transpose2d, conv2d's adjoint: x (N, in, H, W), weight (in, out/groups, kh, kw); output_padding
+    adds rows and columns at the bottom and right, to reach a size a stride > 1 rounds away."""
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return ConvTranspose2dFunction.apply(*inputs, stride=stride, padding=padding, output_padding=output_padding,
+                                         groups=groups, dilation=dilation)
+
+
+class ConvTranspose2d(nn.Module):
+    """PyTorch's nn.ConvTranspose2d: same arguments, weight layout (in, out/groups, kh, kw) and default init (fan_in
+    from the weight's second dim, as PyTorch computes it); forward(x, output_size=None) as PyTorch's, output_size
+    choosing the output_padding that reaches it. padding_mode "zeros" only, as in PyTorch."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", rng=None, dtype=None):
+        super().__init__()
+        dtype = nn.parameter_dtype("ConvTranspose2d", dtype)
+        check_channel_counts("ConvTranspose2d", in_channels, out_channels)
+        if padding_mode != "zeros":
+            raise ValueError(f"ConvTranspose2d: padding_mode must be 'zeros', as in PyTorch, got {padding_mode!r}")
+        (kh, kw), stride, padding, dilation = window_args("ConvTranspose2d", kernel_size, stride, padding, dilation)
+        output_padding = int_pair(output_padding, "output_padding", "ConvTranspose2d")
+        check_groups("ConvTranspose2d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+        self.groups, self.dilation, self.padding_mode = groups, dilation, padding_mode
+        rng = mg.random.generator(rng, "ConvTranspose2d")
+        bound = nn.kaiming_uniform_bound(out_channels // groups * kh * kw)  # PyTorch's fan_in: weight.shape[1] kh kw
+        self.weight = nn.Parameter(nn.uniform((in_channels, out_channels // groups, kh, kw), bound, rng, dtype))
+        if bias:
+            self.bias = nn.Parameter(nn.uniform((out_channels,), bound, rng, dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def _output_padding(self, x, output_size):
+        """The output_padding that gives output_size ((H, W), or a shape ending in them), which must lie from the
+        smallest output to stride - 1 rows and columns more, as PyTorch's."""
+        x = mg.as_tensor(x, op="ConvTranspose2d")
+        check_nchw("ConvTranspose2d", x.shape)
+        if not (isinstance(output_size, (tuple, list)) and len(output_size) in (2, 4)):
+            raise ValueError(f"ConvTranspose2d: output_size must be (H, W) or (N, C, H, W), got {output_size!r}")
+        size = int_pair(tuple(output_size[-2:]), "output_size's (H, W)", "ConvTranspose2d")
+        smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+            x.shape[2:], self.stride, self.padding, self.dilation, self.kernel_size))
+        if not all(low <= n < low + s for n, low, s in zip(size, smallest, self.stride)):
+            largest = tuple(low + s - 1 for low, s in zip(smallest, self.stride))
+            raise ValueError(f"ConvTranspose2d: output_size {size} is not reachable: from input {x.shape[2:]} the "
+                             f"output is {smallest} to {largest}")
+        return tuple(n - low for n, low in zip(size, smallest))
+
+    def forward(self, x, output_size=None):
+        output_padding = self.output_padding if output_size is None else self._output_padding(x, output_size)
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                                self.dilation)
+
+    def extra_repr(self):  # PyTorch's: the settings that differ from the defaults
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        for name, default in (("padding", (0, 0)), ("dilation", (1, 1)), ("output_padding", (0, 0))):
+            if getattr(self, name) != default:
+                s += f", {name}={getattr(self, name)}"
+        s += f", groups={self.groups}" if self.groups != 1 else ""
+        return s + (", bias=False" if self.bias is None else "")

@@ -105,8 +105,8 @@ def rerun_kernel_tests(**environment):
     """Every kernel-versus-reference test, rerun in a process with numba's settings changed. Only
     the serial compilations: the threaded ones are the same source (prange runs the same index
     arithmetic), and compiling them a second time made these reruns 40% of the suite's time."""
-    tests = ["tests/test_windows.py", "tests/test_scs.py", "tests/test_twist.py", "tests/test_ops.py",
-             "tests/test_nn_optim.py"]
+    tests = ["tests/test_windows.py", "tests/test_scs.py", "tests/test_twist.py", "tests/test_conv_transpose.py",
+             "tests/test_ops.py", "tests/test_nn_optim.py"]
     # one process (-n 0): the suite's other worker keeps the second core busy
     command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "-k", "numba and not threads",
                *tests]

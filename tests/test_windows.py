@@ -1420,6 +1420,7 @@ def test_conv2d_module_prints_as_pytorchs(args, kw):
 EMPTY_BATCH_LAYERS = {
     "conv2d": (lambda: layers.Conv2d(3, 4, 3, padding=1), (0, 4, 8, 8)),
     "conv2d groups": (lambda: layers.Conv2d(4, 6, 3, stride=2, groups=2), (0, 6, 3, 3)),
+    "conv_transpose2d": (lambda: layers.ConvTranspose2d(4, 6, 3, stride=2, output_padding=1, groups=2), (0, 6, 18, 18)),
     "scs rohrer": (lambda: layers.SharpCosSim2d(3, 4), (0, 4, 8, 8)),
     "scs pisoni": (lambda: layers.SharpCosSim2d(3, 4, variant="pisoni"), (0, 4, 8, 8)),
     "twist": (lambda: layers.ConvTwist2d(3, 4, stride=2), (0, 4, 4, 4)),

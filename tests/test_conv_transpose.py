@@ -1,0 +1,196 @@
+"""conv_transpose2d and ConvTranspose2d: gradients, backends, conv2d's adjoint, torch, bad input."""
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import layers
+import minigrad as mg
+from layers import functional as F
+from minigrad import backend
+from minigrad.testing import arrays, assert_close, assert_same_bits
+
+SEEDS = st.integers(0, 2**31 - 1)
+
+
+@st.composite
+def transposed_geometries(draw, max_batch=2, max_channels=4, max_size=5, max_kernel=3):
+    """A valid conv_transpose2d geometry: n, c_in, c_out, h, w, kh, kw and its settings, output_padding below
+    stride or dilation."""
+    g = draw(st.integers(1, 2))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    geometry = dict(
+        n=draw(st.integers(1, max_batch)), c_in=g * draw(st.integers(1, max_channels // g)),
+        c_out=g * draw(st.integers(1, max_channels // g)), h=draw(st.integers(1, max_size)),
+        w=draw(st.integers(1, max_size)), kh=draw(st.integers(1, max_kernel)), kw=draw(st.integers(1, max_kernel)),
+        stride=stride, padding=(draw(st.integers(0, 2)), draw(st.integers(0, 2))), dilation=dilation,
+        output_padding=tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation)), groups=g)
+    assume(min(output_size(geometry)) >= 1)
+    return geometry
+
+
+def output_size(g):
+    """(OH, OW): PyTorch's formula, (H - 1) s - 2p + d (k - 1) + output_padding + 1."""
+    return tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
+        (g["h"], g["w"]), g["stride"], g["padding"], g["dilation"], (g["kh"], g["kw"]), g["output_padding"]))
+
+
+def draw_operands(data, g, dtype=np.float64):
+    x = data.draw(arrays((g["n"], g["c_in"], g["h"], g["w"]), dtype=dtype))
+    w = data.draw(arrays((g["c_in"], g["c_out"] // g["groups"], g["kh"], g["kw"]), dtype=dtype))
+    return x, w, data.draw(arrays((g["c_out"],), dtype=dtype))
+
+
+def settings_of(g):
+    return dict(stride=g["stride"], padding=g["padding"], output_padding=g["output_padding"], groups=g["groups"],
+                dilation=g["dilation"])
+
+
+@given(transposed_geometries(), st.data())
+def test_conv_transpose2d_gradients(each_backend, g, data):
+    x, w, b = draw_operands(data, g)
+    kw = settings_of(g)
+    mg.gradcheck(lambda *t: F.conv_transpose2d(*t, **kw), [x, w, b], mode="directional", seed=data.draw(SEEDS))
+    mg.gradcheck(lambda *t: F.conv_transpose2d(*t, **kw), [x, w], mode="directional", seed=data.draw(SEEDS))
+
+
+@given(transposed_geometries(max_channels=2, max_size=3), st.data())
+def test_conv_transpose2d_full_jacobian(g, data):
+    mg.gradcheck(lambda *t: F.conv_transpose2d(*t, **settings_of(g)), list(draw_operands(data, g)))
+
+
+@given(transposed_geometries(), st.data())
+def test_conv_transpose2d_is_conv2ds_adjoint(g, data):
+    """<conv_transpose2d(x, W), u> = <x, conv2d(u, W)>: the definition, with conv2d (checked against scipy) taking
+    W as its (out, in/groups, kh, kw) weight. Where output_padding reaches past the stride, conv2d reads back rows
+    past x's, which x's zero extension meets: they are cropped."""
+    x, w, _ = draw_operands(data, g)
+    kw = settings_of(g)
+    y = F.conv_transpose2d(mg.tensor(x), w, **kw).data
+    u = data.draw(arrays(y.shape))
+    back = F.conv2d(mg.tensor(u), w, stride=g["stride"], padding=g["padding"], dilation=g["dilation"],
+                    groups=g["groups"]).data[:, :, :g["h"], :g["w"]]
+    assert y.shape[2:] == output_size(g)
+    assert_close(np.vdot(y, u), np.vdot(x, back), rtol=1e-10, atol=1e-10, name="<T x, u> vs <x, conv2d(u)>")
+
+
+@pytest.mark.skipif(not backend.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(g=transposed_geometries(), data=st.data())
+def test_conv_transpose2d_numba_equals_reference_bit_for_bit(kernel_threads, dtype, g, data):
+    """Only col2im and im2col differ between the backends, and they are exact; the products are the same BLAS
+    calls on the same arrays."""
+    operands = [a.astype(dtype) for a in draw_operands(data, g)]
+    results = []
+    for name in ("numpy", "numba"):
+        with backend.use_backend(name):
+            ts = [mg.tensor(a, requires_grad=True) for a in operands]
+            y = F.conv_transpose2d(*ts, **settings_of(g))
+            y.backward(np.random.default_rng(0).standard_normal(y.shape).astype(dtype))
+            results.append([y.data] + [t.grad for t in ts])
+    for e, a, name in zip(*results, ("y", "x", "weight", "bias")):
+        assert_same_bits(a, e, name)
+
+
+@given(transposed_geometries(), st.data())
+def test_conv_transpose2d_against_torch(each_backend, g, data):
+    torch = pytest.importorskip("torch")
+    operands = draw_operands(data, g)
+    ts = [torch.tensor(a, requires_grad=True) for a in operands]
+    mt = [mg.tensor(a, requires_grad=True) for a in operands]
+    t_out = torch.nn.functional.conv_transpose2d(*ts, **settings_of(g))
+    out = F.conv_transpose2d(*mt, **settings_of(g))
+    upstream = np.random.default_rng(data.draw(SEEDS)).standard_normal(out.shape)
+    t_out.backward(torch.tensor(upstream))
+    out.backward(upstream)
+    assert_close(out.data, t_out.detach().numpy(), name="conv_transpose2d value")
+    for name, a, t in zip("xwb", mt, ts):
+        assert_close(a.grad, t.grad.numpy(), name=f"conv_transpose2d grad {name}")
+
+
+def test_conv_transpose2d_of_mixed_dtypes_computes_in_pytorchs_result_type():
+    """As conv2d: int64 images into float32 weights give float32, a float64 bias float64."""
+    x, w = np.arange(18).reshape(1, 2, 3, 3), np.ones((2, 1, 2, 2), np.float32)
+    assert F.conv_transpose2d(mg.tensor(x), w).dtype == np.float32
+    assert F.conv_transpose2d(mg.tensor(x), w, np.zeros(1)).dtype == np.float64
+
+
+def test_conv_transpose2d_module_defaults_match_pytorch():
+    """The weight is (in, out/groups, kh, kw) and PyTorch's fan_in its second dim times kh kw: bound 1/sqrt(3 * 9)
+    for ConvTranspose2d(4, 6, 3, groups=2), where conv2d's layout would give 1/sqrt(2 * 9)."""
+    conv = layers.ConvTranspose2d(4, 6, 3, groups=2, rng=np.random.default_rng(0))
+    assert conv.weight.shape == (4, 3, 3, 3) and conv.bias.shape == (6,) and conv.weight.dtype == np.float32
+    bound = 1 / np.sqrt(3 * 9)
+    wide = layers.ConvTranspose2d(600, 6, 3, groups=2, rng=np.random.default_rng(0))  # draws enough to reach it
+    assert bound >= np.abs(wide.weight.data).max() > 0.998 * bound
+    assert bound >= np.abs(conv.bias.data).max()
+    assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
+    assert layers.ConvTranspose2d(1, 2, 3, bias=False).bias is None
+
+
+@pytest.mark.parametrize("args, kw", [((1, 2, 3), {}), ((4, 6, 3), dict(stride=2, padding=1, output_padding=1,
+                                                                         groups=2, bias=False, dilation=2)),
+                                      ((2, 3, (1, 2)), dict(stride=(1, 2), output_padding=(0, 1)))])
+def test_conv_transpose2d_module_prints_and_computes_as_pytorchs(args, kw):
+    torch = pytest.importorskip("torch")
+    ours, theirs = layers.ConvTranspose2d(*args, **kw, dtype=np.float64), torch.nn.ConvTranspose2d(*args, **kw)
+    assert repr(ours) == repr(theirs)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.data))
+        if ours.bias is not None:
+            theirs.bias.copy_(torch.from_numpy(ours.bias.data))
+    x = np.random.default_rng(0).standard_normal((2, args[0], 4, 5))
+    assert_close(ours(x).data, theirs(torch.from_numpy(x).float()).detach().numpy(), rtol=1e-5, atol=1e-6,
+                 name="module value")
+
+
+def test_output_size_chooses_the_output_padding_as_pytorchs():
+    """forward(x, output_size) reaches any size from the smallest output to stride - 1 more, as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    ours = layers.ConvTranspose2d(2, 3, 3, stride=(2, 3), padding=1, dtype=np.float64)
+    theirs = torch.nn.ConvTranspose2d(2, 3, 3, stride=(2, 3), padding=1, dtype=torch.float64)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.data))
+        theirs.bias.copy_(torch.from_numpy(ours.bias.data))
+    x = np.random.default_rng(0).standard_normal((1, 2, 3, 4))
+    for size in [(5, 10), (6, 12), [1, 3, 5, 11], (6, 10)]:
+        assert_close(ours(x, output_size=size).data, theirs(torch.from_numpy(x), output_size=size).detach().numpy(),
+                     rtol=1e-12, atol=1e-12, name=f"output_size {size}")
+    for size, message in [((7, 10), r"output_size \(7, 10\) is not reachable: from input \(3, 4\) the output is "
+                                    r"\(5, 10\) to \(6, 12\)"),
+                          ((5, 9), "not reachable"), (5, "output_size must be"), ((1, 5, 10), "output_size must be")]:
+        with pytest.raises(ValueError, match=message):
+            ours(x, output_size=size)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3)), np.ones((2, 1, 3, 3))), r"4-D NCHW input, got shape \(1, 2, 3\)"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3))), r"4-D weight \(in, out/groups, kh, kw\)"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((3, 1, 3, 3))),
+     r"weight \(3, 1, 3, 3\) expects 3 input channels, input has 2"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 0, 3, 3))), "at least one input and one output"),
+    (lambda: F.conv_transpose2d(np.ones((1, 3, 3, 3)), np.ones((3, 1, 3, 3)), groups=2),
+     "in_channels 3 and out_channels 2 must be divisible by groups 2"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), groups="2"), "groups must be a positive"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), output_padding=1),
+     r"output_padding must be >= 0 and smaller than stride or dilation, as in PyTorch; got \(1, 1\) with stride "
+     r"\(1, 1\) and dilation \(1, 1\)"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), stride=2, output_padding=(0, 2)),
+     "output_padding must be"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), output_padding=-1),
+     "output_padding must be >= 0"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), padding=3),
+     r"input \(3, 3\) with kernel \(3, 3\), stride \(1, 1\), padding \(3, 3\) and dilation \(1, 1\) gives an output "
+     r"of \(-1, -1\), too small"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), np.ones(2)), r"bias shape \(2,\) != \(1,\)"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), stride=0), r"stride must be >= 1"),
+    (lambda: layers.ConvTranspose2d(2, 3, 3, padding_mode="reflect"), "padding_mode must be 'zeros', as in PyTorch"),
+    (lambda: layers.ConvTranspose2d(2, 3, 3, groups=2), "in_channels 2 and out_channels 3 must be divisible"),
+    (lambda: layers.ConvTranspose2d(0, 3, 3), "in_channels"),
+    (lambda: layers.ConvTranspose2d(2, 3, 0), r"kernel_size must be >= 1"),
+    (lambda: layers.ConvTranspose2d(2, 3, 3, output_padding=(1, 2, 3)), "output_padding must be an int or a pair"),
+])
+def test_bad_input_names_conv_transpose2d_and_the_values(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
