@@ -780,13 +780,23 @@ def test_activation_and_loss_modules_are_pytorchs(name, args, kwargs, inputs):
         assert_close(a[i].grad, t[i].grad.numpy(), rtol=rtol, atol=1e-15, name=f"gradient {i}")
 
 
-def test_leaky_relus_default_slope_is_pytorchs():
-    """0.01, as torch's, for the function and the module; values small enough for the slope to show."""
+ACTIVATION_MODULES = {"leaky_relu": "LeakyReLU", "elu": "ELU", "celu": "CELU", "selu": "SELU", "gelu": "GELU",
+                      "softplus": "Softplus", "hardtanh": "Hardtanh", "relu6": "ReLU6", "hardsigmoid": "Hardsigmoid",
+                      "hardswish": "Hardswish", "logsigmoid": "LogSigmoid", "mish": "Mish", "softsign": "Softsign",
+                      "tanhshrink": "Tanhshrink", "silu": "SiLU"}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATION_MODULES))
+def test_activation_defaults_are_pytorchs(name):
+    """Each function and module called without settings, as torch's: leaky_relu's slope 0.01 (values small enough
+    for it to show), softplus's cut-off at 20 (a point between 20 and 21 tells it from 21), elu's and celu's alpha,
+    hardtanh's bounds."""
     torch = pytest.importorskip("torch")
-    x = np.array([-2.0, -0.5, 0.0, 1.5])
-    expected = torch.nn.functional.leaky_relu(torch.from_numpy(x)).numpy()
-    np.testing.assert_array_equal(mg.leaky_relu(x).data, expected)
-    np.testing.assert_array_equal(nn.LeakyReLU()(x).data, expected)
+    x = np.array([-25.0, -4.0, -2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.5, 4.0, 20.5, 25.0])
+    expected = getattr(torch.nn.functional, name)(torch.from_numpy(x)).numpy()
+    module = ACTIVATION_MODULES[name]
+    for ours, where in ((getattr(mg, name)(x), name), (getattr(nn, module)()(x), module)):
+        assert_close(ours.data, expected, rtol=1e-15, atol=1e-16, name=where)
 
 
 def test_softmax_modules_without_dim_choose_and_warn_as_pytorchs():
