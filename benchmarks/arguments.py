@@ -4,7 +4,7 @@ import argparse
 
 from examples.mnist import usable_cpus  # numpy-free too
 
-LAYERS, WORKLOADS = ("conv2d", "scs", "twist"), ("A", "B")  # workloads.CASES's, checked by a test
+LAYERS, WORKLOADS = ("conv2d", "scs", "twist", "conv_transpose2d"), ("A", "B")  # workloads.CASES's, checked by a test
 
 
 def positive_int(text):

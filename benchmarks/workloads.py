@@ -61,6 +61,34 @@ def conv_case(key):
     return Case("conv2d", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
 
 
+def conv_transpose_case(key):
+    """conv2d's workload read backwards: x (N, C, H, W) -> out channels through a (C, out, 3, 3) weight, stride 1,
+    padding 1, the same products as conv2d's with x and g exchanged."""
+    shape, out = SHAPES[key]
+    x, w, g = _inputs(shape, out)
+    w = np.ascontiguousarray(w.transpose(1, 0, 2, 3))  # (in, out, kh, kw)
+    b = np.zeros(out, np.float32)
+
+    def build_minigrad():
+        leaves = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+
+        def step():
+            F.conv_transpose2d(*leaves, padding=1).backward(g)
+            return [t.grad for t in leaves]
+        return step
+
+    def build_torch(torch):
+        leaves, gt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)], torch.tensor(g)
+
+        def step():
+            torch.nn.functional.conv_transpose2d(*leaves, padding=1).backward(gt)
+            return [t.grad for t in leaves]
+        return step
+
+    return Case("conv_transpose2d", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch,
+                _conv_flops(shape, out))
+
+
 def scs_case(key):
     shape, out = SHAPES[key]
     x, w, g = _inputs(shape, out)
@@ -129,4 +157,5 @@ def twist_case(key):
     return Case("twist", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out, 3))
 
 
-CASES = [conv_case(k) for k in SHAPES] + [scs_case(k) for k in SHAPES] + [twist_case(k) for k in SHAPES]
+CASES = ([conv_case(k) for k in SHAPES] + [scs_case(k) for k in SHAPES] + [twist_case(k) for k in SHAPES]
+         + [conv_transpose_case(k) for k in SHAPES])

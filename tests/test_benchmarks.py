@@ -20,7 +20,8 @@ def test_the_argument_choices_are_the_workloads():
 
 
 def test_the_workloads_are_the_issues():
-    """Issue #3's: A x[64,1,28,28] -> 32 channels, B x[64,32,14,14] -> 32, 3x3, padding 1, for each layer."""
+    """Issue #3's: A x[64,1,28,28] -> 32 channels, B x[64,32,14,14] -> 32, 3x3, padding 1, for each layer
+    (conv_transpose2d's too, which has no target)."""
     assert workloads.SHAPES == {"A": ((64, 1, 28, 28), 32), "B": ((64, 32, 14, 14), 32)}
     for case in workloads.CASES:
         shape, out = workloads.SHAPES[case.key]
@@ -29,7 +30,7 @@ def test_the_workloads_are_the_issues():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--only", "conv"], "unknown conv; choose from conv2d, scs, twist"),  # ran nothing and printed []
+    (["--only", "conv"], "unknown conv; choose from conv2d, scs, twist, conv_transpose2d"),  # ran nothing and printed []
     (["--workloads", "A,C"], "unknown C; choose from A, B"),
     (["--repeats", "0"], "must be >= 1, got 0"),
     (["--threads", "0"], "must be >= 1, got 0"),  # numba's traceback, after the sgemm run
