@@ -590,7 +590,7 @@ CASES = {
         lambda case: (case[0], {"negative_slope": case[1]})), lambda t, x, negative_slope: t.nn.functional.leaky_relu(
             x, negative_slope)),
     "silu": (no_kwargs(unary()), lambda t, x: t.nn.functional.silu(x)),
-    "elu": (with_setting("alpha", unary(away_from=(0,)), [1.0, 0.3, 2.0, -1.5]),
+    "elu": (with_setting("alpha", unary(away_from=(0,)), [1.0, 0.3, 2.0, -1.5, 0.0]),  # 0: relu, taken as PyTorch's
             lambda t, x, alpha=1.0: t.nn.functional.elu(x, alpha)),
     # alphas whose 1/alpha is a float32: PyTorch's celu gradient takes 1/alpha in float32 (docs/autograd.md)
     "celu": (with_setting("alpha", unary(away_from=(0,)), [1.0, 0.5, 2.0, -0.25]),
