@@ -5,4 +5,5 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxAbsPool2d
 from .scs import SharpCosSim2d
 from .twist import ConvTwist2d
 
-__all__ = ["functional", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "MaxAbsPool2d", "MaxUnpool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d", "SharpCosSim2d", "ConvTwist2d"]
+__all__ = ["functional", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "MaxAbsPool2d", "MaxUnpool2d",
+           "AdaptiveAvgPool2d", "GlobalAvgPool2d", "SharpCosSim2d", "ConvTwist2d"]

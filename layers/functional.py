@@ -4,5 +4,5 @@ from .pooling import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_abs
 from .scs import sharpened_cosine_similarity
 from .twist import conv_twist
 
-__all__ = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "max_abs_pool2d", "max_unpool2d", "adaptive_avg_pool2d", "global_avg_pool2d",
-           "sharpened_cosine_similarity", "conv_twist"]
+__all__ = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "max_abs_pool2d", "max_unpool2d",
+           "adaptive_avg_pool2d", "global_avg_pool2d", "sharpened_cosine_similarity", "conv_twist"]

@@ -30,7 +30,8 @@ def test_the_workloads_are_the_issues():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--only", "conv"], "unknown conv; choose from conv2d, scs, twist, conv_transpose2d"),  # ran nothing and printed []
+    # ran nothing and printed []
+    (["--only", "conv"], "unknown conv; choose from conv2d, scs, twist, conv_transpose2d"),
     (["--workloads", "A,C"], "unknown C; choose from A, B"),
     (["--repeats", "0"], "must be >= 1, got 0"),
     (["--threads", "0"], "must be >= 1, got 0"),  # numba's traceback, after the sgemm run

@@ -183,7 +183,8 @@ def test_output_size_chooses_the_output_padding_as_pytorchs():
     (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), padding=3),
      r"input \(3, 3\) with kernel \(3, 3\), stride \(1, 1\), padding \(3, 3\) and dilation \(1, 1\) gives an output "
      r"of \(-1, -1\), too small"),
-    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), np.ones(2)), r"bias shape \(2,\) != \(1,\)"),
+    (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), np.ones(2)),
+     r"bias shape \(2,\) != \(1,\)"),
     (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), stride=0), r"stride must be >= 1"),
     (lambda: layers.ConvTranspose2d(2, 3, 3, padding_mode="reflect"), "padding_mode must be 'zeros', as in PyTorch"),
     (lambda: layers.ConvTranspose2d(2, 3, 3, groups=2), "in_channels 2 and out_channels 3 must be divisible"),

@@ -1356,7 +1356,8 @@ GRAPH_UNARY = {
     "softplus": (lambda a: mg.softplus(a, 2.0, 1.0 + K), lambda t, a: t.nn.functional.softplus(a, 2.0, 1.0 + K)),
     "hardtanh": (lambda a: mg.hardtanh(a + K, -0.5, 0.7), lambda t, a: t.nn.functional.hardtanh(a + K, -0.5, 0.7)),
     "relu6": (lambda a: mg.relu6(a * 4.0 + K), lambda t, a: t.nn.functional.relu6(a * 4.0 + K)),
-    # no hardsigmoid: PyTorch's gradient is 1/6 rounded to float32, 3e-8 off, beyond the graphs' 1e-9 (test_ops checks it)
+    # no hardsigmoid: PyTorch's gradient is 1/6 rounded to float32, 3e-8 off, beyond the graphs' 1e-9 (test_ops
+    # checks it)
     "hardswish": (lambda a: mg.hardswish(a * 4.0 + K), lambda t, a: t.nn.functional.hardswish(a * 4.0 + K)),
     "logsigmoid": (mg.logsigmoid, lambda t, a: t.nn.functional.logsigmoid(a)),
     "mish": (mg.mish, lambda t, a: t.nn.functional.mish(a)),

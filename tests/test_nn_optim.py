@@ -754,9 +754,9 @@ def test_layer_norm_and_group_norm_modules_check_their_settings_when_made():
     ("L1Loss", (), {"reduction": "sum"}, 2), ("ELU", (), {}, 1), ("ELU", (0.5, True), {}, 1), ("CELU", (2.0,), {}, 1),
     ("CELU", (), {"inplace": True}, 1), ("SELU", (), {}, 1), ("SELU", (True,), {}, 1), ("GELU", (), {}, 1),
     ("GELU", ("tanh",), {}, 1), ("Softplus", (), {}, 1), ("Softplus", (2, 0.5), {}, 1), ("Hardtanh", (), {}, 1),
-    ("Hardtanh", (-0.5, 2, True), {}, 1), ("ReLU6", (True,), {}, 1), ("ReLU6", (), {}, 1), ("Hardsigmoid", (True,), {}, 1),
-    ("Hardswish", (), {"inplace": True}, 1), ("Mish", (True,), {}, 1), ("Mish", (), {}, 1), ("LogSigmoid", (), {}, 1),
-    ("Softsign", (), {}, 1), ("Tanhshrink", (), {}, 1)])
+    ("Hardtanh", (-0.5, 2, True), {}, 1), ("ReLU6", (True,), {}, 1), ("ReLU6", (), {}, 1),
+    ("Hardsigmoid", (True,), {}, 1), ("Hardswish", (), {"inplace": True}, 1), ("Mish", (True,), {}, 1),
+    ("Mish", (), {}, 1), ("LogSigmoid", (), {}, 1), ("Softsign", (), {}, 1), ("Tanhshrink", (), {}, 1)])
 def test_activation_and_loss_modules_are_pytorchs(name, args, kwargs, inputs):
     """These modules were missing: made with the same arguments they print as torch's and give its values and
     gradients (a point at 0 among the inputs: LeakyReLU's slope there, L1Loss's 0, as torch's)."""
@@ -839,7 +839,8 @@ def test_softmax_modules_without_dim_choose_and_warn_as_pytorchs():
     (lambda: mg.softplus(np.ones(3), 0.0), ValueError, "softplus: beta must not be 0"),
     (lambda: mg.softplus(np.ones(3), 1, None), TypeError, "softplus: threshold must be a number, got None"),
     (lambda: mg.softplus(np.arange(3)), TypeError, "softplus: needs floating-point input"),
-    (lambda: nn.Hardtanh(1.0, -1.0), ValueError, "Hardtanh: min_val must not be greater than max_val, got 1.0 and -1.0"),
+    (lambda: nn.Hardtanh(1.0, -1.0), ValueError,
+     "Hardtanh: min_val must not be greater than max_val, got 1.0 and -1.0"),
     (lambda: nn.Hardtanh("0"), TypeError, "Hardtanh: min_val must be a number, got '0'"),
     (lambda: nn.Hardtanh(inplace=None), TypeError, "Hardtanh: inplace must be True or False, got None"),
     (lambda: nn.ReLU6(1), TypeError, "ReLU6: inplace must be True or False, got 1"),

@@ -599,7 +599,8 @@ CASES = {
     "gelu": (with_setting("approximate", unary(), ["none", "tanh"]),
              lambda t, x, approximate="none": t.nn.functional.gelu(x, approximate=approximate)),
     "softplus": (softplus_case(), lambda t, x, beta=1.0, threshold=20.0: t.nn.functional.softplus(x, beta, threshold)),
-    "hardtanh": (hardtanh_case(), lambda t, x, min_val=-1.0, max_val=1.0: t.nn.functional.hardtanh(x, min_val, max_val)),
+    "hardtanh": (hardtanh_case(),
+                 lambda t, x, min_val=-1.0, max_val=1.0: t.nn.functional.hardtanh(x, min_val, max_val)),
     "relu6": (no_kwargs(unary(-8.0, 8.0, away_from=(0, 6))), lambda t, x: t.nn.functional.relu6(x)),
     "hardsigmoid": (no_kwargs(unary(-5.0, 5.0, away_from=(-3, 3))), lambda t, x: t.nn.functional.hardsigmoid(x)),
     "hardswish": (no_kwargs(unary(-5.0, 5.0, away_from=(-3, 3))), lambda t, x: t.nn.functional.hardswish(x)),
@@ -768,10 +769,10 @@ def test_against_torch(name):
 # Zeros, kinks, ties and infinities: the points the drawn tests keep away from. NaN inputs are
 # left out: the values follow NumPy there (np.sign(nan) is nan, torch's is 0).
 SPECIAL = np.array([-np.inf, -2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.0, np.inf])
-AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", "minimum", "neg", "exp", "log", "sqrt",
-                     "abs", "sign", "relu", "sigmoid", "tanh", "square", "silu", "elu", "celu", "selu", "gelu", "softplus",
-                     "log1p", "expm1", "erf", "hardtanh", "relu6", "hardsigmoid", "hardswish", "logsigmoid", "mish",
-                     "softsign", "tanhshrink"]
+AT_SPECIAL_POINTS = ["add", "sub", "mul", "div", "pow", "remainder", "maximum", "minimum", "neg", "exp", "log",
+                     "sqrt", "abs", "sign", "relu", "sigmoid", "tanh", "square", "silu", "elu", "celu", "selu",
+                     "gelu", "softplus", "log1p", "expm1", "erf", "hardtanh", "relu6", "hardsigmoid", "hardswish",
+                     "logsigmoid", "mish", "softsign", "tanhshrink"]
 
 
 def values_and_gradients_beside_torch(torch, name, values):
