@@ -435,8 +435,9 @@ def _erf_numba(x, y):
 def _erf(x):
     """erf of a float array. NumPy has no erf: the reference maps Python's math.erf (C's, in float64) over x."""
     x = np.asarray(x)  # arithmetic on a 0-D array gives a NumPy scalar, which the kernel does not take
-    if backend.use_numba(x) and x.flags.c_contiguous:
-        return _erf_numba(x, np.empty_like(x))
+    if backend.use_numba(x):
+        x = x if x.flags.c_contiguous else x.copy()  # the map is 100x slower than the kernel; ascontiguousarray
+        return _erf_numba(x, np.empty_like(x))         # would make a 0-D array 1-D
     return np.vectorize(math.erf, otypes=[x.dtype])(x)
 
 

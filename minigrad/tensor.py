@@ -193,7 +193,8 @@ def _is_real(value):
 
 
 def check_numbers(op, **values):
-    """Settings of a module, op or optimizer: real numbers (else PyTorch's TypeError at the first step names no op)."""
+    """Settings of a module, op or optimizer: real numbers, a bool not one (PyTorch's own TypeError, where it has one,
+    comes later and names no op)."""
     for name, value in values.items():
         if not _is_real(value):
             raise TypeError(f"{op}: {name} must be a number, got {value!r}")

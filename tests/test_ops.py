@@ -2160,8 +2160,8 @@ def test_relu_numba_equals_reference_bit_for_bit(dtype, data):
 @given(data=st.data())
 def test_erf_numba_kernel_equals_the_reference_bit_for_bit_and_both_are_scipys(dtype, data):
     """NumPy has no erf: the reference maps math.erf over x, the numba kernel runs the same C erf in float64;
-    both round once to x's dtype, so they agree to the bit, and with scipy's erf to an ulp of it. A transposed
-    input, and float16, take the reference on both backends."""
+    both round once to x's dtype, so they agree to the bit, and with scipy's erf (cephes's) to 2 ulp. A transposed
+    input runs the kernel on a C-ordered copy; float16 takes the reference on both backends."""
     shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))
     specials = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, -6.0])
     x = data.draw(hnp.arrays(dtype, shape, elements=specials | st.floats(width=np.finfo(dtype).bits)))
@@ -2175,8 +2175,8 @@ def test_erf_numba_kernel_equals_the_reference_bit_for_bit_and_both_are_scipys(d
         assert y.shape == x.shape
         assert_same_bits(y, results["numpy"], f"erf on {name}")
     finfo = np.finfo(dtype)
-    assert_close(results["numpy"], scipy.special.erf(x).astype(dtype), rtol=finfo.eps, atol=finfo.smallest_subnormal,
-                 name="erf against scipy")
+    assert_close(results["numpy"], scipy.special.erf(x).astype(dtype), rtol=2 * finfo.eps,
+                 atol=finfo.smallest_subnormal, name="erf against scipy")
 
 
 BOOL_DIMS = {  # name: (ours, torch's), each given True (or a tuple holding it) where a dim belongs
