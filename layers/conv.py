@@ -219,7 +219,7 @@ class ConvTranspose2dFunction(Function):
     y = col2im(W^T @ x) + b   (each input pixel spreads a weighted kernel over the output)
     dx = W @ im2col(g),   dW = x @ im2col(g)^T,   db = g summed over n, h, w"""
 
-    def forward(self, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    def forward(self, x, weight, bias=None, *, stride, padding, output_padding, groups, dilation):
         self.geometry, y_shape = transposed_geometry("conv_transpose2d", x.shape, weight.shape, stride, padding,
                                                      output_padding, groups, dilation)
         if bias is not None and bias.shape != y_shape[1:2]:
