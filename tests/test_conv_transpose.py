@@ -109,6 +109,16 @@ def test_conv_transpose2d_against_torch(each_backend, g, data):
         assert_close(a.grad, t.grad.numpy(), name=f"conv_transpose2d grad {name}")
 
 
+def test_conv_transpose2d_defaults_are_pytorchs():
+    """Called without settings, with and without a bias, as torch's: stride 1, no padding, one group."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 4, 4, 5)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(3)
+    for operands in ((x, w), (x, w, b)):
+        expected = torch.nn.functional.conv_transpose2d(*map(torch.from_numpy, operands)).numpy()
+        assert_close(F.conv_transpose2d(*operands).data, expected, rtol=1e-12, atol=1e-12, name="defaults")
+
+
 def test_conv_transpose2d_of_mixed_dtypes_computes_in_pytorchs_result_type():
     """As conv2d: int64 images into float32 weights give float32, a float64 bias float64."""
     x, w = np.arange(18).reshape(1, 2, 3, 3), np.ones((2, 1, 2, 2), np.float32)
