@@ -1,9 +1,11 @@
 """conv2d as im2col + one batched matrix product, with its backward written out."""
+import math
+
 import numpy as np
 
 import minigrad as mg
 from minigrad import Function, nn
-from minigrad.windows import (check_nchw, col2im_array, im2col_array, im2col_matmul, im2col_matmul_backward, int_pair,
+from minigrad.windows import (batch_chunks, check_nchw, im2col_array, im2col_matmul, im2col_matmul_backward, int_pair,
                               window_args, window_geometry)
 
 
@@ -217,7 +219,9 @@ def transposed_geometry(op, x_shape, weight_shape, stride, padding, output_paddi
 class ConvTranspose2dFunction(Function):
     """conv2d's input gradient as a layer, per group: W (in/G, out/G kh kw), x as (in/G, N H W)
     y = col2im(W^T @ x) + b   (each input pixel spreads a weighted kernel over the output)
-    dx = W @ im2col(g),   dW = x @ im2col(g)^T,   db = g summed over n, h, w"""
+    dx = W @ im2col(g),   dW = x @ im2col(g)^T,   db = g summed over n, h, w
+    So the forward is conv2d's backward (im2col_matmul_backward) and the backward conv2d's forward (im2col_matmul),
+    a batch chunk at a time: the columns are out kh kw / in times the input, 58 MB for the benchmark's A."""
 
     def forward(self, x, weight, bias=None, *, stride, padding, output_padding, groups, dilation):
         self.geometry, y_shape = transposed_geometry("conv_transpose2d", x.shape, weight.shape, stride, padding,
@@ -229,18 +233,26 @@ class ConvTranspose2dFunction(Function):
         self.w = weight.astype(dtype, copy=False).reshape(groups, c // groups, -1)  # (G, in/G, out/G kh kw)
         self.x = x.astype(dtype, copy=False).transpose(1, 0, 2, 3).reshape(groups, c // groups, n * h * w)
         self.x_shape, self.weight_shape, self.has_bias = x.shape, weight.shape, bias is not None
-        col = np.matmul(self.w.transpose(0, 2, 1), self.x).reshape(y_shape[1], *self.geometry[0], n, h, w)
-        y = col2im_array(col, y_shape, *self.geometry, overwrite_col=True)
+        # without the weight gradient, conv2d's backward reads only the chunks' slices, not their columns
+        chunks = [(s, None) for s in batch_chunks(n, y_shape[1] * math.prod(self.geometry[0]) * h * w * x.itemsize)]
+        _, y = im2col_matmul_backward(self.x.reshape(groups, c // groups, n, h * w), self.w, chunks, y_shape,
+                                      self.geometry, weight_grad=False)
         if bias is not None:
             y += bias.astype(dtype, copy=False).reshape(-1, 1, 1)
         return y
 
     def backward(self, g):
-        n, c, h, w = self.x_shape
-        col = im2col_array(g, *self.geometry).reshape(self.w.shape[0], self.w.shape[2], n * h * w)
-        need_x, need_w = self.needs_input_grad[:2]
-        dx = np.matmul(self.w, col).reshape(c, n, h, w).transpose(1, 0, 2, 3) if need_x else None
-        dw = np.matmul(self.x, col.transpose(0, 2, 1)).reshape(self.weight_shape) if need_w else None
+        (n, c, h, w), (need_x, need_w) = self.x_shape, self.needs_input_grad[:2]
+        groups, k = self.w.shape[0], self.w.shape[2]
+        dx = np.empty((n, c, h, w), self.w.dtype) if need_x else None
+        dw = np.zeros(self.w.shape, self.w.dtype) if need_w else None
+        for chunk in batch_chunks(n, groups * k * h * w * g.itemsize) if need_x or need_w else ():
+            col = im2col_array(g[chunk], *self.geometry).reshape(groups, k, -1)  # (G, out/G kh kw, n H W)
+            if need_x:
+                dx[chunk] = np.matmul(self.w, col).reshape(c, -1, h, w).transpose(1, 0, 2, 3)
+            if need_w:
+                dw += np.matmul(self.x[:, :, chunk.start * h * w:chunk.stop * h * w], col.transpose(0, 2, 1))
+        dw = None if dw is None else dw.reshape(self.weight_shape)
         if not self.has_bias:
             return dx, dw
         return dx, dw, g.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
