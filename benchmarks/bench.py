@@ -110,7 +110,8 @@ def main(args):
     gemm = sgemm_gflops()
     print(f"# {time.strftime('%Y-%m-%d')} | {cpu_name()} | threads {args.threads} | "
           f"torch {torch.__version__} | numpy {np.__version__}, {blas_kernel()} | sgemm {gemm:.1f} GFLOP/s")
-    print(f"{'layer':<8} {'workload':<30} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'GFLOP/s':>8} "
+    width = max(map(len, LAYERS))  # the layer column
+    print(f"{'layer':<{width}} {'workload':<30} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'GFLOP/s':>8} "
           f"{'% sgemm':>8} {'products ms':>11} {'products/torch':>14} {'faults/call minigrad, torch':>28}")
     for case in workloads.CASES:
         if (only and case.layer not in only) or (keys and case.key not in keys):
@@ -131,7 +132,7 @@ def main(args):
         gflops = case.flops / m_ours / 1e9
         rows.append((case.layer, case.name, m_ours * 1e3, m_theirs * 1e3, m_ours / m_theirs, gflops,
                      m_products * 1e3, m_products / m_theirs, f_ours, f_theirs))
-        print(f"{case.layer:<8} {case.name:<30} {m_ours * 1e3:>11.2f} {m_theirs * 1e3:>9.2f} "
+        print(f"{case.layer:<{width}} {case.name:<30} {m_ours * 1e3:>11.2f} {m_theirs * 1e3:>9.2f} "
               f"{m_ours / m_theirs:>6.2f} {gflops:>8.2f} {100 * gflops / gemm:>7.1f}% {m_products * 1e3:>11.2f} "
               f"{m_products / m_theirs:>14.2f} {f_ours:>15.0f}, {f_theirs:<11.0f}")
     return rows
