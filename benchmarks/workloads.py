@@ -37,16 +37,19 @@ def _conv_flops(shape, out_channels, convs=1):
     return 3 * 2 * n * out_channels * h * w * c * 9 * convs  # forward, input grad, weight grad
 
 
-def conv_case(key):
+def _padded_case(layer, key, transposed=False):
+    """conv2d's workload, x -> out channels through a 3x3 weight with padding 1, or conv_transpose2d's (a (C, out, 3,
+    3) weight): the same three products, x and g exchanged. One function by name on each side, with a zero bias."""
     shape, out = SHAPES[key]
     x, w, g = _inputs(shape, out)
+    w = np.ascontiguousarray(w.transpose(1, 0, 2, 3)) if transposed else w
     b = np.zeros(out, np.float32)
 
     def build_minigrad():
         leaves = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
 
         def step():
-            F.conv2d(*leaves, padding=1).backward(g)
+            getattr(F, layer)(*leaves, padding=1).backward(g)
             return [t.grad for t in leaves]
         return step
 
@@ -54,39 +57,19 @@ def conv_case(key):
         leaves, gt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)], torch.tensor(g)
 
         def step():
-            torch.nn.functional.conv2d(*leaves, padding=1).backward(gt)
+            getattr(torch.nn.functional, layer)(*leaves, padding=1).backward(gt)
             return [t.grad for t in leaves]
         return step
 
-    return Case("conv2d", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
+    return Case(layer, key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch, _conv_flops(shape, out))
+
+
+def conv_case(key):
+    return _padded_case("conv2d", key)
 
 
 def conv_transpose_case(key):
-    """conv2d's workload read backwards: x (N, C, H, W) -> out channels through a (C, out, 3, 3) weight, stride 1,
-    padding 1, the same products as conv2d's with x and g exchanged."""
-    shape, out = SHAPES[key]
-    x, w, g = _inputs(shape, out)
-    w = np.ascontiguousarray(w.transpose(1, 0, 2, 3))  # (in, out, kh, kw)
-    b = np.zeros(out, np.float32)
-
-    def build_minigrad():
-        leaves = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
-
-        def step():
-            F.conv_transpose2d(*leaves, padding=1).backward(g)
-            return [t.grad for t in leaves]
-        return step
-
-    def build_torch(torch):
-        leaves, gt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)], torch.tensor(g)
-
-        def step():
-            torch.nn.functional.conv_transpose2d(*leaves, padding=1).backward(gt)
-            return [t.grad for t in leaves]
-        return step
-
-    return Case("conv_transpose2d", key, f"{key}: x{list(shape)} -> {out}", build_minigrad, build_torch,
-                _conv_flops(shape, out))
+    return _padded_case("conv_transpose2d", key, transposed=True)
 
 
 def scs_case(key):
