@@ -1,4 +1,4 @@
-"""conv2d as im2col + one batched matrix product, with its backward written out."""
+"""conv2d as im2col + one batched matrix product, with its backward written out; conv_transpose2d, its adjoint."""
 import math
 
 import numpy as np
@@ -188,6 +188,15 @@ class Conv2d(nn.Module):
         return s + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
 
 
+def check_output_padding(op, output_padding, stride, dilation):
+    """output_padding as a pair, each >= 0 and below its axis's stride or dilation, as PyTorch requires."""
+    extra = int_pair(output_padding, "output_padding", op)
+    if not all(0 <= e < max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding must be >= 0 and smaller than stride or dilation, as in PyTorch; "
+                         f"got {extra} with stride {stride} and dilation {dilation}")
+    return extra
+
+
 def transposed_geometry(op, x_shape, weight_shape, stride, padding, output_padding, groups, dilation):
     """Check conv_transpose2d's input and settings before any kernel runs; return the geometry of the conv2d
     whose input gradient it is, ((kh, kw), stride, padding, dilation, (H, W)), and the output's shape (N, out,
@@ -201,13 +210,10 @@ def transposed_geometry(op, x_shape, weight_shape, stride, padding, output_paddi
     if weight_shape[0] != x_shape[1]:
         raise ValueError(f"{op}: weight {tuple(weight_shape)} expects {weight_shape[0]} input channels, input has "
                          f"{x_shape[1]} (shape {tuple(x_shape)})")
-    check_group_count(op, groups)
+    check_group_count(op, groups)  # before the output channels are counted with it
     check_groups(op, x_shape[1], weight_shape[1] * groups, groups)
     kernel, stride, padding, dilation = window_args(op, weight_shape[2:], stride, padding, dilation)
-    extra = int_pair(output_padding, "output_padding", op)
-    if not all(0 <= e < max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{op}: output_padding must be >= 0 and smaller than stride or dilation, as in PyTorch; "
-                         f"got {extra} with stride {stride} and dilation {dilation}")
+    extra = check_output_padding(op, output_padding, stride, dilation)
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
                  for n, s, p, d, k, e in zip(x_shape[2:], stride, padding, dilation, kernel, extra))
     if min(size) < 1:
@@ -269,7 +275,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 class ConvTranspose2d(nn.Module):
     """PyTorch's nn.ConvTranspose2d: same arguments, weight layout (in, out/groups, kh, kw) and default init (fan_in
     from the weight's second dim, as PyTorch computes it); forward(x, output_size=None) as PyTorch's, output_size
-    choosing the output_padding that reaches it. padding_mode "zeros" only, as in PyTorch."""
+    choosing the output_padding that reaches it. padding_mode "zeros" only, as in PyTorch. Settings are checked when
+    it is made (PyTorch's output_padding at the first call)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", rng=None, dtype=None):
@@ -279,7 +286,7 @@ class ConvTranspose2d(nn.Module):
         if padding_mode != "zeros":
             raise ValueError(f"ConvTranspose2d: padding_mode must be 'zeros', as in PyTorch, got {padding_mode!r}")
         (kh, kw), stride, padding, dilation = window_args("ConvTranspose2d", kernel_size, stride, padding, dilation)
-        output_padding = int_pair(output_padding, "output_padding", "ConvTranspose2d")
+        output_padding = check_output_padding("ConvTranspose2d", output_padding, stride, dilation)
         check_groups("ConvTranspose2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.output_padding = stride, padding, output_padding

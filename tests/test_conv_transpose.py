@@ -201,6 +201,8 @@ def test_output_size_chooses_the_output_padding_as_pytorchs():
     (lambda: layers.ConvTranspose2d(0, 3, 3), "in_channels"),
     (lambda: layers.ConvTranspose2d(2, 3, 0), r"kernel_size must be >= 1"),
     (lambda: layers.ConvTranspose2d(2, 3, 3, output_padding=(1, 2, 3)), "output_padding must be an int or a pair"),
+    (lambda: layers.ConvTranspose2d(2, 3, 3, stride=2, output_padding=(1, 2)),
+     r"ConvTranspose2d: output_padding must be >= 0 and smaller than stride or dilation, as in PyTorch; got \(1, 2\)"),
 ])
 def test_bad_input_names_conv_transpose2d_and_the_values(call, message):
     with pytest.raises(ValueError, match=message):
