@@ -169,6 +169,11 @@ def _as_float(x):
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
+def _in_dtype_of(x, y):
+    """y in x's dtype: NumPy 1.x made a 0-D float32 array with a Python number float64 (NumPy 2's NEP 50 does not)."""
+    return y.astype(x.dtype, copy=False)
+
+
 class Exp(Function):
     """y = exp(x)
     dx = g y"""
@@ -458,7 +463,8 @@ class Softplus(Function):
     def forward(self, x, beta, threshold):
         self.x, self.beta, self.linear = x, beta, x * beta > threshold
         with np.errstate(over="ignore"):  # exp(βx) is inf only past the cut-off, unless threshold is set past it
-            return np.where(self.linear, x, np.log1p(np.exp(x * self.beta)) / self.beta)
+            y = np.where(self.linear, x, np.log1p(np.exp(x * self.beta)) / self.beta)
+        return _in_dtype_of(x, y)
 
     def backward(self, g):
         with np.errstate(over="ignore", invalid="ignore"):  # inf / inf past the cut-off, where g is taken instead
@@ -474,7 +480,8 @@ class ELU(Function):
         self.x, self.negative = x, x <= 0
         self.scale, self.negative_scale, self.input_scale = scale, scale * alpha, input_scale
         with np.errstate(over="ignore"):  # exp overflows only where x > 0, whose branch is taken
-            return np.where(self.negative, np.expm1(x * input_scale) * self.negative_scale, x * scale)
+            y = np.where(self.negative, np.expm1(x * input_scale) * self.negative_scale, x * scale)
+        return _in_dtype_of(x, y)
 
     def backward(self, g):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -497,7 +504,7 @@ class GELU(Function):
             self.cdf = 0.5 * (1 + self.t)
         else:
             self.cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
-        return x * self.cdf
+        return _in_dtype_of(x, x * self.cdf)
 
     def backward(self, g):
         x = self.x
@@ -523,7 +530,7 @@ class Hardsigmoid(Function):
     dx = g / 6 where -3 < x < 3, else 0   (PyTorch's: 0 at -3 and 3, and at a NaN x)"""
     def forward(self, x):
         self.sloped = (x > -3) & (x < 3)
-        return _clamp(x + 3, 0, 6) / 6
+        return _in_dtype_of(x, _clamp(x + 3, 0, 6) / 6)
 
     def backward(self, g):
         return np.where(self.sloped, g / 6, 0)
@@ -534,7 +541,7 @@ class Hardswish(Function):
     dx = 0 where x <= -3, g (x/3 + 1/2) where -3 < x < 3, else g   (PyTorch's: a NaN x passes g)"""
     def forward(self, x):
         self.x = x
-        return x * _clamp(x + 3, 0, 6) / 6
+        return _in_dtype_of(x, x * _clamp(x + 3, 0, 6) / 6)
 
     def backward(self, g):
         x = self.x
@@ -546,7 +553,7 @@ class LogSigmoid(Function):
     dx = g σ(-x) = g / (1 + z) where x < 0, else g z / (1 + z), z = exp(-|x|)"""
     def forward(self, x):
         self.x, self.z = x, np.exp(-np.abs(x))
-        return np.minimum(x, 0) - np.log1p(self.z)
+        return _in_dtype_of(x, np.minimum(x, 0) - np.log1p(self.z))
 
     def backward(self, g):
         z = self.z
