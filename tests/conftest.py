@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 
 import minigrad
 from minigrad import backend
+from minigrad.testing import assert_close, assert_same_bits
 
 # each_backend only selects the backend for the whole test, so reusing it across examples is intended
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
@@ -30,6 +31,35 @@ settings.register_profile("thorough", max_examples=300, deadline=None, print_blo
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = ["numpy"] + (["numba"] if backend.numba_available() else [])
+
+
+def assert_backends_agree(fn, arrays, names):
+    """fn(*tensors) and its backward (upstream drawn from seed 0) on the NumPy and numba backends: the output and
+    every input's gradient the same bits on both. names: the output's, then each input's."""
+    results = []
+    for name in ("numpy", "numba"):
+        with backend.use_backend(name):
+            tensors = [minigrad.tensor(a, requires_grad=True) for a in arrays]
+            y = fn(*tensors)
+            y.backward(np.random.default_rng(0).standard_normal(y.shape).astype(y.dtype))
+            results.append([y.data] + [t.grad for t in tensors])
+    for expected, actual, name in zip(*results, names):
+        assert_same_bits(actual, expected, name)
+
+
+def assert_matches_torch(ours, theirs, arrays, seed, name):
+    """ours(*tensors) beside theirs(*torch tensors), forward and backward of one upstream drawn from seed: the
+    values and every input's gradient agree."""
+    import torch
+    mt = [minigrad.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, t_out = ours(*mt), theirs(*ts)
+    upstream = np.random.default_rng(seed).standard_normal(out.shape)
+    out.backward(upstream)
+    t_out.backward(torch.tensor(upstream))
+    assert_close(out.data, t_out.detach().numpy(), name=f"{name} value")
+    for i, (a, t) in enumerate(zip(mt, ts)):
+        assert_close(a.grad, t.grad.numpy(), name=f"{name} grad {i}")
 
 
 @pytest.fixture(params=BACKENDS)

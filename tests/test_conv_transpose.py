@@ -8,7 +8,8 @@ import layers
 import minigrad as mg
 from layers import functional as F
 from minigrad import backend
-from minigrad.testing import arrays, assert_close, assert_same_bits
+from minigrad.testing import arrays, assert_close
+from .conftest import assert_backends_agree, assert_matches_torch
 
 SEEDS = st.integers(0, 2**31 - 1)
 
@@ -81,32 +82,16 @@ def test_conv_transpose2d_is_conv2ds_adjoint(g, data):
 def test_conv_transpose2d_numba_equals_reference_bit_for_bit(kernel_threads, dtype, g, data):
     """Only col2im and im2col differ between the backends, and they are exact; the products are the same BLAS
     calls on the same arrays."""
-    operands = [a.astype(dtype) for a in draw_operands(data, g)]
-    results = []
-    for name in ("numpy", "numba"):
-        with backend.use_backend(name):
-            ts = [mg.tensor(a, requires_grad=True) for a in operands]
-            y = F.conv_transpose2d(*ts, **settings_of(g))
-            y.backward(np.random.default_rng(0).standard_normal(y.shape).astype(dtype))
-            results.append([y.data] + [t.grad for t in ts])
-    for e, a, name in zip(*results, ("y", "x", "weight", "bias")):
-        assert_same_bits(a, e, name)
+    assert_backends_agree(lambda *ts: F.conv_transpose2d(*ts, **settings_of(g)),
+                          [a.astype(dtype) for a in draw_operands(data, g)], ("y", "x", "weight", "bias"))
 
 
 @given(transposed_geometries(), st.data())
 def test_conv_transpose2d_against_torch(each_backend, g, data):
     torch = pytest.importorskip("torch")
-    operands = draw_operands(data, g)
-    ts = [torch.tensor(a, requires_grad=True) for a in operands]
-    mt = [mg.tensor(a, requires_grad=True) for a in operands]
-    t_out = torch.nn.functional.conv_transpose2d(*ts, **settings_of(g))
-    out = F.conv_transpose2d(*mt, **settings_of(g))
-    upstream = np.random.default_rng(data.draw(SEEDS)).standard_normal(out.shape)
-    t_out.backward(torch.tensor(upstream))
-    out.backward(upstream)
-    assert_close(out.data, t_out.detach().numpy(), name="conv_transpose2d value")
-    for name, a, t in zip("xwb", mt, ts):
-        assert_close(a.grad, t.grad.numpy(), name=f"conv_transpose2d grad {name}")
+    assert_matches_torch(lambda *ts: F.conv_transpose2d(*ts, **settings_of(g)),
+                         lambda *ts: torch.nn.functional.conv_transpose2d(*ts, **settings_of(g)),
+                         draw_operands(data, g), data.draw(SEEDS), "conv_transpose2d")
 
 
 def test_conv_transpose2d_defaults_are_pytorchs():

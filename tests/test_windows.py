@@ -16,7 +16,7 @@ from layers import functional as F
 from layers import pooling
 from minigrad import backend, windows
 from minigrad.testing import arrays, assert_close, assert_same_bits, conv_geometries, output_size, tie_free_arrays
-from .conftest import BACKENDS
+from .conftest import BACKENDS, assert_backends_agree, assert_matches_torch
 
 SEEDS = st.integers(0, 2**31 - 1)
 
@@ -306,16 +306,8 @@ def test_conv2d_same_padding_gradients(each_backend, kh, kw, data):
 def test_conv2d_numba_equals_reference_bit_for_bit(kernel_threads, dtype, g, data):
     """Only im2col and col2im differ between the backends, and they are exact; the products are
     the same BLAS calls on the same columns."""
-    arrays_ = [a.astype(dtype) for a in draw_conv(data, g)]
-    results = []
-    for name in ("numpy", "numba"):
-        with backend.use_backend(name):
-            ts = [mg.tensor(a, requires_grad=True) for a in arrays_]
-            y = F.conv2d(*ts, **conv_kwargs(g))
-            y.backward(np.random.default_rng(0).standard_normal(y.shape).astype(dtype))
-            results.append([y.data] + [t.grad for t in ts])
-    for e, a, name in zip(*results, ("y", "x", "weight", "bias")):
-        assert_same_bits(a, e, name)
+    assert_backends_agree(lambda *ts: F.conv2d(*ts, **conv_kwargs(g)), [a.astype(dtype) for a in draw_conv(data, g)],
+                          ("y", "x", "weight", "bias"))
 
 
 @given(conv_geometries(max_size=4, max_channels=2, max_batch=1), st.data())
@@ -339,17 +331,9 @@ def test_conv2d_against_scipy_correlate(g, data):
 @given(conv_geometries(), st.data())
 def test_conv2d_against_torch(each_backend, g, data):
     torch = pytest.importorskip("torch")
-    x, w, b = draw_conv(data, g)
-    ts = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-    mt = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
-    t_out = torch.nn.functional.conv2d(*ts, **conv_kwargs(g))
-    out = F.conv2d(*mt, **conv_kwargs(g))
-    upstream = np.random.default_rng(data.draw(SEEDS)).standard_normal(out.shape)
-    t_out.backward(torch.tensor(upstream))
-    out.backward(upstream)
-    assert_close(out.data, t_out.detach().numpy(), name="conv2d value")
-    for name, a, t in zip("xwb", mt, ts):
-        assert_close(a.grad, t.grad.numpy(), name=f"conv2d grad {name}")
+    assert_matches_torch(lambda *ts: F.conv2d(*ts, **conv_kwargs(g)),
+                         lambda *ts: torch.nn.functional.conv2d(*ts, **conv_kwargs(g)), draw_conv(data, g),
+                         data.draw(SEEDS), "conv2d")
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note that it pads a copy
