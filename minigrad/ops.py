@@ -461,14 +461,15 @@ class Softplus(Function):
     """y = ln(1 + exp(βx)) / β, or x itself where βx > threshold (PyTorch's cut-off)
     dx = g exp(βx) / (exp(βx) + 1), or g where βx > threshold"""
     def forward(self, x, beta, threshold):
-        self.x, self.beta, self.linear = x, beta, x * beta > threshold
+        self.bx = x * beta
+        self.linear = self.bx > threshold
         with np.errstate(over="ignore"):  # exp(βx) is inf only past the cut-off, unless threshold is set past it
-            y = np.where(self.linear, x, np.log1p(np.exp(x * self.beta)) / self.beta)
+            y = np.where(self.linear, x, np.log1p(np.exp(self.bx)) / beta)
         return _in_dtype_of(x, y)
 
     def backward(self, g):
         with np.errstate(over="ignore", invalid="ignore"):  # inf / inf past the cut-off, where g is taken instead
-            z = np.exp(self.x * self.beta)
+            z = np.exp(self.bx)
             return np.where(self.linear, g, g * z / (z + 1))
 
 
@@ -1249,33 +1250,34 @@ def relu(x):
     return ReLU.apply(x)
 
 
+def _activation_input(op, input, inplace=False):  # noqa: A002  torch's names
+    """The activations' input as a tensor: floating-point, as PyTorch's kernels take it, and inplace taken as
+    ReLU's (True or False; the result a new tensor all the same)."""
+    x = as_tensor(input, op=op)
+    _check_floating(x, op)
+    check_flags(op, inplace=inplace)
+    return x
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002  torch's names
     """torch.nn.functional.leaky_relu: x where x > 0, negative_slope · x elsewhere. Composed of where and mul, so
     dx = g where x > 0, negative_slope · g elsewhere (at 0 too, as PyTorch's). inplace=True is taken, as
     ReLU's: the result is a new tensor."""
-    x = as_tensor(input, op="leaky_relu")
-    _check_floating(x, "leaky_relu")
+    x = _activation_input("leaky_relu", input, inplace)
     check_numbers("leaky_relu", negative_slope=negative_slope)
-    check_flags("leaky_relu", inplace=inplace)
     return where(x > 0, x, x * negative_slope)
 
 
 def silu(input, inplace=False):  # noqa: A002  torch's names
     """torch.nn.functional.silu (swish): x σ(x). Composed of sigmoid and mul, so dx = g (σ + x σ (1 - σ)).
     inplace=True is taken, as ReLU's."""
-    x = as_tensor(input, op="silu")
-    _check_floating(x, "silu")
-    check_flags("silu", inplace=inplace)
+    x = _activation_input("silu", input, inplace)
     return x * sigmoid(x)
 
 
 def _activation(op, function, input, inplace=False, **settings):  # noqa: A002  torch's names
-    """function applied to input after the activations' common checks: floating-point input, as PyTorch's kernels
-    take, and inplace taken as ReLU's (the result a new tensor)."""
-    x = as_tensor(input, op=op)
-    _check_floating(x, op)
-    check_flags(op, inplace=inplace)
-    return function.apply(x, **settings)
+    """function applied to input after the activations' common checks (_activation_input)."""
+    return function.apply(_activation_input(op, input, inplace), **settings)
 
 
 def _check_beta(op, beta, threshold):
@@ -1374,15 +1376,13 @@ def mish(input, inplace=False):  # noqa: A002  torch's names
 def softsign(input):  # noqa: A002  torch's names
     """torch.nn.functional.softsign: x / (1 + |x|), composed as PyTorch's, so dx = g / (1 + |x|)² (abs's sign 0
     at x = 0)."""
-    x = as_tensor(input, op="softsign")
-    _check_floating(x, "softsign")
+    x = _activation_input("softsign", input)
     return x / (abs(x) + 1)
 
 
 def tanhshrink(input):  # noqa: A002  torch's names
     """torch.nn.functional.tanhshrink: x - tanh(x), composed as PyTorch's, so dx = g tanh²(x)."""
-    x = as_tensor(input, op="tanhshrink")
-    _check_floating(x, "tanhshrink")
+    x = _activation_input("tanhshrink", input)
     return x - tanh(x)
 
 
