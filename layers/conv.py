@@ -197,6 +197,12 @@ def check_output_padding(op, output_padding, stride, dilation):
     return extra
 
 
+def smallest_transposed_output(size, kernel, stride, padding, dilation):
+    """conv_transpose2d's (OH, OW) without output_padding: (H - 1) s - 2p + d (k - 1) + 1 per axis."""
+    return tuple((n - 1) * s - 2 * p + d * (k - 1) + 1
+                 for n, k, s, p, d in zip(size, kernel, stride, padding, dilation))
+
+
 def transposed_geometry(op, x_shape, weight_shape, stride, padding, output_padding, groups, dilation):
     """Check conv_transpose2d's input and settings before any kernel runs; return the geometry of the conv2d
     whose input gradient it is, ((kh, kw), stride, padding, dilation, (H, W)), and the output's shape (N, out,
@@ -214,8 +220,8 @@ def transposed_geometry(op, x_shape, weight_shape, stride, padding, output_paddi
     check_groups(op, x_shape[1], weight_shape[1] * groups, groups)
     kernel, stride, padding, dilation = window_args(op, weight_shape[2:], stride, padding, dilation)
     extra = check_output_padding(op, output_padding, stride, dilation)
-    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
-                 for n, s, p, d, k, e in zip(x_shape[2:], stride, padding, dilation, kernel, extra))
+    smallest = smallest_transposed_output(x_shape[2:], kernel, stride, padding, dilation)
+    size = tuple(low + e for low, e in zip(smallest, extra))
     if min(size) < 1:
         raise ValueError(f"{op}: input {tuple(x_shape[2:])} with kernel {kernel}, stride {stride}, padding {padding}"
                          f" and dilation {dilation} gives an output of {size}, too small")
@@ -307,8 +313,7 @@ class ConvTranspose2d(nn.Module):
         if not (isinstance(output_size, (tuple, list)) and len(output_size) in (2, 4)):
             raise ValueError(f"ConvTranspose2d: output_size must be (H, W) or (N, C, H, W), got {output_size!r}")
         size = int_pair(tuple(output_size[-2:]), "output_size's (H, W)", "ConvTranspose2d")
-        smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-            x.shape[2:], self.stride, self.padding, self.dilation, self.kernel_size))
+        smallest = smallest_transposed_output(x.shape[2:], self.kernel_size, self.stride, self.padding, self.dilation)
         if not all(low <= n < low + s for n, low, s in zip(size, smallest, self.stride)):
             largest = tuple(low + s - 1 for low, s in zip(smallest, self.stride))
             raise ValueError(f"ConvTranspose2d: output_size {size} is not reachable: from input {x.shape[2:]} the "
