@@ -388,7 +388,7 @@ class Sigmoid(Function):
         # exp of a negative argument only, so large |x| neither overflows nor warns
         x = _as_float(x)
         e = np.exp(-np.abs(x))
-        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.y = _in_dtype_of(x, np.where(x >= 0, 1 / (1 + e), e / (1 + e)))
         return self.y
 
     def backward(self, g):
