@@ -30,6 +30,19 @@ def _conv_compute(arrays, g, variant, grad_output=None):
     return _run(fn, arrays, ("x", "weight", "bias"), grad_output)
 
 
+def _transposed_draw(rng, g, variant):
+    shape = (g["c_in"], g["c_out"] // g["groups"], g["kernel"], g["kernel"])
+    return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
+            "weight": rng.standard_normal(shape) / np.sqrt(np.prod(shape[1:])),  # PyTorch's fan_in, from dim 1 on
+            "bias": rng.standard_normal(g["c_out"])}
+
+
+def _transposed_compute(arrays, g, variant, grad_output=None):
+    fn = lambda x, w, b: F.conv_transpose2d(x, w, b, g["stride"], g["padding"], g["output_padding"],  # noqa: E731
+                                            g["groups"], g["dilation"])
+    return _run(fn, arrays, ("x", "weight", "bias"), grad_output)
+
+
 def _pool_draw(rng, g, variant):
     """Tie-free: magnitudes a shuffled ladder, random signs, so every implementation keeps the same element."""
     shape = (g["n"], g["c"], g["h"], g["w"])
@@ -81,6 +94,12 @@ def cases():
              "NCHW; weight (out, in/groups, kh, kw); PyTorch conv2d (cross-correlation)",
              "y[n,o] = sum_{c,i,j} x_pad[n, c, oh*s + i*d, ow*s + j*d] w[o, c, i, j] + b[o]",
              _conv_draw, _conv_compute),
+        Case("conv_transpose2d", dict(n=2, c_in=3, c_out=4, h=5, w=4, kernel=3, stride=2, padding=1, output_padding=1,
+                                      dilation=1, groups=1), (),
+             "NCHW; weight (in, out/groups, kh, kw); PyTorch conv_transpose2d (conv2d's input gradient)",
+             "y[n, o, oh, ow] = sum_{c, ih, iw, i, j: ih*s - p + i*d = oh, iw*s - p + j*d = ow} "
+             "x[n, c, ih, iw] w[c, o, i, j] + b[o]; OH = (H - 1) s - 2p + d (k - 1) + output_padding + 1",
+             _transposed_draw, _transposed_compute),
         Case("maxabspool2d", dict(n=2, c=3, h=6, w=6, kernel=2, stride=2, padding=0, dilation=1, ceil_mode=0), (),
              "NCHW; dilation and ceil_mode (0 or 1) as PyTorch's max_pool2d takes them",
              "y = the window element of largest |x|, with its sign (ties: positive, then first)",

@@ -18,7 +18,7 @@ from minigrad.crosscheck.__main__ import main as cli
 from tests.golden.regenerate import GOLDEN
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
-LAYERS = [("conv2d", None), ("maxabspool2d", None), ("scs", "rohrer"), ("scs", "pisoni"), ("scs", "rohrer_jax"),
+LAYERS = [("conv2d", None), ("conv_transpose2d", None), ("maxabspool2d", None), ("scs", "rohrer"), ("scs", "pisoni"), ("scs", "rohrer_jax"),
           ("twist", None)]
 
 
@@ -80,6 +80,15 @@ def test_list_names_each_layer_and_variant_and_its_defaults_as_export_options(tm
         manifest = crosscheck.load(export_file(tmp_path, layer, None, *options[1:]))[1]  # no --variant
         assert (manifest["geometry"], manifest["variant"]) == (crosscheck.cases()[layer].defaults, default)
     assert sorted(listed, key=str) == sorted(LAYERS, key=str)
+
+
+def test_list_aligns_its_columns_for_the_longest_name(capsys):
+    """The name column was 14 wide: conv_transpose2d pushed its own line two columns past its defaults line."""
+    assert cli(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = {len(head) - len(head.split(maxsplit=1)[1]) for head in lines[::2]}
+    starts |= {defaults.index("defaults") for defaults in lines[1::2]}
+    assert starts == {max(len(name) for name in crosscheck.cases()) + 1}
 
 
 def test_export_geometry_options(tmp_path):
@@ -533,6 +542,21 @@ def test_hwio_kernel_on_nhwc_input_is_the_reference_conv(tmp_path):
     np.testing.assert_allclose(crosscheck.nhwc_to_nchw(y + arrays["bias"]), arrays["output"], rtol=1e-12, atol=1e-12)
 
 
+def test_keras_transposed_kernel_is_the_hwio_of_the_export_weight(tmp_path):
+    """docs/crosscheck.md: a Conv2DTranspose kernel (kh, kw, out, in), TensorFlow's conv2d_transpose filter, is
+    oihw_to_hwio of conv_transpose2d's (in, out, kh, kw) weight, unflipped. TensorFlow defines the op as conv2d's
+    input gradient: each input pixel adds its kernel-weighted copy at (h s + i, w s + j), written here so."""
+    arrays, _ = crosscheck.load(export_file(tmp_path, "conv_transpose2d", None, "--padding", "0",
+                                            "--output-padding", "0", "--kernel-size", "2"))
+    x, k = crosscheck.nchw_to_nhwc(arrays["x"]), crosscheck.oihw_to_hwio(arrays["weight"])
+    (n, h, w, _), (kh, kw, out, _), s = x.shape, k.shape, 2
+    y = np.zeros((n, (h - 1) * s + kh, (w - 1) * s + kw, out))
+    for i in range(kh):
+        for j in range(kw):
+            y[:, i:i + (h - 1) * s + 1:s, j:j + (w - 1) * s + 1:s] += np.einsum("nhwc,oc->nhwo", x, k[i, j])
+    np.testing.assert_allclose(crosscheck.nhwc_to_nchw(y + arrays["bias"]), arrays["output"], rtol=1e-12, atol=1e-12)
+
+
 @given(st.integers(3, 9), st.integers(3, 9), st.sampled_from([1, 2, 3, 5]), st.integers(2, 3),
        st.integers(0, 2**31 - 1))
 def test_keras_same_padding_at_a_stride_is_a_conv_of_the_input_padded_as_docs_say(h, w, k, stride, seed):
@@ -665,7 +689,12 @@ DEPTHWISE_SCS = ("--in-channels", "3", "--out-channels", "6", "--groups", "3")  
                          + [("scs", "rohrer", DEPTHWISE_SCS), ("scs", "pisoni", DEPTHWISE_SCS),
                             ("maxabspool2d", None, ("--ceil-mode", "1", "--height", "7", "--kernel-size", "3")),
                             ("maxabspool2d", None, ("--dilation", "2", "--kernel-size", "3", "--stride", "1",
-                                                    "--padding", "1"))])
+                                                    "--padding", "1")),
+                            ("conv_transpose2d", None, ("--in-channels", "4", "--out-channels", "6", "--groups", "2",
+                                                        "--stride", "3", "--output-padding", "2", "--padding", "2",
+                                                        "--dilation", "2", "--height", "4", "--width", "3")),
+                            ("conv_transpose2d", None, ("--stride", "1", "--output-padding", "0", "--padding", "0",
+                                                        "--kernel-size", "2"))])
 def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
     """The test suite's independent torch ports read an export and reproduce it."""
     torch = pytest.importorskip("torch")
@@ -685,6 +714,10 @@ def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
         if layer == "conv2d":
             out = torch.nn.functional.conv2d(*t, stride=g["stride"], padding=g["padding"], dilation=g["dilation"],
                                              groups=g["groups"])
+        elif layer == "conv_transpose2d":
+            out = torch.nn.functional.conv_transpose2d(*t, stride=g["stride"], padding=g["padding"],
+                                                       output_padding=g["output_padding"], groups=g["groups"],
+                                                       dilation=g["dilation"])
         elif layer == "maxabspool2d":
             out = torch_max_abs_pool(torch, t[0], g["kernel"], g["stride"], g["padding"], g["dilation"],
                                      bool(g["ceil_mode"]))
@@ -706,7 +739,9 @@ def jax_port_from_the_docs():
 @pytest.mark.parametrize("layer,variant,extra", [
     ("scs", "rohrer", ()), ("scs", "pisoni", ("--stride", "2")), ("scs", "rohrer", DEPTHWISE_SCS),
     ("scs", "pisoni", ("--in-channels", "4", "--out-channels", "6", "--groups", "2")), ("scs", "rohrer_jax", ()),
-    ("scs", "rohrer_jax", DEPTHWISE_SCS), ("twist", None, ())])
+    ("scs", "rohrer_jax", DEPTHWISE_SCS), ("twist", None, ()), ("conv_transpose2d", None, ()),
+    ("conv_transpose2d", None, ("--in-channels", "4", "--out-channels", "6", "--groups", "2", "--stride", "3",
+                                "--output-padding", "2", "--padding", "5", "--dilation", "2", "--height", "4"))])
 def test_the_jax_port_in_the_docs_reproduces_exports(tmp_path, layer, variant, extra, monkeypatch):
     """docs/crosscheck.md's JAX example, run as a user runs it, agrees with the export (when jax is installed)."""
     pytest.importorskip("jax")

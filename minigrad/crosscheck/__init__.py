@@ -55,7 +55,7 @@ def cases():
 
 
 # Geometry entries that may be 0 (an empty batch, no padding, a flag off); every other one counts or sizes something.
-MAY_BE_ZERO = ("n", "padding", "ceil_mode")
+MAY_BE_ZERO = ("n", "padding", "output_padding", "ceil_mode")
 
 
 def check_geometry(case, geometry):

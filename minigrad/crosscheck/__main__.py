@@ -10,7 +10,8 @@ from . import UnusableFile, cases, compare, export, format_table, load, save, ve
 
 GEOMETRY_OPTIONS = {"batch": "n", "in_channels": "c_in", "out_channels": "c_out", "channels": "c", "height": "h",
                     "width": "w", "kernel_size": "kernel", "stride": "stride", "padding": "padding",
-                    "dilation": "dilation", "groups": "groups", "ceil_mode": "ceil_mode"}
+                    "dilation": "dilation", "groups": "groups", "output_padding": "output_padding",
+                    "ceil_mode": "ceil_mode"}
 
 
 # argparse reports a ValueError from these as "argument --rtol: invalid tolerance value: 'nan'"
@@ -69,7 +70,8 @@ def parse(argv):
     ex.add_argument("--variant", help="the formula family, for layers that have several")
     for option in GEOMETRY_OPTIONS:
         ex.add_argument(option_name(option), type=flag if option == "ceil_mode" else
-                        count if option in ("batch", "padding") else size, help="default: the layer's (see: list)")
+                        count if option in ("batch", "padding", "output_padding") else size,
+                        help="default: the layer's (see: list)")
     ex.add_argument("--seed", type=seed, default=0,
                     help="seed of the drawn inputs and parameters")
     ex.add_argument("--out", required=True, type=file_path, help="the .npz file to write")
@@ -90,10 +92,12 @@ def main(argv=None):
     args = parse(argv)
     try:
         if args.command == "list":
-            for case in cases().values():
-                print(f"{case.name:<14} variants {', '.join(case.variants) or '-'} (default {case.variants[0]})"
-                      if case.variants else f"{case.name:<14} no variants")
-                print(f"{'':<14} defaults {export_options(case.defaults)}")
+            registry = cases()
+            width = max(len(name) for name in registry)
+            for case in registry.values():
+                print(f"{case.name:<{width}} variants {', '.join(case.variants)} (default {case.variants[0]})"
+                      if case.variants else f"{case.name:<{width}} no variants")
+                print(f"{'':<{width}} defaults {export_options(case.defaults)}")
             return 0
         if args.command == "export":
             registry = cases()

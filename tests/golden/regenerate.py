@@ -10,6 +10,9 @@ from minigrad import crosscheck
 GOLDEN = {
     "conv2d.npz": ("conv2d", {}, None),
     "conv2d-strided-grouped.npz": ("conv2d", dict(c_in=4, c_out=6, h=9, w=8, stride=2, padding=2, dilation=2, groups=2), None),
+    "conv_transpose2d.npz": ("conv_transpose2d", {}, None),
+    "conv_transpose2d-dilated-grouped.npz": ("conv_transpose2d", dict(c_in=4, c_out=6, h=4, w=3, stride=3, padding=2,
+                                                                       output_padding=2, dilation=2, groups=2), None),
     "maxabspool2d.npz": ("maxabspool2d", dict(kernel=3, stride=2, padding=1, h=7, w=8), None),
     "scs-rohrer.npz": ("scs", dict(stride=2, h=7), "rohrer"),
     "scs-pisoni.npz": ("scs", {}, "pisoni"),
