@@ -233,13 +233,11 @@ class ConvTranspose2dFunction(Function):
     y = col2im(W^T @ x) + b   (each input pixel spreads a weighted kernel over the output)
     dx = W @ im2col(g),   dW = x @ im2col(g)^T,   db = g summed over n, h, w
     So the forward is conv2d's backward (im2col_matmul_backward) and the backward conv2d's forward (im2col_matmul),
-    a batch chunk at a time: the columns are out kh kw / in times the input, 58 MB for the benchmark's A."""
+    a batch chunk at a time: the columns are out kh kw / in times the input. geometry and y_shape are
+    transposed_geometry's, which conv_transpose2d has checked."""
 
-    def forward(self, x, weight, bias=None, *, stride, padding, output_padding, groups, dilation):
-        self.geometry, y_shape = transposed_geometry("conv_transpose2d", x.shape, weight.shape, stride, padding,
-                                                     output_padding, groups, dilation)
-        if bias is not None and bias.shape != y_shape[1:2]:
-            raise ValueError(f"conv_transpose2d: bias shape {bias.shape} != ({y_shape[1]},)")
+    def forward(self, x, weight, bias=None, *, geometry, y_shape, groups):
+        self.geometry = geometry
         dtype = mg.result_type(*(a for a in (x, weight, bias) if a is not None))  # PyTorch's, as conv2d's
         n, c, h, w = x.shape
         self.w = weight.astype(dtype, copy=False).reshape(groups, c // groups, -1)  # (G, in/G, out/G kh kw)
@@ -270,12 +268,35 @@ class ConvTranspose2dFunction(Function):
         return dx, dw, g.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
 
 
+def flipped_conv_weight(weight, groups):
+    """conv_transpose2d's weight (in, out/G, kh, kw) as the conv2d weight (out, in/G, kh, kw) of the same map at
+    stride 1: each group's in and out swapped, the kernel turned half a circle."""
+    c_in, per_group, kh, kw = weight.shape
+    swapped = weight.reshape(groups, c_in // groups, per_group, kh, kw).transpose(1, 2)
+    return swapped.reshape(groups * per_group, c_in // groups, kh, kw).flip((2, 3))
+
+
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """PyTorch's conv_transpose2d, conv2d's adjoint: x (N, in, H, W), weight (in, out/groups, kh, kw); output_padding
-    adds rows and columns at the bottom and right, to reach a size a stride > 1 rounds away."""
+    adds rows and columns at the bottom and right, to reach a size a stride > 1 rounds away.
+
+    At stride 1 the same map is conv2d(x, flipped_conv_weight(weight), padding d (k - 1) - p): its columns hold
+    in/groups kh kw rows per output pixel where ConvTranspose2dFunction's hold out/groups kh kw per input pixel,
+    so it runs when it has fewer (the benchmark's A, 1 -> 32 channels: 9 rows for 288)."""
+    x, weight = mg.as_tensor(x, op="conv_transpose2d"), mg.as_tensor(weight, op="conv_transpose2d")
+    geometry, y_shape = transposed_geometry("conv_transpose2d", x.shape, weight.shape, stride, padding,
+                                            output_padding, groups, dilation)
+    if bias is not None:
+        bias = mg.as_tensor(bias, op="conv_transpose2d")
+        if bias.shape != y_shape[1:2]:
+            raise ValueError(f"conv_transpose2d: bias shape {bias.shape} != ({y_shape[1]},)")
+    kernel, stride, padding, dilation, size = geometry
+    conv_padding = tuple(d * (k - 1) - p for k, p, d in zip(kernel, padding, dilation))
+    if (stride == (1, 1) and x.shape[1] < y_shape[1] and min(conv_padding) >= 0
+            and y_shape[2:] == smallest_transposed_output(size, kernel, stride, padding, dilation)):  # no output_padding
+        return conv2d(x, flipped_conv_weight(weight, groups), bias, 1, conv_padding, dilation, groups)
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    return ConvTranspose2dFunction.apply(*inputs, stride=stride, padding=padding, output_padding=output_padding,
-                                         groups=groups, dilation=dilation)
+    return ConvTranspose2dFunction.apply(*inputs, geometry=geometry, y_shape=y_shape, groups=groups)
 
 
 class ConvTranspose2d(nn.Module):

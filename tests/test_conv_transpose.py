@@ -8,6 +8,7 @@ import layers
 import minigrad as mg
 from layers import functional as F
 from minigrad import backend
+from layers.conv import ConvTranspose2dFunction, transposed_geometry
 from minigrad.testing import arrays, assert_close
 from .conftest import assert_backends_agree, assert_matches_torch
 
@@ -15,20 +16,29 @@ SEEDS = st.integers(0, 2**31 - 1)
 
 
 @st.composite
-def transposed_geometries(draw, max_batch=2, max_channels=4, max_size=5, max_kernel=3):
+def transposed_geometries(draw, max_batch=2, max_channels=4, max_size=5, max_kernel=3, direct=False):
     """A valid conv_transpose2d geometry: n, c_in, c_out, h, w, kh, kw and its settings, output_padding below
-    stride or dilation."""
-    g = draw(st.integers(1, 2))
-    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride or dilation. direct: one conv_transpose2d runs as a conv2d (stride 1, fewer input than output channels,
+    padding at most d (k - 1), no output_padding)."""
+    g = draw(st.integers(1, 2 if max_channels >= 4 or not direct else 1))
+    per_in = draw(st.integers(1, max_channels // g - direct))
+    per_out = draw(st.integers(per_in + 1 if direct else 1, max_channels // g))
+    stride = (1, 1) if direct else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))
     geometry = dict(
-        n=draw(st.integers(1, max_batch)), c_in=g * draw(st.integers(1, max_channels // g)),
-        c_out=g * draw(st.integers(1, max_channels // g)), h=draw(st.integers(1, max_size)),
-        w=draw(st.integers(1, max_size)), kh=draw(st.integers(1, max_kernel)), kw=draw(st.integers(1, max_kernel)),
-        stride=stride, padding=(draw(st.integers(0, 2)), draw(st.integers(0, 2))), dilation=dilation,
-        output_padding=tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation)), groups=g)
+        n=draw(st.integers(1, max_batch)), c_in=g * per_in, c_out=g * per_out, h=draw(st.integers(1, max_size)),
+        w=draw(st.integers(1, max_size)), kh=kernel[0], kw=kernel[1], stride=stride,
+        padding=tuple(draw(st.integers(0, d * (k - 1) if direct else 2)) for k, d in zip(kernel, dilation)),
+        dilation=dilation, groups=g,
+        output_padding=(0, 0) if direct else tuple(draw(st.integers(0, max(s, d) - 1))
+                                                   for s, d in zip(stride, dilation)))
     assume(min(output_size(geometry)) >= 1)
     return geometry
+
+
+GEOMETRIES = pytest.mark.parametrize("geometries", [transposed_geometries(), transposed_geometries(direct=True)],
+                                     ids=["any", "direct"])
 
 
 def output_size(g):
@@ -48,8 +58,10 @@ def settings_of(g):
                 dilation=g["dilation"])
 
 
-@given(transposed_geometries(), st.data())
-def test_conv_transpose2d_gradients(each_backend, g, data):
+@GEOMETRIES
+@given(data=st.data())
+def test_conv_transpose2d_gradients(each_backend, geometries, data):
+    g = data.draw(geometries)
     x, w, b = draw_operands(data, g)
     kw = settings_of(g)
     mg.gradcheck(lambda *t: F.conv_transpose2d(*t, **kw), [x, w, b], mode="directional", seed=data.draw(SEEDS))
@@ -86,12 +98,47 @@ def test_conv_transpose2d_numba_equals_reference_bit_for_bit(kernel_threads, dty
                           [a.astype(dtype) for a in draw_operands(data, g)], ("y", "x", "weight", "bias"))
 
 
-@given(transposed_geometries(), st.data())
-def test_conv_transpose2d_against_torch(each_backend, g, data):
+@GEOMETRIES
+@given(data=st.data())
+def test_conv_transpose2d_against_torch(each_backend, geometries, data):
+    g = data.draw(geometries)
     torch = pytest.importorskip("torch")
     assert_matches_torch(lambda *ts: F.conv_transpose2d(*ts, **settings_of(g)),
                          lambda *ts: torch.nn.functional.conv_transpose2d(*ts, **settings_of(g)),
                          draw_operands(data, g), data.draw(SEEDS), "conv_transpose2d")
+
+
+@given(transposed_geometries(direct=True), st.data())
+def test_at_stride_1_conv2d_of_the_flipped_kernel_is_the_transposed_conv(g, data):
+    """The conv2d that conv_transpose2d runs when its columns are smaller gives the adjoint form's values and
+    gradients (two summation orders)."""
+    operands, upstream = draw_operands(data, g), None
+    results = []
+    for run in (lambda *t: F.conv_transpose2d(*t, **settings_of(g)),
+                lambda x, w, b: ConvTranspose2dFunction.apply(x, w, b, geometry=transposed_geometry(
+                    "test", x.shape, w.shape, g["stride"], g["padding"], 0, g["groups"], g["dilation"])[0],
+                    y_shape=(g["n"], g["c_out"]) + output_size(g), groups=g["groups"])):
+        leaves = [mg.tensor(a, requires_grad=True) for a in operands]
+        y = run(*leaves)
+        upstream = data.draw(arrays(y.shape)) if upstream is None else upstream
+        y.backward(upstream)
+        results.append([y.data] + [t.grad for t in leaves])
+    for name, direct, adjoint in zip(("y", "x", "weight", "bias"), *results):
+        assert_close(direct, adjoint, rtol=1e-12, atol=1e-12, name=name)
+
+
+@pytest.mark.parametrize("c_in, c_out, stride, padding, output_padding, dilation, direct", [
+    (1, 32, 1, 1, 0, 1, True), (2, 4, 1, (0, 2), 0, (1, 2), True), (32, 32, 1, 1, 0, 1, False),
+    (4, 2, 1, 1, 0, 1, False), (1, 32, 2, 1, 0, 1, False), (1, 32, 1, 3, 0, 1, False), (1, 32, 1, 1, 1, 2, False)])
+def test_conv_transpose2d_runs_as_a_conv2d_only_where_its_columns_are_smaller(c_in, c_out, stride, padding,
+                                                                              output_padding, dilation, direct):
+    """Both forms compute the same map; the choice is speed only (the benchmark's A: 34 ms as the adjoint, 4 ms as
+    a conv2d), so only this test sees it: stride 1, fewer input than output channels, padding within d (k - 1),
+    no output_padding."""
+    x = mg.tensor(np.ones((2, c_in, 5, 5)), requires_grad=True)
+    y = F.conv_transpose2d(x, np.ones((c_in, c_out, 3, 3)), stride=stride, padding=padding,
+                           output_padding=output_padding, dilation=dilation)
+    assert type(y._creator).__name__ == ("Conv2dFunction" if direct else "ConvTranspose2dFunction")
 
 
 def test_conv_transpose2d_defaults_are_pytorchs():
@@ -180,6 +227,8 @@ def test_output_size_chooses_the_output_padding_as_pytorchs():
      r"of \(-1, -1\), too small"),
     (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), np.ones(2)),
      r"bias shape \(2,\) != \(1,\)"),
+    (lambda: F.conv_transpose2d(np.ones((1, 1, 3, 3)), np.ones((1, 2, 3, 3)), np.ones(3)),  # the conv2d form's
+     r"conv_transpose2d: bias shape \(3,\) != \(2,\)"),
     (lambda: F.conv_transpose2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 3, 3)), stride=0), r"stride must be >= 1"),
     (lambda: layers.ConvTranspose2d(2, 3, 3, padding_mode="reflect"), "padding_mode must be 'zeros', as in PyTorch"),
     (lambda: layers.ConvTranspose2d(2, 3, 3, groups=2), "in_channels 2 and out_channels 3 must be divisible"),
