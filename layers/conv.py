@@ -292,8 +292,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
             raise ValueError(f"conv_transpose2d: bias shape {bias.shape} != ({y_shape[1]},)")
     kernel, stride, padding, dilation, size = geometry
     conv_padding = tuple(d * (k - 1) - p for k, p, d in zip(kernel, padding, dilation))
-    if (stride == (1, 1) and x.shape[1] < y_shape[1] and min(conv_padding) >= 0
-            and y_shape[2:] == smallest_transposed_output(size, kernel, stride, padding, dilation)):  # no output_padding
+    no_output_padding = y_shape[2:] == smallest_transposed_output(size, kernel, stride, padding, dilation)
+    if stride == (1, 1) and x.shape[1] < y_shape[1] and min(conv_padding) >= 0 and no_output_padding:
         return conv2d(x, flipped_conv_weight(weight, groups), bias, 1, conv_padding, dilation, groups)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return ConvTranspose2dFunction.apply(*inputs, geometry=geometry, y_shape=y_shape, groups=groups)
