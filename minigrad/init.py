@@ -8,6 +8,8 @@ distributions, other numbers.
 """
 import math
 
+import numpy as np
+
 from .random import generator as _generator
 from .tensor import Tensor, _is_real, changed_in_place
 
@@ -112,3 +114,73 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     """He's N(0, σ²), σ = gain / √fan, gain = calculate_gain(nonlinearity, a), in place."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode, "kaiming_normal_"))
     return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std²) cut to [a, b] (bounds in the tensor's units, not in stds), in place. Drawn by rejection, so
+    exactly that distribution; an interval holding under 1% of N's mass is refused, where PyTorch's inverse-CDF
+    draws warn that they may be wrong (a mean over 2 std outside [a, b])."""
+    _checked(tensor, "trunc_normal_")
+    if not all(map(_is_real, (mean, std, a, b))) or not (std > 0 and a < b) or not math.isfinite(mean + std):
+        raise ValueError(f"trunc_normal_: needs a finite mean, std > 0 and a < b, got mean={mean!r}, std={std!r}, "
+                         f"a={a!r}, b={b!r}")
+    mass = _normal_mass((a - mean) / std, (b - mean) / std)
+    if mass < 0.01:
+        raise ValueError(f"trunc_normal_: [{a}, {b}] holds {mass:.2g} of N({mean}, {std}²), under 1%: too few "
+                         f"draws fall in it")
+    rng, kept = _generator(generator, "trunc_normal_"), np.empty(0)
+    while kept.size < tensor.data.size:
+        needed = tensor.data.size - kept.size
+        draws = rng.normal(mean, std, min(math.ceil(needed / mass * 1.1) + 16, 1 << 22))
+        kept = np.concatenate([kept, draws[(draws >= a) & (draws <= b)][:needed]])
+    return _write(tensor, kept.reshape(tensor.shape), "trunc_normal_")
+
+
+def _normal_mass(lo, hi):
+    """P(lo <= Z <= hi) for a standard normal Z, from the side of 0 where erfc keeps its digits."""
+    if lo > 0:
+        return 0.5 * (math.erfc(lo / math.sqrt(2)) - math.erfc(hi / math.sqrt(2)))
+    if hi < 0:
+        return 0.5 * (math.erfc(-hi / math.sqrt(2)) - math.erfc(-lo / math.sqrt(2)))
+    return 0.5 * (math.erf(hi / math.sqrt(2)) - math.erf(lo / math.sqrt(2)))
+
+
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """A (semi-)orthogonal matrix times gain, in place, PyTorch's way: dims after the first flattened, Q of the QR
+    of a normal (rows, cols) matrix (its transpose when wider than tall), each column's sign made that of R's
+    diagonal, so Q is Haar-distributed. Rows orthonormal when rows <= cols, else columns."""
+    if _checked(tensor, "orthogonal_").ndim < 2:
+        raise ValueError(f"orthogonal_: needs a tensor of 2 dims or more, as PyTorch's, got shape {tensor.shape}")
+    if tensor.data.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.data.size // rows
+    flat = _generator(generator, "orthogonal_").normal(0.0, 1.0, (rows, cols))
+    q, r = np.linalg.qr(flat.T if rows < cols else flat)
+    q *= np.sign(np.diag(r))
+    return _write(tensor, gain * (q.T if rows < cols else q).reshape(tensor.shape), "orthogonal_")
+
+
+def eye_(tensor):
+    """The identity matrix (ones on the diagonal of a 2-D tensor of any shape), in place."""
+    if _checked(tensor, "eye_").ndim != 2:
+        raise ValueError(f"eye_: needs a 2-D tensor, as PyTorch's, got shape {tensor.shape}")
+    return _write(tensor, np.eye(*tensor.shape), "eye_")
+
+
+def dirac_(tensor, groups=1):
+    """A conv weight (out, in/groups, k...) of 3 to 5 dims that passes its input through: in each group, output
+    channel d takes input channel d at the kernel's centre (index k // 2), for d below min(out/groups, in/groups);
+    the other output channels are 0. With padding k // 2 at stride 1 the conv is the identity where out = in."""
+    if _checked(tensor, "dirac_").ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: needs a conv weight of 3, 4 or 5 dims, as PyTorch's, got shape {tensor.shape}")
+    if not (isinstance(groups, int) and not isinstance(groups, bool) and groups >= 1) or tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: groups must be an int >= 1 that divides dim 0, got {groups!r} for shape "
+                         f"{tensor.shape}")
+    per_group = tensor.shape[0] // groups
+    weight = np.zeros(tensor.shape)
+    channels = np.arange(min(per_group, tensor.shape[1]))
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        weight[(g * per_group + channels, channels) + centre] = 1
+    return _write(tensor, weight, "dirac_")

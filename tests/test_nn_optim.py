@@ -2420,6 +2420,75 @@ def test_init_constants_gains_fans_and_seeds_are_pytorchs():
             assert getattr(nn.init, name)(mg.tensor(np.ones(empty))).shape == empty
 
 
+@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.0, 0.02, -2.0, 2.0), (0.5, 1.0, -1.0, 1.0),
+                                           (0.0, 1.0, 2.0, 3.0), (-1.0, 0.1, -1.01, -0.99), (3.0, 2.0, -1.0, 0.5)])
+def test_trunc_normal_draws_the_normal_cut_to_its_interval(mean, std, a, b):
+    """The default, ViT's std 0.02 (the bounds then cut nothing), an off-centre interval, a tail holding 2% of the
+    mass, a narrow window, and a mean 1.25 std past the interval: a Kolmogorov-Smirnov test against scipy's
+    truncnorm (the draws fixed by the seed, so the test is not flaky) and, when torch is installed, torch's
+    draws' mean and spread to a few standard errors."""
+    stats = pytest.importorskip("scipy.stats")
+    w = nn.Parameter(np.zeros((200, 250), np.float32))
+    assert nn.init.trunc_normal_(w, mean, std, a, b, generator=0) is w
+    draws = w.data.astype(np.float64).ravel()
+    assert a <= draws.min() and draws.max() <= b
+    law = stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    assert stats.kstest(draws, law.cdf).pvalue > 1e-3
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(0)
+    theirs = torch.nn.init.trunc_normal_(torch.zeros(w.shape, dtype=torch.float64), mean, std, a, b).numpy()
+    assert abs(draws.mean() - theirs.mean()) < 6 * theirs.std() / math.sqrt(draws.size)
+    assert abs(draws.std() / theirs.std() - 1) < 0.02
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 3, 3), (40, 3), (5, 5), (3, 10), (6, 2, 5)])
+@pytest.mark.parametrize("gain", [1.0, 2.5])
+def test_orthogonal_is_pytorchs_procedure_on_the_same_draws(shape, gain):
+    """torch's orthogonal_, written here with torch.linalg.qr, run on the normal matrix the generator draws, gives
+    the same tensor; its rows (or columns, when taller than wide) are orthonormal times the gain."""
+    w = nn.Parameter(np.zeros(shape))
+    assert nn.init.orthogonal_(w, gain, generator=5) is w
+    rows = shape[0]
+    cols = math.prod(shape) // rows
+    flat = np.random.default_rng(5).normal(0.0, 1.0, (rows, cols))
+    ours = w.data.reshape(rows, cols)
+    small = ours @ ours.T if rows <= cols else ours.T @ ours
+    np.testing.assert_allclose(small, gain ** 2 * np.eye(min(rows, cols)), atol=1e-12)
+    torch = pytest.importorskip("torch")
+    m = torch.tensor(flat.T if rows < cols else flat)
+    q, r = torch.linalg.qr(m)
+    q = q * torch.diag(r, 0).sign()
+    theirs = (q.T if rows < cols else q).reshape(shape) * gain
+    np.testing.assert_allclose(w.data, theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 2, 3, 3), 2), ((6, 3, 3), 3), ((3, 5, 3, 3, 3), 1), ((2, 4, 2, 2), 1),
+                                           ((5, 3, 1, 4), 1), ((0, 2, 3, 3), 1), ((6, 2, 3, 3), 3)])
+def test_dirac_and_eye_fill_pytorchs_tensors(shape, groups):
+    torch = pytest.importorskip("torch")
+    w = nn.Parameter(np.full(shape, 7.0, np.float32))
+    assert nn.init.dirac_(w, groups) is w
+    np.testing.assert_array_equal(w.data, torch.nn.init.dirac_(torch.full(shape, 7.0), groups).numpy())
+    matrix = nn.Parameter(np.full(shape[:2], 7.0))
+    assert nn.init.eye_(matrix) is matrix
+    np.testing.assert_array_equal(matrix.data, torch.nn.init.eye_(torch.full(shape[:2], 7.0)).numpy())
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_a_dirac_weight_makes_conv2d_and_conv_transpose2d_the_identity(groups):
+    """What dirac_ is for: with padding k // 2 at stride 1 the conv passes its input through, grouped or not, and
+    so does the transposed conv with the same weight (the kernel's centre is its own half turn)."""
+    x = np.random.default_rng(0).standard_normal((2, 4, 6, 5))
+    for kernel in ((3, 3), (5, 3), (1, 1)):
+        w = nn.init.dirac_(mg.tensor(np.zeros((4, 4 // groups) + kernel)), groups)
+        padding = tuple(k // 2 for k in kernel)
+        np.testing.assert_array_equal(layers.functional.conv2d(x, w, padding=padding, groups=groups).data, x)
+        np.testing.assert_array_equal(layers.functional.conv_transpose2d(x, w, padding=padding, groups=groups).data, x)
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: nn.init.calculate_gain("gelu"), ValueError, "calculate_gain: unsupported nonlinearity 'gelu'"),
     (lambda: nn.init.calculate_gain("leaky_relu", True), ValueError, "leaky_relu's param is its negative slope"),
@@ -2431,6 +2500,24 @@ def test_init_constants_gains_fans_and_seeds_are_pytorchs():
     (lambda: nn.init.uniform_(np.ones(3)), TypeError, "uniform_: needs a floating-point minigrad tensor to fill, got "
                                                       "ndarray"),
     (lambda: nn.init.zeros_(mg.tensor(np.arange(3))), TypeError, "zeros_: needs a floating-point .* of int64"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), a=1.0, b=1.0), ValueError,
+     r"trunc_normal_: needs a finite mean, std > 0 and a < b, got mean=0.0, std=1.0, a=1.0, b=1.0"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), std=0.0), ValueError, "std > 0"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), mean=float("nan")), ValueError, "a finite mean"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), std="1"), ValueError, "std='1'"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), a=3.0, b=4.0), ValueError,
+     r"trunc_normal_: \[3.0, 4.0\] holds 0.0013 of N\(0.0, 1.0²\), under 1%"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), mean=-30.0, a=-1.0, b=1.0), ValueError, "holds 3.3e-185 of"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), mean=30.0, a=-1.0, b=1.0), ValueError, "holds 3.3e-185 of"),
+    (lambda: nn.init.orthogonal_(mg.tensor(np.ones(3))), ValueError,
+     r"orthogonal_: needs a tensor of 2 dims or more, as PyTorch's, got shape \(3,\)"),
+    (lambda: nn.init.eye_(mg.tensor(np.ones((2, 2, 2)))), ValueError, r"eye_: needs a 2-D tensor, .* \(2, 2, 2\)"),
+    (lambda: nn.init.dirac_(mg.tensor(np.ones((2, 2)))), ValueError, r"dirac_: needs a conv weight of 3, 4 or 5 dims"),
+    (lambda: nn.init.dirac_(mg.tensor(np.ones((3, 2, 3, 3))), 2), ValueError,
+     r"dirac_: groups must be an int >= 1 that divides dim 0, got 2 for shape \(3, 2, 3, 3\)"),
+    (lambda: nn.init.dirac_(mg.tensor(np.ones((2, 2, 3, 3))), 0), ValueError, "groups must be an int >= 1"),
+    (lambda: nn.init.dirac_(mg.tensor(np.ones((2, 2, 3, 3))), True), ValueError, "groups must be an int >= 1"),
+    (lambda: nn.init.eye_(mg.tensor(np.arange(4).reshape(2, 2))), TypeError, "eye_: needs a floating-point"),
 ])
 def test_init_refuses_what_it_cannot_fill(call, error, message):
     with pytest.raises(error, match=message):
