@@ -1672,6 +1672,58 @@ def argmin(x, dim=None, keepdim=False):
     return _positions("argmin", np.argmin, as_tensor(x, op="argmin"), dim, keepdim)
 
 
+Sorted = collections.namedtuple("Sorted", "values indices")  # torch.return_types.sort / topk
+
+
+def _sort_order(op, x, dim, descending):
+    """The stable sorting permutation of x along dim (an int64 constant): ascending with NaN last, as PyTorch's, or
+    descending with NaN first and ties still in their order, which is the ascending sort of x reversed, read
+    backwards (no negation, so integers and -0.0 sort as they are)."""
+    x = as_tensor(x, op=op)
+    dim = _one_axis(dim, builtins.max(x.ndim, 1), op)  # a 0-D tensor takes dim 0 or -1, as in torch
+    check_flags(op, descending=descending)
+    if not x.ndim:
+        return x, dim, np.zeros((), np.int64)
+    if not descending:
+        return x, dim, np.argsort(x.data, axis=dim, kind="stable")
+    n = x.shape[dim]
+    backwards = np.argsort(np.flip(x.data, dim), axis=dim, kind="stable")
+    return x, dim, n - 1 - np.flip(backwards, dim)
+
+
+def _pick(x, dim, index):
+    """x's values at index along dim, gather's gradient flowing back to them; a 0-D x a new tensor, as max's."""
+    return gather(x, dim, index) if x.ndim else clone(x)
+
+
+def sort(x, dim=-1, descending=False, *, stable=False):
+    """torch.sort: (values, indices) along dim, NaN as the largest value. Ties keep their order whether stable or
+    not (PyTorch's stable=True, which stable=False permits). The values are x gathered at indices:
+    dx = g put back where each value came from."""
+    check_flags("sort", stable=stable)
+    x, dim, index = _sort_order("sort", x, dim, descending)
+    return Sorted(_pick(x, dim, index), Tensor(index))
+
+
+def argsort(x, dim=-1, descending=False, stable=False):
+    """torch.argsort: sort's indices alone; int64, outside the graph."""
+    check_flags("argsort", stable=stable)
+    return Tensor(_sort_order("argsort", x, dim, descending)[2])
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 (PyTorch's name)
+    """torch.topk: (values, indices) of the k largest (smallest if not largest) along dim, NaN the largest; always
+    in sorted order (which sorted=False permits). As sort's first k: dx = g put back at those k positions."""
+    check_flags("topk", largest=largest, sorted=sorted)
+    x, dim, index = _sort_order("topk", x, dim, largest)
+    size = x.shape[dim] if x.ndim else 1
+    if not _is_int(k) or not 0 <= k <= size:
+        raise ValueError(f"topk: k must be an int from 0 to {size}, the size of dim {dim} of shape {x.shape}, "
+                         f"got {k!r}")
+    index = np.take(index, np.arange(k), axis=dim) if x.ndim else index
+    return Sorted(_pick(x, dim, index), Tensor(index))
+
+
 def _sizes(op, sizes, name):
     """A shape given as PyTorch takes it, ints one by one or in one tuple or list: x.reshape(2, 3) or
     x.reshape((2, 3))."""
@@ -2303,7 +2355,8 @@ def _attach_operators():
         "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt, "log1p": log1p, "expm1": expm1, "erf": erf,
         "abs": abs, "__abs__": abs, "sign": sign, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
         "clip": clip, "clamp": clamp, "pow": pow, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
-        "amin": amin, "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp, "norm": norm,
+        "amin": amin, "argmax": argmax, "argmin": argmin, "sort": sort, "argsort": argsort, "topk": topk, "var": var,
+        "std": std, "logsumexp": logsumexp, "norm": norm,
         "square": square, "prod": prod, "cumsum": cumsum, "any": any, "all": all,
         "gather": gather, "expand": expand, "expand_as": _expand_as, "repeat": repeat, "split": split, "chunk": chunk,
         "masked_fill": masked_fill, "reshape": reshape, "view": _view, "reshape_as": _reshape_as, "view_as": _view_as,

@@ -231,6 +231,19 @@ def axis_case(draw):
 
 
 @st.composite
+def sort_case(draw, k=False):
+    """sort's or topk's input, its values apart so no two sit within the finite-difference step (ties are the
+    kinks where a value changes hands), a dim, descending (largest), and for topk a k up to the dim's size."""
+    x = draw(arrays(draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)), unique=True))
+    assume(spread_apart(x, 1e-3))
+    ndim = max(x.ndim, 1)
+    dim = draw(st.integers(-ndim, ndim - 1))
+    if not k:
+        return [x], dict(dim=dim, descending=draw(st.booleans()))
+    return [x], dict(k=draw(st.integers(0, x.shape[dim] if x.ndim else 1)), dim=dim, largest=draw(st.booleans()))
+
+
+@st.composite
 def cross_entropy_case(draw, probabilities=True):
     """Logits (C,), (N, C) or (N, C, d1[, d2]) with class labels, or with class probabilities (PyTorch's
     other form, the logits' shape), which are differentiable inputs like the weight that comes with them."""
@@ -630,6 +643,8 @@ CASES = {
     "group_norm": (group_norm_case(), lambda t, x, *affine, num_groups, eps: t.nn.functional.group_norm(
         x, num_groups, *affine, eps=eps)),
     "max": (extremum_case(), lambda t, x, dim, keepdim: t.max(x) if dim is None else t.max(x, dim, keepdim).values),
+    "sort": (sort_case(), lambda t, x, dim, descending: t.sort(x, dim, descending).values),
+    "topk": (sort_case(k=True), lambda t, x, k, dim, largest: t.topk(x, k, dim, largest).values),
     "min": (extremum_case(), lambda t, x, dim, keepdim: t.min(x) if dim is None else t.min(x, dim, keepdim).values),
     "gather": (gather_case(), lambda t, x, dim, index: t.gather(x, dim, t.from_numpy(index))),
     "reshape": (reshape_case(), lambda t, x, shape: x.reshape(shape)),
@@ -681,7 +696,7 @@ def call(name, tensors, kwargs):
         return fn(tensors[0], kwargs["dims"])
     if name == "contiguous":
         return fn(tensors[0].permute(kwargs["dims"]))
-    if name in ("max", "min") and kwargs.get("dim") is not None:
+    if name in ("max", "min") and kwargs.get("dim") is not None or name in ("sort", "topk"):
         return fn(*tensors, **kwargs).values
     if name == "where":
         return fn(kwargs["condition"], *tensors)
@@ -705,7 +720,7 @@ def public_ops():
 
 
 # integer positions, outside the graph (as in PyTorch): test_argmax_and_argmin_give_the_first_extremum_...
-NO_GRADIENT = ("argmax", "argmin", "floor_divide", "any", "all")
+NO_GRADIENT = ("argmax", "argmin", "argsort", "floor_divide", "any", "all")
 
 
 def test_every_public_op_has_a_gradient_test():
@@ -1373,6 +1388,83 @@ def test_argmax_and_argmin_give_the_first_extremum_as_pytorch_does(case, name):
     except ImportError:
         return
     np.testing.assert_array_equal(got.data, getattr(torch, name)(torch.tensor(x), dim, keepdim).numpy(), strict=True)
+
+
+def stable_order(line, descending):
+    """Python's stable sort of a line's positions, NaN counted the largest: reverse=True keeps ties in their
+    order too, as Python documents."""
+    return sorted(range(len(line)), key=lambda i: (line[i] != line[i], line[i]), reverse=descending)
+
+
+@st.composite
+def sort_ties_case(draw):
+    """Few values, -0.0 beside 0.0, infinities and NaN: ties everywhere, the reduced axis possibly empty; lines of
+    up to 5, or 1-D up to 60 (NumPy's default sort is an insertion sort, stable, below 17 elements)."""
+    values = st.sampled_from([-1.0, -0.0, 0.0, 2.0, np.inf, -np.inf, np.nan])
+    shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5) | st.tuples(st.integers(17, 60))
+    x = draw(hnp.arrays(np.float64, draw(shapes), elements=values))
+    ndim = max(x.ndim, 1)
+    return x, draw(st.integers(-ndim, ndim - 1)), draw(st.booleans())
+
+
+@given(sort_ties_case())
+def test_sort_argsort_and_topk_order_ties_and_nans_as_a_stable_sort(case):
+    """Indices as Python's stable sorted() gives them per line, NaN last ascending and first descending, and as
+    torch's stable sort; values are x at them, the sign of every zero kept; topk is the sort's first k."""
+    x, dim, descending = case
+    expected = np.zeros(x.shape, np.int64)  # a 0-D or empty x's
+    if x.size and x.ndim:
+        moved = np.moveaxis(x, dim, -1)
+        lines = [stable_order(list(line), descending) for line in moved.reshape(-1, x.shape[dim])]
+        expected = np.moveaxis(np.array(lines, np.int64).reshape(moved.shape), -1, dim)
+    values, indices = mg.tensor(x).sort(dim, descending)
+    np.testing.assert_array_equal(indices.data, expected, strict=True)
+    assert_same_bits(values.data, np.take_along_axis(x, expected, dim) if x.ndim else x)
+    np.testing.assert_array_equal(mg.argsort(x, dim, descending).data, expected, strict=True)
+    k = (x.shape[dim] if x.ndim else 1) // 2
+    top = mg.topk(x, k, dim, largest=descending)
+    first = np.take(expected, np.arange(k), axis=dim) if x.ndim else expected
+    np.testing.assert_array_equal(top.indices.data, first, strict=True)
+    try:
+        import torch
+    except ImportError:
+        return
+    theirs = torch.sort(torch.tensor(x), stable=True, dim=dim, descending=descending)
+    np.testing.assert_array_equal(indices.data, theirs.indices.numpy(), strict=True)
+    assert_same_bits(values.data, theirs.values.numpy())
+    # torch's topk leaves the order of ties open: -0.0 and 0.0 may trade places, equal as values
+    np.testing.assert_array_equal(top.values.data, torch.topk(torch.tensor(x), k, dim, largest=descending).values)
+
+
+def test_sort_and_topk_return_pytorchs_named_pairs_and_take_integers():
+    x = mg.tensor(np.array([[3, 1, 2], [0, 5, 4]]))
+    result = x.topk(2)
+    assert type(result).__name__ == "Sorted" and result._fields == ("values", "indices")
+    assert result.values.tolist() == [[3, 2], [5, 4]] and result.indices.tolist() == [[0, 2], [1, 2]]
+    assert x.sort(0, descending=True).values.tolist() == [[3, 5, 4], [0, 1, 2]]
+    assert x.argsort().dtype == np.int64 and x.sort().values.dtype == x.dtype
+    scalar = mg.tensor(np.array(2.0), requires_grad=True)
+    values, indices = mg.sort(scalar)
+    assert values is not scalar and indices.item() == 0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mg.sort(np.zeros((2, 3)), dim=(0, 1)), TypeError, r"sort: dim must be an int, got \(0, 1\)"),
+    (lambda: mg.sort(np.zeros((2, 3)), 2), ValueError, "sort: dim 2 out of range for a 2-D tensor"),
+    (lambda: mg.sort(np.zeros(3), descending=1), TypeError, "sort: descending must be True or False, got 1"),
+    (lambda: mg.sort(np.zeros(3), stable=None), TypeError, "sort: stable must be True or False, got None"),
+    (lambda: mg.argsort(np.zeros(3), stable="yes"), TypeError, "argsort: stable must be True or False"),
+    (lambda: mg.topk(np.zeros((2, 3)), 4), ValueError,
+     r"topk: k must be an int from 0 to 3, the size of dim 1 of shape \(2, 3\), got 4"),
+    (lambda: mg.topk(np.zeros((2, 3)), -1, 0), ValueError, "topk: k must be an int from 0 to 2, the size of dim 0"),
+    (lambda: mg.topk(np.zeros(3), True), ValueError, "topk: k must be an int .* got True"),
+    (lambda: mg.topk(np.zeros(3), 1, largest=0), TypeError, "topk: largest must be True or False, got 0"),
+    (lambda: mg.topk(np.zeros(3), 1, sorted=None), TypeError, "topk: sorted must be True or False, got None"),
+    (lambda: mg.sort("abc"), TypeError, "sort"),
+])
+def test_sort_and_topk_refuse_bad_settings_naming_the_op(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
 
 
 def test_argmax_refuses_what_pytorch_refuses_naming_the_op():
