@@ -9,13 +9,13 @@ from . import backend, nn, optim  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck
 from .io import atomic_write
 from .ops import (abs, add, all, amax, amin, any, argmax, argmin, argsort, batch_norm, cat, celu, chunk, clamp, clip,
-                  clone, concatenate, contiguous, cross_entropy, cumsum, div, dropout, elu, erf, exp, expand, expm1,
-                  flatten, flip, floor_divide, gather, gelu, getitem, group_norm, hardsigmoid, hardswish, hardtanh,
-                  l1_loss, layer_norm, leaky_relu, linear, log, log1p, log_softmax, logsigmoid, logsumexp,
-                  masked_fill, matmul, max, maximum, mean, min, minimum, mish, mse_loss, mul, neg, nll_loss, norm,
-                  normalize, pad, permute, pow, prod, relu, relu6, remainder, repeat, reshape, selu, sigmoid, sign,
-                  silu, softmax, softplus, softsign, sort, split, sqrt, square, squeeze, stack, std, sub, sum, t,
-                  tanh, tanhshrink, topk, transpose, unsqueeze, var, where)
+                  clone, concatenate, contiguous, cross_entropy, cumsum, div, dropout, dropout2d, elu, erf, exp,
+                  expand, expm1, flatten, flip, floor_divide, gather, gelu, getitem, group_norm, hardsigmoid,
+                  hardswish, hardtanh, l1_loss, layer_norm, leaky_relu, linear, log, log1p, log_softmax, logsigmoid,
+                  logsumexp, masked_fill, matmul, max, maximum, mean, min, minimum, mish, mse_loss, mul, neg,
+                  nll_loss, norm, normalize, pad, permute, pow, prod, relu, relu6, remainder, repeat, reshape, selu,
+                  sigmoid, sign, silu, softmax, softplus, softsign, sort, split, sqrt, square, squeeze, stack, std,
+                  sub, sum, t, tanh, tanhshrink, topk, transpose, unsqueeze, var, where)
 from .random import manual_seed
 from .tensor import (Function, Tensor, as_tensor, enable_grad, is_grad_enabled, no_grad, result_type, set_grad_enabled,
                      tensor)

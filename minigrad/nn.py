@@ -568,8 +568,8 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        ops._check_dropout_probability("Dropout", p)  # when made, as PyTorch's
-        check_flags("Dropout", inplace=inplace)
+        ops._check_dropout_probability(type(self).__name__, p)  # when made, as PyTorch's
+        check_flags(type(self).__name__, inplace=inplace)
         self.p, self.inplace = p, inplace
 
     def forward(self, x):
@@ -577,6 +577,13 @@ class Dropout(Module):
 
     def extra_repr(self):  # PyTorch's
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """PyTorch's nn.Dropout2d: ops.dropout2d, whole channels of an (N, C, H, W) input, in training only."""
+
+    def forward(self, x):
+        return ops.dropout2d(x, self.p, self.training, self.inplace)
 
 
 def _register_affine(module, shape, dtype, affine, bias):

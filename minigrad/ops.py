@@ -2159,15 +2159,31 @@ def dropout(x, p=0.5, training=True, inplace=False):
     """torch.nn.functional.dropout, as PyTorch computes it on the CPU: in training, x * (mask / (1 - p)) with
     mask 1 with probability 1 - p (drawn from minigrad.random, which manual_seed resets), x * 0 for p = 1,
     x itself for p = 0 or out of training. inplace=True is taken; the result is a new tensor (as ReLU's)."""
-    x = as_tensor(x, op="dropout")
-    _check_dropout_probability("dropout", p)
-    check_flags("dropout", training=training, inplace=inplace)  # PyTorch refuses training="yes"
-    _check_floating(x, "dropout")
+    return _dropout("dropout", x, p, training, inplace)
+
+
+def dropout2d(x, p=0.5, training=True, inplace=False):
+    """torch.nn.functional.dropout2d: dropout of whole channels, one draw per (n, c) plane of an (N, C, H, W)
+    input, broadcast over the plane; a 3-D input is (N, C, L), as PyTorch takes it today (which warns that it
+    will become (C, H, W) one day: the warning is left to PyTorch's own users)."""
+    x = as_tensor(x, op="dropout2d")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: needs an (N, C, H, W) or (N, C, L) input, got shape {x.shape}; PyTorch "
+                         f"deprecates other ranks, use dropout")
+    return _dropout("dropout2d", x, p, training, inplace, x.shape[:2] + (1,) * (x.ndim - 2))
+
+
+def _dropout(op, x, p, training, inplace, mask_shape=None):
+    """x * (mask / (1 - p)), mask of mask_shape (x's own by default) broadcast over x."""
+    x = as_tensor(x, op=op)
+    _check_dropout_probability(op, p)
+    check_flags(op, training=training, inplace=inplace)  # PyTorch refuses training="yes"
+    _check_floating(x, op)
     if not training or p == 0 or x.numel() == 0:
         return x
     if p == 1:
         return x * 0
-    keep = random.generator(None, "dropout").random(x.shape) < 1 - p
+    keep = random.generator(None, op).random(x.shape if mask_shape is None else mask_shape) < 1 - p
     return x * (keep.astype(x.dtype) / x.dtype.type(1 - p))
 
 

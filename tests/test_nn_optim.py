@@ -554,9 +554,17 @@ def test_dropout_module_drops_in_training_only_and_shows_as_pytorchs():
         nn.Dropout(1.5)
     with pytest.raises(TypeError, match="Dropout: inplace must be True or False, got 1"):
         nn.Dropout(0.5, 1)
+    x4 = mg.tensor(np.ones((20, 30, 2, 2)))
+    mg.manual_seed(0)
+    dropped = nn.Dropout2d(0.25)(x4).data
+    mg.manual_seed(0)
+    assert_same_bits(dropped, mg.dropout2d(x4, 0.25).data)
+    assert nn.Dropout2d(0.25).eval()(x4) is x4
+    with pytest.raises(ValueError, match="Dropout2d: p must be a probability from 0 to 1, got -1"):
+        nn.Dropout2d(-1)
     torch = pytest.importorskip("torch")
-    assert repr(nn.Sequential(nn.Dropout(0.25, inplace=True), nn.Dropout())) == \
-        repr(torch.nn.Sequential(torch.nn.Dropout(0.25, inplace=True), torch.nn.Dropout()))
+    assert repr(nn.Sequential(nn.Dropout(0.25, inplace=True), nn.Dropout(), nn.Dropout2d(0.1))) == \
+        repr(torch.nn.Sequential(torch.nn.Dropout(0.25, inplace=True), torch.nn.Dropout(), torch.nn.Dropout2d(0.1)))
 
 
 def step_beside_torch(torch, ours, theirs, shape, rng):
@@ -1429,7 +1437,8 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
              nn.Linear: torch.nn.Linear, nn.Unfold: torch.nn.Unfold, nn.Fold: torch.nn.Fold,
              layers.Conv2d: torch.nn.Conv2d, layers.MaxPool2d: torch.nn.MaxPool2d, layers.AvgPool2d: torch.nn.AvgPool2d,
              layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d,
-             nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss, nn.NLLLoss: torch.nn.NLLLoss, nn.Dropout: torch.nn.Dropout}
+             nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss, nn.NLLLoss: torch.nn.NLLLoss, nn.Dropout: torch.nn.Dropout,
+             nn.Dropout2d: torch.nn.Dropout2d}
     empty = inspect.Parameter.empty
     for ours, theirs in pairs.items():
         torch_args = inspect.signature(theirs).parameters
@@ -1486,17 +1495,19 @@ def test_functions_take_pytorchs_argument_names_with_its_defaults():
     its input and target). The arguments that may be given by position are torch's first ones, in its
     order: pad(x, p, 0) took 0 as the value, torch's mode, and cross_entropy(x, y, w) w as the reduction."""
     torch = pytest.importorskip("torch")
-    functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, mg.nll_loss, mg.dropout, layers.functional.max_unpool2d,
-                 layers.functional.adaptive_avg_pool2d, layers.functional.conv2d, layers.functional.avg_pool2d,
-                 layers.functional.max_pool2d]
+    functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, mg.nll_loss, mg.dropout, mg.dropout2d,
+                 layers.functional.max_unpool2d, layers.functional.adaptive_avg_pool2d, layers.functional.conv2d,
+                 layers.functional.avg_pool2d, layers.functional.max_pool2d, nn.init.trunc_normal_,
+                 nn.init.orthogonal_, nn.init.eye_, nn.init.dirac_, nn.init.kaiming_uniform_, nn.init.xavier_normal_]
     for ours in functions:
         name = ours.__name__
+        home = torch.nn.init if ours.__module__ == nn.init.__name__ else torch.nn.functional
         inputs = 2 if name in ("cross_entropy", "nll_loss") else 1
         if name in TORCH_BUILTIN_DEFAULTS:
             theirs = TORCH_BUILTIN_DEFAULTS[name]
         else:
             theirs = {k: a.default for k, a in
-                      list(inspect.signature(getattr(torch.nn.functional, name)).parameters.items())[inputs:]}
+                      list(inspect.signature(getattr(home, name)).parameters.items())[inputs:]}
         args = list(inspect.signature(ours).parameters.items())[inputs:]
         positional = [arg for arg, spec in args if spec.kind == spec.POSITIONAL_OR_KEYWORD]
         assert positional == list(theirs)[:len(positional)], f"{name}: positional {positional}, torch's {list(theirs)}"

@@ -455,6 +455,23 @@ def dropout_case(draw):
         dict(p=p, training=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)))
 
 
+@st.composite
+def dropout2d_case(draw):
+    p = draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]) | st.floats(0, 1))
+    return [draw(arrays(draw(hnp.array_shapes(min_dims=3, max_dims=4, min_side=0, max_side=4))))], \
+        dict(p=p, training=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)))
+
+
+def torch_dropout2d(t, x, p, training, seed):
+    """PyTorch's dropout2d, x * (mask / (1 - p)) with one mask entry per (n, c), ported with minigrad's mask."""
+    if not training or p == 0 or x.numel() == 0:
+        return x
+    if p == 1:
+        return x * 0
+    mask = np.random.default_rng(seed).random(tuple(x.shape[:2]) + (1,) * (x.ndim - 2)) < 1 - p
+    return x * (t.from_numpy(mask).to(x.dtype) / (1 - p))
+
+
 def torch_dropout(t, x, p, training, seed):
     """PyTorch's CPU dropout, x * (mask / (1 - p)), ported with minigrad's mask for the seed (torch draws its own:
     test_dropout_keeps_and_scales_as_pytorchs_own compares with it)."""
@@ -677,6 +694,7 @@ CASES = {
     "l1_loss": (elementwise_loss_case(apart=True), lambda t, x, target, reduction: t.nn.functional.l1_loss(
         x, target, reduction=reduction)),
     "dropout": (dropout_case(), torch_dropout),
+    "dropout2d": (dropout2d_case(), torch_dropout2d),
 }
 
 
@@ -707,7 +725,7 @@ def call(name, tensors, kwargs):
     if name in ("layer_norm", "group_norm"):  # the weight alone, by place
         shape_or_groups = kwargs.get("normalized_shape", kwargs.get("num_groups"))
         return fn(tensors[0], shape_or_groups, *tensors[1:], eps=kwargs["eps"])
-    if name == "dropout":  # the same mask at every call, for the gradient checker
+    if name in ("dropout", "dropout2d"):  # the same mask at every call, for the gradient checker
         mg.manual_seed(kwargs["seed"])
         return fn(*tensors, kwargs["p"], kwargs["training"])
     return fn(*tensors, **kwargs)
@@ -1592,6 +1610,33 @@ def test_dropout_keeps_and_scales_as_pytorchs_own():
     assert_same_bits(ours[both], theirs[both])
     mg.manual_seed(3)
     assert_same_bits(mg.dropout(mg.tensor(x), 0.3).data, ours)
+
+
+def test_dropout2d_drops_whole_channels_as_pytorchs_own():
+    """torch draws its own mask: in both, each (n, c) plane is all kept, each element scaled to the same bits, or
+    all 0, about 1 - p of the planes kept; a 3-D input is (N, C, L) in both; the same mask after manual_seed."""
+    torch = pytest.importorskip("torch")
+    for shape in ((50, 40, 3, 4), (50, 40, 5)):
+        x = np.random.default_rng(0).uniform(1, 2, shape).astype(np.float32)
+        mg.manual_seed(3)
+        ours = mg.dropout2d(mg.tensor(x), 0.3).data
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's note that 3-D input will mean (C, H, W) one day
+            theirs = torch.nn.functional.dropout2d(torch.from_numpy(x), 0.3).numpy()
+        for out in (ours, theirs):
+            planes = (out != 0).reshape(50 * 40, -1)
+            assert (planes.all(1) | ~planes.any(1)).all()
+            assert abs(planes[:, 0].mean() - 0.7) < 4 * np.sqrt(0.7 * 0.3 / planes.shape[0])
+        both = (ours != 0) & (theirs != 0)
+        assert_same_bits(ours[both], theirs[both])
+        mg.manual_seed(3)
+        assert_same_bits(mg.dropout2d(mg.tensor(x), 0.3).data, ours)
+    for shape in ((3, 4), (2, 3, 4, 5, 6)):
+        with pytest.raises(ValueError, match=rf"dropout2d: needs an \(N, C, H, W\) or \(N, C, L\) input, got shape "
+                                             rf"\({shape[0]}, {shape[1]}"):
+            mg.dropout2d(np.ones(shape))
+    with pytest.raises(ValueError, match="dropout2d: p must be a probability from 0 to 1, got 2"):
+        mg.dropout2d(np.ones((1, 2, 3)), 2)
 
 
 def test_dropout_at_its_edges_as_pytorchs():
