@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .random import generator as _generator
-from .tensor import Tensor, _is_real, changed_in_place
+from .tensor import Tensor, _is_int, _is_real, changed_in_place
 
 # the gain that keeps the variance of activations through a layer followed by each nonlinearity
 _GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "conv_transpose1d": 1.0,
@@ -174,7 +174,7 @@ def dirac_(tensor, groups=1):
     the other output channels are 0. With padding k // 2 at stride 1 the conv is the identity where out = in."""
     if _checked(tensor, "dirac_").ndim not in (3, 4, 5):
         raise ValueError(f"dirac_: needs a conv weight of 3, 4 or 5 dims, as PyTorch's, got shape {tensor.shape}")
-    if not (isinstance(groups, int) and not isinstance(groups, bool) and groups >= 1) or tensor.shape[0] % groups:
+    if not (_is_int(groups) and groups >= 1) or tensor.shape[0] % groups:
         raise ValueError(f"dirac_: groups must be an int >= 1 that divides dim 0, got {groups!r} for shape "
                          f"{tensor.shape}")
     per_group = tensor.shape[0] // groups

@@ -2483,6 +2483,7 @@ def test_dirac_and_eye_fill_pytorchs_tensors(shape, groups):
     w = nn.Parameter(np.full(shape, 7.0, np.float32))
     assert nn.init.dirac_(w, groups) is w
     np.testing.assert_array_equal(w.data, torch.nn.init.dirac_(torch.full(shape, 7.0), groups).numpy())
+    assert_same_bits(nn.init.dirac_(mg.tensor(np.ones(shape, np.float32)), np.int64(groups)).data, w.data)
     matrix = nn.Parameter(np.full(shape[:2], 7.0))
     assert nn.init.eye_(matrix) is matrix
     np.testing.assert_array_equal(matrix.data, torch.nn.init.eye_(torch.full(shape[:2], 7.0)).numpy())
