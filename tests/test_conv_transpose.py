@@ -141,6 +141,14 @@ def test_conv_transpose2d_runs_as_a_conv2d_only_where_its_columns_are_smaller(c_
     assert type(y._creator).__name__ == ("Conv2dFunction" if direct else "ConvTranspose2dFunction")
 
 
+@pytest.mark.parametrize("out", [3, 1])  # the conv2d form (2 -> 3 channels), then the adjoint form
+def test_conv_transpose2d_takes_lists_as_conv2d_does(out):
+    """Nested lists are arrays to every op; the bias, checked before either form runs, was read as a list."""
+    x, w, b = np.arange(8.0).reshape(1, 2, 2, 2), np.arange(8.0 * out).reshape(2, out, 2, 2), np.arange(out) - 0.5
+    expected = F.conv_transpose2d(x, w, b).data
+    assert_close(F.conv_transpose2d(x.tolist(), w.tolist(), b.tolist()).data, expected)
+
+
 def test_conv_transpose2d_defaults_are_pytorchs():
     """Called without settings, with and without a bias, as torch's: stride 1, no padding, one group."""
     torch = pytest.importorskip("torch")
