@@ -121,7 +121,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     exactly that distribution; an interval holding under 1% of N's mass is refused, where PyTorch's inverse-CDF
     draws warn that they may be wrong (a mean over 2 std outside [a, b])."""
     _checked(tensor, "trunc_normal_")
-    if not all(map(_is_real, (mean, std, a, b))) or not (std > 0 and a < b) or not math.isfinite(mean + std):
+    if not (all(map(_is_real, (mean, std, a, b))) and math.isfinite(mean) and 0 < std < math.inf and a < b):
         raise ValueError(f"trunc_normal_: needs a finite mean, std > 0 and a < b, got mean={mean!r}, std={std!r}, "
                          f"a={a!r}, b={b!r}")
     mass = _normal_mass((a - mean) / std, (b - mean) / std)

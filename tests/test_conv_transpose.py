@@ -129,7 +129,8 @@ def test_at_stride_1_conv2d_of_the_flipped_kernel_is_the_transposed_conv(g, data
 
 @pytest.mark.parametrize("c_in, c_out, stride, padding, output_padding, dilation, direct", [
     (1, 32, 1, 1, 0, 1, True), (2, 4, 1, (0, 2), 0, (1, 2), True), (32, 32, 1, 1, 0, 1, False),
-    (4, 2, 1, 1, 0, 1, False), (1, 32, 2, 1, 0, 1, False), (1, 32, 1, 3, 0, 1, False), (1, 32, 1, 1, 1, 2, False)])
+    (4, 2, 1, 1, 0, 1, False), (1, 32, 2, 1, 0, 1, False), (1, 32, 1, 3, 0, 1, False), (1, 32, 1, 1, 1, 2, False),
+    (1, 32, 1, 2, 0, 1, True), (1, 32, 1, (0, 3), 0, 1, False)])
 def test_conv_transpose2d_runs_as_a_conv2d_only_where_its_columns_are_smaller(c_in, c_out, stride, padding,
                                                                               output_padding, dilation, direct):
     """Both forms compute the same map; the choice is speed only (the benchmark's A: 34 ms as the adjoint, 4 ms as
