@@ -886,7 +886,7 @@ def test_pytorchs_function_form_a_tensor_keyword_and_a_complex_gradient_are_name
         Scaled.apply(a, scale=mg.tensor(np.ones(3), requires_grad=True))
     np.testing.assert_array_equal(Scaled.apply(a, scale=np.full(3, 2.0)).data, np.full(3, 2.0))  # an array: a constant
     for dtype in (np.complex128, np.str_):
-        with pytest.raises(TypeError, match=rf"GradientOfDtype.backward: gradient 0 has dtype .*, not real numbers"):
+        with pytest.raises(TypeError, match=r"GradientOfDtype.backward: gradient 0 has dtype .*, not real numbers"):
             GradientOfDtype.apply(a, dtype=dtype).sum().backward()
     assert a.grad is None
     GradientOfDtype.apply(a, dtype=np.float32).sum().backward()  # cast to the input's dtype, as before
@@ -1180,8 +1180,8 @@ def test_gradcheck_refuses_settings_under_which_every_entry_fails(settings):
 
 def test_gradcheck_takes_a_tolerance_of_zero():
     """atol=0 (relative only) and rtol=0 (absolute only) are settings, not errors."""
-    for settings in (dict(atol=0), dict(rtol=0)):
-        assert mg.gradcheck(lambda t: (t * t).sum(), [np.array([1.0, 2.0])], **settings)
+    for tolerance in (dict(atol=0), dict(rtol=0)):
+        assert mg.gradcheck(lambda t: (t * t).sum(), [np.array([1.0, 2.0])], **tolerance)
 
 
 @pytest.mark.parametrize("call, error, message", [

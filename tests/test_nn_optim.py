@@ -1995,15 +1995,15 @@ def test_zero_grad_set_to_none_false_leaves_zeros_as_torchs(on):
     gradient, so SGD's momentum still moves it, as in PyTorch; with None it stays put. None is the
     default, as in PyTorch (untested until a mutant defaulting the module's to False passed)."""
     torch = pytest.importorskip("torch")
-    for given, set_to_none in (({}, True), (dict(set_to_none=True), True), (dict(set_to_none=False), False)):
+    for settings, set_to_none in (({}, True), (dict(set_to_none=True), True), (dict(set_to_none=False), False)):
         m, tm = nn.Linear(2, 1, dtype=np.float64), torch.nn.Linear(2, 1).double()
         tm.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
         opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
         t_opt = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
         x = np.array([[1.0, -2.0]])
         for weight_only in (False, True):  # the second loss does not reach the bias
-            (m if on == "module" else opt).zero_grad(**given)
-            (tm if on == "module" else t_opt).zero_grad(**given)
+            (m if on == "module" else opt).zero_grad(**settings)
+            (tm if on == "module" else t_opt).zero_grad(**settings)
             (m.weight if weight_only else m(mg.tensor(x))).sum().backward()
             (tm.weight if weight_only else tm(torch.tensor(x))).sum().backward()
             opt.step()
