@@ -1466,7 +1466,20 @@ def test_sort_and_topk_return_pytorchs_named_pairs_and_take_integers():
     assert values is not scalar and indices.item() == 0
 
 
+def test_sort_argsort_and_topk_defaults_are_pytorchs():
+    """Called without settings: the last dim, ascending (topk: the largest, in order)."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).permutation(24).reshape(2, 3, 4).astype(np.float64)
+    theirs = torch.sort(torch.tensor(x))
+    assert_same_bits(mg.sort(x).values.data, theirs.values.numpy())
+    assert_same_bits(mg.sort(x).indices.data, theirs.indices.numpy())
+    assert_same_bits(mg.argsort(x).data, torch.argsort(torch.tensor(x)).numpy())
+    assert_same_bits(mg.topk(x, 2).indices.data, torch.topk(torch.tensor(x), 2).indices.numpy())
+
+
 @pytest.mark.parametrize("call, error, message", [
+    (lambda: mg.topk(np.array(2.0), 2), ValueError,
+     r"topk: k must be an int from 0 to 1, the size of dim 0 of shape \(\)"),
     (lambda: mg.sort(np.zeros((2, 3)), dim=(0, 1)), TypeError, r"sort: dim must be an int, got \(0, 1\)"),
     (lambda: mg.sort(np.zeros((2, 3)), 2), ValueError, "sort: dim 2 out of range for a 2-D tensor"),
     (lambda: mg.sort(np.zeros(3), descending=1), TypeError, "sort: descending must be True or False, got 1"),
@@ -1637,6 +1650,8 @@ def test_dropout2d_drops_whole_channels_as_pytorchs_own():
             mg.dropout2d(np.ones(shape))
     with pytest.raises(ValueError, match="dropout2d: p must be a probability from 0 to 1, got 2"):
         mg.dropout2d(np.ones((1, 2, 3)), 2)
+    nested = np.ones((1, 2, 3)).tolist()  # a list is an array to every op
+    assert_same_bits(mg.dropout2d(nested, 0.5, training=False).data, np.ones((1, 2, 3)))
 
 
 def test_dropout_at_its_edges_as_pytorchs():
