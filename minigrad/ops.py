@@ -2159,7 +2159,7 @@ def dropout(x, p=0.5, training=True, inplace=False):
     """torch.nn.functional.dropout, as PyTorch computes it on the CPU: in training, x * (mask / (1 - p)) with
     mask 1 with probability 1 - p (drawn from minigrad.random, which manual_seed resets), x * 0 for p = 1,
     x itself for p = 0 or out of training. inplace=True is taken; the result is a new tensor (as ReLU's)."""
-    return _dropout("dropout", x, p, training, inplace)
+    return _dropout("dropout", as_tensor(x, op="dropout"), p, training, inplace)
 
 
 def dropout2d(x, p=0.5, training=True, inplace=False):
@@ -2174,8 +2174,7 @@ def dropout2d(x, p=0.5, training=True, inplace=False):
 
 
 def _dropout(op, x, p, training, inplace, mask_shape=None):
-    """x * (mask / (1 - p)), mask of mask_shape (x's own by default) broadcast over x."""
-    x = as_tensor(x, op=op)
+    """x (a tensor) * (mask / (1 - p)), mask of mask_shape (x's own by default) broadcast over x."""
     _check_dropout_probability(op, p)
     check_flags(op, training=training, inplace=inplace)  # PyTorch refuses training="yes"
     _check_floating(x, op)

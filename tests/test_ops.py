@@ -1652,6 +1652,7 @@ def test_dropout2d_drops_whole_channels_as_pytorchs_own():
         mg.dropout2d(np.ones((1, 2, 3)), 2)
     nested = np.ones((1, 2, 3)).tolist()  # a list is an array to every op
     assert_same_bits(mg.dropout2d(nested, 0.5, training=False).data, np.ones((1, 2, 3)))
+    assert_same_bits(mg.dropout(nested, 0.5, training=False).data, np.ones((1, 2, 3)))
 
 
 def test_dropout_at_its_edges_as_pytorchs():
