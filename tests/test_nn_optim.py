@@ -2455,7 +2455,19 @@ def test_trunc_normal_draws_the_normal_cut_to_its_interval(mean, std, a, b):
     assert abs(draws.std() / theirs.std() - 1) < 0.02
 
 
-@pytest.mark.parametrize("shape", [(4, 3, 3, 3), (40, 3), (5, 5), (3, 10), (6, 2, 5)])
+@pytest.mark.parametrize("size, a, b", [(1, -2.0, 2.0), (2, 2.0, 3.0), (200_000, 2.0, 3.0)])
+def test_trunc_normal_fills_any_size_in_batches_of_draws(size, a, b):
+    """One element and two; and 200,000 from a tail holding 2% of the mass, which takes more than one batch of
+    draws (at most 2^22 a batch): every element filled, in [a, b], distributed as the tail (Kolmogorov-Smirnov)."""
+    stats = pytest.importorskip("scipy.stats")
+    w = mg.tensor(np.full(size, np.nan))
+    draws = nn.init.trunc_normal_(w, a=a, b=b, generator=1).data
+    assert w.data is draws and (a <= draws).all() and (draws <= b).all()
+    if size > 2:
+        assert stats.kstest(draws, stats.truncnorm(a, b).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 3, 3), (40, 3), (5, 5), (3, 10), (6, 2, 5), (1, 1)])
 @pytest.mark.parametrize("gain", [1.0, 2.5])
 def test_orthogonal_is_pytorchs_procedure_on_the_same_draws(shape, gain):
     """torch's orthogonal_, written here with torch.linalg.qr, run on the normal matrix the generator draws, gives
@@ -2476,6 +2488,12 @@ def test_orthogonal_is_pytorchs_procedure_on_the_same_draws(shape, gain):
     np.testing.assert_allclose(w.data, theirs.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_orthogonal_leaves_an_empty_tensor_as_it_is():
+    for shape in ((0, 3), (3, 0), (2, 0, 3)):
+        w = mg.tensor(np.ones(shape))
+        assert nn.init.orthogonal_(w) is w and w.shape == shape
+
+
 @pytest.mark.parametrize("shape, groups", [((4, 2, 3, 3), 2), ((6, 3, 3), 3), ((3, 5, 3, 3, 3), 1), ((2, 4, 2, 2), 1),
                                            ((5, 3, 1, 4), 1), ((0, 2, 3, 3), 1), ((6, 2, 3, 3), 3)])
 def test_dirac_and_eye_fill_pytorchs_tensors(shape, groups):
@@ -2484,6 +2502,8 @@ def test_dirac_and_eye_fill_pytorchs_tensors(shape, groups):
     assert nn.init.dirac_(w, groups) is w
     np.testing.assert_array_equal(w.data, torch.nn.init.dirac_(torch.full(shape, 7.0), groups).numpy())
     assert_same_bits(nn.init.dirac_(mg.tensor(np.ones(shape, np.float32)), np.int64(groups)).data, w.data)
+    assert_same_bits(nn.init.dirac_(mg.tensor(np.ones(shape, np.float32))).data,  # groups=1 by default
+                     torch.nn.init.dirac_(torch.ones(shape)).numpy())
     matrix = nn.Parameter(np.full(shape[:2], 7.0))
     assert nn.init.eye_(matrix) is matrix
     np.testing.assert_array_equal(matrix.data, torch.nn.init.eye_(torch.full(shape[:2], 7.0)).numpy())
@@ -2523,6 +2543,7 @@ def test_a_dirac_weight_makes_conv2d_and_conv_transpose2d_the_identity(groups):
     (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), a=3.0, b=4.0), ValueError,
      r"trunc_normal_: \[3.0, 4.0\] holds 0.0013 of N\(0.0, 1.0²\), under 1%"),
     (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), mean=-30.0, a=-1.0, b=1.0), ValueError, "holds 3.3e-185 of"),
+    (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), a=-0.01, b=0.01), ValueError, r"holds 0.008 of N\(0.0, 1.0²\)"),
     (lambda: nn.init.trunc_normal_(mg.tensor(np.ones(3)), mean=30.0, a=-1.0, b=1.0), ValueError, "holds 3.3e-185 of"),
     (lambda: nn.init.orthogonal_(mg.tensor(np.ones(3))), ValueError,
      r"orthogonal_: needs a tensor of 2 dims or more, as PyTorch's, got shape \(3,\)"),
