@@ -2164,8 +2164,8 @@ def dropout(x, p=0.5, training=True, inplace=False):
 
 def dropout2d(x, p=0.5, training=True, inplace=False):
     """torch.nn.functional.dropout2d: dropout of whole channels, one draw per (n, c) plane of an (N, C, H, W)
-    input, broadcast over the plane; a 3-D input is (N, C, L), as PyTorch takes it today (which warns that it
-    will become (C, H, W) one day: the warning is left to PyTorch's own users)."""
+    input, broadcast over the plane; a 3-D input is (N, C, L), as PyTorch takes it today (with a warning, not
+    repeated here, that it will one day read it as (C, H, W))."""
     x = as_tensor(x, op="dropout2d")
     if x.ndim not in (3, 4):
         raise ValueError(f"dropout2d: needs an (N, C, H, W) or (N, C, L) input, got shape {x.shape}; PyTorch "
