@@ -18,11 +18,15 @@ def _run(fn, arrays, names, grad_output):
     return out.data, {k: t.grad for k, t in tensors.items()}
 
 
-def _conv_draw(rng, g, variant):
-    fan_in = g["c_in"] // g["groups"] * g["kernel"] ** 2
+def _conv_operands(rng, g, weight_shape):
+    """x, a weight scaled by PyTorch's fan_in (the product of its dims after the first) and a bias."""
     return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
-            "weight": rng.standard_normal((g["c_out"], g["c_in"] // g["groups"], g["kernel"], g["kernel"])) / np.sqrt(fan_in),
+            "weight": rng.standard_normal(weight_shape) / np.sqrt(np.prod(weight_shape[1:])),
             "bias": rng.standard_normal(g["c_out"])}
+
+
+def _conv_draw(rng, g, variant):
+    return _conv_operands(rng, g, (g["c_out"], g["c_in"] // g["groups"], g["kernel"], g["kernel"]))
 
 
 def _conv_compute(arrays, g, variant, grad_output=None):
@@ -31,10 +35,7 @@ def _conv_compute(arrays, g, variant, grad_output=None):
 
 
 def _transposed_draw(rng, g, variant):
-    shape = (g["c_in"], g["c_out"] // g["groups"], g["kernel"], g["kernel"])
-    return {"x": rng.standard_normal((g["n"], g["c_in"], g["h"], g["w"])),
-            "weight": rng.standard_normal(shape) / np.sqrt(np.prod(shape[1:])),  # PyTorch's fan_in, from dim 1 on
-            "bias": rng.standard_normal(g["c_out"])}
+    return _conv_operands(rng, g, (g["c_in"], g["c_out"] // g["groups"], g["kernel"], g["kernel"]))
 
 
 def _transposed_compute(arrays, g, variant, grad_output=None):
