@@ -2159,7 +2159,8 @@ def dropout(x, p=0.5, training=True, inplace=False):
     """torch.nn.functional.dropout, as PyTorch computes it on the CPU: in training, x * (mask / (1 - p)) with
     mask 1 with probability 1 - p (drawn from minigrad.random, which manual_seed resets), x * 0 for p = 1,
     x itself for p = 0 or out of training. inplace=True is taken; the result is a new tensor (as ReLU's)."""
-    return _dropout("dropout", as_tensor(x, op="dropout"), p, training, inplace)
+    x = as_tensor(x, op="dropout")
+    return _dropout("dropout", x, p, training, inplace, x.shape)
 
 
 def dropout2d(x, p=0.5, training=True, inplace=False):
@@ -2173,8 +2174,8 @@ def dropout2d(x, p=0.5, training=True, inplace=False):
     return _dropout("dropout2d", x, p, training, inplace, x.shape[:2] + (1,) * (x.ndim - 2))
 
 
-def _dropout(op, x, p, training, inplace, mask_shape=None):
-    """x (a tensor) * (mask / (1 - p)), mask of mask_shape (x's own by default) broadcast over x."""
+def _dropout(op, x, p, training, inplace, mask_shape):
+    """x (a tensor) * (mask / (1 - p)), the mask of mask_shape broadcast over x."""
     _check_dropout_probability(op, p)
     check_flags(op, training=training, inplace=inplace)  # PyTorch refuses training="yes"
     _check_floating(x, op)
@@ -2182,7 +2183,7 @@ def _dropout(op, x, p, training, inplace, mask_shape=None):
         return x
     if p == 1:
         return x * 0
-    keep = random.generator(None, op).random(x.shape if mask_shape is None else mask_shape) < 1 - p
+    keep = random.generator(None, op).random(mask_shape) < 1 - p
     return x * (keep.astype(x.dtype) / x.dtype.type(1 - p))
 
 
