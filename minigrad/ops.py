@@ -1569,20 +1569,30 @@ def logsumexp(x, dim, keepdim=False):
 @_numpy_names
 def norm(x, p="fro", dim=None, keepdim=False):
     """torch.norm (Tensor.norm) of a vector, over dims: (Σ |x|^p)^(1/p), "fro" or 2 the Euclidean, 1 Σ |x|,
-    inf and -inf the largest and smallest |x|; any p > 0. Composed of abs, pow, sum, amax and amin, so
-    dx = g sign(x) |x|^(p-1) / y^(p-1), 0 where y is 0, as PyTorch's (inf: g sign(x) shared among the ties).
-    PyTorch's 0 and negative orders, and its matrix norms, are refused."""
+    inf and -inf the largest and smallest |x|, 0 the count of nonzero x (NaN counts), any other real p,
+    negative too (0 where a slice holds a 0, whose |x|^p is infinite). Composed of abs, pow, sum, amax and amin,
+    so dx = g sign(x) |x|^(p-1) / y^(p-1), 0 where y is 0 or infinite, as PyTorch's (inf: g sign(x) shared
+    among the ties; 0: dx = 0). PyTorch's matrix orders are refused."""
     x = as_tensor(x, op="norm")
     _check_floating(x, "norm")  # PyTorch's vector norms refuse integers
     if p == "fro" or p == 2 and not isinstance(p, bool):
         return _power_with_zero_gradient_at_zero(sum(x * x, dim, keepdim), 0.5)
-    if not (_is_real(p) and (p > 0 or p == -np.inf)):
-        raise ValueError(f"norm: p must be 'fro', a number > 0, inf or -inf, got {p!r} (PyTorch's 0, negative and "
+    if not _is_real(p) or np.isnan(p):
+        raise ValueError(f"norm: p must be 'fro' or a real number, inf and -inf included, got {p!r} (PyTorch's "
                          "matrix orders are not here)")
+    if p == 0:  # x ** 0 is 1 with gradient 0, NaN ** 0 too
+        return sum(where(x.data != 0, x ** 0, 0.0), dim, keepdim)
     if p in (np.inf, -np.inf):  # named norm in amax's refusal of an empty dim
         return (Amax if p > 0 else Amin).apply(abs(x), axis=dim, keepdims=keepdim, op="norm")
     if p == 1:
         return sum(abs(x), dim, keepdim)
+    if p < 0:  # |0|^p is infinite: Σ is, y = 0, and y's gradient 0 reaches no x of the slice
+        if builtins.any(x.shape[a] == 0 for a in _reduced_axes(dim, x.ndim, "norm")):  # as -inf, PyTorch's
+            raise ValueError(f"norm: reducing an empty axis of shape {x.shape}, dim {dim}")
+        a = abs(x)
+        kept = a.data != 0
+        powers = where(kept, where(kept, a, 1.0) ** p, np.inf)
+        return sum(powers, dim, keepdim) ** (1 / p)
     powers = _power_with_zero_gradient_at_zero(abs(x), p)
     return _power_with_zero_gradient_at_zero(sum(powers, dim, keepdim), 1 / p)
 
