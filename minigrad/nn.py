@@ -33,6 +33,18 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=requires_grad)
 
 
+class Buffer(Tensor):
+    """PyTorch's nn.Buffer: a tensor that, assigned to a Module's attribute, registers as a buffer (state that
+    is not trained), which state_dict saves unless persistent is False. It shares data's array and keeps its
+    requires_grad, as PyTorch's detach does; no data is an empty float32 tensor, as in PyTorch."""
+
+    def __init__(self, data=None, *, persistent=True):
+        check_flags("Buffer", persistent=persistent)
+        data = np.empty(0, np.float32) if data is None else data
+        super().__init__(data, requires_grad=isinstance(data, Tensor) and data.requires_grad)
+        self.persistent = persistent
+
+
 def check_count(op, name, value, least=1):
     """A count given to a module or tool (features, channels, sizes): an int >= least, not a bool."""
     if not ops._is_int(value) or value < least:
@@ -74,6 +86,9 @@ class Module:
         if isinstance(value, Parameter):
             self._forget(name, self._buffers, self._modules)
             self._parameters[name] = value  # a name already registered keeps its place, as in PyTorch
+        elif isinstance(value, Buffer) and (registry is None or registry is self._buffers):
+            self.register_buffer(name, value, value.persistent)  # PyTorch's: the Buffer says whether it is saved
+            return
         elif isinstance(value, Module) and registry is not self._parameters:  # over a parameter: refused below
             self._forget(name, self._buffers)
             self._modules[name] = value

@@ -999,6 +999,30 @@ def test_buffers_are_saved_cast_and_loaded_as_pytorchs(tmp_path):
     assert ours.state_dict()["steps"] == 8 and ours.float().steps.dtype == np.int64 and ours.scale.dtype == np.float32
 
 
+def test_nn_buffer_is_pytorchs():
+    """nn.Buffer was missing (PyTorch 2.5's way to declare a buffer by assignment): it shares the array it
+    is given and keeps its requires_grad, as PyTorch's detach does; no data is an empty float32 tensor; the
+    assignment registers it, saved as its persistent says, in PyTorch's order of names."""
+    torch = pytest.importorskip("torch")
+    data = mg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    buffer = nn.Buffer(data)
+    assert buffer.data is data.data and buffer.requires_grad and buffer.is_leaf and buffer.persistent
+    assert not nn.Buffer(np.ones(2)).requires_grad and not nn.Buffer(np.ones(2), persistent=False).persistent
+    empty, theirs = nn.Buffer(), torch.nn.Buffer()
+    assert empty.shape == tuple(theirs.shape) == (0,) and empty.dtype == np.float32 and theirs.dtype == torch.float32
+    keys = []
+    for lib, make in ((nn, np.ones), (torch.nn, torch.ones)):
+        m = lib.Linear(2, 2)
+        m.kept, m.cache, m.count = lib.Buffer(make(2)), lib.Buffer(make(2), persistent=False), lib.Buffer(make(1))
+        m.cache = lib.Buffer(make(3))  # persistent now, in its place
+        m.count = make(1) if lib is torch.nn else mg.tensor(make(1))  # a plain tensor keeps the buffer saved
+        keys.append((list(m.state_dict()), [n for n, _ in m.named_buffers()], [n for n, _ in m.named_parameters()]))
+    assert keys[0] == keys[1] == (["weight", "bias", "kept", "cache", "count"], ["kept", "cache", "count"],
+                                  ["weight", "bias"])
+    with pytest.raises(TypeError, match="Buffer: persistent must be True or False, got 1"):
+        nn.Buffer(np.ones(2), persistent=1)
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda m, lib, t: m.register_buffer("a.b", t), KeyError),
     (lambda m, lib, t: m.register_buffer("", t), KeyError),
@@ -1040,7 +1064,8 @@ def test_a_shared_buffer_is_listed_once_and_saved_under_each_name_as_pytorchs():
 ATTRIBUTE_OPS = st.lists(st.tuples(st.sampled_from(["set", "del", "add_module", "register_parameter",
                                                     "register_buffer", "register_non_persistent"]),
                                     st.sampled_from(["a", "b", "weight", "bias"]),
-                                    st.sampled_from(["Parameter", "Module", "None", "tensor", "int"])),
+                                    st.sampled_from(["Parameter", "Module", "None", "tensor", "int", "Buffer",
+                                                     "non-persistent Buffer"])),
                          min_size=1, max_size=6)
 
 
@@ -1050,14 +1075,17 @@ def test_attribute_registration_follows_pytorch_step_by_step(ops):
     on a Linear, run on minigrad and on torch: after every step the same error type (or none), the
     same named_parameters, named_buffers, state_dict keys and children, and the same kind of
     attribute. A module over a parameter was taken (PyTorch refuses it), and register_parameter
-    checked the value before the name."""
+    checked the value before the name. An nn.Buffer registers itself, saved or not as it says."""
     torch = pytest.importorskip("torch")
 
     def make(lib, kind):
         ours = lib is nn
         return {"Parameter": lambda: lib.Parameter(np.ones(2, np.float32) if ours else torch.ones(2)),
                 "Module": lambda: lib.ReLU(), "None": lambda: None, "int": lambda: 3,
-                "tensor": lambda: mg.tensor(np.ones(2, np.float32)) if ours else torch.ones(2)}[kind]()
+                "tensor": lambda: mg.tensor(np.ones(2, np.float32)) if ours else torch.ones(2),
+                "Buffer": lambda: lib.Buffer(np.ones(2, np.float32) if ours else torch.ones(2)),
+                "non-persistent Buffer": lambda: lib.Buffer(np.ones(2, np.float32) if ours else torch.ones(2),
+                                                            persistent=False)}[kind]()
 
     logs = []
     for lib in (nn, torch.nn):
@@ -1438,7 +1466,7 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
              layers.Conv2d: torch.nn.Conv2d, layers.MaxPool2d: torch.nn.MaxPool2d, layers.AvgPool2d: torch.nn.AvgPool2d,
              layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d,
              nn.CrossEntropyLoss: torch.nn.CrossEntropyLoss, nn.NLLLoss: torch.nn.NLLLoss, nn.Dropout: torch.nn.Dropout,
-             nn.Dropout2d: torch.nn.Dropout2d}
+             nn.Dropout2d: torch.nn.Dropout2d, nn.Buffer: torch.nn.Buffer}
     empty = inspect.Parameter.empty
     for ours, theirs in pairs.items():
         torch_args = inspect.signature(theirs).parameters
