@@ -2337,7 +2337,7 @@ def _fill_(x, value):
     shape = np.shape(value.data if isinstance(value, Tensor) else value)
     if shape != ():
         raise ValueError(f"fill_: value must be a number or a 0-D tensor, got shape {shape}")
-    return x._in_place(_assign, value, "fill_")
+    return x._in_place(_assign, value, "fill_", casting="unsafe")  # 2.5 fills an integer tensor with 2, as PyTorch
 
 
 def _clamp_(x, min=None, max=None):  # noqa: A002  torch's names
@@ -2375,7 +2375,8 @@ def _attach_operators():
         # PyTorch's in-place methods, as x += y (Tensor._in_place)
         "add_": _add_, "sub_": _sub_, "mul_": lambda x, other: x._in_place(np.multiply, other, "mul_"),
         "div_": lambda x, other: x._in_place(np.true_divide, other, "div_"), "fill_": _fill_, "clamp_": _clamp_,
-        "copy_": lambda x, src: x._in_place(_assign, src, "copy_"), "zero_": lambda x: x._in_place(_assign, 0, "zero_"),
+        "copy_": lambda x, src: x._in_place(_assign, src, "copy_", casting="unsafe"),  # casts, as fill_
+        "zero_": lambda x: x._in_place(_assign, 0, "zero_"),
         "maximum": maximum, "minimum": minimum, "where": _where_method,
         "__neg__": neg, "__pos__": _positive, "__reversed__": _reversed, "__getitem__": getitem,
         "__setitem__": _setitem, "exp": exp, "log": log, "sqrt": sqrt, "log1p": log1p, "expm1": expm1, "erf": erf,

@@ -394,11 +394,12 @@ class Tensor:
     __xor__ = __rxor__ = lambda self, other: _bitwise(np.bitwise_xor, "^", self, other)  # noqa: E731
     __invert__ = lambda self: _bitwise(np.invert, "~", self)  # noqa: E731
 
-    def _in_place(self, ufunc, other, op):
+    def _in_place(self, ufunc, other, op, casting="same_kind"):
         """t += x and its kin, as PyTorch's: t's own array changes, so every alias of t sees it (without
         them, p -= lr * p.grad in a manual SGD loop rebound the name and left the parameter alone).
         Refused while the graph records where the change would have to be recorded (see
-        check_unrecorded_change)."""
+        check_unrecorded_change). casting "unsafe" for copy_ and fill_, which PyTorch lets cast 2.7 into an
+        integer tensor as 2, where its arithmetic refuses it."""
         check_unrecorded_change(self, other, op)
         other = other.data if isinstance(other, Tensor) else other
         value = np.asarray(other)
@@ -418,7 +419,7 @@ class Tensor:
             other = other.astype(result_type(self.data, other), copy=False)
         try:
             with np.errstate(all="ignore"):  # overflow and 0 / 0 give inf and NaN silently, as the ops do
-                ufunc(self.data, other, out=self.data, casting="same_kind")
+                ufunc(self.data, other, out=self.data, casting=casting)
         except TypeError:  # NumPy's message named its ufunc's loop
             raise TypeError(f"{op}: the result for {self.dtype} and {value.dtype} cannot be stored in "
                             f"this {self.dtype} tensor, as in PyTorch; make the tensor floating point first") from None

@@ -1791,10 +1791,32 @@ def test_in_place_methods_are_refused_where_pytorch_refuses_them():
             (ValueError, r"fill_: value must be a number or a 0-D tensor, got shape \(3,\)", lambda: v.fill_(np.ones(3))),
             (ValueError, r"copy_: a value of shape \(4,\) does not broadcast", lambda: v.copy_(np.ones(4))),
             (TypeError, "add_: alpha 0.5 does not fit the int64 result", lambda: counts.add_(1, alpha=0.5)),
-            (TypeError, "copy_: the result for int64 and float64 cannot be stored", lambda: counts.copy_(w.data))]:
+            (TypeError, "mul_: the result for int64 and float64 cannot be stored", lambda: counts.mul_(w.data))]:
         with pytest.raises(error, match=message):
             call()
     assert counts.tolist() == [0, 1, 2] and v.tolist() == [1.0] * 3
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool", "float32"])
+@pytest.mark.parametrize("method", ["copy_", "fill_"])
+def test_copy_and_fill_cast_into_the_tensors_dtype_as_pytorchs(method, dtype):
+    """copy_ and fill_ refused floating-point values for an integer or bool tensor, which PyTorch casts (2.7 as
+    2, -2.7 as -2, 0.5 as True); its arithmetic in place (mul_, add_) refuses them, and still does here. Values
+    out of the dtype's range are left out: PyTorch refuses some of them (fill_(255.9) on uint8) and wraps others."""
+    torch = pytest.importorskip("torch")
+    values = np.array([2.7, -2.7, 0.5, 0.0, 200.2]) if dtype != "uint8" else np.array([2.7, 0.5, 0.0, 254.9])
+    results = []
+    for lib, make in ((mg, lambda a: mg.tensor(a)), (torch, torch.from_numpy)):
+        filled = []
+        for value in values if method == "fill_" else [values]:
+            x = lib.tensor(np.zeros(values.shape, dtype))
+            same = x.copy_(make(value)) if method == "copy_" else x.fill_(float(value))
+            assert same is x
+            filled.append(x.numpy() if lib is torch else x.data)
+        results.append(np.array(filled))
+    ours, theirs = results
+    assert ours.dtype == theirs.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(ours, theirs)
 
 
 def test_in_place_operators_keep_the_tensors_dtype_as_pytorchs_do():
