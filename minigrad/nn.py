@@ -10,7 +10,7 @@ import numpy as np
 from . import init, ops, windows  # init is mg.nn.init too, as torch.nn.init
 from .io import atomic_write, load_npz
 from .random import generator
-from .tensor import Tensor, as_dtype, as_tensor, cast, check_flags, check_numbers
+from .tensor import Tensor, add_hook, as_dtype, as_tensor, cast, check_flags, check_numbers
 
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
@@ -77,6 +77,8 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
@@ -155,7 +157,27 @@ class Module:
         object.__delattr__(self, name)
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):  # a hook may remove itself
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook):
+        """PyTorch's: each call runs hook(module, args) before forward, args the positional arguments as a
+        tuple; what it returns, unless None, becomes them (one value, not a tuple, is the one argument).
+        Returns a handle: handle.remove() takes the hook away."""
+        return add_hook(self._forward_pre_hooks, hook, f"{type(self).__name__}.register_forward_pre_hook")
+
+    def register_forward_hook(self, hook):
+        """PyTorch's: each call runs hook(module, args, output) after forward; what it returns, unless None,
+        becomes the output (to see each layer's output in a cross-check). Returns a handle, as above."""
+        return add_hook(self._forward_hooks, hook, f"{type(self).__name__}.register_forward_hook")
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward method: a Module subclass defines one")

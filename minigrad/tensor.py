@@ -14,6 +14,7 @@ backward refuses a Function whose kept arrays' memory has changed since its forw
 import copy
 import functools
 import inspect
+import itertools
 import numbers
 import threading
 import weakref
@@ -215,10 +216,39 @@ def cast(data, dtype, copy=False):
         return np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
 
 
+class RemovableHandle:
+    """What Tensor.register_hook and a Module's forward hooks return, PyTorch's: remove() takes the hook away
+    (a second time does nothing), and so does leaving a with block."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, next(RemovableHandle._ids)
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+
+
+def add_hook(hooks, hook, op):
+    """hook into hooks, a dict kept in the order hooks are added; its handle returned."""
+    if not callable(hook):
+        raise TypeError(f"{op}: hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
 class Tensor:
     """An ndarray that remembers how it was computed, so gradients can flow back to it."""
 
     __array_priority__ = 100  # ndarray <op> Tensor defers to Tensor's reflected operators
+    _hooks = None  # register_hook's, by handle id: most tensors have none, so none is made for them
 
     def __init__(self, data, requires_grad=False, dtype=None):
         requires_grad = _flag(type(self).__name__, requires_grad)
@@ -320,17 +350,17 @@ class Tensor:
 
     def __getstate__(self):
         """Pickled (and copy.copy'd) as PyTorch pickles a tensor: its data and requires_grad, as a leaf
-        without gradient or graph (the graph of a loss holds every activation of its forward)."""
-        return dict(vars(self), _grad=None, _creator=None, retains_grad=False)
+        without gradient, graph or hooks (the graph of a loss holds every activation of its forward)."""
+        return dict(vars(self), _grad=None, _creator=None, retains_grad=False, _hooks=None)
 
     def __deepcopy__(self, memo):
-        """PyTorch's: a leaf's data, requires_grad and grad copied. A computed tensor is refused: its
-        copy's backward would reach copies of the leaves, never the originals, silently."""
+        """PyTorch's: a leaf's data, requires_grad and grad copied, its hooks not. A computed tensor is refused:
+        its copy's backward would reach copies of the leaves, never the originals, silently."""
         if not self.is_leaf:
             raise RuntimeError("deepcopy: only a leaf tensor (made by the user, not by an op in the graph) can be "
                                "deep-copied, as in PyTorch; detach() it first")
         new = memo[id(self)] = type(self).__new__(type(self))
-        vars(new).update(copy.deepcopy(vars(self), memo))
+        vars(new).update(copy.deepcopy(dict(vars(self), _hooks=None), memo))
         return new
 
     def __format__(self, spec):
@@ -461,6 +491,34 @@ class Tensor:
             raise RuntimeError("retain_grad: this tensor does not require a gradient, so backward never reaches it")
         self.retains_grad = not self.is_leaf
 
+    def register_hook(self, hook):
+        """PyTorch's: backward calls hook(grad) with this tensor's whole gradient before it reaches .grad or
+        flows on to the inputs; a tensor (or array) it returns, of the same shape and dtype, replaces it. As in
+        PyTorch, a hook must not change grad in place: other tensors' gradients may share its array. Returns a
+        handle: handle.remove() takes the hook away."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require a gradient, so backward never reaches "
+                               "it (PyTorch refuses it too)")
+        if self._hooks is None:
+            self._hooks = {}
+        return add_hook(self._hooks, hook, "register_hook")
+
+    def _hooked(self, g):
+        """g after this tensor's hooks, each given the one before's result."""
+        for hook in list(self._hooks.values()):  # a hook may remove itself
+            result = hook(Tensor(g))
+            if result is None:
+                continue
+            if not isinstance(result, (Tensor, np.ndarray)):
+                raise TypeError(f"register_hook: hook {getattr(hook, '__name__', hook)!r} returned "
+                                f"{type(result).__name__}; a tensor or None expected")
+            result = result.data if isinstance(result, Tensor) else result
+            if result.shape != g.shape or result.dtype != g.dtype:
+                raise RuntimeError(f"register_hook: hook {getattr(hook, '__name__', hook)!r} changed the gradient's "
+                                   f"shape or dtype, {g.shape} {g.dtype} to {result.shape} {result.dtype}")
+            g = result
+        return g
+
     def detach(self):
         return Tensor(self.data)
 
@@ -496,6 +554,8 @@ class Tensor:
                 g = grads.pop(id(node), None)
                 if g is None:  # every path to it returned None: a zero gradient, as in PyTorch
                     continue
+                if node._hooks:
+                    g = node._hooked(g)
                 if node._creator is None or node.retains_grad:
                     node.grad = g.copy() if node.grad is None else np.asarray(node.grad + g)
                 if node._creator is None:

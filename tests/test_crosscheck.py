@@ -730,6 +730,23 @@ def test_torch_ports_consume_exported_files(tmp_path, layer, variant, extra):
                                    err_msg=name)
 
 
+def test_the_layer_by_layer_example_in_the_docs_runs_and_catches_a_layer_that_differs(capsys):
+    """docs/crosscheck.md's hooks example runs as printed and every row agrees; the same example with a port
+    whose ReLU is a LeakyReLU fails, the first row that says NO being that layer's output."""
+    pytest.importorskip("torch")
+    text = (Path(__file__).parent.parent / "docs" / "crosscheck.md").read_text()
+    start = text.index("```python\nimport functools") + len("```python\n")
+    block = text[start:text.index("```", start)]
+    exec(compile(block, "docs/crosscheck.md", "exec"), {})
+    assert capsys.readouterr().out.count(" yes") == 10
+    leaky = block.replace("torch.nn.ReLU()", "torch.nn.LeakyReLU(0.5)")
+    assert leaky != block
+    with pytest.raises(AssertionError):
+        exec(compile(leaky, "docs/crosscheck.md", "exec"), {})
+    table = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in table if line.endswith("NO")][0] == ["1", "output"]
+
+
 def jax_port_from_the_docs():
     text = (Path(__file__).parent.parent / "docs" / "crosscheck.md").read_text()
     start = text.index("```python\nimport json, sys") + len("```python\n")

@@ -381,6 +381,73 @@ def test_random_programs_agree_with_torch_in_value_and_gradients(steps, seed, sh
         assert_close(a, b, rtol=1e-9, atol=1e-11, name=f"gradient of {'input' if i < len(inputs) else 'result'} {i}")
 
 
+@given(st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99)), min_size=1, max_size=6),
+       st.lists(st.tuples(st.integers(0, 99), st.sampled_from(["scale", "watch", "both"])), max_size=5),
+       st.integers(0, 2**31 - 1))
+def test_tensor_hooks_see_and_replace_gradients_as_pytorchs(steps, hooks, seed):
+    """register_hook was missing (a cross-check layer by layer watches the gradients in the middle): random
+    programs, hooks on drawn inputs and results, some scaling the gradient they get (a tensor returned
+    replaces it), some only watching it (None), one tensor hooked twice in order. Every gradient, retained
+    and seen by a hook, is torch's, and a removed hook runs no more."""
+    torch = pytest.importorskip("torch")
+    inputs = list(np.random.default_rng(seed).standard_normal((3, 2, 3)))
+    results = []
+    for lib in (mg, torch):
+        table = program_steps(lib)
+        values = [lib.tensor(x, requires_grad=True) for x in inputs]
+        for op, first, second in steps:
+            arity, step = table[op % len(table)]
+            values.append(step(*[values[i % len(values)] for i in (first, second)[:arity]]))
+            values[-1].retain_grad()
+        seen, handles = [], []
+        for n, (target, kind) in enumerate(hooks):
+            t = values[target % len(values)]
+            if kind in ("watch", "both"):
+                handles.append(t.register_hook(lambda g, n=n: seen.append((n, np.array(g.tolist())))))
+            if kind in ("scale", "both"):
+                handles.append(t.register_hook(lambda g, n=n: g * (n + 2)))
+        removed = values[0].register_hook(lambda g: g * 1000)
+        removed.remove()
+        removed.remove()  # again: nothing, as PyTorch's
+        sum((i + 1) * v.sum() for i, v in enumerate(values[len(inputs):])).backward()
+        grads = [np.zeros((2, 3)) if v.grad is None else np.array(v.grad.tolist()) for v in values]
+        for handle in handles:
+            handle.remove()
+        results.append((grads, seen))
+    (our_grads, our_seen), (their_grads, their_seen) = results
+    for i, (a, b) in enumerate(zip(our_grads, their_grads)):
+        assert_close(a, b, rtol=1e-9, atol=1e-11, name=f"gradient {i}")
+    assert sorted(n for n, _ in our_seen) == sorted(n for n, _ in their_seen)
+    for (n, a), (_, b) in zip(sorted(our_seen, key=lambda s: s[0]), sorted(their_seen, key=lambda s: s[0])):
+        assert_close(a, b, rtol=1e-9, atol=1e-11, name=f"gradient hook {n} saw")
+
+
+def test_tensor_hooks_are_refused_and_dropped_as_pytorchs():
+    """A hook on a tensor without gradient, a hook that is not callable or returns what does not fit, are
+    refused naming register_hook; copies and pickles leave the hooks behind, as PyTorch's do."""
+    with pytest.raises(RuntimeError, match="register_hook: this tensor does not require a gradient"):
+        mg.tensor([1.0]).register_hook(lambda g: g)
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="register_hook: hook must be callable, got int"):
+        x.register_hook(3)
+    for result, error, message in [
+            (np.ones(3), RuntimeError, r"hook 'bad' changed the gradient's shape or dtype, \(2,\) float64 to \(3,\) "
+                                       "float64"),
+            (np.ones(2, np.float32), RuntimeError, r"\(2,\) float64 to \(2,\) float32"),
+            (5, TypeError, "register_hook: hook 'bad' returned int; a tensor or None expected")]:
+        def bad(g, result=result):
+            return result
+        with x.register_hook(bad), pytest.raises(error, match=message):
+            (x * 2).sum().backward()
+    assert x.grad is None
+    x.register_hook(lambda g: g * 10)
+    for copied in (copy.deepcopy(x), copy.copy(x), pickle.loads(pickle.dumps(x))):
+        (copied * 1).sum().backward()
+        assert copied.grad.tolist() == [1.0, 1.0]
+    (x * 1).sum().backward()
+    assert x.grad.tolist() == [10.0, 10.0]
+
+
 def test_retain_grad_is_pytorchs():
     """The gradient in the middle of a network, for a cross-check layer by layer, as PyTorch's."""
     torch = pytest.importorskip("torch")

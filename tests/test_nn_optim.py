@@ -999,6 +999,57 @@ def test_buffers_are_saved_cast_and_loaded_as_pytorchs(tmp_path):
     assert ours.state_dict()["steps"] == 8 and ours.float().steps.dtype == np.int64 and ours.scale.dtype == np.float32
 
 
+@given(st.lists(st.tuples(st.sampled_from(["0", "1", "2", ""]), st.sampled_from(["pre", "forward"]),
+                          st.sampled_from(["watch", "replace", "remove"])), max_size=6))
+def test_forward_hooks_see_and_replace_inputs_and_outputs_as_pytorchs(hooks):
+    """register_forward_pre_hook and register_forward_hook were missing (a cross-check layer by layer reads
+    each module's output): drawn hooks on a network's modules watch their arguments and outputs, replace
+    them (a pre-hook's one value, not a tuple, is the one argument), or remove themselves while running;
+    the calls, in order, what they saw, and the network's output are torch's."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3))
+    results = []
+    for lib, tensor in ((torch.nn, torch.from_numpy), (nn, mg.tensor)):  # ours takes torch's weights
+        net = lib.Sequential(lib.Linear(3, 4), lib.Tanh(), lib.Linear(4, 2)).double()
+        if lib is nn:
+            for ours, theirs in zip(net.parameters(), results[0][2]):
+                ours.data[...] = theirs
+        modules, seen, handles = dict(net.named_modules()), [], []
+        for n, (name, when, kind) in enumerate(hooks):
+            def hook(module, args, *output, n=n, when=when, kind=kind):
+                value = output[0] if output else args[0]
+                seen.append((n, np.array(value.tolist())))
+                if kind == "remove":
+                    handles[n].remove()
+                return value * (n + 2) if kind == "replace" else None
+            register = modules[name].register_forward_pre_hook if when == "pre" else modules[name].register_forward_hook
+            handles.append(register(hook))
+        first, second = net(tensor(x)), net(tensor(x))
+        results.append(([n for n, _ in seen], [v for _, v in seen], [p.detach().numpy() if lib is torch.nn else p.data
+                                                                   for p in net.parameters()],
+                        [np.array(y.tolist()) for y in (first, second)]))
+    theirs, ours = results
+    assert ours[0] == theirs[0]
+    for a, b in zip(ours[1] + ours[3], theirs[1] + theirs[3]):
+        assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_forward_hooks_are_removed_by_their_handles_as_pytorchs():
+    """handle.remove() and leaving a with block take a hook away; a hook that is not callable is refused,
+    naming the module's method."""
+    m, calls = nn.ReLU(), []
+    handle = m.register_forward_hook(lambda module, args, output: calls.append("forward"))
+    with m.register_forward_pre_hook(lambda module, args: calls.append("pre")):
+        m(mg.tensor([1.0]))
+    m(mg.tensor([1.0]))
+    handle.remove()
+    handle.remove()
+    m(mg.tensor([1.0]))
+    assert calls == ["pre", "forward", "forward"]
+    with pytest.raises(TypeError, match="ReLU.register_forward_hook: hook must be callable, got NoneType"):
+        m.register_forward_hook(None)
+
+
 def test_nn_buffer_is_pytorchs():
     """nn.Buffer was missing (PyTorch 2.5's way to declare a buffer by assignment): it shares the array it
     is given and keeps its requires_grad, as PyTorch's detach does; no data is an empty float32 tensor; the
