@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from . import clip_grad as utils  # mg.nn.utils.clip_grad_norm_, as torch.nn.utils's
 from . import init, ops, windows  # init is mg.nn.init too, as torch.nn.init
 from .io import atomic_write, load_npz
 from .random import generator

@@ -12,7 +12,7 @@ Adadelta g <- g + wd p;  v <- rho v + (1 - rho) g^2;  d <- sqrt(u + eps) / sqrt(
         u <- rho u + (1 - rho) d^2;  p <- p - lr d
 """
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -360,6 +360,35 @@ class StepLR(LRScheduler):
 
     def next_lr(self, group, lr):
         return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr
+
+
+class MultiStepLR(LRScheduler):
+    """lr = base_lr * gamma ^ (the milestones passed): the lr is multiplied by gamma at each milestone epoch,
+    twice at one listed twice, as PyTorch's."""
+
+    def __init__(self, optimizer, milestones, gamma=0.1):
+        check_numbers("MultiStepLR", gamma=gamma)
+        if not (isinstance(milestones, (list, tuple, range)) and all(_is_int(m) and m >= 0 for m in milestones)):
+            raise ValueError(f"MultiStepLR: milestones must be a list of epochs, ints >= 0, got {milestones!r}")
+        super().__init__(optimizer)
+        self.milestones, self.gamma = Counter(int(m) for m in milestones), gamma
+        if 0 in self.milestones:  # PyTorch's schedules start at epoch 0: a milestone there scales the first lr
+            self._set([self.next_lr(i, group["lr"]) for i, group in enumerate(optimizer.param_groups)])
+
+    def next_lr(self, group, lr):
+        return lr * self.gamma ** self.milestones[self.last_epoch] if self.last_epoch in self.milestones else lr
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr * gamma ^ epoch: every epoch multiplies the lr by gamma."""
+
+    def __init__(self, optimizer, gamma):
+        check_numbers("ExponentialLR", gamma=gamma)
+        super().__init__(optimizer)
+        self.gamma = gamma
+
+    def next_lr(self, group, lr):
+        return lr * self.gamma
 
 
 class CosineAnnealingLR(LRScheduler):

@@ -1050,6 +1050,70 @@ def test_forward_hooks_are_removed_by_their_handles_as_pytorchs():
         m.register_forward_hook(None)
 
 
+@given(st.lists(st.one_of(st.none(), hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)), max_size=4),
+       st.sampled_from([np.float64, np.float32]), st.sampled_from([2.0, 1.0, np.inf, 3.0, 0.5]),
+       st.sampled_from([0.1, 1.0, 1e6]), st.integers(0, 2**31 - 1))
+def test_clip_grad_norm_scales_the_gradients_as_pytorchs(shapes, dtype, norm_type, max_norm, seed):
+    """clip_grad_norm_ was missing (training loops ported from PyTorch call it between backward and step): over
+    drawn parameters, some without a gradient, the total norm returned and the gradients scaled in place are
+    torch's, and the scaled gradients' total norm is at most max_norm (to its 1e-6 and rounding)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    grads = [None if shape is None else np.asarray(rng.standard_normal(shape) * 3, dtype) for shape in shapes]
+    ours = [nn.Parameter(np.zeros(np.shape(g), dtype)) for g in grads]
+    theirs = [torch.zeros(np.shape(g), dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True) for g in grads]
+    for p, t, g in zip(ours, theirs, grads):
+        if g is not None:
+            p.grad, t.grad = g.copy(), torch.from_numpy(g.copy())
+    total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    tolerance = dict(rtol=1e-12, atol=0) if dtype == np.float64 else dict(rtol=2e-6, atol=1e-7)
+    assert total.dtype == (dtype if any(g is not None for g in grads) else np.float32) and total.shape == ()
+    assert_close(total.data, expected.numpy(), **tolerance)
+    for p, t in zip(ours, theirs):
+        assert (p.grad is None) == (t.grad is None)
+        if p.grad is not None:
+            assert p.grad.dtype == dtype
+            assert_close(p.grad, t.grad.numpy(), **tolerance)
+    clipped = [p.grad for p in ours if p.grad is not None]
+    if clipped:
+        after = np.linalg.norm([np.linalg.norm(g.ravel(), norm_type) for g in clipped], norm_type)
+        assert after <= max_norm * (1 + 1e-5)
+
+
+def test_clip_grad_value_and_the_edges_of_clip_grad_norm_are_pytorchs():
+    """clip_grad_value_ clamps in place (NaN kept); one tensor is taken as a list of it; no gradients give a
+    total norm of 0; a non-finite total scales by NaN, or is refused with error_if_nonfinite; settings that
+    are not numbers, and parameters that are not tensors, are refused by name."""
+    torch = pytest.importorskip("torch")
+    g = np.array([[-3.0, 0.5], [np.nan, 2.0]])
+    for lib, make in ((nn, nn.Parameter), (torch.nn, lambda a: torch.nn.Parameter(torch.from_numpy(a)))):
+        p = make(np.zeros((2, 2)))
+        p.grad = g.copy() if lib is nn else torch.from_numpy(g.copy())
+        assert lib.utils.clip_grad_value_(p, 1.0) is None
+        np.testing.assert_array_equal(np.asarray(p.grad), [[-1.0, 0.5], [np.nan, 1.0]])
+        with pytest.raises(RuntimeError, match="non-finite|is nan"):
+            lib.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+        np.testing.assert_array_equal(np.asarray(p.grad), [[-1.0, 0.5], [np.nan, 1.0]])  # left as they were
+        assert np.isnan(float(lib.utils.clip_grad_norm_(p, 1.0)))
+        assert np.isnan(np.asarray(p.grad)).all()
+        empty = lib.utils.clip_grad_norm_([make(np.zeros(2))], 1.0)
+        assert float(empty) == 0.0 and str(empty.dtype).endswith("float32")
+    with pytest.raises(RuntimeError, match=r"clip_grad_norm_: the total norm of order 2.0 of the gradients is inf"):
+        p = nn.Parameter(np.zeros(1))
+        p.grad = np.array([np.inf])
+        nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
+    for call, error, message in [
+            (lambda: nn.utils.clip_grad_norm_([p], "1"), TypeError, "clip_grad_norm_: max_norm must be a number, got '1'"),
+            (lambda: nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=1), TypeError,
+             "clip_grad_norm_: error_if_nonfinite must be True or False, got 1"),
+            (lambda: nn.utils.clip_grad_norm_([np.ones(2)], 1.0), TypeError,
+             r"clip_grad_norm_: parameters must be tensors \(model.parameters\(\)\), got ndarray"),
+            (lambda: nn.utils.clip_grad_value_([p], None), TypeError, "clip_grad_value_: clip_value must be a number")]:
+        with pytest.raises(error, match=message):
+            call()
+
+
 def test_nn_buffer_is_pytorchs():
     """nn.Buffer was missing (PyTorch 2.5's way to declare a buffer by assignment): it shares the array it
     is given and keeps its requires_grad, as PyTorch's detach does; no data is an empty float32 tensor; the
@@ -1513,6 +1577,8 @@ def test_classes_take_pytorchs_argument_names_with_its_defaults():
              optim.Adadelta: torch.optim.Adadelta, optim.StepLR: torch.optim.lr_scheduler.StepLR,
              optim.OneCycleLR: torch.optim.lr_scheduler.OneCycleLR,
              optim.CosineAnnealingLR: torch.optim.lr_scheduler.CosineAnnealingLR,
+             optim.MultiStepLR: torch.optim.lr_scheduler.MultiStepLR,
+             optim.ExponentialLR: torch.optim.lr_scheduler.ExponentialLR,
              nn.Linear: torch.nn.Linear, nn.Unfold: torch.nn.Unfold, nn.Fold: torch.nn.Fold,
              layers.Conv2d: torch.nn.Conv2d, layers.MaxPool2d: torch.nn.MaxPool2d, layers.AvgPool2d: torch.nn.AvgPool2d,
              layers.MaxUnpool2d: torch.nn.MaxUnpool2d, layers.AdaptiveAvgPool2d: torch.nn.AdaptiveAvgPool2d,
@@ -1539,7 +1605,8 @@ def test_methods_take_pytorchs_argument_names_in_its_order():
     pairs = {nn.Module: torch.nn.Module, nn.Sequential: torch.nn.Sequential, nn.ModuleList: torch.nn.ModuleList,
              optim.Optimizer: torch.optim.Optimizer, optim.SGD: torch.optim.SGD, optim.Adam: torch.optim.Adam,
              optim.LRScheduler: schedules.LRScheduler, optim.StepLR: schedules.StepLR,
-             optim.CosineAnnealingLR: schedules.CosineAnnealingLR, optim.OneCycleLR: schedules.OneCycleLR}
+             optim.CosineAnnealingLR: schedules.CosineAnnealingLR, optim.OneCycleLR: schedules.OneCycleLR,
+             optim.MultiStepLR: schedules.MultiStepLR, optim.ExponentialLR: schedules.ExponentialLR}
     for ours, theirs in pairs.items():
         for name in dir(ours):  # inherited methods too: Sequential's and ModuleList's extend are one method
             method = getattr(ours, name)
@@ -1577,10 +1644,12 @@ def test_functions_take_pytorchs_argument_names_with_its_defaults():
     functions = [mg.unfold, mg.fold, mg.pad, mg.cross_entropy, mg.nll_loss, mg.dropout, mg.dropout2d,
                  layers.functional.max_unpool2d, layers.functional.adaptive_avg_pool2d, layers.functional.conv2d,
                  layers.functional.avg_pool2d, layers.functional.max_pool2d, nn.init.trunc_normal_,
-                 nn.init.orthogonal_, nn.init.eye_, nn.init.dirac_, nn.init.kaiming_uniform_, nn.init.xavier_normal_]
+                 nn.init.orthogonal_, nn.init.eye_, nn.init.dirac_, nn.init.kaiming_uniform_, nn.init.xavier_normal_,
+                 nn.utils.clip_grad_norm_, nn.utils.clip_grad_value_]
+    homes = {nn.init.__name__: torch.nn.init, nn.utils.__name__: torch.nn.utils}
     for ours in functions:
         name = ours.__name__
-        home = torch.nn.init if ours.__module__ == nn.init.__name__ else torch.nn.functional
+        home = homes.get(ours.__module__, torch.nn.functional)
         inputs = 2 if name in ("cross_entropy", "nll_loss") else 1
         if name in TORCH_BUILTIN_DEFAULTS:
             theirs = TORCH_BUILTIN_DEFAULTS[name]
@@ -1766,7 +1835,7 @@ def optimizer_runs(draw):
         kw["eps"] = draw(st.sampled_from([1e-8, 1e-3]))
     second_group_lr = draw(st.sampled_from([None, 0.2, 0.05]))
     # OneCycleLR cycles a momentum, which Adadelta has not (both libraries refuse the pair)
-    kinds = ["step", "cosine"] if name == "adadelta" else ["step", "cosine", "one cycle"]
+    kinds = ["step", "cosine", "multistep", "exponential"] + ["one cycle"] * (name != "adadelta")
     schedulers = draw(st.lists(st.sampled_from(kinds), unique=True, max_size=2))
     if "one cycle" in schedulers and second_group_lr is not None and draw(st.booleans()):  # a value per group
         schedulers[schedulers.index("one cycle")] = "one cycle per group"
@@ -1790,6 +1859,8 @@ def _run_optimizer(lib, run, initial):
     opt = classes[name](groups, **kw)
     made = {"step": lambda: lr_scheduler.StepLR(opt, step_size=2, gamma=0.5),
             "cosine": lambda: lr_scheduler.CosineAnnealingLR(opt, T_max=3, eta_min=0.001),
+            "multistep": lambda: lr_scheduler.MultiStepLR(opt, milestones=[1, 3, 3], gamma=0.5),
+            "exponential": lambda: lr_scheduler.ExponentialLR(opt, gamma=0.8),
             "one cycle": lambda: lr_scheduler.OneCycleLR(opt, max_lr=0.3, total_steps=8),
             "one cycle per group": lambda: lr_scheduler.OneCycleLR(opt, max_lr=[0.3, 0.05], total_steps=8,
                                                                    base_momentum=[0.8, 0.85], max_momentum=(0.9, 0.99))}
@@ -2245,13 +2316,18 @@ def test_optimizer_state_takes_the_parameters_dtype(name, kw):
      lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 5, 0.01)),
     (lambda o: optim.CosineAnnealingLR(o, T_max=1), lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 1)),
     (lambda o: optim.CosineAnnealingLR(o, T_max=2), lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, 2)),
+    (lambda o: optim.MultiStepLR(o, [2, 5, 5, 9], 0.5), lambda t, o: t.optim.lr_scheduler.MultiStepLR(o, [2, 5, 5, 9], 0.5)),
+    (lambda o: optim.MultiStepLR(o, range(0, 20, 3)), lambda t, o: t.optim.lr_scheduler.MultiStepLR(o, range(0, 20, 3))),
+    (lambda o: optim.ExponentialLR(o, 0.9), lambda t, o: t.optim.lr_scheduler.ExponentialLR(o, 0.9)),
 ])
 def test_schedules_match_torch(make, torch_make):
-    """Past T_max the cosine goes back up, and from its second minimum (4 T_max) down again."""
+    """Past T_max the cosine goes back up, and from its second minimum (4 T_max) down again. A milestone at
+    epoch 0 scales the lr as the schedule is made, as PyTorch's first step, at epoch 0, does."""
     torch = pytest.importorskip("torch")
     opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1)
     t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     sched, t_sched = make(opt), torch_make(torch, t_opt)
+    assert opt.param_groups[0]["lr"] == t_opt.param_groups[0]["lr"]
     for _ in range(23):
         t_opt.step()
         sched.step()
@@ -2350,6 +2426,10 @@ def test_one_cycle_cycles_momentum_only_of_optimizers_that_have_one():
 @pytest.mark.parametrize("make, message", [
     (lambda opt: optim.StepLR(opt, step_size=0), "StepLR: step_size must be >= 1, got 0"),
     (lambda opt: optim.CosineAnnealingLR(opt, T_max=0), "CosineAnnealingLR: T_max must be >= 1, got 0"),
+    (lambda opt: optim.MultiStepLR(opt, [2, 2.5]), "MultiStepLR: milestones must be a list of epochs, ints >= 0, "
+                                                  "got [2, 2.5]"),
+    (lambda opt: optim.MultiStepLR(opt, 3), "MultiStepLR: milestones must be a list of epochs, ints >= 0, got 3"),
+    (lambda opt: optim.MultiStepLR(opt, [-1]), "got [-1]"),
     (lambda opt: optim.OneCycleLR(opt, 0.1, total_steps=0), "OneCycleLR: total_steps must be an int >= 1, got 0"),
     (lambda opt: optim.OneCycleLR(opt, 0.1, total_steps=2.5), "OneCycleLR: total_steps must be an int >= 1, got 2.5"),
 ])
@@ -2366,6 +2446,8 @@ def test_schedules_refuse_a_length_they_cannot_run(make, message):
     (lambda opt: optim.StepLR(opt, 2, gamma="0.5"), "StepLR: gamma must be a number, got '0.5'"),
     (lambda opt: optim.CosineAnnealingLR(opt, T_max=np.array([5, 10])), "CosineAnnealingLR: T_max must be a number"),
     (lambda opt: optim.CosineAnnealingLR(opt, 5, eta_min=None), "CosineAnnealingLR: eta_min must be a number, got None"),
+    (lambda opt: optim.ExponentialLR(opt, gamma=None), "ExponentialLR: gamma must be a number, got None"),
+    (lambda opt: optim.MultiStepLR(opt, [2], gamma="0.5"), "MultiStepLR: gamma must be a number, got '0.5'"),
     (lambda opt: optim.OneCycleLR(opt, {}, total_steps=10), "OneCycleLR: max_lr must be a number, got {}"),
     (lambda opt: optim.OneCycleLR(opt, [0.1, "1"], total_steps=10), "OneCycleLR: max_lr must be a number, got '1'"),
     (lambda opt: optim.OneCycleLR(opt, 0.1, total_steps=10, div_factor=(25,)), "OneCycleLR: div_factor must be"),
