@@ -7,13 +7,13 @@ import warnings
 
 import numpy as np
 
-from . import clip_grad as utils  # mg.nn.utils.clip_grad_norm_, as torch.nn.utils's
-from . import init, ops, windows  # init is mg.nn.init too, as torch.nn.init
+from . import clip_grad, init, ops, windows  # init is mg.nn.init too, as torch.nn.init
 from .io import atomic_write, load_npz
 from .random import generator
 from .tensor import Tensor, add_hook, as_dtype, as_tensor, cast, check_flags, check_numbers
 
 
+utils = clip_grad  # mg.nn.utils.clip_grad_norm_, as torch.nn.utils's
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")  # PyTorch's
 
 
