@@ -6,6 +6,7 @@ import os as _os
 # when numpy first loads: if numpy was imported before minigrad, set it in the environment.
 _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
 from . import backend, nn, optim  # noqa: E402
+from .creation import arange, full, full_like, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck
 from .io import atomic_write
 from .ops import (abs, add, all, amax, amin, any, argmax, argmin, argsort, batch_norm, cat, celu, chunk, clamp, clip,

@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 import minigrad as mg
 from minigrad import testing
 from minigrad.tensor import _topological_order
-from minigrad.testing import arrays, assert_close
+from minigrad.testing import arrays, assert_close, assert_same_bits
 from .conftest import default_float64
 
 
@@ -2398,3 +2398,81 @@ def test_minigrads_namespace_holds_no_module_of_another_package():
     foreign = [name for name, value in vars(mg).items() if not name.startswith("_")
                and isinstance(value, types.ModuleType) and not value.__name__.startswith("minigrad.")]
     assert foreign == []
+
+
+CREATIONS = {
+    "zeros(2, 3)": lambda lib, dt: lib.zeros(2, 3), "zeros((2, 3))": lambda lib, dt: lib.zeros((2, 3)),
+    "zeros(0)": lambda lib, dt: lib.zeros(0), "ones([])": lambda lib, dt: lib.ones([]),
+    "ones(4, dtype=float64)": lambda lib, dt: lib.ones(4, dtype=dt("float64")),
+    "zeros(2, dtype=int32)": lambda lib, dt: lib.zeros(2, dtype=dt("int32")),
+    "ones(3, requires_grad=True)": lambda lib, dt: lib.ones(3, requires_grad=True),
+    "full((2, 2), 3)": lambda lib, dt: lib.full((2, 2), 3), "full([3], True)": lambda lib, dt: lib.full([3], True),
+    "full((2,), 2.5)": lambda lib, dt: lib.full((2,), 2.5),
+    "full((2,), -2.5, dtype=int64)": lambda lib, dt: lib.full((2,), -2.5, dtype=dt("int64")),
+    "zeros_like": lambda lib, dt: lib.zeros_like(lib.ones(2, 3, dtype=dt("float64"))),
+    "ones_like(dtype=int64)": lambda lib, dt: lib.ones_like(lib.zeros(2), dtype=dt("int64")),
+    "full_like(int, 2.7)": lambda lib, dt: lib.full_like(lib.zeros(3, dtype=dt("int64")), 2.7),
+    "full_like(requires_grad=True)": lambda lib, dt: lib.full_like(lib.zeros(1), 0.5, requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CREATIONS))
+def test_creation_functions_make_what_pytorchs_make(name):
+    """zeros, ones, full and their _like forms were missing (code ported from PyTorch makes its constants with
+    them): the same shape, dtype (float32 by default, full's by its value's kind), values and requires_grad."""
+    torch = pytest.importorskip("torch")
+    ours = CREATIONS[name](mg, np.dtype)
+    theirs = CREATIONS[name](torch, lambda name: getattr(torch, name))
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    assert ours.requires_grad == theirs.requires_grad
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+
+
+NUMBERS = st.integers(-20, 20) | st.integers(-200, 200).map(lambda n: n / 8) | st.floats(-20, 20, width=32)
+
+
+@given(NUMBERS, st.none() | NUMBERS, st.none() | NUMBERS.filter(lambda n: n != 0))
+def test_arange_is_pytorchs_bit_for_bit(start, end, step):
+    """arange(end), arange(start, end) and arange(start, end, step) with ints, eighths and float32 numbers: torch's
+    length, dtype (int64 for ints, else float32) and bits, each value start + i step rounded once."""
+    torch = pytest.importorskip("torch")
+    args = (start,) if end is None else (start, end) if step is None else (start, end, step)
+    bounds = (0, start, 1) if end is None else (start, end, step or 1)
+    assume((bounds[1] - bounds[0]) * bounds[2] >= 0 and abs((bounds[1] - bounds[0]) / bounds[2]) < 10_000)
+    ours, theirs = mg.arange(*args), torch.arange(*args)
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_rand_and_randn_draw_from_minigrads_generator():
+    """rand and randn, torch's names: float32 by default, uniform on [0, 1) and standard normal (their moments
+    over 200,000 draws), repeated after manual_seed and for an int generator, as the modules' inits are."""
+    mg.manual_seed(7)
+    u, n = mg.rand(200_000), mg.randn(400, 500, dtype=np.float64)
+    assert u.dtype == np.float32 and n.dtype == np.float64 and n.shape == (400, 500)
+    assert 0 <= u.data.min() and u.data.max() < 1 and abs(u.data.mean() - 0.5) < 0.005
+    assert abs(n.data.mean()) < 0.01 and abs(n.data.std() - 1) < 0.01
+    mg.manual_seed(7)
+    assert_same_bits(mg.rand(200_000).data, u.data)
+    assert_same_bits(mg.randn(3, generator=1).data, mg.randn(3, generator=1).data)
+    assert mg.randn(2, requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mg.zeros(-1), ValueError, r"zeros: size must be ints >= 0, given as zeros\(2, 3\) or zeros\(\(2, 3\)\); got "
+                                       r"\(-1,\)"),
+    (lambda: mg.ones(2.5), ValueError, r"ones: size must be ints >= 0"),
+    (lambda: mg.full((2,), "a"), TypeError, "full: fill_value must be a number, got 'a'"),
+    (lambda: mg.full_like(mg.zeros(2), None), TypeError, "full_like: fill_value must be a number, got None"),
+    (lambda: mg.zeros_like(np.ones(2)), TypeError, "zeros_like: needs a tensor, got ndarray"),
+    (lambda: mg.zeros(2, dtype="cpu"), TypeError, "zeros: expected a dtype"),
+    (lambda: mg.rand(2, dtype=np.int64), TypeError, "rand: draws floating-point numbers, got dtype int64"),
+    (lambda: mg.randn(2, generator="a"), TypeError, "randn: rng must be None"),
+    (lambda: mg.arange(0, np.inf), ValueError, "arange: start, end and step must be finite numbers, got 0, inf, 1"),
+    (lambda: mg.arange(1, 5, -1), ValueError, "arange: step -1 must be nonzero and lead from start 1 toward end 5"),
+    (lambda: mg.arange(0, 1, 0), ValueError, "arange: step 0 must be nonzero"),
+    (lambda: mg.zeros(2, dtype=np.int64, requires_grad=True), TypeError, "floating-point"),
+])
+def test_creation_functions_refuse_what_pytorch_refuses(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
