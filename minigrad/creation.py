@@ -23,11 +23,15 @@ def _dtype(op, dtype, default):
     return default if dtype is None else as_dtype(dtype, op)
 
 
+def _check_fill_value(op, value):
+    if not (_is_real(value) or isinstance(value, (bool, np.bool_))):
+        raise TypeError(f"{op}: fill_value must be a number, got {value!r}")
+
+
 def full(size, fill_value, *, dtype=None, requires_grad=False):
     """torch.full: an array of size filled with fill_value, of its kind by default: a bool is bool, an int
     int64, a float float32."""
-    if not (_is_real(fill_value) or isinstance(fill_value, (bool, np.bool_))):
-        raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
+    _check_fill_value("full", fill_value)
     kind = (np.dtype(bool) if isinstance(fill_value, (bool, np.bool_)) else
             np.dtype(np.int64) if _is_int(fill_value) else _DEFAULT_FLOAT)
     size = _size("full", (size,))
@@ -67,8 +71,7 @@ def ones_like(input, *, dtype=None, requires_grad=False):  # noqa: A002  torch's
 def full_like(input, fill_value, *, dtype=None, requires_grad=False):  # noqa: A002  torch's names
     """torch.full_like: fill_value in input's shape and dtype (2.7 in an integer tensor is 2, as PyTorch)."""
     shape, dtype = _like("full_like", input, dtype)
-    if not (_is_real(fill_value) or isinstance(fill_value, (bool, np.bool_))):
-        raise TypeError(f"full_like: fill_value must be a number, got {fill_value!r}")
+    _check_fill_value("full_like", fill_value)
     return Tensor(cast(np.full(shape, fill_value), dtype), requires_grad=requires_grad)
 
 
@@ -93,7 +96,9 @@ def randn(*size, generator=None, dtype=None, requires_grad=False):
 
 def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
     """torch.arange: start, start + step, ... before end (arange(n) is 0 to n - 1); int64 when every bound is
-    an int, else float32, each value start + i step computed in float64 and then rounded, as PyTorch's."""
+    an int, else float32, each value start + i step computed in float64 and then rounded once: PyTorch's bits
+    in int64 and float64. PyTorch's float32 kernel adds the steps in float32 within its SIMD blocks, a few
+    ulps away from these on a long range."""
     start, end = (0, start) if end is None else (start, end)
     if not all(map(_is_real, (start, end, step))) or not all(map(math.isfinite, (start, end, step))):
         raise ValueError(f"arange: start, end and step must be finite numbers, got {start!r}, {end!r}, {step!r}")

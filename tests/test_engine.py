@@ -2432,16 +2432,25 @@ NUMBERS = st.integers(-20, 20) | st.integers(-200, 200).map(lambda n: n / 8) | s
 
 
 @given(NUMBERS, st.none() | NUMBERS, st.none() | NUMBERS.filter(lambda n: n != 0))
-def test_arange_is_pytorchs_bit_for_bit(start, end, step):
+@example(0, 1, float(np.float32(0.001)))  # 229 of torch's 1,000 float32 values are an ulp or two off start + i step
+def test_arange_is_pytorchs(start, end, step):
     """arange(end), arange(start, end) and arange(start, end, step) with ints, eighths and float32 numbers: torch's
-    length, dtype (int64 for ints, else float32) and bits, each value start + i step rounded once."""
+    length and dtype (int64 for ints, else float32); its bits in int64 and float64, each value start + i step
+    rounded once. torch's float32 kernel adds steps in float32 within its SIMD blocks: a few ulps off those."""
     torch = pytest.importorskip("torch")
     args = (start,) if end is None else (start, end) if step is None else (start, end, step)
     bounds = (0, start, 1) if end is None else (start, end, step or 1)
     assume((bounds[1] - bounds[0]) * bounds[2] >= 0 and abs((bounds[1] - bounds[0]) / bounds[2]) < 10_000)
     ours, theirs = mg.arange(*args), torch.arange(*args)
     assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    if ours.dtype == np.int64:
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        return
+    exact = torch.arange(*args, dtype=torch.float64).numpy()
+    np.testing.assert_array_equal(mg.arange(*args, dtype=np.float64).data, exact)
+    np.testing.assert_array_equal(ours.data, exact.astype(np.float32))
+    scale = np.abs(exact).max(initial=1.0)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=0, atol=8 * np.finfo(np.float32).eps * scale)
 
 
 def test_rand_and_randn_draw_from_minigrads_generator():
