@@ -2472,6 +2472,7 @@ def test_rand_and_randn_draw_from_minigrads_generator():
                                        r"\(-1,\)"),
     (lambda: mg.ones(2.5), ValueError, r"ones: size must be ints >= 0"),
     (lambda: mg.full((2,), "a"), TypeError, "full: fill_value must be a number, got 'a'"),
+    (lambda: mg.full((2, -1), 1.0), ValueError, r"full: size must be ints >= 0, .*; got \(2, -1\)"),
     (lambda: mg.full_like(mg.zeros(2), None), TypeError, "full_like: fill_value must be a number, got None"),
     (lambda: mg.zeros_like(np.ones(2)), TypeError, "zeros_like: needs a tensor, got ndarray"),
     (lambda: mg.zeros(2, dtype="cpu"), TypeError, "zeros: expected a dtype"),
