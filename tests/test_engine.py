@@ -2464,7 +2464,8 @@ def test_rand_and_randn_draw_from_minigrads_generator():
     mg.manual_seed(7)
     assert_same_bits(mg.rand(200_000).data, u.data)
     assert_same_bits(mg.randn(3, generator=1).data, mg.randn(3, generator=1).data)
-    assert mg.randn(2, requires_grad=True).requires_grad
+    assert mg.randn(2, requires_grad=True).requires_grad and not mg.randn(2).requires_grad
+    assert not mg.rand(2).requires_grad
 
 
 @pytest.mark.parametrize("call, error, message", [
