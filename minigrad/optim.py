@@ -364,7 +364,9 @@ class StepLR(LRScheduler):
 
 class MultiStepLR(LRScheduler):
     """lr = base_lr * gamma ^ (the milestones passed): the lr is multiplied by gamma at each milestone epoch,
-    twice at one listed twice, as PyTorch's."""
+    twice at one listed twice, as PyTorch's. A milestone at 0 scales the lr as the schedule is made; a second
+    scheduler made after that takes the scaled lr as its base, where PyTorch's takes the optimizer's first lr
+    (its initial_lr, a setting minigrad's optimizers do not keep)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1):
         check_numbers("MultiStepLR", gamma=gamma)
