@@ -1099,9 +1099,9 @@ def test_clip_grad_value_and_the_edges_of_clip_grad_norm_are_pytorchs():
         assert np.isnan(np.asarray(p.grad)).all()
         empty = lib.utils.clip_grad_norm_([make(np.zeros(2))], 1.0)
         assert float(empty) == 0.0 and str(empty.dtype).endswith("float32")
+    p = nn.Parameter(np.zeros(1))
+    p.grad = np.array([np.inf])
     with pytest.raises(RuntimeError, match=r"clip_grad_norm_: the total norm of order 2.0 of the gradients is inf"):
-        p = nn.Parameter(np.zeros(1))
-        p.grad = np.array([np.inf])
         nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
     for call, error, message in [
             (lambda: nn.utils.clip_grad_norm_([p], "1"), TypeError, "clip_grad_norm_: max_norm must be a number, got '1'"),
