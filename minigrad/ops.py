@@ -605,6 +605,13 @@ def _one_axis(dim, ndim, op, name="dim"):
     return _normalize_axis(dim, ndim, op)[0]
 
 
+def _check_axes_not_empty(op, shape, axes, dim):
+    """max, min, argmax and norms of negative or infinite order have no value over nothing: an empty axis among
+    the reduced ones is refused, as PyTorch refuses it."""
+    if builtins.any(shape[a] == 0 for a in axes):
+        raise ValueError(f"{op}: reducing an empty axis of shape {shape}, dim {dim}")
+
+
 def _restore_axes(g, axes, keepdims):
     return g if keepdims else np.expand_dims(g, axes)
 
@@ -680,8 +687,7 @@ class Amax(Function):
     def forward(self, x, axis=None, keepdims=False, op=None):
         op = op or type(self).__name__.lower()  # max(x) and min(x) reduce with these too
         self.axes, self.keepdims = _reduced_axes(axis, x.ndim, op), keepdims
-        if builtins.any(x.shape[a] == 0 for a in self.axes):
-            raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {axis}")
+        _check_axes_not_empty(op, x.shape, self.axes, axis)
         y = self.reduce(x, axis=self.axes, keepdims=True)
         self.hit, self.selects = x == y, op in ("max", "min")
         if self.selects and x.dtype.kind == "f":  # torch.max(x) shares it among the NaNs it returns
@@ -1510,10 +1516,11 @@ def cumsum(x, dim):
 
 
 def _power_with_zero_gradient_at_zero(s, power):
-    """s ** power for s >= 0, with gradient 0 where s is 0, PyTorch's choice there for std and norms: for a
-    power below 1 the gradient is infinite there, and 0 · ∞ would make NaN (NaN kept, so NaN stays)."""
+    """s ** power for s >= 0 and power != 0, with gradient 0 where s is 0, PyTorch's choice there for std and
+    norms: for a power below 1 the gradient is infinite there, and 0 · ∞ would make NaN (NaN kept, so NaN
+    stays). 0 ** power is a constant there: 0, or ∞ for a negative power."""
     kept = s.data != 0
-    return where(kept, where(kept, s, 1.0) ** power, 0.0)
+    return where(kept, where(kept, s, 1.0) ** power, 0.0 if power > 0 else np.inf)
 
 
 def _var(op, x, dim, unbiased, keepdim, correction):
@@ -1586,13 +1593,9 @@ def norm(x, p="fro", dim=None, keepdim=False):
         return (Amax if p > 0 else Amin).apply(abs(x), axis=dim, keepdims=keepdim, op="norm")
     if p == 1:
         return sum(abs(x), dim, keepdim)
-    if p < 0:  # |0|^p is infinite: Σ is, y = 0, and y's gradient 0 reaches no x of the slice
-        if builtins.any(x.shape[a] == 0 for a in _reduced_axes(dim, x.ndim, "norm")):  # as -inf, PyTorch's
-            raise ValueError(f"norm: reducing an empty axis of shape {x.shape}, dim {dim}")
-        a = abs(x)
-        kept = a.data != 0
-        powers = where(kept, where(kept, a, 1.0) ** p, np.inf)
-        return sum(powers, dim, keepdim) ** (1 / p)
+    if p < 0:  # |0|^p is infinite: Σ is, y = Σ^(1/p) = 0, and y's gradient 0 reaches no x of the slice
+        _check_axes_not_empty("norm", x.shape, _reduced_axes(dim, x.ndim, "norm"), dim)  # as -inf
+        return sum(_power_with_zero_gradient_at_zero(abs(x), p), dim, keepdim) ** (1 / p)
     powers = _power_with_zero_gradient_at_zero(abs(x), p)
     return _power_with_zero_gradient_at_zero(sum(powers, dim, keepdim), 1 / p)
 
@@ -1656,8 +1659,7 @@ def _positions(op, arg, x, dim, keepdim):
     dim = _one_axis(dim, builtins.max(x.ndim, 1), op)  # a 0-D tensor takes dim 0 or -1, as in torch
     if not x.ndim:
         return Tensor(np.zeros((), np.int64))
-    if x.shape[dim] == 0:
-        raise ValueError(f"{op}: reducing an empty axis of shape {x.shape}, dim {dim}")
+    _check_axes_not_empty(op, x.shape, (dim,), dim)
     return Tensor(arg(x.data, axis=dim, keepdims=keepdim).astype(np.int64))
 
 
