@@ -312,6 +312,9 @@ class LRScheduler:
 
     def step(self):
         self.last_epoch += 1
+        self._set_next_lrs()
+
+    def _set_next_lrs(self):
         self._set([self.next_lr(i, group["lr"]) for i, group in enumerate(self.optimizer.param_groups)])
 
     def _set(self, lrs):
@@ -375,7 +378,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer)
         self.milestones, self.gamma = Counter(int(m) for m in milestones), gamma
         if 0 in self.milestones:  # PyTorch's schedules start at epoch 0: a milestone there scales the first lr
-            self._set([self.next_lr(i, group["lr"]) for i, group in enumerate(optimizer.param_groups)])
+            self._set_next_lrs()
 
     def next_lr(self, group, lr):
         return lr * self.gamma ** self.milestones[self.last_epoch] if self.last_epoch in self.milestones else lr
